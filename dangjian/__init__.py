@@ -1,0 +1,1 @@
+"""党建工作平台: the Django project."""

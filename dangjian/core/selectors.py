@@ -1,0 +1,19 @@
+"""Reads on core records: the user's inbox and the audit trail of what they can see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .models import AuditEvent, Notification
+from .scoping import Action, scope_q
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    return Notification.objects.filter(user_id=user.pk)
+
+
+def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:
+    """Audit trail of the subtrees the user administers."""
+    return AuditEvent.objects.filter(scope_q(user, Action.ADMIN, "org_path")).select_related("actor")

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from dangjian.core import audit
+from dangjian.core.audit import verify_chain
+from dangjian.core.models import AuditEvent
+from dangjian.core.paths import minimal_prefixes, subtree_q, successor
+from dangjian.core.scoping import Action, can, scope_prefixes
+from dangjian.members.models import Member
+
+
+def test_successor_carries_over_z() -> None:
+    assert successor("0001") == "0002"
+    assert successor("0001000Z") == "0001001"
+    assert successor("ZZZZ") is None
+
+
+def test_minimal_prefixes_drops_nested() -> None:
+    assert minimal_prefixes(["00010001", "0001", "0002"]) == ["0001", "0002"]
+
+
+def test_subtree_range_matches_startswith(world) -> None:
+    for org in [world.city, world.unit, world.branch]:
+        by_range = set(Member.objects.filter(subtree_q("org_path", org.path)).values_list("pk", flat=True))
+        by_prefix = set(Member.objects.filter(org_path__startswith=org.path).values_list("pk", flat=True))
+        assert by_range == by_prefix
+
+
+def test_roles_scope(world) -> None:
+    assert can(world.admin, Action.ADMIN, world.branch.path)
+    assert can(world.liaison, Action.MANAGE, world.branch.path)
+    assert not can(world.liaison, Action.MANAGE, world.other_branch.path)
+    assert not can(world.member_user, Action.VIEW_SENSITIVE, world.branch.path)
+    assert not can(world.outsider, Action.VIEW, world.branch.path)
+    assert scope_prefixes(world.admin, Action.VIEW) == [world.city.path]
+
+
+def test_no_role_sees_nothing(db) -> None:
+    from dangjian.core.testing.factories import make_user
+
+    u = make_user("无角色")
+    assert scope_prefixes(u, Action.VIEW) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chain_verifies_and_detects_tamper(world) -> None:
+    assert verify_chain().ok
+    n = AuditEvent.objects.count()
+    assert n > 0
+    victim = AuditEvent.objects.order_by("id")[1]
+    with connection.cursor() as cur:
+        cur.execute("UPDATE core_auditevent SET object_label = %s WHERE id = %s", ["篡改", victim.id])
+    result = verify_chain()
+    assert not result.ok and result.broken_id == victim.id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chain_detects_deleted_event(world) -> None:
+    victim = AuditEvent.objects.order_by("id")[2]
+    AuditEvent.objects.filter(pk=victim.pk).delete()
+    result = verify_chain()
+    assert not result.ok
+    following = AuditEvent.objects.filter(id__gt=victim.id).order_by("id").first()
+    assert following is not None and result.broken_id == following.id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_outside_transaction_refused(world) -> None:
+    with pytest.raises(RuntimeError):
+        audit.record(None, "x", world.city)

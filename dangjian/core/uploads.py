@@ -1,0 +1,78 @@
+"""One place that checks uploaded files: size and type by content, never by file name."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import IO
+
+from django.core.exceptions import ValidationError
+
+MB = 1024 * 1024
+# Pixels above this are refused before decoding (an "image bomb" decompresses to gigabytes).
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def _size(f: IO[bytes]) -> int:
+    size = getattr(f, "size", None)
+    if size is not None:
+        return int(size)
+    pos = f.tell()
+    f.seek(0, io.SEEK_END)
+    end = f.tell()
+    f.seek(pos)
+    return end
+
+
+def check_size(f: IO[bytes], max_bytes: int, field_label: str = "文件") -> None:
+    size = _size(f)
+    if size == 0:
+        raise ValidationError(f"{field_label}为空文件")
+    if size > max_bytes:
+        raise ValidationError(f"{field_label}过大：{size / MB:.1f} MB，上限 {max_bytes / MB:.0f} MB")
+
+
+def check_xlsx(f: IO[bytes], max_bytes: int) -> None:
+    """An .xlsx is a zip holding an Excel workbook part; anything else is refused."""
+    check_size(f, max_bytes, "Excel 文件")
+    f.seek(0)
+    head = f.read(4)
+    f.seek(0)
+    if head != b"PK\x03\x04":
+        raise ValidationError("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板另存为 .xlsx 后上传")
+    try:
+        with zipfile.ZipFile(f) as zf:
+            names = set(zf.namelist())
+            bad = zf.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValidationError("Excel 文件已损坏，无法读取") from exc
+    finally:
+        f.seek(0)
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
+        raise ValidationError("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板另存为 .xlsx 后上传")
+    if bad is not None:
+        raise ValidationError("Excel 文件已损坏，无法读取")
+
+
+def check_image(f: IO[bytes], max_bytes: int, allowed: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "HEIF")) -> str:
+    """Open the image to learn its real format and size; return the format name."""
+    from PIL import Image, UnidentifiedImageError
+
+    check_size(f, max_bytes, "图片")
+    f.seek(0)
+    try:
+        with Image.open(f) as img:
+            fmt = img.format or ""
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ValidationError(f"图片尺寸过大（{width}×{height}），请压缩后上传")
+            img.verify()
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError("文件不是有效的图片（支持 JPEG、PNG、WebP）") from exc
+    finally:
+        f.seek(0)
+    if fmt not in allowed:
+        raise ValidationError(f"不支持的图片格式：{fmt or '未知'}（支持 JPEG、PNG、WebP）")
+    return fmt

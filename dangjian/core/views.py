@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from dangjian.accounts.selectors import roles_of
+
+from .registry import attention_for
+from .selectors import notifications_for
+from .services import notification_mark_read
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/home.html",
+        {"roles": roles_of(request.user), "attention": attention_for(request.user)},
+    )
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_for(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notification_mark_read(user=request.user)
+    return redirect("core:notifications")

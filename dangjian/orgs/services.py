@@ -1,0 +1,175 @@
+"""Writes on the organization tree. Every write is audited inside its transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+
+from dangjian.core import audit
+from dangjian.core.scoping import Action, can
+
+from .models import Organization, OrgKind, OrgPost
+from .rules import default_term_years
+
+# Which kinds may sit under which (a 党小组 only under a branch; a branch never above a 总支).
+ALLOWED_CHILDREN: dict[str, set[str]] = {
+    OrgKind.COMMITTEE: {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH},
+    OrgKind.GENERAL_BRANCH: {OrgKind.BRANCH},
+    OrgKind.BRANCH: {OrgKind.GROUP},
+    OrgKind.GROUP: set(),
+}
+
+ORG_FIELDS = (
+    "name",
+    "kind",
+    "joint",
+    "temporary",
+    "sector",
+    "unit_name",
+    "established_on",
+    "has_committee",
+    "term_started_on",
+    "term_years",
+)
+
+
+def _check_child_kind(parent: Organization | None, kind: str) -> None:
+    if parent is None:
+        if kind != OrgKind.COMMITTEE:
+            raise ValidationError({"kind": "顶层组织必须是党委"})
+        return
+    if kind not in ALLOWED_CHILDREN[parent.kind]:
+        raise ValidationError({"kind": f"{parent.get_kind_display()}下不能设立{OrgKind(kind).label}"})
+
+
+def org_create(
+    *,
+    actor: Any,
+    parent: Organization | None,
+    name: str,
+    kind: str,
+    sector: str = "other",
+    joint: bool = False,
+    temporary: bool = False,
+    unit_name: str = "",
+    established_on: dt.date | None = None,
+    has_committee: bool = False,
+    term_started_on: dt.date | None = None,
+    term_years: int | None = None,
+) -> Organization:
+    """Create an organization under `parent` (None: a new top-level 党委, superuser only)."""
+    if parent is None:
+        if not getattr(actor, "is_superuser", False) and actor is not None:
+            raise PermissionDenied("只有系统管理员可以创建顶层党组织")
+    elif actor is not None and not can(actor, Action.ADMIN, parent.path):
+        raise PermissionDenied("只能在本级及下级组织中新建组织")
+    _check_child_kind(parent, kind)
+    org = Organization(
+        name=name.strip(),
+        kind=kind,
+        sector=sector,
+        joint=joint,
+        temporary=temporary,
+        unit_name=unit_name,
+        established_on=established_on,
+        has_committee=has_committee,
+        term_started_on=term_started_on,
+        term_years=term_years or default_term_years(kind, sector),
+    )
+    org.full_clean(exclude=["path", "depth", "numchild"])
+    with transaction.atomic():
+        if parent is None:
+            org = Organization.objects.add_root(instance=org)
+        else:
+            # treebeard locks the parent row, so concurrent siblings never collide.
+            org = Organization.objects.add_child(parent, instance=org)
+        audit.record(actor, "org.create", org, after=audit.snapshot(org, ORG_FIELDS))
+    return org
+
+
+def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -> Organization:
+    """Edit an organization's attributes (not its place in the tree). `version` detects lost updates."""
+    if actor is not None and not can(actor, Action.ADMIN, org.path):
+        raise PermissionDenied("无权修改该组织")
+    unknown = set(changes) - set(ORG_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fields: {unknown}")
+    with transaction.atomic():
+        current = Organization.objects.select_for_update().get(pk=org.pk)
+        if current.version != version:
+            raise ValidationError("该组织信息已被他人修改，请刷新页面后重新编辑（您的修改未保存）")
+        if "kind" in changes and changes["kind"] != current.kind:
+            parent = current.get_parent()
+            _check_child_kind(parent, changes["kind"])
+        before = audit.snapshot(current, ORG_FIELDS)
+        for k, v in changes.items():
+            setattr(current, k, v)
+        current.version += 1
+        current.full_clean(exclude=["path", "depth", "numchild"])
+        current.save()
+        audit.record(actor, "org.update", current, before=before, after=audit.snapshot(current, ORG_FIELDS))
+    return current
+
+
+def org_scoped_models() -> list[type[models.Model]]:
+    """Every model that copies its owning org's path into an `org_path` column."""
+    return [
+        m
+        for m in apps.get_models()
+        if any(f.name == "org_path" for f in m._meta.concrete_fields) and m is not Organization
+    ]
+
+
+def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Organization:
+    """Move a subtree under another parent and re-point every copied org path inside it."""
+    if actor is not None and not (can(actor, Action.ADMIN, org.path) and can(actor, Action.ADMIN, new_parent.path)):
+        raise PermissionDenied("调整隶属关系需同时具有原组织和新上级组织的管理权限")
+    if new_parent.path.startswith(org.path):
+        raise ValidationError({"parent": "不能把组织移到其自身或下级组织之下"})
+    _check_child_kind(new_parent, org.kind)
+    with transaction.atomic():
+        old_path = org.path
+        Organization.objects.move(org, new_parent, pos="last-child")
+        org.refresh_from_db()
+        new_path = org.path
+        n = len(old_path)
+        for model in org_scoped_models():
+            model._default_manager.filter(org_path__startswith=old_path).update(
+                org_path=Concat(Value(new_path), Substr("org_path", n + 1))
+            )
+        audit.record(actor, "org.move", org, before={"path": old_path}, after={"path": new_path})
+    return org
+
+
+def post_assign(*, actor: Any, org: Organization, member: Any, post: str, started_on: dt.date | None = None) -> OrgPost:
+    if actor is not None and not can(actor, Action.ADMIN, org.path):
+        raise PermissionDenied("无权任命该组织职务")
+    if not member.org_path.startswith(org.path):
+        raise ValidationError({"member": f"{member.name} 不是 {org.name} 的党员"})
+    with transaction.atomic():
+        if OrgPost.objects.filter(org=org, member=member, post=post, ended_on__isnull=True).exists():
+            raise ValidationError({"post": f"{member.name} 已担任该职务"})
+        p = OrgPost(org=org, member=member, post=post, started_on=started_on)
+        p.full_clean()
+        p.save()
+        audit.record(actor, "org.post_assign", p, org_path=org.path, after=audit.snapshot(p))
+    return p
+
+
+def post_end(*, actor: Any, post: OrgPost, ended_on: dt.date) -> OrgPost:
+    if actor is not None and not can(actor, Action.ADMIN, post.org.path):
+        raise PermissionDenied("无权变更该组织职务")
+    if post.started_on and ended_on < post.started_on:
+        raise ValidationError({"ended_on": "离任日期不能早于任职日期"})
+    with transaction.atomic():
+        before = audit.snapshot(post)
+        post.ended_on = ended_on
+        post.save(update_fields=["ended_on"])
+        audit.record(actor, "org.post_end", post, org_path=post.org.path, before=before, after=audit.snapshot(post))
+    return post

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+admin.site.site_header = "党建工作平台 后台管理"
+admin.site.site_title = "党建工作平台"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("dangjian.core.urls")),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("orglife/", include("dangjian.orglife.urls")),
+    path("partyday/", include("dangjian.partyday.urls")),
+    path("assignments/", include("dangjian.assignments.urls")),
+    path("dues/", include("dangjian.dues.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
