@@ -116,3 +116,21 @@ class OrgPost(models.Model):
     @property
     def org_path(self) -> str:
         return self.org.path
+
+
+class OrgConfig(models.Model):
+    """One local-practice setting chosen by an organization for its subtree (see orgs/config.py)."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="configs", verbose_name="组织")
+    key = models.CharField("配置项", max_length=80)
+    value = models.JSONField("取值")
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "key"], name="orgconfig_org_key_uniq")]
+        verbose_name = "组织配置"
+        verbose_name_plural = "组织配置"
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.key}={self.value}"

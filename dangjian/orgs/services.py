@@ -173,3 +173,40 @@ def post_end(*, actor: Any, post: OrgPost, ended_on: dt.date) -> OrgPost:
         post.save(update_fields=["ended_on"])
         audit.record(actor, "org.post_end", post, org_path=post.org.path, before=before, after=audit.snapshot(post))
     return post
+
+
+def config_set(*, actor: Any, org: Organization, key: str, raw_value: Any) -> Any:
+    """Set a local-practice value for `org`'s subtree (admins of that org only)."""
+    from .config import get_key
+    from .models import OrgConfig
+
+    if actor is not None and not can(actor, Action.ADMIN, org.path):
+        raise PermissionDenied("无权修改该组织的配置")
+    ck = get_key(key)
+    value = ck.parse(raw_value)
+    with transaction.atomic():
+        row = OrgConfig.objects.select_for_update().filter(org=org, key=key).first()
+        before = {"value": row.value} if row else None
+        if row is None:
+            row = OrgConfig.objects.create(
+                org=org, key=key, value=value, updated_by=actor if getattr(actor, "pk", None) else None
+            )
+        else:
+            row.value = value
+            row.updated_by = actor if getattr(actor, "pk", None) else None
+            row.save(update_fields=["value", "updated_by", "updated_at"])
+        audit.record(actor, "org.config_set", row, org_path=org.path, before=before, after={"key": key, "value": value})
+    return value
+
+
+def config_clear(*, actor: Any, org: Organization, key: str) -> None:
+    """Remove `org`'s own setting so the inherited value applies again."""
+    from .models import OrgConfig
+
+    if actor is not None and not can(actor, Action.ADMIN, org.path):
+        raise PermissionDenied("无权修改该组织的配置")
+    with transaction.atomic():
+        row = OrgConfig.objects.filter(org=org, key=key).first()
+        if row is not None:
+            audit.record(actor, "org.config_clear", row, org_path=org.path, before={"key": key, "value": row.value})
+            row.delete()
