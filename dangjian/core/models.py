@@ -77,3 +77,52 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarSource(models.TextChoices):
+    SEEDED = "seeded", "程序预置"
+    ADMIN = "admin", "管理员维护"
+
+
+class CalendarYear(models.Model):
+    """A year for which the State Council's holiday arrangement (国办放假通知) has been loaded.
+
+    Without a row (or with `complete=False`) the calendar falls back to Monday–Friday for that year
+    and marks every answer provisional; the notice for next year usually appears in November.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    complete = models.BooleanField("已完整录入", default=False)
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+    notes = models.CharField("说明（如国办通知文号）", max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "工作日历年度"
+        verbose_name_plural = "工作日历年度"
+
+    def __str__(self) -> str:
+        return f"{self.year}（{'完整' if self.complete else '未完整'}）"
+
+
+class CalendarDay(models.Model):
+    """An exception to Monday–Friday: a holiday on a weekday, or a 调休 make-up working weekend day."""
+
+    date = models.DateField("日期", unique=True)
+    is_working = models.BooleanField("上班")
+    name = models.CharField("名称", max_length=50, help_text="如 国庆节、春节调休上班")
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "节假日/调休日"
+        verbose_name_plural = "节假日/调休日"
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{'上班' if self.is_working else '休息'}）"
