@@ -5,3 +5,31 @@ class PartydayConfig(AppConfig):
     name = "dangjian.partyday"
     label = "partyday"
     verbose_name = "主题党日"
+
+    def ready(self) -> None:
+        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.scoping import Action
+        from dangjian.orgs import config
+
+        from .attention import partyday_attention
+
+        # Seed 001: "必须提前3天向上级党委（党组）书面申请" and "提前2?3天向党员通知" ([P] local practice).
+        config.register(
+            "partyday.change_lead_days",
+            "党日调整申请提前天数",
+            3,
+            min_value=1,
+            max_value=30,
+            help="调整主题党日须在原定日期前多少天提交申请（种子 001：提前3天）",
+        )
+        config.register(
+            "partyday.notice_lead_days",
+            "党日通知提前天数",
+            3,
+            min_value=1,
+            max_value=14,
+            help="党日前多少天向党员发送通知；默认3，即党日前3天发出，保证党员至少提前2–3天知晓（种子 001）",
+        )
+        nav_item("主题党日", "partyday:home", Action.VIEW, order=40)
+        nav_item("工作日历", "core:calendar", Action.VIEW, order=95)
+        attention_provider(partyday_attention)

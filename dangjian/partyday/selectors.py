@@ -1,0 +1,340 @@
+"""Reads for the party-day schedule. Other apps use `scheduled_party_day(org, year, month)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from dangjian.core import calendar as cal
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, can, scope_q
+from dangjian.orgs.config import ancestor_paths, effective
+from dangjian.orgs.models import Organization, OrgKind
+
+from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
+from .rules import FixedDaySpec, MonthSchedule, PlanStatus, plan_display_status, schedule_month
+
+DEFAULT_SPEC = FixedDaySpec()
+
+
+@dataclass(frozen=True)
+class RuleInForce:
+    """The fixed-day rule an org follows and where it comes from (its own or an ancestor's)."""
+
+    spec: FixedDaySpec
+    place: str
+    source_path: str | None  # None → platform default
+    source_name: str = ""
+
+
+@dataclass(frozen=True)
+class PartyDay:
+    """One org's party day for one month, with everything a page, notice or feed needs."""
+
+    org_id: int
+    year: int
+    month: int
+    date: dt.date | None  # None → the month needs a manual choice (apply for a date)
+    start_time: dt.time
+    min_hours: int
+    place: str
+    nominal: dt.date
+    reason: str
+    provisional: bool
+    needs_manual: bool
+    change_id: int | None = None  # the approved change request that set the date
+    theme: str = ""
+    content: str = ""
+
+    @property
+    def moved(self) -> bool:
+        return self.date is not None and self.date != self.nominal
+
+    @property
+    def starts_at(self) -> dt.datetime | None:
+        if self.date is None:
+            return None
+        return dt.datetime.combine(self.date, self.start_time)
+
+
+def _spec_of(s: FixedDaySetting) -> FixedDaySpec:
+    return FixedDaySpec(
+        rule=s.rule,  # type: ignore[arg-type]
+        day_of_month=s.day_of_month,
+        time_of_day=s.time_of_day,  # type: ignore[arg-type]
+        start_time=s.start_time,
+        min_hours=s.min_hours,
+        allow_makeup_weekend=s.allow_makeup_weekend,
+    )
+
+
+def rules_for_paths(paths: list[str]) -> dict[str, RuleInForce]:
+    """The rule in force for many orgs with one query (settings rows are few; orgs may be many)."""
+    wanted = {p for path in paths for p in ancestor_paths(path)}
+    rows = {s.org_path: s for s in FixedDaySetting.objects.filter(org_path__in=wanted).select_related("org")}
+    out: dict[str, RuleInForce] = {}
+    for path in paths:
+        rif = RuleInForce(DEFAULT_SPEC, "", None)
+        for p in ancestor_paths(path):  # root first; the nearest setting wins
+            s = rows.get(p)
+            if s is not None:
+                rif = RuleInForce(_spec_of(s), s.place or rif.place, p, s.org.name)
+        out[path] = rif
+    return out
+
+
+def rule_for_org(org: Organization) -> RuleInForce:
+    return rules_for_paths([org.path])[org.path]
+
+
+def own_setting(org: Organization) -> FixedDaySetting | None:
+    return FixedDaySetting.objects.filter(org=org).first()
+
+
+def _apply(base: MonthSchedule, org_id: int, rif: RuleInForce) -> PartyDay:
+    return PartyDay(
+        org_id=org_id,
+        year=base.year,
+        month=base.month,
+        date=base.date,
+        start_time=rif.spec.start_time,
+        min_hours=rif.spec.min_hours,
+        place=rif.place,
+        nominal=base.nominal,
+        reason=base.reason,
+        provisional=base.provisional,
+        needs_manual=base.needs_manual,
+    )
+
+
+def _with_change(pd: PartyDay, cr: ChangeRequest) -> PartyDay:
+    return replace(
+        pd,
+        date=cr.new_date,
+        start_time=cr.new_time or pd.start_time,
+        place=cr.place or pd.place,
+        reason=f"经上级党委同意调整：{cr.reason}",
+        needs_manual=False,
+        change_id=cr.pk,
+        provisional=pd.provisional and cal.is_provisional(cr.new_date),
+    )
+
+
+def party_days_for_orgs(orgs: list[tuple[int, str]], year: int, month: int) -> dict[int, PartyDay]:
+    """Party days of many orgs `(pk, path)` for one month with a constant number of queries."""
+    if not orgs:
+        return {}
+    rules = rules_for_paths([p for _, p in orgs])
+    ids = [pk for pk, _ in orgs]
+    changes: dict[int, ChangeRequest] = {}
+    for cr in ChangeRequest.objects.filter(
+        org_id__in=ids, year=year, month=month, status=ChangeState.APPROVED
+    ).order_by("decided_at", "id"):
+        changes[cr.org_id] = cr  # the latest approval wins
+    themes = {
+        org_id: (theme, content)
+        for org_id, theme, content in PlanItem.objects.filter(
+            plan__org_id__in=ids, plan__year=year, month=month, is_current=True
+        ).values_list("plan__org_id", "theme", "content")
+    }
+    by_spec: dict[FixedDaySpec, MonthSchedule] = {}
+    out: dict[int, PartyDay] = {}
+    for pk, path in orgs:
+        rif = rules[path]
+        base = by_spec.get(rif.spec)
+        if base is None:
+            base = by_spec[rif.spec] = schedule_month(rif.spec, year, month, cal.day_info)
+        pd = _apply(base, pk, rif)
+        if pk in changes:
+            pd = _with_change(pd, changes[pk])
+        if pk in themes:
+            pd = replace(pd, theme=themes[pk][0], content=themes[pk][1])
+        out[pk] = pd
+    return out
+
+
+def scheduled_party_day(org: Organization, year: int, month: int) -> PartyDay:
+    """The org's party day for the month: fixed-day rule, holiday move, approved change, plan theme.
+
+    `date` is None when the month needs a manual choice; `provisional` is True when the year has no
+    official calendar data yet. Never raises for a missing calendar year.
+    """
+    return party_days_for_orgs([(org.pk, org.path)], year, month)[org.pk]
+
+
+def year_schedule(org: Organization, year: int) -> list[PartyDay]:
+    return [scheduled_party_day(org, year, m) for m in range(1, 13)]
+
+
+# ---------------------------------------------------------------- access
+
+
+def get_org_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Organization:
+    org = Organization.objects.filter(pk=pk).first()
+    if org is None or not can(user, Action.VIEW, org.path):
+        raise Http404("组织不存在")
+    if action != Action.VIEW and not can(user, action, org.path):
+        raise PermissionDenied("无权执行此操作")
+    return org
+
+
+def parent_of(org: Organization) -> Organization | None:
+    if org.depth <= 1:
+        return None
+    return Organization.objects.filter(path=org.path[: -Organization.steplen]).first()
+
+
+def can_decide_for(user: Any, org: Organization) -> bool:
+    """The parent committee (APPROVE on the parent) files plans and decides change requests."""
+    parent = parent_of(org)
+    return parent is not None and can(user, Action.APPROVE, parent.path)
+
+
+def orgs_for_user(user: Any) -> QuerySet[Organization]:
+    """Orgs the user can see that hold party days (branches, general branches, committees)."""
+    return Organization.objects.filter(scope_q(user, Action.VIEW, "path")).exclude(kind=OrgKind.GROUP).order_by("path")
+
+
+def plans_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[AnnualPlan]:
+    return AnnualPlan.objects.visible_to(user, action).select_related("org")
+
+
+def get_plan(org: Organization, year: int) -> AnnualPlan | None:
+    return AnnualPlan.objects.filter(org=org, year=year).first()
+
+
+def get_plan_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> AnnualPlan:
+    plan = AnnualPlan.objects.filter(pk=pk).select_related("org").first()
+    if plan is None or not can(user, Action.VIEW, plan.org_path):
+        raise Http404("计划不存在")
+    if action == Action.APPROVE:
+        if not can_decide_for(user, plan.org):
+            raise PermissionDenied("只有上级党组织可以备案或退回计划")
+    elif action != Action.VIEW and not can(user, action, plan.org_path):
+        raise PermissionDenied("无权执行此操作")
+    return plan
+
+
+def plan_items_current(plan: AnnualPlan | None) -> dict[int, PlanItem]:
+    if plan is None:
+        return {}
+    return {i.month: i for i in plan.items.filter(is_current=True)}
+
+
+def plan_item_history(plan: AnnualPlan) -> dict[int, list[PlanItem]]:
+    out: dict[int, list[PlanItem]] = {}
+    for item in plan.items.select_related("created_by").order_by("month", "-revision"):
+        out.setdefault(item.month, []).append(item)
+    return out
+
+
+def changes_visible_to(user: Any) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.visible_to(user, Action.VIEW).select_related("org", "requested_by", "decided_by")
+
+
+def changes_to_decide(user: Any) -> QuerySet[ChangeRequest]:
+    """Pending requests the user may decide: orgs strictly below where they hold APPROVE."""
+    q = scope_q(user, Action.APPROVE, "org_path")
+    return (
+        ChangeRequest.objects.filter(q, status=ChangeState.PENDING)
+        .select_related("org")
+        .order_by("scheduled_date", "id")
+    )
+
+
+def get_change_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> ChangeRequest:
+    cr = ChangeRequest.objects.filter(pk=pk).select_related("org", "requested_by").first()
+    if cr is None or not can(user, Action.VIEW, cr.org_path):
+        raise Http404("申请不存在")
+    if action == Action.APPROVE and not can_decide_for(user, cr.org):
+        raise PermissionDenied("只有上级党组织可以审批调整申请")
+    return cr
+
+
+def change_lead_days(org: Organization) -> int:
+    return int(effective(org.path, "partyday.change_lead_days"))
+
+
+def notice_lead_days(org: Organization) -> int:
+    return int(effective(org.path, "partyday.notice_lead_days"))
+
+
+# ---------------------------------------------------------------- committee board
+
+
+@dataclass(frozen=True)
+class PlanBoardRow:
+    org: dict[str, Any]
+    plan_id: int | None
+    status: PlanStatus
+    submitted_at: dt.datetime | None
+
+
+def plan_board(
+    user: Any, root: Organization, year: int, today: dt.date, status: str = ""
+) -> tuple[list[PlanBoardRow], dict[PlanStatus, int]]:
+    """Every branch below `root` with its plan status for `year`, and the counts per status.
+
+    Two queries regardless of the number of branches: the branches with their plan (LEFT JOIN via
+    a values() over the reverse relation) and the aggregate counts.
+    """
+    branches = (
+        Organization.objects.filter(subtree_q("path", root.path), scope_q(user, Action.VIEW, "path"))
+        .filter(kind=OrgKind.BRANCH)
+        .order_by("path")
+    )
+    rows_raw = branches.values("pk", "name", "path").annotate(
+        plan_id=_plan_field("id", year),
+        plan_status=_plan_field("status", year),
+        plan_submitted=_plan_field("submitted_at", year),
+    )
+    rows = [
+        PlanBoardRow(
+            {"pk": r["pk"], "name": r["name"], "path": r["path"]},
+            r["plan_id"],
+            plan_display_status(r["plan_status"], year, today),
+            r["plan_submitted"],
+        )
+        for r in rows_raw
+    ]
+    counts = _plan_counts(branches, year, today)
+    if status:
+        rows = [r for r in rows if r.status == status]
+    return rows, counts
+
+
+def _plan_field(field: str, year: int) -> Any:
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(AnnualPlan.objects.filter(org_id=OuterRef("pk"), year=year).values(field)[:1])
+
+
+def _plan_counts(branches: QuerySet[Organization], year: int, today: dt.date) -> dict[PlanStatus, int]:
+    """Counts per displayed status computed in the database (one aggregate query)."""
+    from dangjian.partyday.rules import plan_due_date
+
+    late = today > plan_due_date(year)
+    has = Q(partyday_plans__year=year)
+    agg = branches.aggregate(
+        total=Count("pk", distinct=True),
+        draft=Count("partyday_plans", filter=has & Q(partyday_plans__status=PlanState.DRAFT)),
+        submitted=Count("partyday_plans", filter=has & Q(partyday_plans__status=PlanState.SUBMITTED)),
+        filed=Count("partyday_plans", filter=has & Q(partyday_plans__status=PlanState.FILED)),
+        returned=Count("partyday_plans", filter=has & Q(partyday_plans__status=PlanState.RETURNED)),
+    )
+    with_plan = agg["draft"] + agg["submitted"] + agg["filed"] + agg["returned"]
+    none = agg["total"] - with_plan
+    counts = {
+        PlanStatus.NOT_STARTED: 0 if late else none,
+        PlanStatus.DRAFT: 0 if late else agg["draft"],
+        PlanStatus.SUBMITTED: agg["submitted"],
+        PlanStatus.FILED: agg["filed"],
+        PlanStatus.RETURNED: 0 if late else agg["returned"],
+        PlanStatus.LATE: (none + agg["draft"] + agg["returned"]) if late else 0,
+    }
+    return counts
