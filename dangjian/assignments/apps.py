@@ -5,3 +5,37 @@ class AssignmentsConfig(AppConfig):
     name = "dangjian.assignments"
     label = "assignments"
     verbose_name = "任务督办"
+
+    def ready(self) -> None:
+        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.scoping import Action
+        from dangjian.orgs import config
+
+        from .selectors import attention_items
+
+        nav_item("任务", "assignments:index", Action.VIEW, order=40)
+        attention_provider(attention_items)
+        config.register(
+            "assignments.remind_days_first",
+            "任务报送第一次提醒（截止前天数）",
+            3,
+            min_value=0,
+            max_value=30,
+            help="在每项报送材料截止日期前多少天提醒目标组织的书记和联络员。",
+        )
+        config.register(
+            "assignments.remind_days_second",
+            "任务报送第二次提醒（截止前天数）",
+            1,
+            min_value=0,
+            max_value=30,
+            help="第二次提醒；设为与第一次相同即只提醒一次。",
+        )
+        config.register(
+            "assignments.escalate_grace_days",
+            "逾期督办宽限天数",
+            0,
+            min_value=0,
+            max_value=30,
+            help="截止日期过后多少天仍未报送，向上级组织书记和发布单位督办（0：截止次日）。",
+        )

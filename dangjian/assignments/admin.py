@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import Assignment, AssignmentTarget, Deliverable, Reminder, Submission
+
+
+class DeliverableInline(admin.TabularInline):
+    model = Deliverable
+    extra = 0
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("title", "publisher_org", "window_start", "window_end", "target_count", "published_at")
+    search_fields = ("title", "theme")
+    inlines = [DeliverableInline]
+    raw_id_fields = ("publisher_org", "published_by")
+
+
+@admin.register(AssignmentTarget)
+class AssignmentTargetAdmin(admin.ModelAdmin):
+    list_display = ("assignment", "org", "status", "rounds", "submitted_at")
+    list_filter = ("status",)
+    raw_id_fields = ("assignment", "org", "claimed_by")
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ("target", "round", "decision", "submitted_at", "decided_at")
+    raw_id_fields = ("target", "submitted_by", "decided_by")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ("target", "deliverable", "kind", "stage", "recipients", "created_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("target", "deliverable")

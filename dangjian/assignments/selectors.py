@@ -1,0 +1,236 @@
+"""Reads on assignments, always scoped to the acting user.
+
+- the publisher (APPROVE on the publishing org) sees its assignments, the board and every target;
+- a target org's secretary/liaison (MANAGE) sees and works on its own target;
+- a member of a target org (VIEW) sees the assignment's study list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import CharField as CharFieldExpr
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core.paths import subtree_q
+from dangjian.core.registry import Attention
+from dangjian.core.scoping import Action, can, scope_q
+from dangjian.orgs.models import Organization
+
+from .models import (
+    OPEN_STATUSES,
+    OVERDUE,
+    OVERDUE_LABEL,
+    Assignment,
+    AssignmentTarget,
+    Deliverable,
+    Reminder,
+    Submission,
+    TargetItem,
+    TargetStatus,
+)
+from .sweep import overdue_q
+
+BOARD_STATUSES: list[tuple[str, str]] = [*TargetStatus.choices, (OVERDUE, OVERDUE_LABEL)]
+
+
+def assignments_published_visible_to(user: Any) -> QuerySet[Assignment]:
+    """Assignments the user may supervise (APPROVE on the publishing org)."""
+    return Assignment.objects.visible_to(user, Action.APPROVE).select_related("publisher_org")
+
+
+def get_assignment_for_user(user: Any, pk: int | str, action: str = Action.APPROVE) -> Assignment:
+    """The assignment for its publisher; 404 if the user can neither supervise it nor see a target of it."""
+    a = Assignment.objects.select_related("publisher_org", "published_by").filter(pk=pk).first()
+    if a is None:
+        raise Http404("任务不存在")
+    if can(user, action, a.org_path):
+        return a
+    if can(user, Action.VIEW, a.org_path) or AssignmentTarget.objects.visible_to(user).filter(assignment=a).exists():
+        raise PermissionDenied("只有发布单位可以查看督办情况")
+    raise Http404("任务不存在")
+
+
+def targets_for_user(user: Any, action: str = Action.MANAGE) -> QuerySet[AssignmentTarget]:
+    """Targets the user works on, without those of assignments they supervise (those are on the board)."""
+    supervised = Assignment.objects.filter(scope_q(user, Action.APPROVE, "org_path")).values("pk")
+    return (
+        AssignmentTarget.objects.visible_to(user, action)
+        .exclude(assignment_id__in=supervised)
+        .select_related("assignment", "org")
+        .order_by("-assignment__published_at", "org_path")
+    )
+
+
+def get_target_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> AssignmentTarget:
+    """A target for its org (VIEW/MANAGE) or for the publisher (who always may view and review)."""
+    t = AssignmentTarget.objects.select_related("assignment", "assignment__publisher_org", "org").filter(pk=pk).first()
+    if t is None:
+        raise Http404("任务不存在")
+    publisher = can(user, Action.APPROVE, t.assignment.org_path)
+    if not (publisher or can(user, Action.VIEW, t.org_path)):
+        raise Http404("任务不存在")
+    if action == Action.APPROVE and not publisher:
+        raise PermissionDenied("只有发布单位可以审核")
+    if action == Action.MANAGE and not can(user, Action.MANAGE, t.org_path):
+        raise PermissionDenied("只有本组织书记或联络员可以办理")
+    return t
+
+
+def get_item_for_user(user: Any, pk: int | str) -> TargetItem:
+    item = TargetItem.objects.select_related("target", "target__assignment", "deliverable").filter(pk=pk).first()
+    if item is None:
+        raise Http404("材料不存在")
+    get_target_for_user(user, item.target_id)
+    return item
+
+
+def get_submission_for_user(user: Any, pk: int | str) -> Submission:
+    sub = Submission.objects.select_related("target").filter(pk=pk).first()
+    if sub is None:
+        raise Http404("提交记录不存在")
+    get_target_for_user(user, sub.target_id)
+    return sub
+
+
+@dataclass
+class TargetDetail:
+    target: AssignmentTarget
+    deliverables: list[dict[str, Any]]
+    submissions: list[Submission]
+    overdue: bool
+
+
+def target_detail(t: AssignmentTarget) -> TargetDetail:
+    today = timezone.localdate()
+    items = list(TargetItem.objects.filter(target=t).select_related("meeting").order_by("id"))
+    dlvs: list[dict[str, Any]] = []
+    for d in Deliverable.objects.filter(assignment_id=t.assignment_id):
+        mine = [i for i in items if i.deliverable_id == d.pk]
+        dlvs.append({"d": d, "items": mine, "late": d.due_on < today and not mine})
+    subs = list(Submission.objects.filter(target=t).select_related("submitted_by", "decided_by").order_by("-round"))
+    overdue = t.status in OPEN_STATUSES and any(
+        x["late"] or (x["d"].kind == "summary_table" and x["d"].due_on < today) for x in dlvs
+    )
+    return TargetDetail(t, dlvs, subs, overdue)
+
+
+# ---------------------------------------------------------------- supervision board
+
+
+def board_queryset(
+    assignment: Assignment, *, status: str = "", q: str = "", parent: str = ""
+) -> QuerySet[AssignmentTarget]:
+    """Targets of the assignment with a derived board status (逾期 computed in the database)."""
+    today = timezone.localdate()
+    qs = AssignmentTarget.objects.filter(assignment=assignment).annotate(
+        board_status=Case(
+            When(overdue_q(today), then=Value(OVERDUE)),
+            default="status",
+            output_field=CharFieldExpr(),
+        ),
+        last_reminded=Subquery(
+            Reminder.objects.filter(target=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
+        ),
+    )
+    if status == OVERDUE:
+        qs = qs.filter(overdue_q(today))
+    elif status in TargetStatus.values:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(org__name__icontains=q.strip())
+    if parent:
+        qs = qs.filter(subtree_q("org_path", parent))
+    return qs.select_related("org").order_by("org_path")
+
+
+def board_counts(assignment: Assignment) -> dict[str, int]:
+    """Counts per status and 逾期 in one aggregate query."""
+    today = timezone.localdate()
+    agg = AssignmentTarget.objects.filter(assignment=assignment).aggregate(
+        total=Count("pk"),
+        **{s: Count("pk", filter=Q(status=s)) for s in TargetStatus.values},
+        overdue=Count("pk", filter=overdue_q(today)),
+    )
+    return {k: int(v or 0) for k, v in agg.items()}
+
+
+def board_rows_for_export(assignment: Assignment, **filters: str) -> Any:
+    labels = dict(BOARD_STATUSES)
+    qs = board_queryset(assignment, **filters).values_list(  # type: ignore[misc]
+        "org__name", "org_path", "board_status", "claimed_at", "submitted_at", "reviewed_at", "rounds", "last_reminded"
+    )
+    for name, path, st, claimed, submitted, reviewed, rounds, reminded in qs.iterator(chunk_size=2000):
+        yield [name, path, labels.get(st, st), _fmt(claimed), _fmt(submitted), _fmt(reviewed), rounds, _fmt(reminded)]
+
+
+def _fmt(v: dt.datetime | None) -> str:
+    return timezone.localtime(v).strftime("%Y-%m-%d %H:%M") if v else ""
+
+
+def publisher_orgs_for(user: Any) -> QuerySet[Organization]:
+    """Organizations the user may publish from (ADMIN), committees and general branches only."""
+    return (
+        Organization.objects.filter(scope_q(user, Action.ADMIN, "path"))
+        .filter(kind__in=["committee", "general_branch"])
+        .order_by("path")
+    )
+
+
+def chosen_org_choices(publisher: Organization) -> QuerySet[Organization]:
+    return (
+        Organization.objects.filter(subtree_q("path", publisher.path))
+        .exclude(pk=publisher.pk)
+        .exclude(kind="group")
+        .order_by("path")
+    )
+
+
+# ---------------------------------------------------------------- home page
+
+
+def attention_items(user: Any) -> list[Attention]:
+    """待办 for the home page: targets to claim or redo, submissions to review (a few queries)."""
+    from django.urls import reverse
+
+    from dangjian.core.findings import Severity
+
+    items: list[Attention] = []
+    if not getattr(user, "is_authenticated", False):
+        return items
+    mine = targets_for_user(user).filter(status__in=[TargetStatus.UNCLAIMED, TargetStatus.RETURNED])
+    for t in mine[:5]:
+        label = "待领取" if t.status == TargetStatus.UNCLAIMED else "被退回，请修改后重新提交"
+        items.append(
+            Attention(
+                f"任务{label}：{t.assignment.title}",
+                f"{t.org.name}",
+                reverse("assignments:target", args=[t.pk]),
+                Severity.WARNING,
+            )
+        )
+    pending = (
+        assignments_published_visible_to(user)
+        .annotate(n=Count("targets", filter=Q(targets__status=TargetStatus.SUBMITTED)))
+        .filter(n__gt=0)
+        .order_by("-published_at")[:5]
+    )
+    for a in pending:
+        items.append(
+            Attention(
+                f"任务待审核：{a.title}",
+                f"{a.n} 个组织已提交",
+                reverse("assignments:board", args=[a.pk]) + "?status=submitted",
+                Severity.ADVISORY,
+            )
+        )
+    return items
+
+
+def reminders_of(t: AssignmentTarget) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(target=t).select_related("deliverable").order_by("-created_at")[:20]

@@ -1,0 +1,429 @@
+"""Writes on assignments: publish, claim, provide deliverables, submit, review.
+
+Each write checks scope, validates, audits inside its transaction. The reminder/督办 sweep lives in
+`sweep.py` (it is a set-based batch job, not a per-object service).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, can, require
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import records
+from .models import (
+    Assignment,
+    AssignmentTarget,
+    Deliverable,
+    DeliverableKind,
+    Submission,
+    SubmissionDecision,
+    TargetItem,
+    TargetMode,
+    TargetStatus,
+)
+from .rules import DeliverableSpec, validate_assignment
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+TARGET_BATCH = 2000
+
+CONFLICT_MSG = "该任务已被他人更新，请刷新页面后重试（您的操作未保存）"
+
+
+def _check_version(obj: Any, version: int | None) -> None:
+    if version is not None and int(version) != obj.version:
+        raise ValidationError(CONFLICT_MSG)
+
+
+# ---------------------------------------------------------------- publish
+
+
+def _target_orgs(publisher: Organization, mode: str, chosen: Sequence[Organization]) -> list[tuple[int, str]]:
+    """(org id, path) of every target: the subtree's branches, or the chosen orgs (a chosen 党委 or
+    党总支 stands for all the branches below it)."""
+    if mode == TargetMode.SUBTREE:
+        qs = Organization.objects.filter(subtree_q("path", publisher.path), kind=OrgKind.BRANCH)
+        return list(qs.exclude(pk=publisher.pk).order_by("path").values_list("pk", "path"))
+    out: dict[int, str] = {}
+    for org in chosen:
+        if org.pk == publisher.pk or not org.path.startswith(publisher.path):
+            raise ValidationError({"targets": f"“{org.name}”不在本组织的下级范围内"})
+        if org.kind == OrgKind.BRANCH:
+            out[org.pk] = org.path
+        elif org.kind == OrgKind.GROUP:
+            raise ValidationError({"targets": f"“{org.name}”是党小组，任务应发布到党支部"})
+        else:
+            below = Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
+            out.update(dict(below.values_list("pk", "path")))
+    return sorted(out.items(), key=lambda kv: kv[1])
+
+
+def assignment_publish(
+    *,
+    actor: Any,
+    publisher_org: Organization,
+    title: str,
+    theme: str,
+    window_start: dt.date,
+    window_end: dt.date,
+    deliverables: Sequence[DeliverableSpec],
+    notice: str = "",
+    min_hours: Decimal = Decimal(4),
+    required_actions: Sequence[str] = (),
+    collective_study: Sequence[str] = (),
+    self_study: Sequence[str] = (),
+    practical_deeds: Sequence[str] = (),
+    target_mode: str = TargetMode.SUBTREE,
+    chosen_orgs: Sequence[Organization] = (),
+    published_on: dt.date | None = None,
+) -> Assignment:
+    """Publish an assignment and create one target per organization (bulk, any number of orgs)."""
+    require(actor, Action.ADMIN, publisher_org.path)
+    today = published_on or timezone.localdate()
+    errors = validate_assignment(
+        title=title,
+        theme=theme,
+        window_start=window_start,
+        window_end=window_end,
+        min_hours=min_hours,
+        deliverables=deliverables,
+        published_on=today,
+    )
+    if target_mode not in TargetMode.values:
+        errors.setdefault("target_mode", []).append("发布范围无效")
+    elif target_mode == TargetMode.CHOSEN and not chosen_orgs:
+        errors.setdefault("targets", []).append("请选择至少一个发布对象")
+    if errors:
+        raise ValidationError(errors)
+    targets = _target_orgs(publisher_org, target_mode, chosen_orgs)
+    if not targets:
+        raise ValidationError({"targets": "发布范围内没有党支部，无法发布"})
+    now = timezone.now()
+    assignment = Assignment(
+        publisher_org=publisher_org,
+        org_path=publisher_org.path,
+        title=title.strip(),
+        notice=notice.strip(),
+        theme=theme.strip(),
+        window_start=window_start,
+        window_end=window_end,
+        min_hours=min_hours,
+        required_actions=list(required_actions),
+        collective_study=list(collective_study),
+        self_study=list(self_study),
+        practical_deeds=list(practical_deeds),
+        target_mode=target_mode,
+        target_count=len(targets),
+        published_by=actor,
+        published_at=now,
+    )
+    assignment.full_clean()
+    with transaction.atomic():
+        assignment.save()
+        dlvs = [
+            Deliverable(assignment=assignment, title=d.title.strip(), kind=d.kind, due_on=d.due_on, position=i)
+            for i, d in enumerate(deliverables)
+        ]
+        for d in dlvs:
+            d.full_clean(exclude=["assignment"])
+        Deliverable.objects.bulk_create(dlvs)
+        AssignmentTarget.objects.bulk_create(
+            (AssignmentTarget(assignment=assignment, org_id=pk, org_path=path) for pk, path in targets),
+            batch_size=TARGET_BATCH,
+        )
+        audit.record(
+            actor,
+            "assignment.publish",
+            assignment,
+            after={
+                **audit.snapshot(assignment),
+                "deliverables": [(d.title, d.kind, d.due_on) for d in dlvs],
+            },
+        )
+        # The sweep announces the new task to each target's secretary and liaison (set-based).
+        from .tasks import reminder_sweep
+
+        aid = assignment.pk
+        transaction.on_commit(lambda: reminder_sweep.enqueue(assignment_id=aid))
+    return assignment
+
+
+# ---------------------------------------------------------------- target side
+
+
+def _require_manage(actor: Any, target: AssignmentTarget) -> None:
+    require(actor, Action.MANAGE, target.org_path)
+
+
+def _locked(target: AssignmentTarget) -> AssignmentTarget:
+    return AssignmentTarget.objects.select_for_update().select_related("assignment").get(pk=target.pk)
+
+
+def target_claim(*, actor: Any, target: AssignmentTarget, version: int | None = None) -> AssignmentTarget:
+    """领取: the target org's secretary or liaison takes the task on."""
+    _require_manage(actor, target)
+    with transaction.atomic():
+        t = _locked(target)
+        _check_version(t, version)
+        if t.status != TargetStatus.UNCLAIMED:
+            raise ValidationError(f"任务当前状态为“{t.get_status_display()}”，无需再次领取")
+        before = audit.snapshot(t, ["status"])
+        t.status = TargetStatus.CLAIMED
+        t.claimed_at = timezone.now()
+        t.claimed_by = actor
+        t.version = F("version") + 1
+        t.save(update_fields=["status", "claimed_at", "claimed_by", "version"])
+        t.refresh_from_db()
+        audit.record(actor, "assignment.claim", t, before=before, after=audit.snapshot(t, ["status"]))
+    return t
+
+
+def _require_editable(t: AssignmentTarget) -> None:
+    if t.status == TargetStatus.UNCLAIMED:
+        raise ValidationError("请先领取任务，再关联会议记录或上传材料")
+    if t.status == TargetStatus.SUBMITTED:
+        raise ValidationError("材料已提交，等待审核期间不能修改")
+    if t.status == TargetStatus.APPROVED:
+        raise ValidationError("任务已审核通过，不能再修改材料")
+
+
+def _deliverable_of(t: AssignmentTarget, deliverable_id: int | str) -> Deliverable:
+    d = Deliverable.objects.filter(pk=deliverable_id, assignment_id=t.assignment_id).first()
+    if d is None:
+        raise ValidationError({"deliverable": "报送材料项不存在"})
+    return d
+
+
+def target_link_meeting(
+    *, actor: Any, target: AssignmentTarget, deliverable_id: int | str, meeting_id: int | str
+) -> TargetItem:
+    """Link one of the org's own meeting records to a 会议记录 deliverable (never retyped)."""
+    _require_manage(actor, target)
+    with transaction.atomic():
+        t = _locked(target)
+        _require_editable(t)
+        d = _deliverable_of(t, deliverable_id)
+        if d.kind != DeliverableKind.MEETING_RECORD:
+            raise ValidationError({"deliverable": f"“{d.title}”是{d.get_kind_display()}，不能关联会议记录"})
+        meeting = records.meeting_of_org(meeting_id, t.org_path)
+        if meeting is None:
+            raise ValidationError({"meeting": "会议记录不存在或不属于本组织"})
+        if TargetItem.objects.filter(target=t, deliverable=d, meeting_id=meeting.pk).exists():
+            raise ValidationError({"meeting": "该会议记录已关联"})
+        item = TargetItem(
+            target=t, deliverable=d, org_path=t.org_path, meeting_id=meeting.pk, created_by=actor, round=t.rounds + 1
+        )
+        item.full_clean(exclude=["meeting", "created_by"])
+        item.save()
+        audit.record(actor, "assignment.link_meeting", item, after={"meeting": meeting.pk, "deliverable": d.pk})
+    return item
+
+
+def target_attach_file(
+    *, actor: Any, target: AssignmentTarget, deliverable_id: int | str, upload: UploadedFile
+) -> TargetItem:
+    """Attach a photo or document; the file is checked by content for the deliverable's type."""
+    from dangjian.core import uploads
+
+    _require_manage(actor, target)
+    t = AssignmentTarget.objects.get(pk=target.pk)
+    _require_editable(t)
+    d = _deliverable_of(t, deliverable_id)
+    if d.kind == DeliverableKind.SUMMARY_TABLE:
+        raise ValidationError({"file": f"“{d.title}”由系统根据会议记录自动生成，提交时自动附上，不能上传"})
+    if d.kind == DeliverableKind.MEETING_RECORD:
+        raise ValidationError({"file": f"“{d.title}”请关联本组织的会议记录，不能上传文件"})
+    if d.kind == DeliverableKind.PHOTOS:
+        uploads.check_image(upload, MAX_PHOTO_BYTES)
+    else:
+        check_document(upload, MAX_DOCUMENT_BYTES)
+    with transaction.atomic():
+        t = _locked(target)
+        _require_editable(t)
+        name = (getattr(upload, "name", "") or "file")[-200:]
+        item = TargetItem(
+            target=t, deliverable=d, org_path=t.org_path, original_name=name, created_by=actor, round=t.rounds + 1
+        )
+        item.file.save(name, upload, save=False)
+        item.full_clean(exclude=["meeting", "created_by"])
+        item.save()
+        audit.record(actor, "assignment.attach", item, after={"deliverable": d.pk, "file": item.file.name})
+    return item
+
+
+def check_document(f: Any, max_bytes: int) -> None:
+    """Documents: PDF, Office (zip-based docx/xlsx/pptx) or images, recognised by content."""
+    from dangjian.core import uploads
+
+    uploads.check_size(f, max_bytes, "文档")
+    f.seek(0)
+    head = f.read(8)
+    f.seek(0)
+    if head.startswith(b"%PDF-"):
+        return
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(f) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise ValidationError({"file": "文档已损坏，无法读取"}) from exc
+        finally:
+            f.seek(0)
+        if "[Content_Types].xml" in names:
+            return
+        raise ValidationError({"file": "文档类型不支持（支持 PDF、Word、Excel、PPT 或图片）"})
+    try:
+        uploads.check_image(f, max_bytes)
+    except ValidationError as exc:
+        raise ValidationError({"file": "文档类型不支持（支持 PDF、Word、Excel、PPT 或图片）"}) from exc
+
+
+def target_remove_item(*, actor: Any, item: TargetItem) -> None:
+    _require_manage(actor, item.target)
+    with transaction.atomic():
+        t = _locked(item.target)
+        _require_editable(t)
+        if item.generated:
+            raise ValidationError("系统生成的总结表不能删除")
+        audit.record(actor, "assignment.remove_item", item, before={"deliverable": item.deliverable_id})
+        item.delete()
+
+
+def missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
+    """Deliverables the target has not provided yet (the summary table is generated on submit)."""
+    provided = set(TargetItem.objects.filter(target=t).values_list("deliverable_id", flat=True))
+    return [
+        d
+        for d in Deliverable.objects.filter(assignment_id=t.assignment_id)
+        if d.kind != DeliverableKind.SUMMARY_TABLE and d.pk not in provided
+    ]
+
+
+def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", version: int | None = None) -> Submission:
+    """提交: freeze what is provided as a new round; the summary table is generated now and stored."""
+    _require_manage(actor, target)
+    with transaction.atomic():
+        t = _locked(target)
+        _check_version(t, version)
+        if t.status == TargetStatus.UNCLAIMED:
+            raise ValidationError("尚未领取任务，请先领取再提交")
+        if t.status == TargetStatus.SUBMITTED:
+            raise ValidationError("材料已提交，正在等待审核")
+        if t.status == TargetStatus.APPROVED:
+            raise ValidationError("任务已审核通过，无需再次提交")
+        missing = missing_deliverables(t)
+        if missing:
+            raise ValidationError("以下材料尚未提供：" + "、".join(d.title for d in missing))
+        round_no = t.rounds + 1
+        now = timezone.now()
+        deliverables = list(Deliverable.objects.filter(assignment_id=t.assignment_id))
+        sub = Submission(
+            target=t, org_path=t.org_path, round=round_no, submitted_by=actor, submitted_at=now, note=note.strip()
+        )
+        summary_dlv = [d for d in deliverables if d.kind == DeliverableKind.SUMMARY_TABLE]
+        if summary_dlv:
+            from .summaries import target_summary_xlsx
+
+            content, filename = target_summary_xlsx(t)
+            sub.summary_file.save(filename, ContentFile(content), save=False)
+            for d in summary_dlv:
+                TargetItem.objects.filter(target=t, deliverable=d, generated=True).delete()
+                TargetItem.objects.create(
+                    target=t,
+                    deliverable=d,
+                    org_path=t.org_path,
+                    file=sub.summary_file.name,
+                    original_name=filename,
+                    generated=True,
+                    round=round_no,
+                    created_by=actor,
+                )
+        items = TargetItem.objects.filter(target=t).order_by("deliverable_id", "id")
+        sub.contents = {
+            "items": [
+                {"deliverable": i.deliverable_id, "meeting": i.meeting_id, "file": i.file.name or "", "name": str(i)}
+                for i in items
+            ]
+        }
+        sub.full_clean(exclude=["target", "submitted_by"])
+        sub.save()
+        t.status = TargetStatus.SUBMITTED
+        t.submitted_at = now
+        t.rounds = round_no
+        t.version = F("version") + 1
+        t.save(update_fields=["status", "submitted_at", "rounds", "version"])
+        t.refresh_from_db()
+        audit.record(actor, "assignment.submit", sub, after={"round": round_no, "contents": sub.contents})
+    return sub
+
+
+def target_review(
+    *, actor: Any, target: AssignmentTarget, approve: bool, comment: str = "", version: int | None = None
+) -> Submission:
+    """审核: the publisher approves the latest round, or returns it with a comment."""
+    require(actor, Action.APPROVE, target.assignment.org_path)
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        t = _locked(target)
+        _check_version(t, version)
+        if t.status != TargetStatus.SUBMITTED:
+            raise ValidationError(f"任务当前状态为“{t.get_status_display()}”，没有待审核的提交")
+        sub = Submission.objects.select_for_update().get(target=t, round=t.rounds)
+        if sub.submitted_by_id == getattr(actor, "pk", None):
+            raise PermissionDenied("不能审核本人提交的材料，请由其他审核人处理")
+        if not approve and not comment:
+            raise ValidationError({"comment": "退回时请填写退回意见"})
+        now = timezone.now()
+        sub.decision = SubmissionDecision.APPROVED if approve else SubmissionDecision.RETURNED
+        sub.decided_by = actor
+        sub.decided_at = now
+        sub.comment = comment
+        sub.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
+        t.status = TargetStatus.APPROVED if approve else TargetStatus.RETURNED
+        t.reviewed_at = now
+        t.version = F("version") + 1
+        t.save(update_fields=["status", "reviewed_at", "version"])
+        t.refresh_from_db()
+        audit.record(
+            actor,
+            "assignment.approve" if approve else "assignment.return",
+            sub,
+            after={"round": sub.round, "decision": sub.decision, "comment": comment},
+        )
+        _notify_review(t, sub, approve)
+    return sub
+
+
+def _notify_review(t: AssignmentTarget, sub: Submission, approve: bool) -> None:
+    from django.urls import reverse
+
+    from dangjian.core.services import notify
+
+    verb = "已审核通过" if approve else "被退回"
+    notify(
+        user=sub.submitted_by,
+        key=f"asg{t.assignment_id}.t{t.pk}.review{sub.round}",
+        title=f"任务“{t.assignment.title}”第{sub.round}次提交{verb}",
+        body=sub.comment,
+        link=reverse("assignments:target", args=[t.pk]),
+    )
+
+
+def can_review(user: Any, target: AssignmentTarget) -> bool:
+    return can(user, Action.APPROVE, target.assignment.org_path)

@@ -1,0 +1,399 @@
+"""Thin views: parse input, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangjian.core import audit
+from dangjian.core.scoping import Action, can
+from dangjian.orgs.selectors import get_org_for_user
+
+from . import records, selectors, services, summaries
+from .forms import DeliverableFormSet, LinkMeetingForm, PublishForm, ReviewForm, UploadForm
+from .models import DeliverableKind, TargetStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BOARD_PAGE = 50
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    return response
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    published = Paginator(selectors.assignments_published_visible_to(user), 20).get_page(request.GET.get("p"))
+    mine = Paginator(selectors.targets_for_user(user, Action.MANAGE), 20).get_page(request.GET.get("page"))
+    study = selectors.targets_for_user(user, Action.VIEW).exclude(
+        org_path__in=selectors.targets_for_user(user, Action.MANAGE).values("org_path")
+    )[:20]
+    return render(
+        request,
+        "assignments/index.html",
+        {
+            "published": published,
+            "mine": mine,
+            "study": study,
+            "can_publish": selectors.publisher_orgs_for(user).exists(),
+        },
+    )
+
+
+@login_required
+def publish(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    publisher_orgs = selectors.publisher_orgs_for(user)
+    first = publisher_orgs.first()
+    if first is None:
+        raise PermissionDenied("只有党委管理员可以发布任务")
+    chosen_qs = selectors.chosen_org_choices(first)
+    if request.method == "POST":
+        form = PublishForm(request.POST, publisher_orgs=publisher_orgs, chosen_orgs=_chosen_all(user))
+        formset = DeliverableFormSet(request.POST, prefix="dlv")
+        errors: list[str] = []
+        if form.is_valid() and formset.is_valid():
+            specs = []
+            for f in formset:
+                try:
+                    spec = f.spec()
+                except ValidationError as exc:
+                    errors.extend(exc.messages)
+                    continue
+                if spec is not None:
+                    specs.append(spec)
+            if not errors:
+                cd = form.cleaned_data
+                lists = form.lists()
+                try:
+                    a = services.assignment_publish(
+                        actor=user,
+                        publisher_org=cd["publisher_org"],
+                        title=cd["title"],
+                        theme=cd["theme"],
+                        notice=cd["notice"],
+                        window_start=cd["window_start"],
+                        window_end=cd["window_end"],
+                        min_hours=cd["min_hours"],
+                        deliverables=specs,
+                        target_mode=cd["target_mode"],
+                        chosen_orgs=list(cd["chosen_orgs"]),
+                        required_actions=lists["required_actions"],
+                        collective_study=lists["collective_study"],
+                        self_study=lists["self_study"],
+                        practical_deeds=lists["practical_deeds"],
+                    )
+                except ValidationError as exc:
+                    errors.extend(_errors(exc))
+                else:
+                    messages.success(request, f"任务已发布到 {a.target_count} 个党支部")
+                    return redirect("assignments:board", a.pk)
+        return render(
+            request,
+            "assignments/publish.html",
+            {"form": form, "formset": formset, "errors": errors},
+            status=400,
+        )
+    form = PublishForm(publisher_orgs=publisher_orgs, chosen_orgs=chosen_qs)
+    formset = DeliverableFormSet(prefix="dlv")
+    return render(request, "assignments/publish.html", {"form": form, "formset": formset, "errors": []})
+
+
+def _chosen_all(user: Any) -> Any:
+    from dangjian.orgs.selectors import orgs_visible_to
+
+    return orgs_visible_to(user, Action.ADMIN).exclude(kind="group")
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    a = selectors.get_assignment_for_user(request.user, pk)
+    return render(
+        request,
+        "assignments/detail.html",
+        {"a": a, "deliverables": a.deliverables.all(), "counts": selectors.board_counts(a)},
+    )
+
+
+def _board_filters(request: HttpRequest) -> dict[str, str]:
+    status = request.GET.get("status", "")
+    if status and status not in dict(selectors.BOARD_STATUSES):
+        status = ""
+    return {"status": status, "q": request.GET.get("q", "")[:50]}
+
+
+@login_required
+def board(request: HttpRequest, pk: int) -> HttpResponse:
+    a = selectors.get_assignment_for_user(request.user, pk)
+    filters = _board_filters(request)
+    page = Paginator(selectors.board_queryset(a, **filters), BOARD_PAGE).get_page(request.GET.get("page"))
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render(
+        request,
+        "assignments/board.html",
+        {
+            "a": a,
+            "page": page,
+            "counts": selectors.board_counts(a),
+            "statuses": selectors.BOARD_STATUSES,
+            "filters": filters,
+            "query": query,
+            "labels": dict(selectors.BOARD_STATUSES),
+        },
+    )
+
+
+@login_required
+def board_export(request: HttpRequest, pk: int) -> HttpResponse:
+    from openpyxl import Workbook
+
+    a = selectors.get_assignment_for_user(request.user, pk)
+    filters = _board_filters(request)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("督办情况")
+    ws.append([f"{a.title} 督办情况（导出于 {timezone.localtime():%Y-%m-%d %H:%M}）"])
+    ws.append(["组织", "组织编码", "状态", "领取时间", "提交时间", "审核时间", "提交轮次", "最近提醒"])
+    for row in selectors.board_rows_for_export(a, **filters):
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    _audit_export(request.user, a, "assignment.board_export", filters)
+    return _download(buf.getvalue(), f"督办情况-{a.pk}.xlsx", XLSX)
+
+
+def _audit_export(user: Any, a: Any, action: str, extra: dict[str, Any]) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit.record(user, action, a, after=extra)
+
+
+@login_required
+def committee_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    a = selectors.get_assignment_for_user(request.user, pk)
+    content = summaries.committee_summary_xlsx(a)
+    _audit_export(request.user, a, "assignment.summary_export", {})
+    return _download(content, f"主题党日活动汇总表-{a.window_start:%Y%m}-{a.pk}.xlsx", XLSX)
+
+
+@login_required
+def target(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk)
+    info = selectors.target_detail(t)
+    a = t.assignment
+    can_manage = can(request.user, Action.MANAGE, t.org_path)
+    meetings = []
+    if can_manage and any(x["d"].kind == DeliverableKind.MEETING_RECORD for x in info.deliverables):
+        meetings = list(
+            records.meetings_for_linking(
+                t.org_path, a.window_start - dt.timedelta(days=31), a.window_end + dt.timedelta(days=31)
+            )[:50]
+        )
+    return render(
+        request,
+        "assignments/target.html",
+        {
+            "t": t,
+            "a": a,
+            "info": info,
+            "can_manage": can_manage,
+            "can_review": services.can_review(request.user, t),
+            "meetings": meetings,
+            "editable": t.status in (TargetStatus.CLAIMED, TargetStatus.RETURNED),
+            "reminders": selectors.reminders_of(t),
+        },
+    )
+
+
+def _act(request: HttpRequest, pk: int, fn: Any, ok: str) -> HttpResponse:
+    try:
+        fn()
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, ok)
+    return redirect("assignments:target", pk)
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version")
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def claim(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk, Action.MANAGE)
+    return _act(
+        request,
+        pk,
+        lambda: services.target_claim(actor=request.user, target=t, version=_version(request)),
+        "已领取任务",
+    )
+
+
+@login_required
+@require_POST
+def link_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk, Action.MANAGE)
+    form = LinkMeetingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择要关联的会议记录")
+        return redirect("assignments:target", pk)
+    cd = form.cleaned_data
+    return _act(
+        request,
+        pk,
+        lambda: services.target_link_meeting(
+            actor=request.user, target=t, deliverable_id=cd["deliverable"], meeting_id=cd["meeting"]
+        ),
+        "已关联会议记录",
+    )
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk, Action.MANAGE)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "请选择要上传的文件")
+        return redirect("assignments:target", pk)
+    cd = form.cleaned_data
+    return _act(
+        request,
+        pk,
+        lambda: services.target_attach_file(
+            actor=request.user, target=t, deliverable_id=cd["deliverable"], upload=cd["file"]
+        ),
+        "材料已上传",
+    )
+
+
+@login_required
+@require_POST
+def remove_item(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_item_for_user(request.user, pk)
+    if not can(request.user, Action.MANAGE, item.org_path):
+        raise PermissionDenied("只有本组织书记或联络员可以办理")
+    return _act(request, item.target_id, lambda: services.target_remove_item(actor=request.user, item=item), "已移除")
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk, Action.MANAGE)
+    note = request.POST.get("note", "")[:2000]
+    return _act(
+        request,
+        pk,
+        lambda: services.target_submit(actor=request.user, target=t, note=note, version=_version(request)),
+        "已提交，等待发布单位审核",
+    )
+
+
+@login_required
+@require_POST
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk, Action.APPROVE)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审核结果")
+        return redirect("assignments:target", pk)
+    cd = form.cleaned_data
+    approve = cd["decision"] == "approve"
+    return _act(
+        request,
+        pk,
+        lambda: services.target_review(
+            actor=request.user, target=t, approve=approve, comment=cd["comment"], version=cd["version"]
+        ),
+        "已审核通过" if approve else "已退回",
+    )
+
+
+@login_required
+def target_summary(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk)
+    if fmt == "pdf":
+        content, name = summaries.target_summary_pdf(t)
+        return _download(content, name, "application/pdf")
+    content, name = summaries.target_summary_xlsx(t)
+    return _download(content, name, XLSX)
+
+
+@login_required
+def study(request: HttpRequest, pk: int) -> HttpResponse:
+    t = selectors.get_target_for_user(request.user, pk)
+    return render(request, "assignments/study.html", {"t": t, "a": t.assignment})
+
+
+@login_required
+def item_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    item = selectors.get_item_for_user(request.user, pk)
+    if not item.file:
+        raise Http404("没有文件")
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name or "file")
+
+
+@login_required
+def submission_file(request: HttpRequest, pk: int) -> HttpResponseBase:
+    sub = selectors.get_submission_for_user(request.user, pk)
+    if not sub.summary_file:
+        raise Http404("没有生成的总结表")
+    name = sub.summary_file.name.rsplit("/", 1)[-1]
+    return FileResponse(sub.summary_file.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+def branch_summary(request: HttpRequest, org_pk: int, year: int, month: int, fmt: str) -> HttpResponse:
+    """The 主题党日活动总结表 of any branch and month, straight from its records."""
+    org = get_org_for_user(request.user, org_pk)
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404("月份无效")
+    label = f"{year}年{month}月"
+    name = f"主题党日活动总结表-{org.name}-{year}{month:02d}"
+    if fmt == "pdf":
+        facts = summaries.branch_month_facts(org, year, month, with_photos=True)
+        return _download(
+            summaries.branch_summary_pdf(org_name=org.name, period_label=label, facts=facts),
+            name + ".pdf",
+            "application/pdf",
+        )
+    facts = summaries.branch_month_facts(org, year, month)
+    return _download(
+        summaries.branch_summary_xlsx(org_name=org.name, period_label=label, facts=facts), name + ".xlsx", XLSX
+    )
+
+
+def target_url(pk: int) -> str:
+    return reverse("assignments:target", args=[pk])
