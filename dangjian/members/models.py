@@ -175,3 +175,81 @@ class MemberTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.from_org_name} → {self.to_org_name}"
+
+
+class ImportMode(models.TextChoices):
+    VALIDATE = "validate", "仅校验，不写入"
+    COMMIT = "commit", "校验全部无误后导入"
+    GOOD_ONLY = "good_only", "只导入无误的行"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "校验中"
+    WRITING = "writing", "写入中"
+    VALIDATED = "validated", "校验通过，尚未写入"
+    REJECTED = "rejected", "存在错误，未写入任何数据"
+    COMPLETED = "completed", "导入完成"
+    FAILED = "failed", "处理失败"
+
+
+def _import_upload_to(instance: ImportJob, filename: str) -> str:
+    import uuid
+
+    # Never reuse the uploader's file name on disk: it is shown to the user from `original_name`.
+    return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.xlsx"
+
+
+class ImportJob(models.Model):
+    """One upload of a roster workbook (党员名册导入): the file, who sent it for which organization,
+    the chosen mode, progress, and the outcome — per-row errors included, so the result page and the
+    error workbook can be shown again later."""
+
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="import_jobs", verbose_name="导入到组织"
+    )
+    org_path = models.CharField(max_length=255, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name="导入人"
+    )
+    file = models.FileField("文件", upload_to=_import_upload_to)
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    mode = models.CharField("方式", max_length=20, choices=ImportMode.choices, default=ImportMode.COMMIT)
+    status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total = models.PositiveIntegerField("总行数", default=0)
+    processed = models.PositiveIntegerField("已处理行数", default=0)
+    created_count = models.PositiveIntegerField("新增", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("无变化", default=0)
+    error_rows = models.PositiveIntegerField("有错误的行数", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+    message = models.CharField("说明", max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="importjob_user_idx")]
+        verbose_name = "名册导入"
+        verbose_name_plural = "名册导入"
+
+    def __str__(self) -> str:
+        return f"{self.original_name or '名册导入'}（{self.get_status_display()}）"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.WRITING}
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0 if self.is_running else 100
+        return min(100, round(self.processed * 100 / self.total))
+
+    @property
+    def good_rows(self) -> int:
+        return max(self.total - self.error_rows, 0)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from dangjian.core.models import AuditEvent
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, scope_q
+from dangjian.orgs.models import Organization, OrgKind
 
-from .models import Member, MemberTransfer
+from .models import ImportJob, ImportStatus, Member, MemberTransfer, TransferStatus
+from .rules import mask_id_number, mask_phone
+
+DIGITS_RE = re.compile(r"^[0-9Xx]{3,18}$")
 
 
 def members_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Member]:
@@ -49,12 +56,190 @@ def can_see_sensitive(user: Any, member: Member) -> bool:
     return can(user, Action.VIEW_SENSITIVE, member.org_path)
 
 
-def roster(user: Any, org_path: str, *, include_inactive: bool = False) -> QuerySet[Member]:
-    """The roster of one org's subtree, as the user may see it."""
+def roster(
+    user: Any,
+    org_path: str,
+    *,
+    include_inactive: bool = False,
+    filters: dict[str, Any] | None = None,
+) -> QuerySet[Member]:
+    """The roster of one org's subtree, as the user may see it, searched and filtered.
+
+    Search by 身份证号 / phone digits only for users who may see those numbers in this subtree —
+    otherwise the search box would let them guess the masked digits.
+    """
+    f = filters or {}
     qs = members_visible_to(user).filter(subtree_q("org_path", org_path))
-    if not include_inactive:
+    active = f.get("active", "all" if include_inactive else "")
+    if active == "left":
+        qs = qs.filter(is_active=False)
+    elif active != "all":
         qs = qs.filter(is_active=True)
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("category"):
+        qs = qs.filter(category=f["category"])
+    if f.get("group"):
+        qs = qs.filter(group_id=f["group"])
+    flag = f.get("flag")
+    if flag == "mobile":
+        qs = qs.filter(is_mobile=True)
+    elif flag == "exempt":
+        qs = qs.filter(exempt=True)
+    elif flag == "lost":
+        qs = qs.filter(lost_contact=True)
+    q = (f.get("q") or "").strip()
+    if q:
+        if DIGITS_RE.match(q) and can(user, Action.VIEW_SENSITIVE, org_path):
+            digits = q.upper()
+            qs = qs.filter(Q(id_number__endswith=digits) | Q(phone__endswith=digits) | Q(phone=digits))
+        else:
+            qs = qs.filter(name__icontains=q)
     return qs.select_related("org", "group")
+
+
+def groups_in(org: Organization) -> list[tuple[int, str]]:
+    """党小组 of a branch for the roster filter (none above branch level: lists stay short)."""
+    if org.kind != OrgKind.BRANCH:
+        return []
+    return list(
+        Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.GROUP)
+        .order_by("path")
+        .values_list("pk", "name")
+    )
+
+
+def member_transfers(member: Member) -> QuerySet[MemberTransfer]:
+    return member.transfers.select_related("from_org", "to_org", "created_by").order_by("-created_at", "-id")
+
+
+def member_posts(member: Member) -> QuerySet[Any]:
+    return member.posts.select_related("org").order_by("-started_on", "pk")
+
+
+def member_audit_trail(user: Any, member: Member, limit: int = 50) -> list[AuditEvent]:
+    """The member's audit events, for those who manage the member's organization."""
+    if not can(user, Action.MANAGE, member.org_path):
+        return []
+    return list(
+        AuditEvent.objects.filter(object_type="members.Member", object_id=str(member.pk)).order_by("-id")[:limit]
+    )
+
+
+def get_transfer_for_user(user: Any, pk: int | str) -> MemberTransfer:
+    t = transfers_visible_to(user).filter(pk=pk).first()
+    if t is None:
+        raise Http404("转接记录不存在")
+    return t
+
+
+def transfer_targets(query: str, exclude_pk: int | None = None, limit: int = 20) -> list[tuple[int, str]]:
+    """Branches anywhere on the platform matching a name (a member may move to any branch)."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    qs = Organization.objects.filter(kind=OrgKind.BRANCH, name__icontains=query).order_by("name", "pk")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return [(o.pk, o.name) for o in qs.only("pk", "name")[:limit]]
+
+
+def import_jobs_for(user: Any) -> QuerySet[ImportJob]:
+    """Import jobs the user started, plus those for organizations they manage."""
+    q = scope_q(user, Action.MANAGE) | Q(user_id=getattr(user, "pk", None))
+    return ImportJob.objects.filter(q).select_related("org", "user").defer("errors")
+
+
+def get_import_job_for_user(user: Any, pk: int | str) -> ImportJob:
+    job = ImportJob.objects.select_related("org", "user").filter(pk=pk).first()
+    if job is None or not (job.user_id == getattr(user, "pk", None) or can(user, Action.MANAGE, job.org_path)):
+        raise Http404("导入记录不存在")
+    return job
+
+
+def export_rows(user: Any, org: Organization, *, masked: bool) -> Iterator[tuple[Any, ...]]:
+    """Rows for the roster workbook, in template column order, streamed from the database."""
+    from .excel import CODE_TO_LABEL, NO, YES
+    from .importer import build_org_index
+
+    labels = build_org_index(user, org, action=Action.VIEW).label_of
+    qs = (
+        members_visible_to(user)
+        .filter(subtree_q("org_path", org.path), is_active=True)
+        .order_by("org_path", "name", "pk")
+        .values_list(
+            "org_id",
+            "name",
+            "sex",
+            "ethnicity",
+            "birth_date",
+            "id_number",
+            "phone",
+            "education",
+            "unit",
+            "job_title",
+            "joined_on",
+            "converted_on",
+            "status",
+            "category",
+            "group__name",
+            "is_mobile",
+            "mobile_destination",
+            "mobile_contact",
+            "mobile_last_contact",
+            "exempt",
+            "exempt_reason",
+            "exempt_application",
+            "exempt_approved_by",
+            "exempt_on",
+            "lost_contact",
+            "lost_contact_since",
+        )
+    )
+    sex, edu, status, cat = (CODE_TO_LABEL[k] for k in ("sex", "education", "status", "category"))
+    for r in qs.iterator(chunk_size=2000):
+        yield (
+            labels.get(r[0], ""),
+            r[1],
+            sex.get(r[2], r[2]),
+            r[3],
+            r[4],
+            mask_id_number(r[5]) if masked else r[5],
+            mask_phone(r[6]) if masked else r[6],
+            edu.get(r[7], r[7]),
+            r[8],
+            r[9],
+            r[10],
+            r[11],
+            status.get(r[12], r[12]),
+            cat.get(r[13], r[13]),
+            r[14] or "",
+            YES if r[15] else NO,
+            r[16],
+            r[17],
+            r[18],
+            YES if r[19] else NO,
+            r[20],
+            r[21],
+            r[22],
+            r[23],
+            YES if r[24] else NO,
+            r[25],
+        )
+
+
+def pending_transfers_count(user: Any) -> int:
+    return pending_transfers_in(user).count()
+
+
+def recent_import_jobs(user: Any, since: Any) -> QuerySet[ImportJob]:
+    return (
+        ImportJob.objects.filter(user_id=user.pk, updated_at__gte=since)
+        .exclude(status=ImportStatus.VALIDATED)
+        .select_related("org")
+        .defer("errors")
+        .order_by("-updated_at")
+    )
 
 
 def transfers_visible_to(user: Any) -> QuerySet[MemberTransfer]:
@@ -65,7 +250,37 @@ def transfers_visible_to(user: Any) -> QuerySet[MemberTransfer]:
 def pending_transfers_in(user: Any) -> QuerySet[MemberTransfer]:
     """Transfers waiting for one of the user's branches to accept."""
     return (
-        MemberTransfer.objects.filter(status="pending")
+        MemberTransfer.objects.filter(status=TransferStatus.PENDING)
         .filter(scope_q(user, Action.MANAGE, "to_org_path"))
         .select_related("member", "from_org", "to_org")
     )
+
+
+def branches_by_pk(pks: list[int]) -> QuerySet[Organization]:
+    return Organization.objects.filter(pk__in=pks, kind=OrgKind.BRANCH)
+
+
+def import_error_workbook(job: ImportJob) -> str:
+    """The uploaded rows again, each with its errors in an extra column (to fix and re-upload)."""
+    from .excel import ERROR_HEADER, open_rows, write_rows
+
+    by_row: dict[int, list[str]] = {}
+    for e in job.errors or []:
+        text = f"{e['column']}：{e['message']}" if e.get("column") else e["message"]
+        by_row.setdefault(int(e["row"]), []).append(text)
+    with job.file.open("rb") as f:
+        sheet = open_rows(f)
+        try:
+            headers = [h for h in sheet.headers if h != ERROR_HEADER]
+            keep = [i for i, h in enumerate(sheet.headers) if h != ERROR_HEADER]
+
+            def rows() -> Iterator[list[Any]]:
+                for rownum, values in sheet.rows:
+                    cells = [values[i] if i < len(values) else None for i in keep]
+                    yield [*cells, "；".join(by_row.get(rownum, []))]
+
+            path, _ = write_rows([*headers, ERROR_HEADER], rows())
+        finally:
+            if sheet.close is not None:
+                sheet.close()
+    return path

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone, translation
 
 from dangjian.core import audit
 from dangjian.core.scoping import Action, can
+from dangjian.core.uploads import check_xlsx
 from dangjian.orgs.models import Organization, OrgKind
 
 from .forms import MEMBER_FIELDS, MemberForm
-from .models import Member, MemberTransfer, TransferStatus
+from .models import ImportJob, ImportMode, ImportStatus, Member, MemberTransfer, TransferStatus
+
+logger = logging.getLogger(__name__)
 
 AUDIT_FIELDS = [*MEMBER_FIELDS, "org", "is_active", "left_on", "left_reason"]
+CONFLICT_MESSAGE = "该党员信息已被他人修改，请刷新后重新编辑（您的修改未保存）"
+# An .xlsx is a zip: refuse one that would inflate far beyond its upload size limit (a "zip bomb").
+MAX_UNCOMPRESSED_FACTOR = 12
+
+
+class VersionConflict(ValidationError):
+    """Someone else saved the record after the user opened it."""
 
 
 def _validated(data: dict[str, Any], branch: Organization, instance: Member | None = None) -> Member:
@@ -52,7 +69,7 @@ def member_update(*, actor: Any, member: Member, version: int, data: dict[str, A
     with transaction.atomic():
         current = Member.objects.select_for_update().get(pk=member.pk)
         if current.version != version:
-            raise ValidationError("该党员信息已被他人修改，请刷新后重新编辑（您的修改未保存）")
+            raise VersionConflict(CONFLICT_MESSAGE)
         before = audit.snapshot(current, AUDIT_FIELDS)
         updated = _validated(data, current.org, instance=current)
         updated.version = current.version + 1
@@ -175,3 +192,294 @@ def transfer_in_from_outside(
         )
         audit.record(actor, "member.transfer_in", t, org_path=org.path, after=audit.snapshot(t))
     return member
+
+
+def member_leave(*, actor: Any, member: Member, version: int, reason: str, left_on: dt.date, note: str = "") -> Member:
+    """Take a member off the roster (去世, 出党 …). The record and its history stay."""
+    if actor is not None and not can(actor, Action.MANAGE, member.org_path):
+        raise PermissionDenied("无权办理该党员离册")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写离册原因"})
+    if left_on > timezone.localdate():
+        raise ValidationError({"left_on": "离册日期不能晚于今天"})
+    with transaction.atomic():
+        current = Member.objects.select_for_update().get(pk=member.pk)
+        if current.version != version:
+            raise VersionConflict(CONFLICT_MESSAGE)
+        if not current.is_active:
+            raise ValidationError("该党员已不在册")
+        if MemberTransfer.objects.filter(member_id=current.pk, status=TransferStatus.PENDING).exists():
+            raise ValidationError("该党员有正在办理的组织关系转接，请先撤回转接")
+        before = audit.snapshot(current, AUDIT_FIELDS)
+        current.is_active = False
+        current.left_on = left_on
+        current.left_reason = (reason.strip() + (f"：{note.strip()}" if note.strip() else ""))[:200]
+        current.version += 1
+        current.save(update_fields=["is_active", "left_on", "left_reason", "version", "updated_at"])
+        audit.record(actor, "member.leave", current, before=before, after=audit.snapshot(current, AUDIT_FIELDS))
+    return current
+
+
+def member_record_contact(*, actor: Any, member: Member, on: dt.date | None = None) -> Member:
+    """“今天已联系”: a 流动党员's last contact date set in one tap."""
+    if actor is not None and not can(actor, Action.MANAGE, member.org_path):
+        raise PermissionDenied("无权修改该党员信息")
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"mobile_last_contact": "日期不能晚于今天"})
+    with transaction.atomic():
+        current = Member.objects.select_for_update().get(pk=member.pk)
+        if not current.is_active or not current.is_mobile:
+            raise ValidationError("只有在册的流动党员可以登记联系")
+        last = current.mobile_last_contact
+        before = {"mobile_last_contact": last.isoformat() if last else None}
+        current.mobile_last_contact = on
+        current.version += 1
+        current.save(update_fields=["mobile_last_contact", "version", "updated_at"])
+        audit.record(actor, "member.contact", current, before=before, after={"mobile_last_contact": on.isoformat()})
+    return current
+
+
+# ---------------------------------------------------------------- Excel import
+
+
+def _count_rows(f: Any) -> int | None:
+    """Data rows per the sheet's declared dimension (cheap); None when the file does not say."""
+    from .excel import open_rows
+
+    sheet = open_rows(f)
+    try:
+        return sheet.total
+    finally:
+        if sheet.close is not None:
+            sheet.close()
+        f.seek(0)
+
+
+def import_job_create(
+    *, actor: Any, org: Organization, upload: UploadedFile, mode: str = ImportMode.COMMIT
+) -> ImportJob:
+    """Accept an uploaded roster workbook and start checking it (inline when small, else on the
+    task worker). Only a well-formed .xlsx within the size limits is stored."""
+    from .excel import uncompressed_size
+
+    if not can(actor, Action.MANAGE, org.path):
+        raise PermissionDenied("无权向该组织导入党员")
+    if mode not in (ImportMode.VALIDATE, ImportMode.COMMIT):
+        raise ValidationError({"mode": "请选择导入方式"})
+    max_bytes = settings.DANGJIAN_MAX_IMPORT_BYTES
+    check_xlsx(upload, max_bytes)
+    try:
+        inflated = uncompressed_size(upload)
+    except Exception as exc:
+        raise ValidationError("Excel 文件已损坏，无法读取") from exc
+    finally:
+        upload.seek(0)
+    if inflated > max_bytes * MAX_UNCOMPRESSED_FACTOR:
+        raise ValidationError("Excel 文件解压后过大，请拆分后分批导入")
+    total = _count_rows(upload)
+    name = os.path.basename(upload.name or "")[:200]
+    with transaction.atomic():
+        job = ImportJob(org=org, org_path=org.path, user=actor, mode=mode, original_name=name, total=total or 0)
+        job.file.save("upload.xlsx", upload, save=False)
+        job.save()
+        audit.record(actor, "member.import_upload", job, after={"file": name, "mode": mode, "rows": job.total})
+    _dispatch(job, large=total is None or total > settings.DANGJIAN_IMPORT_INLINE_ROWS)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_rerun(*, actor: Any, job: ImportJob, mode: str) -> ImportJob:
+    """Run a checked job again in another mode: 导入 after a clean check, or 只导入无误的行."""
+    if not can(actor, Action.MANAGE, job.org_path):
+        raise PermissionDenied("无权操作该导入")
+    if mode not in ImportMode.values:
+        raise ValidationError({"mode": "请选择导入方式"})
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status not in (ImportStatus.VALIDATED, ImportStatus.REJECTED):
+            raise ValidationError("该导入已完成或正在处理，不能重复执行")
+        locked.mode = mode
+        locked.status = ImportStatus.QUEUED
+        locked.processed = 0
+        locked.message = ""
+        locked.save(update_fields=["mode", "status", "processed", "message", "updated_at"])
+        audit.record(actor, "member.import_run", locked, after={"mode": mode})
+    _dispatch(locked, large=locked.total > settings.DANGJIAN_IMPORT_INLINE_ROWS)
+    locked.refresh_from_db()
+    return locked
+
+
+def _dispatch(job: ImportJob, *, large: bool) -> None:
+    if large:
+        from .tasks import run_import
+
+        transaction.on_commit(lambda: run_import.enqueue(job_pk=job.pk))
+    else:
+        import_job_run(job_pk=job.pk)
+
+
+def _progress(job_pk: int) -> Any:
+    def report(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_pk).update(processed=done, total=total)
+
+    return report
+
+
+def import_job_run(*, job_pk: int) -> ImportJob | None:
+    """Check every row; then, as the mode says, write all rows (only if none is bad), the good rows
+    only, or nothing. The write is one transaction. Running a job twice does nothing twice."""
+    from .importer import validate_workbook
+
+    claimed = ImportJob.objects.filter(pk=job_pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), processed=0
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("org", "user").get(pk=job_pk)
+    actor = job.user
+    try:
+        with translation.override("zh-hans"):
+            if not can(actor, Action.MANAGE, job.org_path):
+                raise ValidationError("您已无权向该组织导入党员")
+            with job.file.open("rb") as f:
+                outcome = validate_workbook(f, user=actor, org=job.org, progress=_progress(job.pk))
+    except ValidationError as exc:
+        return _finish(job, ImportStatus.FAILED, message="；".join(exc.messages)[:500])
+    except Exception:
+        logger.exception("import job %s failed", job_pk)
+        return _finish(job, ImportStatus.FAILED, message="处理失败：文件无法读取或内容异常，请使用下载的模板重新填写")
+
+    job.total = outcome.total
+    job.processed = outcome.total
+    job.errors = sorted(outcome.errors, key=lambda e: e["row"])
+    job.error_rows = len(outcome.bad_rows)
+    has_errors = bool(outcome.errors)
+    if job.mode == ImportMode.VALIDATE or (has_errors and job.mode == ImportMode.COMMIT) or not outcome.good:
+        status = ImportStatus.REJECTED if has_errors else ImportStatus.VALIDATED
+        if not has_errors and not outcome.good:
+            status = ImportStatus.REJECTED
+            job.message = "文件中没有党员数据"
+        return _finish(job, status)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING)
+    try:
+        _write_import(job, outcome, actor)
+    except Exception:
+        logger.exception("import job %s write failed", job_pk)
+        job.created_count = job.updated_count = job.unchanged_count = 0
+        return _finish(job, ImportStatus.FAILED, message="写入失败，未写入任何数据，请稍后重试")
+    return job
+
+
+def _finish(job: ImportJob, status: str, message: str = "") -> ImportJob:
+    job.status = status
+    if message:
+        job.message = message
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _write_import(job: ImportJob, outcome: Any, actor: Any) -> None:
+    """All-or-nothing: creates, updates, their audit events and the job's result commit together."""
+    now = timezone.now()
+    attnames = [str(getattr(Member._meta.get_field(f), "attname", f)) for f in MEMBER_FIELDS]
+    creates = [g.member for g in outcome.good if g.existing is None]
+    changed: list[Member] = []
+    changes: list[audit.Change] = []
+    unchanged = 0
+    with transaction.atomic():
+        for g in outcome.good:
+            if g.existing is None:
+                continue
+            current: Member = g.existing
+            before = audit.snapshot(current, AUDIT_FIELDS)
+            for a in attnames:
+                setattr(current, a, getattr(g.member, a))
+            after = audit.snapshot(current, AUDIT_FIELDS)
+            diff = [k for k in after if after[k] != before.get(k)]
+            if not diff:
+                unchanged += 1
+                continue
+            current.version += 1
+            current.updated_at = now
+            changed.append(current)
+            changes.append(
+                audit.Change(
+                    "member.update",
+                    current,
+                    before={k: before.get(k) for k in diff},
+                    after={k: after[k] for k in diff},
+                )
+            )
+        Member.objects.bulk_create(creates, batch_size=500)
+        if changed:
+            Member.objects.bulk_update(changed, [*attnames, "version", "updated_at"], batch_size=500)
+        changes.extend(audit.Change("member.create", m, after=audit.snapshot(m, AUDIT_FIELDS)) for m in creates)
+        for start in range(0, len(changes), 2000):
+            audit.record_many(actor, changes[start : start + 2000])
+        job.created_count = len(creates)
+        job.updated_count = len(changed)
+        job.unchanged_count = unchanged
+        job.status = ImportStatus.COMPLETED
+        job.finished_at = timezone.now()
+        job.save()
+        audit.record(
+            actor,
+            "member.import",
+            job,
+            after={
+                "file": job.original_name,
+                "mode": job.mode,
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "unchanged": unchanged,
+                "error_rows": job.error_rows,
+            },
+        )
+
+
+# ---------------------------------------------------------------- Excel export
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str
+    rows: int
+    masked: bool
+    filename: str
+
+
+def member_export(*, actor: Any, org: Organization) -> ExportResult:
+    """The roster of `org`'s subtree as the user may see it, streamed to a temporary workbook.
+    身份证号 and phone are masked unless the user may see them; the export is audited."""
+    from .excel import COLUMNS, write_rows
+    from .selectors import export_rows
+
+    if not can(actor, Action.VIEW, org.path):
+        raise PermissionDenied("无权导出该组织的党员名册")
+    masked = not can(actor, Action.VIEW_SENSITIVE, org.path)
+    rows: Iterator[tuple[Any, ...]] = export_rows(actor, org, masked=masked)
+    path, count = write_rows([c.header for c in COLUMNS], rows)
+    with transaction.atomic():
+        audit.record(
+            actor,
+            "member.export",
+            org,
+            org_path=org.path,
+            after={"org": org.name, "rows": count, "masked": masked},
+        )
+    filename = f"{org.name}-党员名册-{timezone.localdate():%Y%m%d}.xlsx"
+    return ExportResult(path=path, rows=count, masked=masked, filename=filename)
+
+
+def template_build(*, actor: Any, org: Organization) -> str:
+    """The import template for `org`, with its branches and 党小组 in the drop-down lists."""
+    from .excel import build_template
+    from .importer import build_org_index
+
+    if not can(actor, Action.MANAGE, org.path):
+        raise PermissionDenied("无权向该组织导入党员")
+    index = build_org_index(actor, org)
+    groups = sorted({g.name for gs in index.groups.values() for g in gs.values()})
+    return build_template(index.labels, groups)

@@ -1,0 +1,13 @@
+"""Background work of the roster: large imports run on the task worker with visible progress."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def run_import(job_pk: int) -> str:
+    from .services import import_job_run
+
+    job = import_job_run(job_pk=job_pk)
+    return job.status if job is not None else "skipped"
