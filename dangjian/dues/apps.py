@@ -5,3 +5,39 @@ class DuesConfig(AppConfig):
     name = "dangjian.dues"
     label = "dues"
     verbose_name = "党费"
+
+    def ready(self) -> None:
+        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.orgs import config
+
+        from .attention import dues_attention
+        from .rules import DEFAULT_CAP_FEN, FARMER_MAX_FEN, FARMER_MIN_FEN, Rounding
+
+        # Rounding has no national rule (domain-rules §2.3, UNVERIFIED): each committee chooses.
+        config.register(
+            "dues.rounding",
+            "党费取整方式",
+            Rounding.FEN.value,
+            kind="choice",
+            choices=tuple((c.value, c.label) for c in Rounding),
+            help="按比例计算的党费如何取整；固定金额（0.2元等）不取整",
+        )
+        config.register(
+            "dues.monthly_cap_fen",
+            "每月党费上限（分，0 表示不设上限）",
+            DEFAULT_CAP_FEN,
+            min_value=0,
+            max_value=100_000_000,
+            help="2017 年中组部通知：党员每月交纳党费一般不超过1000元；自愿多交不受限制",
+        )
+        config.register(
+            "dues.farmer_monthly_fen",
+            "农民党员每月党费（分）",
+            FARMER_MIN_FEN,
+            min_value=FARMER_MIN_FEN,
+            max_value=FARMER_MAX_FEN,
+            help="2008 规定 第六条：每月0.2元至1元，由党委确定",
+        )
+        nav_item("我的党费", "dues:my", None, order=60)
+        nav_item("党费收缴", "dues:index", "manage", order=61)
+        attention_provider(dues_attention)

@@ -1,0 +1,476 @@
+"""Reads on dues, scoped to the acting user. Query counts are constant per page (no per-row queries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core.findings import Finding
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, can, scope_q
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization, OrgKind
+from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
+
+from . import assess as A
+from .models import (
+    DuesArrearsFlag,
+    DuesBase,
+    DuesDisclosure,
+    DuesExemption,
+    DuesExpected,
+    DuesPayment,
+    ExemptionStatus,
+)
+from .rules import (
+    ARREARS_FLAG_MONTHS,
+    MonthStatus,
+    add_months,
+    arrears_findings,
+    consecutive_unpaid,
+    is_month_due,
+    month_start,
+)
+
+
+def current_month() -> dt.date:
+    return month_start(timezone.localdate())
+
+
+def last_closed_month() -> dt.date:
+    """Arrears are counted through the previous month: the current one can still be paid."""
+    return add_months(current_month(), -1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def get_member_for_dues(user: Any, pk: int | str, action: str = Action.MANAGE) -> Member:
+    """A member whose dues the user may see (`VIEW`: self or MANAGE) or handle (`MANAGE`)."""
+    member = Member.objects.select_related("org", "user").filter(pk=pk).first()
+    if member is None:
+        raise Http404("党员不存在")
+    own = getattr(user, "is_authenticated", False) and member.user_id == user.pk
+    if action == Action.VIEW and own:
+        return member
+    if not can(user, Action.VIEW, member.org_path):
+        raise Http404("党员不存在")
+    if not can(user, Action.MANAGE, member.org_path):
+        raise PermissionDenied("无权查看该党员的党费")
+    return member
+
+
+def own_member(user: Any) -> Member | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.select_related("org").filter(user_id=user.pk).first()
+
+
+def get_branch_for_user(user: Any, org_pk: int | str, action: str) -> Organization:
+    org = get_org_for_user(user, org_pk, action)
+    if org.kind != OrgKind.BRANCH:
+        raise Http404("请选择党支部")
+    return org
+
+
+# ---------------------------------------------------------------------------------------------
+# A member's ledger ("我的党费")
+
+
+@dataclass
+class LedgerLine:
+    month: dt.date
+    amount_fen: int
+    paid_fen: int
+    is_paid: bool
+    rate_label: str
+    relief: str
+    org_name: str
+    preview: bool = False  # not on the ledger yet: assessed now from the base in force
+
+    @property
+    def outstanding_fen(self) -> int:
+        return max(self.amount_fen - self.paid_fen, 0)
+
+
+@dataclass
+class Ledger:
+    member: Member
+    year: int
+    bases: list[DuesBase]
+    base_now: DuesBase | None
+    due_now: A.Assessed | None
+    lines: list[LedgerLine]
+    payments: list[DuesPayment]
+    exemptions: list[DuesExemption]
+    streak: int
+    findings: list[Finding]
+    unpaid_months: list[dt.date] = field(default_factory=list)
+
+    @property
+    def paid_total_fen(self) -> int:
+        return sum(line.paid_fen for line in self.lines)
+
+    @property
+    def expected_total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def outstanding_fen(self) -> int:
+        return sum(line.outstanding_fen for line in self.lines if not line.preview or line.month < current_month())
+
+
+def member_ledger(member: Member, year: int | None = None) -> Ledger:
+    """Bases, the year's months (ledger lines, or assessed previews up to this month), payments, arrears."""
+    today = timezone.localdate()
+    year = year or today.year
+    bases = list(DuesBase.objects.filter(member=member).select_related("created_by").order_by("-effective_from", "-id"))
+    base_now = next((b for b in bases if b.effective_from <= current_month()), None)
+    assessed, _ = A.assess_members([member], current_month()) if member.is_active else ([], [])
+    due_now = assessed[0] if assessed else None
+    expected = {
+        e.month: e
+        for e in DuesExpected.objects.filter(member=member, month__year=year).select_related("org").order_by("month")
+    }
+    lines: list[LedgerLine] = []
+    last = min(dt.date(year, 12, 1), current_month()) if year == today.year else dt.date(year, 12, 1)
+    m = dt.date(year, 1, 1)
+    while m <= dt.date(year, 12, 1):
+        e = expected.get(m)
+        if e is not None:
+            lines.append(LedgerLine(m, e.amount_fen, e.paid_fen, e.is_paid, e.rate_label, e.relief, e.org.name))
+        elif m <= last and member.is_active and due_now is not None and is_month_due(m, member.joined_on, None):
+            lines.append(LedgerLine(m, due_now.amount_fen, 0, False, due_now.rate_label, due_now.relief, "", True))
+        m = add_months(m, 1)
+    payments = list(
+        DuesPayment.objects.filter(member=member).prefetch_related("months").order_by("-paid_on", "-id")[:60]
+    )
+    recent = DuesExpected.objects.filter(
+        member=member, month__gte=add_months(last_closed_month(), -24), month__lte=last_closed_month()
+    ).values_list("month", "amount_fen", "is_paid")
+    statuses = [MonthStatus(mm, a, p) for mm, a, p in recent]
+    streak = consecutive_unpaid(statuses, last_closed_month())
+    exemptions = list(DuesExemption.objects.filter(member=member).order_by("-start_month", "-id"))
+    exempted = any(
+        x.status == ExemptionStatus.APPROVED and x.start_month <= last_closed_month() <= x.end_month for x in exemptions
+    )
+    unpaid = sorted(s.month for s in statuses if s.due_fen > 0 and not s.paid)
+    return Ledger(
+        member,
+        year,
+        bases,
+        base_now,
+        due_now,
+        lines,
+        payments,
+        exemptions,
+        streak,
+        arrears_findings(streak, exempted=exempted),
+        unpaid,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The party-day collection sheet
+
+
+@dataclass
+class SheetRow:
+    member_id: int
+    name: str
+    amount_fen: int
+    paid_fen: int
+    is_paid: bool
+    rate_label: str
+    relief: str
+    on_ledger: bool
+    missing_base: bool = False
+    transferred_out: bool = False
+    streak: int = 0
+
+
+@dataclass
+class Sheet:
+    org: Organization
+    month: dt.date
+    rows: list[SheetRow]
+    disclosure: DuesDisclosure | None
+
+    @property
+    def due_rows(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.amount_fen > 0 or r.is_paid]
+
+    @property
+    def due_count(self) -> int:
+        return len(self.due_rows)
+
+    @property
+    def paid_count(self) -> int:
+        return sum(1 for r in self.due_rows if r.is_paid)
+
+    @property
+    def expected_total_fen(self) -> int:
+        return sum(r.amount_fen for r in self.rows)
+
+    @property
+    def paid_total_fen(self) -> int:
+        return sum(r.paid_fen for r in self.rows)
+
+
+def collection_sheet(org: Organization, month: dt.date) -> Sheet:
+    """Who is due this month in the branch, who paid, who did not (8 queries whatever the size)."""
+    month = month_start(month)
+    lines = list(
+        DuesExpected.objects.filter(org=org, month=month)
+        .select_related("member")
+        .only(
+            "member_id",
+            "amount_fen",
+            "paid_fen",
+            "is_paid",
+            "rate_label",
+            "relief",
+            "member__name",
+            "member__org_id",
+        )
+    )
+    on_ledger = {e.member_id for e in lines}
+    rows = [
+        SheetRow(
+            e.member_id,
+            e.member.name,
+            e.amount_fen,
+            e.paid_fen,
+            e.is_paid,
+            e.rate_label,
+            e.relief,
+            True,
+            transferred_out=e.member.org_id != org.pk,
+        )
+        for e in lines
+    ]
+    month_last = add_months(month, 1) - dt.timedelta(days=1)
+    pending = [
+        m
+        for m in Member.objects.filter(org=org, joined_on__lte=month_last)
+        .filter(Q(is_active=True) | Q(left_on__gte=month))
+        .only("id", "name", "org_id", "org_path", "joined_on", "left_on", "category", "user_id")
+        if m.pk not in on_ledger
+    ]
+    if pending:
+        assessed, missing = A.assess_members(pending, month)
+        by_id = {a.member_id: a for a in assessed}
+        for m in pending:
+            a = by_id.get(m.pk)
+            if a is not None:
+                rows.append(SheetRow(m.pk, m.name, a.amount_fen, 0, False, a.rate_label, a.relief, False))
+            elif m.pk in missing:
+                rows.append(SheetRow(m.pk, m.name, 0, 0, False, "未核定基数", "", False, missing_base=True))
+    # Arrears (consecutive unpaid months before this one) for everyone on the sheet: one query.
+    through = add_months(month, -1)
+    history: dict[int, list[MonthStatus]] = {}
+    for member_id, mm, amount, paid in DuesExpected.objects.filter(
+        member_id__in=[r.member_id for r in rows],
+        month__gte=add_months(through, -ARREARS_FLAG_MONTHS - 1),
+        month__lte=through,
+    ).values_list("member_id", "month", "amount_fen", "is_paid"):
+        history.setdefault(member_id, []).append(MonthStatus(mm, amount, paid))
+    for r in rows:
+        r.streak = consecutive_unpaid(history.get(r.member_id, []), through)
+    rows.sort(key=lambda r: (r.is_paid, r.name, r.member_id))
+    disclosure = DuesDisclosure.objects.filter(org=org, month=month).first()
+    return Sheet(org, month, rows, disclosure)
+
+
+def party_day_counts(org: Organization, month: dt.date) -> tuple[int, int]:
+    """(due, paid) head counts for the org's subtree in `month`, for the party-day record (2 queries)."""
+    month = month_start(month)
+    agg = DuesExpected.objects.filter(subtree_q("org_path", org.path), month=month).aggregate(
+        due=Count("id", filter=Q(amount_fen__gt=0) | Q(is_paid=True)),
+        paid=Count("id", filter=Q(is_paid=True)),
+        rows=Count("id"),
+    )
+    due, paid = agg["due"] or 0, agg["paid"] or 0
+    if not agg["rows"]:
+        # Month not materialised yet: everyone on the roll who was admitted by the month's end is due.
+        month_last = add_months(month, 1) - dt.timedelta(days=1)
+        due = Member.objects.filter(subtree_q("org_path", org.path), is_active=True, joined_on__lte=month_last).count()
+    return due, paid
+
+
+# ---------------------------------------------------------------------------------------------
+# Disclosure
+
+
+def disclosure_for(org: Organization, month: dt.date) -> DuesDisclosure | None:
+    return DuesDisclosure.objects.filter(org=org, month=month_start(month)).select_related("published_by").first()
+
+
+def disclosures_for_member(member: Member) -> QuerySet[DuesDisclosure]:
+    return DuesDisclosure.objects.filter(org_id=member.org_id).order_by("-month")[:12]
+
+
+# ---------------------------------------------------------------------------------------------
+# Committee roll-ups
+
+
+@dataclass
+class RollupRow:
+    org: Organization | None
+    label: str
+    expected_fen: int
+    received_fen: int
+    outstanding_fen: int
+    members: int
+    paid_members: int
+    member_id: int | None = None
+
+    @property
+    def rate_pct(self) -> int:
+        return round(100 * self.paid_members / self.members) if self.members else 0
+
+
+def _sums() -> dict[str, Any]:
+    return {
+        "expected": Sum("amount_fen"),
+        "received": Sum("paid_fen"),
+        "outstanding": Sum(
+            Case(
+                When(amount_fen__gt=F("paid_fen"), then=F("amount_fen") - F("paid_fen")),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        ),
+        "members": Count("id", filter=Q(amount_fen__gt=0) | Q(is_paid=True)),
+        "paid_members": Count("id", filter=Q(is_paid=True)),
+    }
+
+
+def _row(org: Organization | None, label: str, agg: dict[str, Any], member_id: int | None = None) -> RollupRow:
+    return RollupRow(
+        org,
+        label,
+        agg.get("expected") or 0,
+        agg.get("received") or 0,
+        agg.get("outstanding") or 0,
+        agg.get("members") or 0,
+        agg.get("paid_members") or 0,
+        member_id,
+    )
+
+
+@dataclass
+class Rollup:
+    org: Organization
+    month: dt.date
+    total: RollupRow
+    children: list[RollupRow]
+    by_member: bool  # a branch drills down to its members
+
+
+def rollup(org: Organization, month: dt.date) -> Rollup:
+    """Expected, received and outstanding over `org`'s subtree for a month, per direct child.
+
+    Aggregated in the database by the children's path prefix (GROUP BY substr(org_path, 1, n)): three
+    queries whatever the size of the subtree.
+    """
+    month = month_start(month)
+    base = DuesExpected.objects.filter(subtree_q("org_path", org.path), month=month)
+    total = _row(org, org.name, base.aggregate(**_sums()))
+    if org.kind == OrgKind.BRANCH:
+        per = base.values("member_id", "member__name").annotate(**_sums()).order_by("member__name", "member_id")
+        children = [_row(None, r["member__name"], r, r["member_id"]) for r in per]
+        return Rollup(org, month, total, children, True)
+    child_len = len(org.path) + Organization.steplen
+    per_prefix = {
+        r["prefix"]: r
+        for r in base.annotate(prefix=Substr("org_path", 1, child_len)).values("prefix").annotate(**_sums())
+    }
+    kids = list(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path"))
+    rows = [_row(k, k.name, per_prefix.get(k.path, {})) for k in kids if k.kind != OrgKind.GROUP]
+    own = per_prefix.get(org.path)  # members held directly by this org (rare above branch level)
+    if own:
+        rows.insert(0, _row(org, f"{org.name}（本级）", own))
+    return Rollup(org, month, total, rows, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# The 党费收缴登记表 (a branch's year, one row per member, one column per month)
+
+
+@dataclass
+class RegisterRow:
+    member_id: int
+    name: str
+    base_fen: int
+    rate_label: str
+    amounts: dict[int, int]  # month number → expected fen
+    paid: dict[int, int]  # month number → paid fen
+    paid_on: dict[int, dt.date]
+
+
+def register_rows(org: Organization, year: int) -> list[RegisterRow]:
+    out: dict[int, RegisterRow] = {}
+    lines = (
+        DuesExpected.objects.filter(org=org, month__year=year)
+        .order_by("member__name", "member_id", "month")
+        .values_list("member_id", "member__name", "month", "base_fen", "rate_label", "amount_fen", "paid_fen")
+    )
+    for member_id, name, month, base_fen, rate_label, amount, paid in lines:
+        r = out.setdefault(member_id, RegisterRow(member_id, name, base_fen, rate_label, {}, {}, {}))
+        r.base_fen, r.rate_label = base_fen, rate_label
+        r.amounts[month.month] = amount
+        r.paid[month.month] = paid
+    from .models import DuesPaymentMonth
+
+    for member_id, month, paid_on in DuesPaymentMonth.objects.filter(
+        member_id__in=list(out), month__year=year, org_path=org.path
+    ).values_list("member_id", "month", "payment__paid_on"):
+        out[member_id].paid_on[month.month] = paid_on
+    return list(out.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Home page and index
+
+
+def open_flags_for(user: Any) -> QuerySet[DuesArrearsFlag]:
+    return DuesArrearsFlag.objects.filter(resolved_at__isnull=True).filter(scope_q(user, Action.MANAGE))
+
+
+def pending_exemptions_for(user: Any) -> list[DuesExemption]:
+    """Pending applications the user may decide (APPROVE on the parent of the member's branch)."""
+    from .services import approver_path
+
+    qs = (
+        DuesExemption.objects.filter(status=ExemptionStatus.PENDING)
+        .filter(scope_q(user, Action.APPROVE))
+        .select_related("member")[:200]
+    )
+    return [x for x in qs if can(user, Action.APPROVE, approver_path(x.org_path))]
+
+
+@dataclass
+class DuesIndex:
+    branches: list[Organization]
+    tops: list[Organization]
+    flags: list[DuesArrearsFlag]
+    exemptions: list[DuesExemption]
+    member: Member | None
+
+
+def dues_index(user: Any) -> DuesIndex:
+    branches = list(
+        Organization.objects.filter(scope_q(user, Action.MANAGE, "path"), kind=OrgKind.BRANCH).order_by("path")[:100]
+    )
+    tops = [o for o in top_orgs_for(user, Action.MANAGE) if o.kind != OrgKind.BRANCH]
+    flags = list(open_flags_for(user).select_related("member", "org")[:100])
+    return DuesIndex(branches, tops, flags, pending_exemptions_for(user), own_member(user))

@@ -1,0 +1,619 @@
+"""Writes on dues. Each checks scope, validates, writes and audits inside one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, can
+from dangjian.core.services import notify
+from dangjian.members.models import Member
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import assess as A
+from .models import (
+    DuesArrearsFlag,
+    DuesBase,
+    DuesDisclosure,
+    DuesExemption,
+    DuesExpected,
+    DuesPayment,
+    DuesPaymentMonth,
+    ExemptionStatus,
+    PaymentMethod,
+)
+from .rules import (
+    ARREARS_FLAG_MONTHS,
+    BASE_ITEMS_BY_CODE,
+    MAX_BASE_FEN,
+    DuesCategory,
+    MonthStatus,
+    ReliefKind,
+    add_months,
+    base_change_needs_reason,
+    base_error,
+    compute_base,
+    consecutive_unpaid,
+    fen_to_yuan,
+    is_month_due,
+    month_label,
+    month_start,
+    months_label,
+    payment_findings,
+    proxy_error,
+)
+
+MAX_ADVANCE_MONTHS = 12
+EXPECTED_UPDATE_FIELDS = ["category", "base_fen", "rate_label", "unrounded", "amount_fen", "relief", "capped"]
+
+
+def _require(actor: Any, action: str, path: str, message: str) -> None:
+    if actor is not None and not can(actor, action, path):
+        raise PermissionDenied(message)
+
+
+def _actor_or_none(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Bases
+
+
+def dues_base_set(
+    *,
+    actor: Any,
+    member: Member,
+    year: int,
+    category: str,
+    monthly_base_fen: int | None = None,
+    items: dict[str, int] | None = None,
+    effective_from: dt.date | None = None,
+    reason: str = "",
+) -> DuesBase:
+    """Declare a member's monthly base for `year` (from January unless `effective_from` says otherwise).
+
+    Either `monthly_base_fen` is given, or `items` (fen per item code) from which the base is computed
+    (counted income minus tax and personal contributions; excluded items are kept for the record).
+    A change inside the year needs a reason; earlier rows stay as history.
+    """
+    _require(actor, Action.MANAGE, member.org_path, "无权核定该党员的党费基数")
+    if not member.is_active:
+        raise ValidationError("该党员已离册，不能核定党费基数")
+    if category not in DuesCategory.values:
+        raise ValidationError({"category": "请选择党费类别"})
+    effective_from = month_start(effective_from or dt.date(year, 1, 1))
+    if effective_from.year != year:
+        raise ValidationError({"effective_from": "起始月份应在所核定的年度内"})
+    breakdown: dict[str, Any] = {}
+    if items:
+        try:
+            comp = compute_base(items)
+        except ValueError as exc:
+            raise ValidationError({"items": str(exc)}) from exc
+        breakdown = {code: fen for code, fen in items.items() if code in BASE_ITEMS_BY_CODE}
+        monthly_base_fen = comp.base_fen
+    if monthly_base_fen is None:
+        monthly_base_fen = 0
+    if err := base_error(monthly_base_fen):
+        raise ValidationError({"monthly_base_fen": err})
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        earlier = DuesBase.objects.filter(member=locked, year=year).exists()
+        if base_change_needs_reason(effective_from=effective_from, has_earlier_base_this_year=earlier) and not reason:
+            raise ValidationError({"reason": "年度内调整党费基数须填写调整原因（党费基数年初核定，年度内一般不变）"})
+        row = DuesBase(
+            member=locked,
+            org_path=locked.org_path,
+            year=year,
+            effective_from=effective_from,
+            monthly_base_fen=monthly_base_fen,
+            category=category,
+            items=breakdown,
+            reason=reason,
+            created_by=_actor_or_none(actor),
+        )
+        row.full_clean()
+        row.save()
+        audit.record(actor, "dues.base_set", row, after=audit.snapshot(row))
+        # Months of that year already on the ledger are re-assessed from the new base on (paid stays).
+        months = list(
+            DuesExpected.objects.filter(member=locked, month__gte=effective_from, month__year=year).values_list(
+                "month", flat=True
+            )
+        )
+        if months:
+            _materialise(locked, months, refresh=True)
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger (expected amounts)
+
+
+def _rows_from(assessed: list[A.Assessed]) -> list[DuesExpected]:
+    return [
+        DuesExpected(
+            member_id=a.member_id,
+            org_id=a.org_id,
+            org_path=a.org_path,
+            month=a.month,
+            category=a.category,
+            base_fen=a.base_fen,
+            rate_label=a.rate_label,
+            unrounded=a.unrounded,
+            amount_fen=a.amount_fen,
+            relief=a.relief,
+            capped=a.capped,
+        )
+        for a in assessed
+    ]
+
+
+def _materialise(member: Member, months: list[dt.date], *, refresh: bool = False) -> dict[dt.date, DuesExpected]:
+    """Make sure the member has a ledger line for each month; return them by month."""
+    existing = {e.month: e for e in DuesExpected.objects.filter(member=member, month__in=months)}
+    todo = [m for m in months if refresh or m not in existing]
+    for month in todo:
+        assessed, missing = A.assess_members([member], month)
+        if missing:
+            raise ValidationError(f"{member.name}尚未核定党费基数，无法计算{month_label(month)}应缴金额，请先核定基数")
+        if not assessed:
+            continue
+        a = assessed[0]
+        row = existing.get(month)
+        if row is None:
+            row = _rows_from([a])[0]
+            row.save()
+            existing[month] = row
+        else:
+            for f in EXPECTED_UPDATE_FIELDS:
+                setattr(row, f, getattr(a, f))
+            row.save(update_fields=[*EXPECTED_UPDATE_FIELDS, "computed_at"])
+    return existing
+
+
+def dues_month_compute(
+    *, actor: Any, org: Organization, month: dt.date, only_missing: bool = False, batch_size: int = 5000
+) -> dict[str, int]:
+    """Assess one month for every member in `org`'s subtree and upsert the ledger in bulk.
+
+    Existing lines keep their organization (history stays where the month was due); amounts are
+    refreshed unless `only_missing`. Members without a base are counted, not guessed.
+    """
+    _require(actor, Action.MANAGE, org.path, "无权计算该组织的应缴党费")
+    month = month_start(month)
+    path_q = subtree_q("org_path", org.path)
+    members = (
+        Member.objects.filter(path_q)
+        .filter(Q(is_active=True) | Q(left_on__gte=month))
+        .filter(joined_on__lte=add_months(month, 1) - dt.timedelta(days=1))
+        .values(*A.MEMBER_FACT_FIELDS)
+    )
+    facts = [A.facts_from_values(r) for r in members.iterator(chunk_size=10_000)]
+    member_q = subtree_q("member__org_path", org.path)
+    assessed, missing = A.assess(
+        facts,
+        month,
+        bases=A.bases_in_force(None, month, member_q),
+        reliefs=A.reliefs_in_force(None, month, member_q),
+        settings=A.settings_for(f.org_path for f in facts),
+    )
+    rows = _rows_from(assessed)
+    with transaction.atomic():
+        if only_missing:
+            DuesExpected.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
+        else:
+            DuesExpected.objects.bulk_create(
+                rows,
+                batch_size=batch_size,
+                update_conflicts=True,
+                unique_fields=["member", "month"],
+                update_fields=[*EXPECTED_UPDATE_FIELDS, "computed_at"],
+            )
+        summary = {
+            "members": len(assessed),
+            "missing_base": len(missing),
+            "expected_total_fen": sum(a.amount_fen for a in assessed),
+        }
+        audit.record(
+            actor,
+            "dues.month_compute",
+            object_type="dues.DuesExpected",
+            object_id=month.isoformat(),
+            object_label=f"{org.name} {month_label(month)}",
+            org_path=org.path,
+            after=summary,
+        )
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Payments
+
+
+def _positive_amount(amount_fen: int) -> None:
+    if amount_fen <= 0:
+        raise ValidationError({"amount": "实缴金额应大于0"})
+    if amount_fen > MAX_BASE_FEN:
+        raise ValidationError({"amount": "实缴金额明显有误，请核对"})
+
+
+def dues_payment_record(
+    *,
+    actor: Any,
+    member: Member,
+    months: list[dt.date],
+    amount_fen: int,
+    paid_on: dt.date,
+    method: str = PaymentMethod.CASH,
+    collector_name: str = "",
+    by_proxy: bool = False,
+    proxy_name: str = "",
+    proxy_reason: str = "",
+    proxy_consent: bool = False,
+    note: str = "",
+) -> DuesPayment:
+    """Record dues handed to the branch's collector for one or more months (advance, quarterly allowed).
+
+    Never records a month twice; an amount other than the expected total is accepted only with a note
+    and is flagged for the branch.
+    """
+    _require(actor, Action.MANAGE, member.org_path, "无权登记该党员的党费")
+    months = sorted({month_start(m) for m in months})
+    if not months:
+        raise ValidationError({"months": "请选择缴纳的月份"})
+    if not member.is_active:
+        left = f"（{member.left_on:%Y-%m-%d}）" if member.left_on else ""
+        raise ValidationError(f"{member.name}已离册{left}，不能再登记党费")
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": "请选择缴纳方式"})
+    today = timezone.localdate()
+    if paid_on > today:
+        raise ValidationError({"paid_on": "缴纳日期不能晚于今天"})
+    if months[-1] > add_months(month_start(paid_on), MAX_ADVANCE_MONTHS):
+        raise ValidationError({"months": f"预交党费最多预交{MAX_ADVANCE_MONTHS}个月"})
+    not_due = [m for m in months if not is_month_due(m, member.joined_on, member.left_on)]
+    if not_due:
+        raise ValidationError(
+            {"months": f"{months_label(not_due)}在{member.name}入党（支部大会通过）之前，无需交纳党费"}
+        )
+    _positive_amount(amount_fen)
+    if err := proxy_error(by_proxy=by_proxy, proxy_name=proxy_name, proxy_reason=proxy_reason, consent=proxy_consent):
+        raise ValidationError({"proxy": err})
+    note = note.strip()
+    try:
+        with transaction.atomic():
+            locked = Member.objects.select_for_update().get(pk=member.pk)
+            already = sorted(
+                DuesPaymentMonth.objects.filter(member=locked, month__in=months).values_list("month", flat=True)
+            )
+            if already:
+                raise ValidationError({"months": f"{locked.name}的{months_label(already)}党费已缴纳，不能重复登记"})
+            lines = _materialise(locked, months)
+            covered = [m for m in months if m in lines]
+            expected = sum(lines[m].amount_fen for m in covered)
+            findings = payment_findings(expected_fen=expected, amount_fen=amount_fen)
+            mismatch = amount_fen != expected
+            if mismatch and not note:
+                diff = f"实缴{fen_to_yuan(amount_fen)}元与应缴{fen_to_yuan(expected)}元不一致"
+                raise ValidationError({"note": f"{diff}，请在备注中说明原因"})
+            payment = DuesPayment(
+                member=locked,
+                org_id=locked.org_id,
+                org_path=locked.org_path,
+                paid_on=paid_on,
+                amount_fen=amount_fen,
+                expected_fen=expected,
+                method=method,
+                collector=_actor_or_none(actor),
+                collector_name=(collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
+                by_proxy=by_proxy,
+                proxy_name=proxy_name.strip() if by_proxy else "",
+                proxy_reason=proxy_reason.strip() if by_proxy else "",
+                note=note,
+                mismatch=mismatch,
+                recorded_by=_actor_or_none(actor),
+            )
+            payment.full_clean()
+            payment.save()
+            remaining = amount_fen
+            allocations: list[DuesPaymentMonth] = []
+            for i, m in enumerate(covered):
+                share = remaining if i == len(covered) - 1 else min(remaining, lines[m].amount_fen)
+                remaining -= share
+                line = lines[m]
+                line.paid_fen += share
+                line.is_paid = True
+                line.save(update_fields=["paid_fen", "is_paid"])
+                allocations.append(
+                    DuesPaymentMonth(payment=payment, member=locked, month=m, org_path=line.org_path, amount_fen=share)
+                )
+            DuesPaymentMonth.objects.bulk_create(allocations)
+            audit.record(
+                actor,
+                "dues.payment_record",
+                payment,
+                after={
+                    **audit.snapshot(payment),
+                    "months": [m.isoformat() for m in covered],
+                    "findings": [f.message_zh for f in findings],
+                },
+            )
+            _resolve_flag_if_cleared(locked, today)
+    except IntegrityError as exc:  # a concurrent collector recorded the same month first
+        raise ValidationError({"months": "所选月份刚刚已被他人登记，请刷新后核对"}) from exc
+    return payment
+
+
+def _streak(member_id: int, through: dt.date) -> int:
+    rows = DuesExpected.objects.filter(
+        member_id=member_id, month__lte=through, month__gte=add_months(through, -ARREARS_FLAG_MONTHS - 1)
+    ).values_list("month", "amount_fen", "is_paid")
+    return consecutive_unpaid([MonthStatus(m, a, p) for m, a, p in rows], through)
+
+
+def _resolve_flag_if_cleared(member: Member, today: dt.date) -> None:
+    flag = DuesArrearsFlag.objects.filter(member=member, resolved_at__isnull=True).first()
+    if flag is not None and _streak(member.pk, add_months(month_start(today), -1)) < ARREARS_FLAG_MONTHS:
+        flag.resolved_at = timezone.now()
+        flag.save(update_fields=["resolved_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reliefs (少交/免交)
+
+
+def dues_exemption_apply(
+    *,
+    actor: Any,
+    member: Member,
+    kind: str,
+    start_month: dt.date,
+    end_month: dt.date,
+    reason: str,
+    application: str,
+    reduced_fen: int = 0,
+    branch_discussed_on: dt.date | None = None,
+) -> DuesExemption:
+    """A written application to pay less or nothing; by the member or entered by the branch."""
+    own = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    if not own:
+        _require(actor, Action.MANAGE, member.org_path, "无权为该党员提交党费减免申请")
+    if kind not in ReliefKind.values:
+        raise ValidationError({"kind": "请选择少交或免交"})
+    if kind == ReliefKind.REDUCE and reduced_fen <= 0:
+        raise ValidationError({"reduced_fen": "少交的，请填写减免后每月交纳的金额"})
+    start_month, end_month = month_start(start_month), month_start(end_month)
+    if end_month < start_month:
+        raise ValidationError({"end_month": "截止月份不能早于起始月份"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写困难情况"})
+    if not application.strip():
+        raise ValidationError({"application": "减免须有本人书面申请，请填写申请编号或说明"})
+    with transaction.atomic():
+        ex = DuesExemption(
+            member=member,
+            org_path=member.org_path,
+            kind=kind,
+            reduced_fen=reduced_fen if kind == ReliefKind.REDUCE else 0,
+            start_month=start_month,
+            end_month=end_month,
+            reason=reason.strip(),
+            application=application.strip(),
+            branch_discussed_on=branch_discussed_on,
+            applied_by=_actor_or_none(actor),
+        )
+        ex.full_clean()
+        ex.save()
+        audit.record(actor, "dues.exemption_apply", ex, after=audit.snapshot(ex))
+    return ex
+
+
+def approver_path(org_path: str) -> str:
+    """The next-level 党委 approves (第七条): the parent of the member's branch."""
+    return org_path[: -Organization.steplen] or org_path
+
+
+def dues_exemption_decide(
+    *, actor: Any, exemption: DuesExemption, approve: bool, version: int, note: str = ""
+) -> DuesExemption:
+    _require(actor, Action.APPROVE, approver_path(exemption.org_path), "党费减免须由上一级党委批准")
+    with transaction.atomic():
+        ex = DuesExemption.objects.select_for_update().get(pk=exemption.pk)
+        if ex.version != version:
+            raise ValidationError("该申请已被他人处理，请刷新后查看（您的操作未保存）")
+        if ex.status != ExemptionStatus.PENDING:
+            raise ValidationError("该申请已处理")
+        before = audit.snapshot(ex)
+        ex.status = ExemptionStatus.APPROVED if approve else ExemptionStatus.REJECTED
+        ex.decided_by = _actor_or_none(actor)
+        ex.decided_at = timezone.now()
+        ex.decision_note = note.strip()[:300]
+        ex.version += 1
+        ex.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
+        audit.record(actor, "dues.exemption_decide", ex, before=before, after=audit.snapshot(ex))
+        if approve:
+            member = Member.objects.get(pk=ex.member_id)
+            months = list(
+                DuesExpected.objects.filter(
+                    member=member, month__gte=ex.start_month, month__lte=ex.end_month
+                ).values_list("month", flat=True)
+            )
+            if months:
+                _materialise(member, months, refresh=True)
+    return ex
+
+
+# ---------------------------------------------------------------------------------------------
+# Disclosure (公开)
+
+
+def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) -> DuesDisclosure:
+    """Freeze the branch's month (who paid, who did not, totals) and publish it to its members."""
+    _require(actor, Action.MANAGE, org.path, "无权公开该支部的党费收缴情况")
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("党费收缴情况按党支部公开")
+    month = month_start(month)
+    if month > month_start(timezone.localdate()):
+        raise ValidationError({"month": "不能公开未来月份的党费收缴情况"})
+    with transaction.atomic():
+        dues_month_compute(actor=actor, org=org, month=month, only_missing=True)
+        lines = list(
+            DuesExpected.objects.filter(org=org, month=month)
+            .select_related("member")
+            .order_by("member__name", "member_id")
+        )
+        rows = [
+            {
+                "member_id": e.member_id,
+                "name": e.member.name,
+                "expected_fen": e.amount_fen,
+                "paid_fen": e.paid_fen,
+                "paid": e.is_paid,
+                "relief": e.relief,
+            }
+            for e in lines
+        ]
+        due_lines = [e for e in lines if e.amount_fen > 0 or e.is_paid]
+        values = {
+            "rows": rows,
+            "member_count": len(due_lines),
+            "paid_count": sum(1 for e in due_lines if e.is_paid),
+            "expected_total_fen": sum(e.amount_fen for e in lines),
+            "paid_total_fen": sum(e.paid_fen for e in lines),
+            "published_at": timezone.now(),
+            "published_by": _actor_or_none(actor),
+        }
+        existing = DuesDisclosure.objects.select_for_update().filter(org=org, month=month).first()
+        before = audit.snapshot(existing, ["member_count", "paid_count", "paid_total_fen"]) if existing else None
+        if existing is None:
+            disclosure = DuesDisclosure(org=org, org_path=org.path, month=month, **values)
+        else:
+            disclosure = existing
+            for k, v in values.items():
+                setattr(disclosure, k, v)
+            disclosure.version += 1
+        disclosure.full_clean()
+        disclosure.save()
+        audit.record(
+            actor,
+            "dues.disclosure_publish",
+            disclosure,
+            before=before,
+            after=audit.snapshot(disclosure, ["member_count", "paid_count", "expected_total_fen", "paid_total_fen"]),
+        )
+        link = reverse("dues:disclosure", args=[org.pk, month.year, month.month])
+        for user_id in Member.objects.filter(org=org, is_active=True, user__isnull=False).values_list(
+            "user_id", flat=True
+        ):
+            notify(
+                user=_user_ref(user_id),
+                key=f"dues-disclosure-{org.pk}-{month:%Y%m}",
+                title=f"{org.name}公开了{month_label(month)}党费收缴情况",
+                link=link,
+            )
+    return disclosure
+
+
+def _user_ref(pk: int) -> Any:
+    """A user known only by primary key, so notifying many people does not load every user row."""
+    from dangjian.accounts.models import User
+
+    return User(pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Arrears scan (6 consecutive months → flag the branch)
+
+
+def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dict[str, int]:
+    """Flag members of the subtree with 6+ consecutive unpaid months through `through`, notify each
+    branch's secretaries, and close flags that no longer hold. Idempotent; never changes a status."""
+    _require(actor, Action.MANAGE, org.path, "无权检查该组织的党费欠缴")
+    through = month_start(through)
+    window_start = add_months(through, -ARREARS_FLAG_MONTHS - 1)
+    rows = (
+        DuesExpected.objects.filter(subtree_q("org_path", org.path), month__gte=window_start, month__lte=through)
+        .order_by("member_id", "month")
+        .values_list("member_id", "month", "amount_fen", "is_paid")
+    )
+    streaks: dict[int, list[MonthStatus]] = {}
+    for member_id, month, amount, paid in rows.iterator(chunk_size=10_000):
+        streaks.setdefault(member_id, []).append(MonthStatus(month, amount, paid))
+    exempt_now = set(
+        DuesExemption.objects.filter(
+            subtree_q("org_path", org.path),
+            status=ExemptionStatus.APPROVED,
+            start_month__lte=through,
+            end_month__gte=through,
+        ).values_list("member_id", flat=True)
+    )
+    flagged: dict[int, int] = {}
+    for member_id, statuses in streaks.items():
+        n = consecutive_unpaid(statuses, through)
+        if n >= ARREARS_FLAG_MONTHS and member_id not in exempt_now:
+            flagged[member_id] = n
+    created = 0
+    with transaction.atomic():
+        open_flags = {
+            f.member_id: f
+            for f in DuesArrearsFlag.objects.filter(subtree_q("org_path", org.path), resolved_at__isnull=True)
+        }
+        now = timezone.now()
+        for member_id, stale in open_flags.items():
+            if member_id not in flagged:
+                stale.resolved_at = now
+                stale.save(update_fields=["resolved_at"])
+        members = Member.objects.filter(pk__in=list(flagged), is_active=True).select_related("org")
+        secretaries = _secretaries_by_org({m.org_id for m in members})
+        for m in members:
+            n = flagged[m.pk]
+            flag = open_flags.get(m.pk)
+            if flag is None:
+                DuesArrearsFlag.objects.create(
+                    member=m, org=m.org, org_path=m.org_path, through_month=through, months=n
+                )
+                created += 1
+            else:
+                flag.through_month, flag.months = through, n
+                flag.save(update_fields=["through_month", "months"])
+            for user_id in secretaries.get(m.org_id, []):
+                notify(
+                    user=_user_ref(user_id),
+                    key=f"dues-arrears-{m.pk}-{through:%Y%m}",
+                    title=f"{m.name}已连续{n}个月未交纳党费",
+                    body="请支部了解情况、批评教育并限期改正；系统不会自动变更党员身份。",
+                    link=reverse("dues:member", args=[m.pk]),
+                )
+        if flagged or open_flags:
+            audit.record(
+                actor,
+                "dues.arrears_scan",
+                object_type="dues.DuesArrearsFlag",
+                object_id=through.isoformat(),
+                object_label=f"{org.name} 截至{month_label(through)}",
+                org_path=org.path,
+                after={"flagged": len(flagged), "created": created},
+            )
+    return {"flagged": len(flagged), "created": created}
+
+
+def _secretaries_by_org(org_ids: set[int]) -> dict[int, list[int]]:
+    from dangjian.accounts.models import RoleAssignment
+
+    out: dict[int, list[int]] = {}
+    for org_id, user_id in RoleAssignment.objects.filter(org_id__in=org_ids, role="secretary").values_list(
+        "org_id", "user_id"
+    ):
+        out.setdefault(org_id, []).append(user_id)
+    return out

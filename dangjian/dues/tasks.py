@@ -1,0 +1,25 @@
+"""Background work: the monthly ledger and the arrears scan (idempotent; run them as often as you like)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def dues_monthly(month_iso: str = "") -> dict[str, int]:
+    """Materialise the month's expected dues for every tree, then flag 6-month arrears through last month."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.orgs.models import Organization
+
+    from .rules import add_months, month_start
+    from .services import dues_arrears_scan, dues_month_compute
+
+    month = month_start(dt.date.fromisoformat(month_iso) if month_iso else timezone.localdate())
+    totals = {"members": 0, "flagged": 0}
+    for root in Organization.get_root_nodes():
+        totals["members"] += dues_month_compute(actor=None, org=root, month=month)["members"]
+        totals["flagged"] += dues_arrears_scan(actor=None, org=root, through=add_months(month, -1))["flagged"]
+    return totals

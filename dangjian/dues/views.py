@@ -1,0 +1,361 @@
+"""Dues pages: thin views that parse input, call one service or selector, and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangjian.core.scoping import Action, can
+
+from . import exports, selectors, services
+from .forms import BaseForm, ExemptionForm, PaymentForm, QuickPaymentForm, month_choices
+from .models import DuesExemption
+from .rules import excluded_items, fen_to_yuan, month_label, parse_month
+
+
+def _month_param(request: HttpRequest) -> dt.date:
+    raw = request.GET.get("month") or request.POST.get("month") or ""
+    if not raw:
+        return selectors.current_month()
+    month = parse_month(raw)
+    if month is None:
+        raise Http404("月份格式应为“年-月”")
+    return month
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    data = selectors.dues_index(request.user)
+    return render(request, "dues/index.html", {"data": data, "month": selectors.current_month()})
+
+
+# ---------------------------------------------------------------------------------------------
+# A member's dues
+
+
+def _ledger_page(request: HttpRequest, member: Any, template: str) -> HttpResponse:
+    year_raw = request.GET.get("year", "")
+    year = int(year_raw) if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100 else timezone.localdate().year
+    ledger = selectors.member_ledger(member, year)
+    return render(
+        request,
+        template,
+        {
+            "ledger": ledger,
+            "member": member,
+            "own": member.user_id == request.user.pk,
+            "can_manage": can(request.user, Action.MANAGE, member.org_path),
+            "disclosures": selectors.disclosures_for_member(member),
+            "year": year,
+        },
+    )
+
+
+@login_required
+def my(request: HttpRequest) -> HttpResponse:
+    member = selectors.own_member(request.user)
+    if member is None:
+        return render(request, "dues/no_member.html")
+    return _ledger_page(request, member, "dues/ledger.html")
+
+
+@login_required
+def my_card(request: HttpRequest) -> HttpResponse:
+    member = selectors.own_member(request.user)
+    if member is None:
+        return render(request, "dues/no_member.html")
+    return _ledger_page(request, member, "dues/card.html")
+
+
+@login_required
+def member(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ledger_page(request, selectors.get_member_for_dues(request.user, pk, Action.VIEW), "dues/ledger.html")
+
+
+@login_required
+def member_card(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ledger_page(request, selectors.get_member_for_dues(request.user, pk, Action.VIEW), "dues/card.html")
+
+
+@login_required
+def base_set(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_dues(request.user, pk, Action.MANAGE)
+    from .rules import FROM_MEMBER_CATEGORY
+
+    form = BaseForm(
+        request.POST or None,
+        initial={"year": timezone.localdate().year, "category": FROM_MEMBER_CATEGORY.get(member.category)},
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.dues_base_set(
+                actor=request.user,
+                member=member,
+                year=d["year"],
+                category=d["category"],
+                monthly_base_fen=d["monthly_base"],
+                items=form.items() or None,
+                effective_from=d["effective_from"],
+                reason=d["reason"] or "",
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"已核定{member.name}的党费基数")
+            return redirect("dues:member", member.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "dues/base_form.html",
+        {"form": form, "member": member, "errors": errors, "excluded": excluded_items()},
+        status=status,
+    )
+
+
+@login_required
+def exemption_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.get_member_for_dues(request.user, pk, Action.VIEW)
+    form = ExemptionForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.dues_exemption_apply(
+                actor=request.user,
+                member=member,
+                kind=d["kind"],
+                reduced_fen=d["reduced"] or 0,
+                start_month=d["start_month"],
+                end_month=d["end_month"],
+                reason=d["reason"],
+                application=d["application"],
+                branch_discussed_on=d["branch_discussed_on"],
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, "减免申请已提交，待上一级党委批准")
+            return redirect(
+                "dues:my" if member.user_id == request.user.pk else "dues:member",
+                *([] if member.user_id == request.user.pk else [member.pk]),
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "dues/exemption_form.html", {"form": form, "member": member, "errors": errors}, status=status
+    )
+
+
+@login_required
+@require_POST
+def exemption_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    ex = DuesExemption.objects.visible_to(request.user, Action.APPROVE).filter(pk=pk).first()
+    if ex is None:
+        raise Http404("申请不存在")
+    version = request.POST.get("version", "")
+    try:
+        services.dues_exemption_decide(
+            actor=request.user,
+            exemption=ex,
+            approve=request.POST.get("decision") == "approve",
+            version=int(version) if version.isdigit() else -1,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, "已处理减免申请")
+    return redirect("dues:index")
+
+
+# ---------------------------------------------------------------------------------------------
+# The branch on the party day
+
+
+@login_required
+def sheet(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_branch_for_user(request.user, org_pk, Action.MANAGE)
+    month = _month_param(request)
+    data = selectors.collection_sheet(org, month)
+    return render(
+        request,
+        "dues/sheet.html",
+        {"sheet": data, "org": org, "month": month, "months": month_choices(selectors.current_month())},
+    )
+
+
+@login_required
+@require_POST
+def quick_pay(request: HttpRequest, org_pk: int, member_pk: int) -> HttpResponse:
+    """Record one member's month from the collection sheet (htmx swaps the row)."""
+    org = selectors.get_branch_for_user(request.user, org_pk, Action.MANAGE)
+    member = selectors.get_member_for_dues(request.user, member_pk, Action.MANAGE)
+    month = _month_param(request)
+    form = QuickPaymentForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            services.dues_payment_record(
+                actor=request.user,
+                member=member,
+                months=[month],
+                amount_fen=form.cleaned_data["amount"],
+                paid_on=timezone.localdate(),
+                method=form.cleaned_data["method"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+    else:
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+    if request.headers.get("HX-Request"):
+        data = selectors.collection_sheet(org, month)
+        row = next((r for r in data.rows if r.member_id == member.pk), None)
+        return render(
+            request,
+            "dues/_sheet_row.html",
+            {"r": row, "org": org, "month": month, "errors": errors, "sheet": data, "oob": True},
+            status=400 if errors else 200,
+        )
+    for e in errors:
+        messages.error(request, f"{member.name}：{e}")
+    if not errors:
+        messages.success(request, f"已登记{member.name}{month_label(month)}党费")
+    return redirect(reverse("dues:sheet", args=[org.pk]) + f"?month={month:%Y-%m}")
+
+
+@login_required
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full payment form: several months, proxy payment, another date."""
+    member = selectors.get_member_for_dues(request.user, pk, Action.MANAGE)
+    month = _month_param(request)
+    form = PaymentForm(
+        request.POST or None,
+        initial={
+            "months": f"{month:%Y-%m}",
+            "paid_on": timezone.localdate(),
+            "collector_name": getattr(request.user, "name", ""),
+        },
+    )
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.dues_payment_record(
+                actor=request.user,
+                member=member,
+                months=d["months"],
+                amount_fen=d["amount"],
+                paid_on=d["paid_on"],
+                method=d["method"],
+                collector_name=d["collector_name"],
+                by_proxy=d["by_proxy"],
+                proxy_name=d["proxy_name"],
+                proxy_reason=d["proxy_reason"],
+                proxy_consent=d["proxy_consent"],
+                note=d["note"],
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"已登记{member.name}的党费")
+            return redirect("dues:member", member.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "dues/pay_form.html", {"form": form, "member": member, "errors": errors}, status=status)
+
+
+@login_required
+@require_POST
+def compute(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_org_for_user(request.user, org_pk, Action.MANAGE)
+    month = _month_param(request)
+    summary = services.dues_month_compute(actor=request.user, org=org, month=month)
+    total = fen_to_yuan(summary["expected_total_fen"])
+    text = f"已计算{month_label(month)}应缴党费：{summary['members']}人，合计{total}元"
+    if summary["missing_base"]:
+        text += f"；{summary['missing_base']}人尚未核定基数"
+    messages.success(request, text)
+    target = "dues:sheet" if org.kind == "branch" else "dues:rollup"
+    return redirect(reverse(target, args=[org.pk]) + f"?month={month:%Y-%m}")
+
+
+@login_required
+def disclosure(request: HttpRequest, org_pk: int, year: int, month: int) -> HttpResponse:
+    org = selectors.get_branch_for_user(request.user, org_pk, Action.VIEW)
+    try:
+        m = dt.date(year, month, 1)
+    except ValueError as exc:
+        raise Http404("月份无效") from exc
+    return render(
+        request,
+        "dues/disclosure.html",
+        {
+            "org": org,
+            "month": m,
+            "disclosure": selectors.disclosure_for(org, m),
+            "can_manage": can(request.user, Action.MANAGE, org.path),
+        },
+    )
+
+
+@login_required
+@require_POST
+def disclosure_publish(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_branch_for_user(request.user, org_pk, Action.MANAGE)
+    month = _month_param(request)
+    try:
+        services.dues_disclosure_publish(actor=request.user, org=org, month=month)
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+        return redirect(reverse("dues:sheet", args=[org.pk]) + f"?month={month:%Y-%m}")
+    messages.success(request, f"已公开{month_label(month)}党费收缴情况，本支部党员可以查看")
+    return redirect("dues:disclosure", org.pk, month.year, month.month)
+
+
+@login_required
+def register_xlsx(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_branch_for_user(request.user, org_pk, Action.MANAGE)
+    year_raw = request.GET.get("year", "")
+    year = int(year_raw) if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100 else timezone.localdate().year
+    return exports.register_response(request.user, org, year, selectors.register_rows(org, year))
+
+
+# ---------------------------------------------------------------------------------------------
+# Committee roll-ups
+
+
+@login_required
+def rollup(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_org_for_user(request.user, org_pk, Action.MANAGE)
+    month = _month_param(request)
+    data = selectors.rollup(org, month)
+    return render(
+        request,
+        "dues/rollup.html",
+        {"r": data, "org": org, "month": month, "months": month_choices(selectors.current_month())},
+    )
+
+
+@login_required
+def rollup_xlsx(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_org_for_user(request.user, org_pk, Action.MANAGE)
+    month = _month_param(request)
+    return exports.rollup_response(request.user, selectors.rollup(org, month))
