@@ -43,3 +43,38 @@ def phone_error(phone: str) -> str | None:
 
 def is_locked(failed_count: int, max_failures: int) -> bool:
     return failed_count >= max_failures
+
+
+# No 0/O, 1/l/I: initial passwords are read out or copied by hand.
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105
+
+
+def generate_initial_password(length: int = 10) -> str:
+    """A random initial password with letters and digits (never all digits, never guessable)."""
+    import secrets
+
+    while True:
+        pw = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
+            return pw
+
+
+def covers_all(anchor_paths: list[str], admin_prefixes: list[str] | None) -> bool:
+    """May an admin whose subtrees are `admin_prefixes` manage an account anchored at `anchor_paths`?
+
+    Only if every place the account is anchored (its roles, its roster entry) lies inside the admin's
+    subtrees — otherwise a branch admin could take over a city-level account by resetting its password.
+    `None` means superuser (everywhere).
+    """
+    if admin_prefixes is None:
+        return True
+    if not anchor_paths:
+        return False
+    return all(any(p.startswith(a) for a in admin_prefixes) for p in anchor_paths)
+
+
+def mask_phone_short(phone: str) -> str:
+    """138****0001: enough to tell two namesakes apart without revealing the number."""
+    if len(phone) != 11:
+        return "—"
+    return f"{phone[:3]}****{phone[-4:]}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, scope_q
@@ -43,3 +46,122 @@ def role_assignments_in_org(user: Any, org_path: str) -> QuerySet[RoleAssignment
 
 def user_by_phone(phone: str) -> User | None:
     return User.objects.filter(phone=phone).first()
+
+
+def user_anchor_paths(user: Any) -> list[str]:
+    """Where an account belongs: the orgs of its roles and the branch of its roster entry."""
+    from dangjian.members.models import Member
+
+    paths = list(RoleAssignment.objects.filter(user_id=user.pk).values_list("org__path", flat=True))
+    paths += list(Member.objects.filter(user_id=user.pk).values_list("org_path", flat=True))
+    return paths
+
+
+def can_manage_user(actor: Any, user: Any) -> bool:
+    """Reset password / unlock: the account must lie wholly inside the actor's admin subtrees."""
+    from dangjian.core.scoping import scope_prefixes
+
+    from .rules import covers_all
+
+    if user.is_superuser and not actor.is_superuser:
+        return False
+    if actor.pk == user.pk:
+        return False
+    return covers_all(user_anchor_paths(user), scope_prefixes(actor, Action.ADMIN))
+
+
+def get_user_for_admin(actor: Any, pk: int | str) -> User:
+    """An account with at least one role or roster entry inside the actor's admin subtrees; else 404."""
+    user = User.objects.filter(pk=pk).first()
+    if user is None:
+        raise Http404("用户不存在")
+    if not actor.is_superuser and not any(can(actor, Action.ADMIN, p) for p in user_anchor_paths(user)):
+        raise Http404("用户不存在")
+    return user
+
+
+def roles_in_scope_of(actor: Any, user: Any) -> QuerySet[RoleAssignment]:
+    return roles_of(user).filter(scope_q(actor, Action.ADMIN, "org__path"))
+
+
+def get_role_assignment_for_admin(actor: Any, pk: int | str) -> RoleAssignment:
+    ra = RoleAssignment.objects.select_related("user", "org").filter(pk=pk).first()
+    if ra is None or not can(actor, Action.VIEW, ra.org.path):
+        raise Http404("角色分配不存在")
+    if not can(actor, Action.ADMIN, ra.org.path):
+        raise PermissionDenied("无权执行此操作")
+    return ra
+
+
+def role_assignments_filtered(
+    actor: Any, *, org_path: str = "", q: str = "", role: str = ""
+) -> QuerySet[RoleAssignment]:
+    qs = role_assignments_visible_to(actor)
+    if org_path:
+        qs = qs.filter(subtree_q("org__path", org_path))
+    if q:
+        qs = qs.filter(Q(user__name__icontains=q) | Q(user__phone=q))
+    if role:
+        qs = qs.filter(role=role)
+    return qs
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A person who may receive a role: an existing account, or a roster member without one."""
+
+    value: str  # "user:<pk>" or "member:<pk>"
+    name: str
+    detail: str
+
+
+def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> list[Candidate]:
+    """Search by phone (exact, any account) or by name (accounts and members inside the actor's scope)."""
+    from dangjian.members.models import Member
+
+    from .rules import mask_phone_short, phone_error
+
+    q = q.strip()
+    if not q:
+        return []
+    out: list[Candidate] = []
+    admin_q = scope_q(actor, Action.ADMIN, "org_path")
+    if phone_error(q) is None:
+        users = User.objects.filter(phone=q, is_active=True)
+        members = Member.objects.filter(admin_q, subtree_q("org_path", org_path), phone=q, is_active=True)
+    else:
+        in_scope = Q(roles__in=RoleAssignment.objects.filter(scope_q(actor, Action.ADMIN, "org__path"))) | Q(
+            member__in=Member.objects.filter(admin_q)
+        )
+        users = User.objects.filter(in_scope, name__icontains=q, is_active=True).distinct()
+        members = Member.objects.filter(admin_q, subtree_q("org_path", org_path), name__icontains=q, is_active=True)
+    for u in users.order_by("name", "pk")[:limit]:
+        out.append(Candidate(f"user:{u.pk}", u.name, f"已有账号 · 手机 {mask_phone_short(u.phone)}"))
+    for m in members.filter(user__isnull=True).select_related("org").order_by("name", "pk")[:limit]:
+        hint = f"手机 {mask_phone_short(m.phone)}" if m.phone else "未登记手机号"
+        out.append(Candidate(f"member:{m.pk}", m.name, f"{m.org.name} 党员 · 尚无账号 · {hint}"))
+    return out
+
+
+def resolve_candidate(actor: Any, org_path: str, value: str) -> tuple[User | None, Any]:
+    """Turn a submitted "user:<pk>" / "member:<pk>" back into an object the actor may pick (else 404)."""
+    from dangjian.members.models import Member
+
+    kind, _, raw = value.partition(":")
+    if not raw.isdigit():
+        raise Http404("人员不存在")
+    if kind == "user":
+        user = User.objects.filter(pk=raw, is_active=True).first()
+        if user is None:
+            raise Http404("人员不存在")
+        return user, None
+    if kind == "member":
+        member = (
+            Member.objects.filter(scope_q(actor, Action.ADMIN, "org_path"), subtree_q("org_path", org_path))
+            .filter(pk=raw, is_active=True)
+            .first()
+        )
+        if member is None:
+            raise Http404("人员不存在")
+        return None, member
+    raise Http404("人员不存在")

@@ -107,3 +107,101 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
         )
         assignment.delete()
     forget_scope(assignment.user)
+
+
+def _require_manage_user(actor: Any, user: User) -> None:
+    from .selectors import can_manage_user
+
+    if actor is not None and not can_manage_user(actor, user):
+        raise PermissionDenied("该账号不完全在您的管理范围内，请联系上级党组织管理员")
+
+
+def account_create_for_member(*, actor: Any, member: Any, password: str = "") -> tuple[User, str]:
+    """Create a login for a roster member (their name and phone) and link it; returns the initial password.
+
+    The password is returned once for the admin to hand over; it is never stored in clear or audited.
+    """
+    from dangjian.members.models import Member
+
+    from .rules import generate_initial_password
+
+    if actor is not None and not can(actor, Action.ADMIN, member.org_path):
+        raise PermissionDenied("只能为本级及下级组织的党员开通账号")
+    with transaction.atomic():
+        current = Member.objects.select_for_update().get(pk=member.pk)
+        if current.user_id:
+            raise ValidationError({"person": f"{current.name} 已有登录账号"})
+        if not current.phone:
+            raise ValidationError({"person": f"{current.name} 未登记手机号，请先在党员信息中补充手机号"})
+        if User.objects.filter(phone=current.phone).exists():
+            raise ValidationError({"person": f"手机号 {current.phone[:3]}****{current.phone[-4:]} 已被其他账号使用"})
+        password = password or generate_initial_password()
+        user = User(phone=current.phone, name=current.name)
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save()
+        current.user = user
+        current.save(update_fields=["user"])
+        audit.record(
+            actor,
+            "account.create_for_member",
+            user,
+            org_path=current.org_path,
+            after={"phone": user.phone, "name": user.name, "member": current.pk},
+        )
+    member.user = user
+    return user, password
+
+
+def role_grant(
+    *, actor: Any, org: Any, role: str, user: User | None = None, member: Any = None, password: str = ""
+) -> tuple[RoleAssignment, str]:
+    """Give `role` in `org` to an existing account, or to a roster member (creating their account first).
+
+    Returns the assignment and the initial password if an account was created ("" otherwise).
+    All or nothing: if the role cannot be granted, no account is created.
+    """
+    if (user is None) == (member is None):
+        raise ValidationError({"person": "请选择一名人员"})
+    if not can(actor, Action.ADMIN, org.path):
+        raise PermissionDenied("只能在本级及下级组织中分配角色")
+    initial = ""
+    with transaction.atomic():
+        if member is not None:
+            user, initial = account_create_for_member(actor=actor, member=member, password=password)
+        assert user is not None
+        ra = role_assign(actor=actor, user=user, org=org, role=role)
+    return ra, initial
+
+
+def password_reset(*, actor: Any, user: User, new_password: str = "") -> str:
+    """An admin sets a new password (chosen, or generated and shown once) and lifts any lockout."""
+    from .rules import generate_initial_password
+
+    _require_manage_user(actor, user)
+    new_password = new_password or generate_initial_password()
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["password", "failed_logins", "locked_until"])
+        audit.record(actor, "account.password_reset", user)
+    return new_password
+
+
+def account_unlock(*, actor: Any, user: User) -> None:
+    _require_manage_user(actor, user)
+    with transaction.atomic():
+        before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
+        user.failed_logins = 0
+        user.locked_until = None
+        user.save(update_fields=["failed_logins", "locked_until"])
+        audit.record(actor, "account.unlock", user, before=before, after={"failed_logins": 0, "locked_until": None})

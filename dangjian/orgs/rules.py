@@ -15,12 +15,24 @@ from dangjian.core.findings import Finding, Severity
 CITE_BRANCH_MIN = "《中国共产党支部工作条例（试行）》第四条：正式党员3人以上的，应当成立党支部"
 CITE_BRANCH_MAX = "《中国共产党支部工作条例（试行）》第四条：党支部党员人数一般不超过50人"
 CITE_COMMITTEE = "《中国共产党支部工作条例（试行）》第九条：正式党员7人以上的党支部，应当设立党支部委员会"
-CITE_GROUPS = "《中央和国家机关党小组工作规则（试行）》（参照）：党员20人以上的党支部一般应划分党小组"
-CITE_GROUP_SIZE = "市委组织部通知（种子 003）：党小组一般不超过10人"
-CITE_GENERAL_BRANCH = "《中国共产党党和国家机关基层组织工作条例》：党员50人以上、100人以下的，设立党总支部委员会"
-CITE_COMMITTEE_ORG = "《中国共产党党和国家机关基层组织工作条例》：党员100人以上的，设立基层党委"
+CITE_GROUPS = (
+    "《中国共产党支部工作条例（试行）》第十三条：党员人数较多的党支部应当划分党小组；"
+    "人数参照《中央和国家机关党小组工作规则（试行）》：党员20人以上的一般应划分"
+)
+CITE_GROUP_SIZE = "地方做法（市委组织部通知，种子 003；domain-rules §1.3）：党小组一般不超过10人，可在本级配置中调整"
+CITE_GENERAL_BRANCH = (
+    "《中国共产党党和国家机关基层组织工作条例》：党员50人以上、100人以下的，设立党总支部委员会"
+    "（农村：党员超过50人的可设党总支，《中国共产党农村基层组织工作条例》）"
+)
+CITE_COMMITTEE_ORG = (
+    "《中国共产党党和国家机关基层组织工作条例》：党员100人以上的，设立基层党委"
+    "（农村须经县级党委批准，《中国共产党农村基层组织工作条例》）"
+)
 CITE_TERM = "《中国共产党支部工作条例（试行）》第二十一条；中办《关于党的基层组织任期的意见》（2018）"
-CITE_TERM_REMIND = "《中国共产党基层组织选举工作条例》第三条：任期届满前6个月提醒换届"
+CITE_TERM_REMIND = (
+    "上级党组织一般在任期届满前6个月提醒换届（domain-rules §1.4）；"
+    "延期或提前换届须经上级党组织批准，延期一般不超过1年（《中国共产党基层组织选举工作条例》第三条）"
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,7 @@ def check_structure(
                 Finding(
                     "committee_missing",
                     Severity.ERROR,
-                    f"正式党员 {facts.full_members} 人（7人以上），应设立支部委员会",
+                    f"正式党员 {facts.full_members} 人（{t.committee_min_full}人以上），应设立支部委员会",
                     CITE_COMMITTEE,
                 )
             )
@@ -119,7 +131,8 @@ def check_structure(
                 Finding(
                     "committee_too_small",
                     Severity.WARNING,
-                    f"正式党员仅 {facts.full_members} 人（不足7人），一般不设支部委员会，设书记1名，必要时设副书记",
+                    f"正式党员仅 {facts.full_members} 人（不足{t.committee_min_full}人），不设支部委员会，"
+                    "设书记1名，必要时设副书记",
                     CITE_COMMITTEE,
                 )
             )
@@ -185,9 +198,25 @@ def check_term(started_on: dt.date | None, years: int, today: dt.date, warning_m
             Finding(
                 "term_expiring",
                 Severity.WARNING,
-                f"本届任期将于 {ends:%Y年%m月%d日} 届满（6个月内），请做好换届准备",
+                f"本届任期将于 {ends:%Y年%m月%d日} 届满（{warning_months}个月内），请做好换届准备",
                 CITE_TERM_REMIND,
                 {"ends_on": ends},
             )
         ]
     return []
+
+
+# Short labels for roll-ups ("12 个党组织正式党员不足3人") and filters; the message_zh of each finding
+# carries the exact figures. The [V] thresholds (3, 50, 7, 100) are regulation, not configuration.
+FINDING_LABELS: dict[str, str] = {
+    "branch_below_min": "正式党员不足3人",
+    "branch_above_max": "党员超过50人",
+    "committee_missing": "正式党员7人以上未设支委会",
+    "committee_too_small": "正式党员不足7人却设支委会",
+    "groups_missing": "党员较多未划分党小组",
+    "group_too_large": "党小组人数过多",
+    "suggest_general_branch": "人数可设立党总支",
+    "suggest_committee_org": "人数可设立基层党委",
+    "term_expired": "任期已届满",
+    "term_expiring": "任期即将届满",
+}

@@ -14,7 +14,7 @@ from django.db.models.functions import Concat, Substr
 from dangjian.core import audit
 from dangjian.core.scoping import Action, can
 
-from .models import Organization, OrgKind, OrgPost
+from .models import Organization, OrgKind, OrgPost, Post
 from .rules import default_term_years
 
 # Which kinds may sit under which (a 党小组 only under a branch; a branch never above a 总支).
@@ -105,8 +105,12 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
         if current.version != version:
             raise ValidationError("该组织信息已被他人修改，请刷新页面后重新编辑（您的修改未保存）")
         if "kind" in changes and changes["kind"] != current.kind:
-            parent = current.get_parent()
+            parent = Organization.objects.get_parent(current)
             _check_child_kind(parent, changes["kind"])
+        if "term_years" in changes and not changes["term_years"]:
+            changes["term_years"] = default_term_years(
+                changes.get("kind", current.kind), changes.get("sector", current.sector)
+            )
         before = audit.snapshot(current, ORG_FIELDS)
         for k, v in changes.items():
             setattr(current, k, v)
@@ -117,13 +121,21 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
     return current
 
 
-def org_scoped_models() -> list[type[models.Model]]:
-    """Every model that copies its owning org's path into an `org_path` column."""
-    return [
-        m
-        for m in apps.get_models()
-        if any(f.name == "org_path" for f in m._meta.concrete_fields) and m is not Organization
-    ]
+def org_path_columns() -> list[tuple[type[models.Model], str]]:
+    """Every (model, column) that copies an owning org's path: `org_path`, `from_org_path`, `to_org_path` ….
+
+    The audit log is excluded on purpose: its events keep the path as it was (and are hash-chained).
+    """
+    from dangjian.core.models import AuditEvent
+
+    out: list[tuple[type[models.Model], str]] = []
+    for m in apps.get_models():
+        if m is Organization or m is AuditEvent:
+            continue
+        for f in m._meta.concrete_fields:
+            if isinstance(f, models.CharField) and (f.name == "org_path" or f.name.endswith("_org_path")):
+                out.append((m, f.name))
+    return out
 
 
 def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Organization:
@@ -131,19 +143,33 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
     if actor is not None and not (can(actor, Action.ADMIN, org.path) and can(actor, Action.ADMIN, new_parent.path)):
         raise PermissionDenied("调整隶属关系需同时具有原组织和新上级组织的管理权限")
     if new_parent.path.startswith(org.path):
-        raise ValidationError({"parent": "不能把组织移到其自身或下级组织之下"})
+        raise ValidationError({"new_parent": "不能把组织移到其自身或下级组织之下"})
     _check_child_kind(new_parent, org.kind)
     with transaction.atomic():
+        # Re-read both rows under lock: treebeard computes the new path from the parent's numchild.
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
+        old_parent_path = org.path[: -Organization.steplen]
+        if new_parent.path == old_parent_path:
+            raise ValidationError({"new_parent": f"{org.name} 已隶属于 {new_parent.name}"})
         old_path = org.path
         Organization.objects.move(org, new_parent, pos="last-child")
         org.refresh_from_db()
         new_path = org.path
         n = len(old_path)
-        for model in org_scoped_models():
-            model._default_manager.filter(org_path__startswith=old_path).update(
-                org_path=Concat(Value(new_path), Substr("org_path", n + 1))
+        for model, column in org_path_columns():
+            model._default_manager.filter(**{f"{column}__startswith": old_path}).update(
+                **{column: Concat(Value(new_path), Substr(column, n + 1))}
             )
-        audit.record(actor, "org.move", org, before={"path": old_path}, after={"path": new_path})
+        Organization.objects.filter(pk=org.pk).update(version=models.F("version") + 1)
+        org.refresh_from_db()
+        audit.record(
+            actor,
+            "org.move",
+            org,
+            before={"path": old_path, "parent": old_parent_path},
+            after={"path": new_path, "parent": new_parent.path},
+        )
     return org
 
 
@@ -153,8 +179,11 @@ def post_assign(*, actor: Any, org: Organization, member: Any, post: str, starte
     if not member.org_path.startswith(org.path):
         raise ValidationError({"member": f"{member.name} 不是 {org.name} 的党员"})
     with transaction.atomic():
-        if OrgPost.objects.filter(org=org, member=member, post=post, ended_on__isnull=True).exists():
+        current = OrgPost.objects.select_for_update().filter(org=org, ended_on__isnull=True)
+        if current.filter(member=member, post=post).exists():
             raise ValidationError({"post": f"{member.name} 已担任该职务"})
+        if post == Post.SECRETARY and current.filter(post=Post.SECRETARY).exists():
+            raise ValidationError({"post": f"{org.name} 已有在任书记，请先办理原书记离任"})
         p = OrgPost(org=org, member=member, post=post, started_on=started_on)
         p.full_clean()
         p.save()

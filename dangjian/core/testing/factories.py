@@ -32,7 +32,8 @@ def make_phone(seq: int | None = None) -> str:
 
 def member_data(**overrides: Any) -> dict[str, Any]:
     n = next(_seq)
-    birth = overrides.pop("birth_date", dt.date(1980, 1, 1) + dt.timedelta(days=n * 37 % 9000))
+    # Born 1980–1999, so joined_on (birth + 25) and converted_on (birth + 26) are always in the past.
+    birth = overrides.pop("birth_date", dt.date(1980, 1, 1) + dt.timedelta(days=n * 37 % 7000))
     male = overrides.get("sex", "M") == "M"
     data: dict[str, Any] = {
         "name": f"党员{n}",
