@@ -65,7 +65,7 @@ class SweepResult:
             "assignments": self.assignments,
             "reminders": self.reminders,
             "notifications": self.notifications,
-            "by_kind": dict(self.by_kind),
+            "by_kind": {str(k): v for k, v in self.by_kind.items()},
         }
 
 
@@ -155,7 +155,7 @@ def _record(
     Reminder.objects.bulk_create(ledger, batch_size=BATCH, ignore_conflicts=True)
     result.notifications += notify_bulk(notes)
     result.reminders += len(ledger)
-    result.by_kind[kind] += len(ledger)
+    result.by_kind[str(kind)] += len(ledger)
 
 
 def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, result: SweepResult) -> None:

@@ -27,5 +27,5 @@ class Command(BaseCommand):
         result = run_sweep(today=today, assignment_id=options.get("assignment"))
         self.stdout.write(
             f"assignments={result.assignments} reminders={result.reminders} "
-            f"notifications={result.notifications} by_kind={dict(result.by_kind)}"
+            f"notifications={result.notifications} by_kind={result.as_dict()['by_kind']}"
         )
