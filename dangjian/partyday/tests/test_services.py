@@ -239,9 +239,7 @@ def test_plan_reminders_before_31_december(world: World) -> None:
     sent = services.send_plan_reminders(today=D(2026, 12, 24))
     assert sent == 2  # secretary and liaison of branch A; branch B has submitted
     assert services.send_plan_reminders(today=D(2026, 12, 24)) == 0
-    assert Notification.objects.filter(
-        user=world.secretary, key=f"partyday:plan_due:{world.branch.pk}:2027:7"
-    ).exists()
+    assert Notification.objects.filter(user=world.secretary, key=f"partyday:plan_due:{world.branch.pk}:2027:7").exists()
 
 
 def test_plan_board_counts_and_late(world: World, django_assert_max_num_queries: Any) -> None:

@@ -1,0 +1,68 @@
+"""Delivery channels: inbox is the idempotency ledger; email skips people without an address;
+extra gateways plug in through the setting."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from dangjian.core.channels import EmailChannel, InAppChannel, configured_channels, deliver, register_channel
+from dangjian.core.models import Notification
+from dangjian.core.testing.factories import World
+
+sent_sms: list[tuple[str, str]] = []
+
+
+class FakeSms:
+    name: ClassVar[str] = "sms"
+
+    def send(self, user: Any, title: str, body: str, link: str) -> bool:
+        sent_sms.append((user.phone, title))
+        return True
+
+
+class BrokenGateway:
+    name: ClassVar[str] = "broken"
+
+    def send(self, user: Any, title: str, body: str, link: str) -> bool:
+        raise ConnectionError("gateway down")
+
+
+def test_deliver_once_inbox_and_email(world: World, django_capture_on_commit_callbacks: Any, mailoutbox: Any) -> None:
+    world.member_user.email = "m@example.com"
+    world.member_user.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver(user=world.member_user, key="k1", title="标题", body="正文", link="/x/")
+        assert not deliver(user=world.member_user, key="k1", title="标题", body="正文", link="/x/")
+        assert deliver(user=world.secretary, key="k1", title="标题")  # no e-mail address: inbox only
+    assert Notification.objects.filter(key="k1").count() == 2
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["m@example.com"] and "标题" in mailoutbox[0].subject
+
+
+def test_no_mail_when_transaction_rolls_back(world: World, mailoutbox: Any) -> None:
+    world.member_user.email = "m@example.com"
+    world.member_user.save(update_fields=["email"])
+    deliver(user=world.member_user, key="k2", title="t")  # test transaction never commits
+    assert mailoutbox == []
+
+
+def test_plug_in_gateway_by_setting(
+    world: World, settings: Any, django_capture_on_commit_callbacks: Any, mailoutbox: Any
+) -> None:
+    register_channel("sms", FakeSms)
+    settings.DANGJIAN_NOTIFY_CHANNELS = ["inapp", "sms", f"{__name__}.BrokenGateway", "no.such.Channel"]
+    assert [type(c) for c in configured_channels()] == [FakeSms, BrokenGateway]
+    sent_sms.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(user=world.member_user, key="k3", title="短信标题")
+    assert sent_sms == [(world.member_user.phone, "短信标题")]  # the broken gateway did not stop delivery
+    assert mailoutbox == []  # e-mail not configured
+    assert Notification.objects.filter(user=world.member_user, key="k3").exists()
+
+
+def test_channel_classes_directly(world: World, mailoutbox: Any) -> None:
+    assert not EmailChannel().send(world.secretary, "t", "b", "")
+    world.secretary.email = "s@example.com"
+    assert EmailChannel().send(world.secretary, "t", "b", "/l/")
+    assert "/l/" in mailoutbox[0].body
+    assert InAppChannel().send(world.secretary, "t", "b", "", key="direct1")
+    assert not InAppChannel().send(world.secretary, "t", "b", "", key="direct1")

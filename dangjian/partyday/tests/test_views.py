@@ -1,0 +1,247 @@
+"""Every partyday view: success, anonymous, outsider, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core import calendar as cal
+from dangjian.core.testing.factories import World
+from dangjian.partyday import ics, selectors, services
+from dangjian.partyday.models import AnnualPlan, ChangeRequest, FixedDaySetting, PlanState
+
+FULL = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    cal.invalidate()
+    yield
+    cal.invalidate()
+
+
+def _anon_redirects(url: str, method: str = "get") -> None:
+    resp = getattr(Client(), method)(url)
+    assert resp.status_code == 302 and "login" in resp["Location"]
+
+
+def _plan_post() -> dict[str, str]:
+    data = {f"theme_{m}": t for m, (t, _) in FULL.items()}
+    data.update({f"content_{m}": c for m, (_, c) in FULL.items()})
+    return data
+
+
+def test_home(world: World, as_secretary: Client, as_outsider: Client) -> None:
+    url = reverse("partyday:home")
+    body = as_secretary.get(url).content.decode()
+    assert world.branch.name in body and world.other_branch.name not in body
+    body = as_outsider.get(url).content.decode()
+    assert world.other_branch.name in body and world.branch.name not in body
+    _anon_redirects(url)
+
+
+def test_year_view(world: World, as_member: Client, as_outsider: Client) -> None:
+    url = reverse("partyday:year", args=[world.branch.pk, 2026])
+    resp = as_member.get(url)
+    body = resp.content.decode()
+    assert resp.status_code == 200 and "10月08日" in body and "国庆节" in body
+    assert reverse("partyday:ics", args=[world.branch.pk, ics.feed_token(world.branch.pk)]) in body
+    assert "申请调整" not in body  # a member cannot apply
+    assert as_outsider.get(url).status_code == 404
+    _anon_redirects(url)
+    assert as_member.get(reverse("partyday:year", args=[world.branch.pk, 1800])).status_code == 404
+    # a year without calendar data renders, marked provisional
+    body = as_member.get(reverse("partyday:year", args=[world.branch.pk, 2031])).content.decode()
+    assert "暂定" in body
+
+
+def test_setting_edit(world: World, as_secretary: Client, as_member: Client, as_outsider: Client) -> None:
+    url = reverse("partyday:setting", args=[world.branch.pk])
+    assert as_secretary.get(url).status_code == 200
+    resp = as_secretary.post(
+        url,
+        {"rule": "fixed_date", "day_of_month": "", "time_of_day": "afternoon", "start_time": "14:30", "min_hours": "2"},
+    )
+    assert resp.status_code == 400 and "每月几日" in resp.content.decode()
+    assert not FixedDaySetting.objects.exists()
+    resp = as_secretary.post(
+        url,
+        {
+            "rule": "fixed_date",
+            "day_of_month": "40",
+            "time_of_day": "afternoon",
+            "start_time": "14:30",
+            "min_hours": "2",
+        },
+    )
+    assert resp.status_code == 400 and not FixedDaySetting.objects.exists()
+    resp = as_secretary.post(
+        url,
+        {
+            "rule": "last_friday",
+            "time_of_day": "afternoon",
+            "start_time": "15:00",
+            "min_hours": "3",
+            "place": "党员活动室",
+        },
+    )
+    assert resp.status_code == 302
+    s = FixedDaySetting.objects.get(org=world.branch)
+    assert (s.rule, s.start_time, s.min_hours, s.place) == ("last_friday", dt.time(15, 0), 3, "党员活动室")
+    assert as_member.get(url).status_code == 403
+    assert as_outsider.get(url).status_code == 404
+    assert as_outsider.post(url, {"rule": "first_friday"}).status_code == 404
+    _anon_redirects(url)
+    clear = reverse("partyday:setting_clear", args=[world.branch.pk])
+    assert as_outsider.post(clear).status_code == 404
+    assert FixedDaySetting.objects.exists()
+    _anon_redirects(clear, "post")
+    assert as_secretary.post(clear).status_code == 302
+    assert not FixedDaySetting.objects.exists()
+
+
+def test_plan_edit_submit_and_decide(
+    world: World, as_liaison: Client, as_secretary: Client, as_admin: Client, as_outsider: Client, as_member: Client
+) -> None:
+    url = reverse("partyday:plan", args=[world.branch.pk, 2027])
+    assert as_liaison.get(url).status_code == 200
+    assert as_liaison.post(url, _plan_post()).status_code == 302
+    plan = AnnualPlan.objects.get(org=world.branch, year=2027)
+    assert as_member.post(url, _plan_post()).status_code == 403
+    assert as_outsider.get(url).status_code == 404
+    assert as_outsider.post(url, _plan_post()).status_code == 404
+    _anon_redirects(url)
+    bad = _plan_post() | {"theme_4": "x" * 300}
+    resp = as_liaison.post(url, bad)
+    assert resp.status_code == 400
+    assert selectors.plan_items_current(plan)[4].theme == "4月主题"
+
+    submit = reverse("partyday:plan_submit", args=[world.branch.pk, 2027])
+    assert as_outsider.post(submit).status_code == 404
+    _anon_redirects(submit, "post")
+    assert as_secretary.post(submit).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanState.SUBMITTED
+    resp = as_secretary.post(submit, follow=True)
+    assert "不能重复提交" in resp.content.decode()
+
+    decide = reverse("partyday:plan_decide", args=[plan.pk])
+    assert as_secretary.post(decide, {"decision": "file"}).status_code == 403
+    assert as_outsider.post(decide, {"decision": "file"}).status_code == 404
+    _anon_redirects(decide, "post")
+    resp = as_admin.post(decide, {"decision": "return", "comment": ""}, follow=True)
+    assert "审核意见" in resp.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == PlanState.SUBMITTED
+    as_admin.post(decide, {"decision": "bogus"})
+    assert as_admin.post(decide, {"decision": "file", "comment": "同意"}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanState.FILED
+
+
+def test_board(world: World, as_admin: Client, as_outsider: Client) -> None:
+    services.plan_save(actor=world.admin, org=world.branch, year=2027, items=FULL)
+    url = reverse("partyday:board", args=[world.city.pk, 2027])
+    body = as_admin.get(url).content.decode()
+    assert world.branch.name in body and world.other_branch.name in body
+    body = as_admin.get(url + "?status=draft").content.decode()
+    assert world.branch.name in body and world.other_branch.name not in body
+    assert as_admin.get(url + "?status=nonsense").status_code == 200
+    body = as_outsider.get(url).content.decode()
+    assert world.branch.name not in body  # the outsider sees only their own branch
+    assert as_outsider.get(reverse("partyday:board", args=[world.branch.pk, 2027])).status_code == 404
+    _anon_redirects(url)
+
+
+def test_change_request_views(
+    world: World, as_secretary: Client, as_admin: Client, as_outsider: Client, as_member: Client
+) -> None:
+    today = timezone.localdate()
+    target = dt.date(today.year + 1, 3, 1)  # next year: always far enough ahead
+    pd = selectors.scheduled_party_day(world.branch, target.year, target.month)
+    assert pd.date is not None
+    url = reverse("partyday:change_new", args=[world.branch.pk])
+    assert as_secretary.get(url).status_code == 200
+    assert as_member.get(url).status_code == 403
+    assert as_outsider.get(url).status_code == 404
+    _anon_redirects(url)
+    new = pd.date + dt.timedelta(days=1)
+    resp = as_secretary.post(
+        url, {"year": target.year, "month": target.month, "new_date": new.isoformat(), "reason": ""}
+    )
+    assert resp.status_code == 400 and not ChangeRequest.objects.exists()
+    resp = as_secretary.post(
+        url,
+        {
+            "year": target.year,
+            "month": target.month,
+            "new_date": (new + dt.timedelta(days=90)).isoformat(),
+            "reason": "x",
+        },
+    )
+    assert resp.status_code == 400 and not ChangeRequest.objects.exists()
+    # too late: this month's party day if it is less than 3 days away is covered in test_services;
+    # here a date in the past is refused with the field named
+    past = today - dt.timedelta(days=1)
+    resp = as_secretary.post(
+        url, {"year": past.year, "month": past.month, "new_date": past.isoformat(), "reason": "补开"}
+    )
+    assert resp.status_code == 400 and "调整后日期" in resp.content.decode()
+    assert "前3天" in resp.content.decode()  # and the too-late message names the deadline
+    resp = as_secretary.post(
+        url, {"year": target.year, "month": target.month, "new_date": new.isoformat(), "reason": "上级集中培训"}
+    )
+    assert resp.status_code == 302
+    cr = ChangeRequest.objects.get()
+
+    lst = reverse("partyday:changes")
+    assert "上级集中培训" in as_admin.get(lst).content.decode()
+    assert "上级集中培训" not in as_outsider.get(lst).content.decode()
+    _anon_redirects(lst)
+
+    decide = reverse("partyday:change_decide", args=[cr.pk])
+    assert as_outsider.post(decide, {"decision": "approve"}).status_code == 404
+    assert as_secretary.post(decide, {"decision": "approve"}).status_code == 403
+    _anon_redirects(decide, "post")
+    as_admin.post(decide, {"decision": "reject", "comment": ""})
+    cr.refresh_from_db()
+    assert cr.status == "pending"
+    assert as_admin.post(decide, {"decision": "approve", "comment": "同意"}).status_code == 302
+    assert selectors.scheduled_party_day(world.branch, target.year, target.month).date == new
+
+
+def test_ics_feed(world: World, as_outsider: Client) -> None:
+    services.fixed_day_setting_save(actor=world.secretary, org=world.branch, data={"place": "会议室, 三楼"})
+    token = ics.feed_token(world.branch.pk)
+    resp = Client().get(reverse("partyday:ics", args=[world.branch.pk, token]))
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/calendar")
+    text = resp.content.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    year = timezone.localdate().year
+    first = selectors.scheduled_party_day(world.branch, year, 1)
+    assert first.date is not None
+    assert f"DTSTART;TZID=Asia/Shanghai:{first.date:%Y%m%d}T143000" in text
+    assert f"DTEND;TZID=Asia/Shanghai:{first.date:%Y%m%d}T163000" in text
+    assert "LOCATION:会议室\\, 三楼" in text
+    assert text.count("BEGIN:VEVENT") == 24
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    # another org's token, a forged token: nothing
+    assert (
+        Client().get(reverse("partyday:ics", args=[world.branch.pk, ics.feed_token(world.other_branch.pk)])).status_code
+        == 404
+    )
+    assert Client().get(reverse("partyday:ics", args=[world.branch.pk, "forged"])).status_code == 404
+
+
+def test_ics_escape_and_fold() -> None:
+    assert ics.escape("a;b,c\\d\ne") == "a\\;b\\,c\\\\d\\ne"
+    line = "SUMMARY:" + "主题党日" * 30
+    folded = ics.fold(line)
+    parts = folded.split("\r\n")
+    assert len(parts) > 1 and all(len(p.encode()) <= 75 for p in parts)
+    assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
