@@ -143,7 +143,9 @@ class Meeting(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ended_at__gt=models.F("started_at")), name="meeting_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gt=models.F("started_at")), name="meeting_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -343,7 +345,7 @@ class MeetingPhoto(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos", verbose_name="会议")
     org_path = models.CharField(max_length=255, editable=False)
-    image = models.ImageField("照片", upload_to=photo_upload_to, width_field="width", height_field="height")
+    image = models.ImageField("照片", upload_to=photo_upload_to)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     caption = models.CharField("说明", max_length=200, blank=True)

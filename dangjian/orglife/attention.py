@@ -1,0 +1,37 @@
+"""Home-page items: overdue resolution measures and photos waiting for a reviewer's check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from dangjian.core.findings import Severity
+from dangjian.core.registry import Attention
+
+
+def orglife_attention(user: Any) -> list[Attention]:
+    from .selectors import flagged_photos, overdue_actions
+
+    items: list[Attention] = []
+    n_actions = overdue_actions(user).count()
+    if n_actions:
+        items.append(
+            Attention(
+                "决议落实措施逾期",
+                f"{n_actions} 项落实措施已超过完成时限，请督促责任人并在下次会议通报",
+                reverse("orglife:review"),
+                Severity.WARNING,
+            )
+        )
+    n_photos = flagged_photos(user).count()
+    if n_photos:
+        items.append(
+            Attention(
+                "会议照片待核实",
+                f"{n_photos} 张照片的拍摄时间异常或与其他会议照片重复，请核实",
+                reverse("orglife:review"),
+                Severity.ADVISORY,
+            )
+        )
+    return items

@@ -1,0 +1,541 @@
+"""Reads on organizational-life records, always scoped to the acting user.
+
+For other apps (assignments' 主题党日活动总结表, dues' party-day link) the stable read is
+`party_day_records(user, org_paths=..., year=..., month=...)`; see its docstring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core.paths import subtree_q, successor
+from dangjian.core.scoping import Action, can
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import rules
+from .models import (
+    KIND_FIELDS,
+    ActionStatus,
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingAttachment,
+    MeetingKind,
+    MeetingPhoto,
+    MeetingStatus,
+    ResolutionAction,
+)
+
+# ---------------------------------------------------------------- meetings
+
+
+def meetings_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Meeting]:
+    return Meeting.objects.visible_to(user, action)
+
+
+def get_meeting_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Meeting:
+    meeting = Meeting.objects.select_related("org", "host", "recorder", "filed_by", "created_by").filter(pk=pk).first()
+    if meeting is None or not can(user, Action.VIEW, meeting.org_path):
+        raise Http404("记录不存在")
+    if action != Action.VIEW and not can(user, action, meeting.org_path):
+        raise PermissionDenied("无权执行此操作")
+    return meeting
+
+
+def meetings_of_org(user: Any, org: Organization, *, month: int | None = None, kind: str = "") -> QuerySet[Meeting]:
+    """The meetings held by `org` and its 党小组 (a branch list), newest first."""
+    qs = meetings_visible_to(user).filter(subtree_q("org_path", org.path))
+    if month:
+        qs = qs.filter(month=month)
+    if kind in KIND_FIELDS:
+        qs = qs.filter(**{KIND_FIELDS[kind]: True})
+    return qs.select_related("org").order_by("-started_at", "-id")
+
+
+def meeting_calendar(user: Any, org: Organization, month: int) -> list[list[tuple[dt.date | None, list[Meeting]]]]:
+    """Weeks (Mon–Sun) of `month` with the meetings on each day (one query)."""
+    import calendar
+
+    meetings = list(meetings_of_org(user, org, month=month).order_by("started_at"))
+    by_day: dict[dt.date, list[Meeting]] = {}
+    for m in meetings:
+        by_day.setdefault(m.meeting_date, []).append(m)
+    weeks: list[list[tuple[dt.date | None, list[Meeting]]]] = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month // 100, month % 100):
+        weeks.append([(d if d.month == month % 100 else None, by_day.get(d, [])) for d in week])
+    return weeks
+
+
+@dataclass
+class PhotoView:
+    photo: MeetingPhoto
+    time_reason: str
+    duplicate_text: str
+    duplicate_link: str
+
+
+@dataclass
+class MeetingDetail:
+    meeting: Meeting
+    attendance: list[Attendance]
+    counts: rules.AttendanceCounts
+    quorum: rules.Check | None
+    votes: list[tuple[Any, rules.Check]]
+    resolutions: list[Any]
+    carried_actions: list[ResolutionAction]  # open actions of earlier meetings, to report on
+    photos: list[PhotoView]
+    attachments: list[Any]
+    amendments: list[Any]
+    findings: list[Any]
+    checklist: list[tuple[str, bool]]
+    invitees: list[dict[str, str]]
+    can_manage: bool
+    can_approve: bool
+    deadline: dt.date
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def open_actions_before(org: Organization, before: dt.datetime) -> QuerySet[ResolutionAction]:
+    """Open measures of the org's (branch's) earlier meetings: what the next meeting must report on."""
+    branch_path = org.path if org.kind != OrgKind.GROUP else org.path[: -org.steplen]
+    return (
+        ResolutionAction.objects.filter(subtree_q("org_path", branch_path), status=ActionStatus.OPEN)
+        .filter(resolution__meeting__started_at__lt=before)
+        .select_related("resolution__meeting", "owner")
+        .order_by("deadline", "id")
+    )
+
+
+def meeting_detail(user: Any, meeting: Meeting) -> MeetingDetail:
+    """Everything the detail page, the print view and the PDF show (a fixed number of queries)."""
+    today = timezone.localdate()
+    attendance = list(meeting.attendance.select_related("member").order_by("member__name", "pk"))
+    counts = rules.count_attendance((a.status if a.status else "", a.voting) for a in attendance)
+    quorum = rules.quorum_check(counts.expected_voting, counts.present_voting) if meeting.is_general_meeting else None
+    votes = [
+        (v, rules.vote_check(v.yes, v.no, v.abstain, counts.expected_voting, counts.present_voting))
+        for v in meeting.votes.all()
+    ]
+    resolutions = list(meeting.resolutions.prefetch_related("actions__owner", "actions__closed_by"))
+    for res in resolutions:
+        for act in res.actions.all():
+            act.overdue = rules.is_action_overdue(act.deadline, today, act.status == ActionStatus.OPEN)  # type: ignore[attr-defined]
+    carried = list(open_actions_before(meeting.org, meeting.started_at))
+    for act in carried:
+        act.overdue = rules.is_action_overdue(act.deadline, today, True)  # type: ignore[attr-defined]
+    photos: list[PhotoView] = []
+    raw_photos = list(meeting.photos.select_related("duplicate_of__meeting__org", "reviewed_by"))
+    for p in raw_photos:
+        reason = "" if p.time_check == "ok" else p.get_time_check_display()
+        if p.time_check == "outside" and p.taken_at:
+            reason += f"（拍摄于 {timezone.localtime(p.taken_at):%Y-%m-%d %H:%M}）"
+        dup_text = dup_link = ""
+        if p.duplicate_of is not None:
+            other = p.duplicate_of.meeting
+            if can(user, Action.VIEW, other.org_path):
+                dup_text = f"与“{other.org.name} {other.meeting_date:%Y-%m-%d} {other.theme}”中的照片相同或近似"
+            else:
+                dup_text = "已在其他支部的会议中使用"
+            dup_link = f"/orglife/{other.pk}/"
+        photos.append(PhotoView(p, reason, dup_text, dup_link))
+    path = meeting.org_path
+    checklist_items = rules.parse_checklist(str(config.effective(path, "orglife.required_actions")))
+    done = set(meeting.required_actions)
+    checklist = [(item, item in done) for item in checklist_items] + [
+        (item, True) for item in meeting.required_actions if item not in checklist_items
+    ]
+    deadline_days = int(config.effective(path, "orglife.entry_deadline_days"))
+    photo_req = {k.value: int(config.effective(path, f"orglife.photos.{k.value}")) for k in MeetingKind}
+    ended_on = timezone.localtime(meeting.ended_at).date()
+    deadline = rules.entry_deadline(ended_on, deadline_days)
+    findings = rules.completeness_findings(
+        filed=meeting.is_filed,
+        late=meeting.late,
+        missing=rules.missing_actions(meeting.kinds, meeting.required_actions, checklist_items),
+        photos_short_count=rules.photos_short(meeting.kinds, len(raw_photos), photo_req),
+        deadline=deadline,
+    )
+    return MeetingDetail(
+        meeting=meeting,
+        attendance=attendance,
+        counts=counts,
+        quorum=quorum,
+        votes=votes,
+        resolutions=resolutions,
+        carried_actions=carried,
+        photos=photos,
+        attachments=list(meeting.attachments.all()),
+        amendments=list(meeting.amendments.select_related("changed_by")),
+        findings=findings,
+        checklist=checklist,
+        invitees=list(meeting.invitees or []),
+        can_manage=can(user, Action.MANAGE, path),
+        can_approve=can(user, Action.APPROVE, path),
+        deadline=deadline,
+    )
+
+
+def get_action_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> ResolutionAction:
+    obj = ResolutionAction.objects.select_related("resolution__meeting").filter(pk=pk).first()
+    if obj is None or not can(user, Action.VIEW, obj.org_path):
+        raise Http404("措施不存在")
+    if action != Action.VIEW and not can(user, action, obj.org_path):
+        raise PermissionDenied("无权执行此操作")
+    return obj
+
+
+def get_photo_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> MeetingPhoto:
+    obj = MeetingPhoto.objects.select_related("meeting").filter(pk=pk).first()
+    if obj is None or not can(user, Action.VIEW, obj.org_path):
+        raise Http404("照片不存在")
+    if action != Action.VIEW and not can(user, action, obj.org_path):
+        raise PermissionDenied("无权执行此操作")
+    return obj
+
+
+def get_attachment_for_user(user: Any, pk: int | str) -> MeetingAttachment:
+    obj = MeetingAttachment.objects.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("附件不存在")
+    return obj
+
+
+def meeting_for_sign_in(token: str) -> Meeting:
+    meeting = Meeting.objects.select_related("org").filter(sign_in_token=token).first()
+    if meeting is None:
+        raise Http404("签到二维码无效")
+    return meeting
+
+
+def flagged_photos(user: Any) -> QuerySet[MeetingPhoto]:
+    """Photos awaiting a reviewer's check (capture time missing/outside, or a near-duplicate)."""
+    return (
+        MeetingPhoto.objects.visible_to(user, Action.APPROVE)
+        .filter(reviewed_at__isnull=True)
+        .filter(~Q(time_check="ok") | Q(duplicate_of__isnull=False))
+        .select_related("meeting__org")
+        .order_by("-id")
+    )
+
+
+def overdue_actions(user: Any, today: dt.date | None = None) -> QuerySet[ResolutionAction]:
+    today = today or timezone.localdate()
+    return (
+        ResolutionAction.objects.visible_to(user, Action.APPROVE)
+        .filter(status=ActionStatus.OPEN, deadline__lt=today)
+        .select_related("resolution__meeting", "org")
+        .order_by("deadline")
+    )
+
+
+# ---------------------------------------------------------------- for other apps
+
+
+@dataclass
+class PartyDayRecord:
+    """One 主题党日 as other apps read it (assignments' 活动总结表, dues' party-day link)."""
+
+    meeting: Meeting
+    expected: int
+    present: int
+    leave: int
+    absent: int
+    required_actions_done: list[str]
+    study_items: list[str]
+    resolutions: list[Any]  # Resolution objects with prefetched `actions`
+    photo_count: int
+
+
+def party_day_records(
+    user: Any, *, org_paths: Sequence[str] | None = None, org: Organization | None = None, year: int, month: int
+) -> list[PartyDayRecord]:
+    """The 主题党日 records of the given orgs' subtrees for one month, scoped to `user`.
+
+    Pass either `org_paths` (a list of organisation paths; each covers its subtree) or `org`.
+    Query count is fixed (4), whatever the number of records. Drafts are included; check
+    `record.meeting.status` ("draft" / "filed") and `record.meeting.late` if only filed ones count.
+    """
+    paths = list(org_paths or []) + ([org.path] if org is not None else [])
+    if not paths:
+        return []
+    q = Q()
+    for p in paths:
+        q |= subtree_q("org_path", p)
+    qs = (
+        meetings_visible_to(user)
+        .filter(q, is_party_day=True, month=year * 100 + month)
+        .select_related("org", "host", "recorder")
+        .prefetch_related("resolutions__actions")
+        .annotate(
+            n_present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
+            n_leave=Count("attendance", filter=Q(attendance__status=AttendanceStatus.LEAVE)),
+            n_absent=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ABSENT)),
+        )
+        .order_by("org_path", "started_at")
+    )
+    meetings = list(qs)
+    photo_counts = dict(
+        MeetingPhoto.objects.filter(meeting__in=[m.pk for m in meetings])
+        .values("meeting")
+        .annotate(n=Count("id"))
+        .values_list("meeting", "n")
+    )
+    return [
+        PartyDayRecord(
+            meeting=m,
+            expected=m.n_present + m.n_leave + m.n_absent,
+            present=m.n_present,
+            leave=m.n_leave,
+            absent=m.n_absent,
+            required_actions_done=list(m.required_actions),
+            study_items=m.study_item_list,
+            resolutions=list(m.resolutions.all()),
+            photo_count=photo_counts.get(m.pk, 0),
+        )
+        for m in meetings
+    ]
+
+
+# ---------------------------------------------------------------- member's own history
+
+
+def my_attendance(user: Any) -> QuerySet[Attendance]:
+    """The signed-in person's own attendance rows (any branch they belonged to), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Attendance.objects.none()
+    return (
+        Attendance.objects.filter(member__user_id=user.pk)
+        .select_related("meeting__org")
+        .order_by("-meeting_date", "-id")
+    )
+
+
+def absence_streak_members(org: Organization, threshold: int | None = None, last_n: int = 12) -> list[tuple[Any, int]]:
+    """Members of a branch absent from the latest `threshold`+ consecutive 主题党日 (two queries)."""
+    threshold = threshold or int(config.effective(org.path, "orglife.absence_streak"))
+    recent = list(
+        Meeting.objects.filter(branch_path=org.path, is_party_day=True, status=MeetingStatus.FILED)
+        .order_by("-started_at")
+        .values_list("pk", flat=True)[:last_n]
+    )
+    if not recent:
+        return []
+    order = {pk: i for i, pk in enumerate(reversed(recent))}
+    rows = Attendance.objects.filter(meeting_id__in=recent).values_list("member_id", "meeting_id", "status")
+    series: dict[int, list[tuple[int, str]]] = {}
+    for member_id, meeting_id, status in rows:
+        series.setdefault(member_id, []).append((order[meeting_id], status))
+    statuses = {mid: [s for _, s in sorted(v)] for mid, v in series.items()}
+    streaks = rules.absence_streaks(statuses, threshold)
+    if not streaks:
+        return []
+    from dangjian.members.models import Member
+
+    members = {m.pk: m for m in Member.objects.filter(pk__in=streaks)}
+    return sorted(((members[k], v) for k, v in streaks.items() if k in members), key=lambda t: -t[1])
+
+
+# ---------------------------------------------------------------- compliance
+
+
+def _settings_for(path: str) -> tuple[int, int]:
+    freq = str(config.effective(path, "orglife.lecture_frequency"))
+    return rules.FREQUENCY_MONTHS.get(freq, 3), int(config.effective(path, "orglife.annual_month"))
+
+
+def branch_compliance(org: Organization, months: Sequence[int], today: dt.date | None = None) -> list[rules.Cell]:
+    """Exact compliance of one branch (rules.evaluate_branch over its meetings): three queries."""
+    today = today or timezone.localdate()
+    lecture_every, annual_month = _settings_for(org.path)
+    groups = list(
+        Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.GROUP).values_list("pk", "name")
+    )
+    first = min(months)
+    lo = rules.add_months(first, -11)  # periods reaching back (a year) before the first month
+    rows = Meeting.objects.filter(branch_path=org.path, month__gte=lo, month__lte=max(months)).values(
+        "pk", "org_id", "month", "level", *KIND_FIELDS.values()
+    )
+    held = [
+        rules.HeldMeeting(
+            r["pk"], r["org_id"], r["month"], tuple(k for k, f in KIND_FIELDS.items() if r[f]), r["level"]
+        )
+        for r in rows
+    ]
+    req = rules.OrgRequirements(
+        has_committee=org.has_committee,
+        group_ids=tuple(g for g, _ in groups),
+        lecture_every=lecture_every,
+        annual_month=annual_month,
+    )
+    return rules.evaluate_branch(req, held, months, today, branch_id=org.pk, group_names=dict(groups))
+
+
+@dataclass
+class MatrixRow:
+    org: Organization
+    is_branch: bool
+    branches: int
+    cells: list[tuple[int, str, str]]  # (month, colour, summary text)
+
+
+@dataclass
+class Matrix:
+    org: Organization
+    months: list[int]
+    rows: list[MatrixRow]
+    total_rows: int
+    page: int
+    pages: int
+
+
+def _child_len(org: Organization) -> int:
+    return len(org.path) + org.steplen
+
+
+def _count(kind: str, required: int, data: list[tuple[int, int]] | None, idx: int) -> rules.RollupCount:
+    g, y = data[idx] if data else (0, 0)
+    g = min(g, required)
+    return rules.RollupCount(kind, required, g, min(y, required - g))
+
+
+def _rollup_sql(child_len: int, kinds: Sequence[str], period_expr: str, where_kinds: str) -> str:
+    table = Meeting._meta.db_table
+    cols = ", ".join(f"MAX(CASE WHEN {KIND_FIELDS[k]} THEN level ELSE 0 END) AS k{i}" for i, k in enumerate(kinds))
+    sums = ", ".join(
+        f"SUM(CASE WHEN k{i} = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN k{i} = 1 THEN 1 ELSE 0 END)"
+        for i in range(len(kinds))
+    )
+    # Inner: one row per (branch, period) with the best level per kind; outer: counts per (child, period).
+    # Only code-made identifiers and integers are interpolated; every value is a bound parameter.
+    return (
+        f"SELECT child, period, {sums} FROM ("  # noqa: S608
+        f" SELECT substr(branch_path, 1, {child_len}) AS child, {period_expr} AS period, {cols}"
+        f" FROM {table} WHERE branch_path >= %s AND branch_path < %s AND month >= %s AND month <= %s {where_kinds}"
+        f" GROUP BY branch_path, {period_expr}"
+        f") t GROUP BY child, period"
+    )
+
+
+MATRIX_PAGE = 30
+
+
+def compliance_matrix(
+    user: Any, org: Organization, months: Sequence[int], *, page: int = 1, today: dt.date | None = None
+) -> Matrix:
+    """The committee's matrix: its direct sub-organisations (rolled up) × months.
+
+    A fixed number of queries whatever the size of the subtree: one for the children, one for the
+    branch counts per child, and one GROUP BY per meeting frequency (monthly, quarterly, 党课's, yearly).
+    Each cell counts, per requirement due that month, the branches that are green / yellow, and the
+    rest as missing (red once the period is over).
+    """
+    if not can(user, Action.VIEW, org.path):
+        raise Http404("组织不存在")
+    today = today or timezone.localdate()
+    current = rules.month_key(today)
+    months = list(months)
+    lecture_every, annual_month = _settings_for(org.path)
+    clen = _child_len(org)
+    if org.kind == OrgKind.BRANCH:
+        children = [org]
+        clen = len(org.path)
+    else:
+        children = list(
+            Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
+            .exclude(kind=OrgKind.GROUP)
+            .order_by("path")
+        )
+    total = len(children)
+    pages = max((total + MATRIX_PAGE - 1) // MATRIX_PAGE, 1)
+    page = min(max(page, 1), pages)
+    children = children[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE]
+    # Branch counts per child (with a committee / with groups): one aggregate over the subtree.
+    from django.db.models.functions import Substr
+
+    branch_counts = {
+        r["child"]: r
+        for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
+        .annotate(child=Substr("path", 1, clen))
+        .values("child")
+        .annotate(
+            n=Count("id"),
+            n_committee=Count("id", filter=Q(has_committee=True)),
+            n_groups=Count("id", filter=Q(numchild__gt=0)),
+        )
+    }
+    lo, hi = min(months), max(months)
+    year_lo = rules.add_months(lo, -11)
+    monthly = _rollup_child(org, clen, [rules.PARTY_DAY, rules.COMMITTEE_MEETING, rules.GROUP_MEETING], 1, lo, hi)
+    quarterly_kinds = [rules.GENERAL_MEETING] + ([rules.PARTY_LECTURE] if lecture_every == 3 else [])
+    quarterly = _rollup_child(org, clen, quarterly_kinds, 3, rules.add_months(lo, -2), hi)
+    lecture = _rollup_child(org, clen, [rules.PARTY_LECTURE], lecture_every, year_lo, hi) if lecture_every != 3 else {}
+    yearly = _rollup_child(org, clen, [rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW], 12, year_lo, hi)
+
+    rows: list[MatrixRow] = []
+    for child in children:
+        key = child.path[:clen]
+        bc = branch_counts.get(key, {"n": 0, "n_committee": 0, "n_groups": 0})
+        cells: list[tuple[int, str, str]] = []
+        for month in months:
+            if month > current or bc["n"] == 0:
+                cells.append((month, "none", ""))
+                continue
+            overdue = month < current
+            counts: list[rules.RollupCount] = []
+            add = counts.append
+
+            m = monthly.get((key, month))
+            add(_count(rules.PARTY_DAY, bc["n"], m, 0))
+            add(_count(rules.COMMITTEE_MEETING, bc["n_committee"], m, 1))
+            add(_count(rules.GROUP_MEETING, bc["n_groups"], m, 2))
+            if month % 100 in (3, 6, 9, 12):
+                q = quarterly.get((key, rules.period_of(month, 3)))
+                add(_count(rules.GENERAL_MEETING, bc["n"], q, 0))
+                if lecture_every == 3:
+                    add(_count(rules.PARTY_LECTURE, bc["n"], q, 1))
+            if (
+                lecture_every != 3
+                and rules.period_last_month(rules.period_of(month, lecture_every), lecture_every) == month
+            ):
+                add(_count(rules.PARTY_LECTURE, bc["n"], lecture.get((key, rules.period_of(month, lecture_every))), 0))
+            if month % 100 == annual_month:
+                yv = yearly.get((key, rules.period_of(month, 12)))
+                add(_count(rules.ORG_LIFE_MEETING, bc["n"], yv, 0))
+                add(_count(rules.MEMBER_REVIEW, bc["n"], yv, 1))
+            colour = rules.rollup_colour(counts, overdue)
+            text = "；".join(
+                f"{rules.KIND_LABELS[c.kind]} {c.green}/{c.required}" + (f"（{c.yellow}不完整）" if c.yellow else "")
+                for c in counts
+                if c.required
+            )
+            cells.append((month, colour, text))
+        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells))
+    return Matrix(org, months, rows, total, page, pages)
+
+
+def _rollup_child(
+    org: Organization, clen: int, kinds: Sequence[str], every: int, lo: int, hi: int
+) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    if not kinds:
+        return {}
+    period_expr = "month" if every == 1 else f"(month / 100) * 100 + ((month - (month / 100) * 100) - 1) / {every}"
+    truthy = " = 1" if connection.vendor == "sqlite" else ""
+    where = "" if every == 1 else "AND (" + " OR ".join(f"{KIND_FIELDS[k]}{truthy}" for k in kinds) + ")"
+    sql = _rollup_sql(clen, kinds, period_expr, where)
+    upper = successor(org.path) or "~"
+    out: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [org.path, upper, lo, hi])
+        for child, period, *nums in cur.fetchall():
+            out[(child, int(period))] = [(int(nums[2 * i] or 0), int(nums[2 * i + 1] or 0)) for i in range(len(kinds))]
+    return out

@@ -1,0 +1,701 @@
+"""Writes on organizational-life records. Scope check, full_clean, audit — all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.scoping import Action, can
+from dangjian.core.uploads import MB, check_image, check_size
+from dangjian.members.models import Member, MemberTransfer
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import rules
+from .imaging import bands, dhash, exif_taken_at, hash_hex, image_size
+from .models import (
+    KIND_FIELDS,
+    ActionStatus,
+    Attendance,
+    AttendanceExclusion,
+    AttendanceStatus,
+    Meeting,
+    MeetingAmendment,
+    MeetingAttachment,
+    MeetingKind,
+    MeetingPhoto,
+    MeetingStatus,
+    Resolution,
+    ResolutionAction,
+    VoteMatter,
+)
+
+PHOTO_MAX_BYTES = 10 * MB
+ATTACHMENT_MAX_BYTES = 20 * MB
+CONFLICT = "该记录已被他人修改，请刷新后重新编辑（您的修改未保存）"
+FILED_READ_ONLY = "记录已归档，不能直接修改；如需更正，请提交更正并说明原因"
+
+EDIT_FIELDS = [
+    *KIND_FIELDS.values(),
+    "theme",
+    "started_at",
+    "ended_at",
+    "place",
+    "host",
+    "recorder",
+    "lecturer",
+    "lecture_topic",
+    "minutes",
+    "study_items",
+    "required_actions",
+    "invitees",
+]
+AUDIT_FIELDS = [*EDIT_FIELDS, "org", "status", "late", "level", "filed_at", "version"]
+
+
+@dataclass
+class MeetingData:
+    """What a person enters for a meeting record (already parsed from the form)."""
+
+    kinds: list[str]
+    theme: str
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    place: str = ""
+    host: Member | None = None
+    recorder: Member | None = None
+    lecturer: str = ""
+    lecture_topic: str = ""
+    minutes: str = ""
+    study_items: str = ""
+    required_actions: list[str] = field(default_factory=list)
+    invitees: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ActionData:
+    measure: str
+    deadline: dt.date
+    owner: Member | None = None
+    owner_name: str = ""
+
+
+def _require(actor: Any, action: str, path: str, message: str = "无权执行此操作") -> None:
+    if actor is not None and not can(actor, action, path):
+        raise PermissionDenied(message)
+
+
+def _branch_of(org: Organization) -> Organization:
+    if org.kind == OrgKind.GROUP:
+        parent = org.get_parent()
+        assert parent is not None
+        return parent
+    return org
+
+
+def _has_groups(branch: Organization) -> bool:
+    return Organization.objects.filter(path__startswith=branch.path, kind=OrgKind.GROUP).exclude(pk=branch.pk).exists()
+
+
+def _config(org: Organization) -> dict[str, Any]:
+    path = org.path
+    return {
+        "deadline_days": int(config.effective(path, "orglife.entry_deadline_days")),
+        "checklist": rules.parse_checklist(str(config.effective(path, "orglife.required_actions"))),
+        "photos": {k.value: int(config.effective(path, f"orglife.photos.{k.value}")) for k in MeetingKind},
+        "grace": int(config.effective(path, "orglife.signin_grace_minutes")),
+    }
+
+
+def _validate_data(org: Organization, data: MeetingData, *, held: bool) -> None:
+    errors: dict[str, str] = {}
+    if not data.theme.strip():
+        errors["theme"] = "请填写会议主题"
+    errors.update(
+        rules.kind_errors(
+            data.kinds,
+            org_is_group=org.kind == OrgKind.GROUP,
+            has_committee=org.has_committee,
+            has_groups=org.kind != OrgKind.GROUP and _has_groups(org),
+            lecturer=data.lecturer,
+            topic=data.lecture_topic,
+        )
+    )
+    errors.update(rules.meeting_time_errors(data.started_at, data.ended_at, timezone.now(), held=held))
+    branch = _branch_of(org)
+    for name, person in (("host", data.host), ("recorder", data.recorder)):
+        if person is not None and person.org_id != branch.pk:
+            errors[name] = f"{person.name} 不是本支部党员"
+    for i, inv in enumerate(data.invitees, start=1):
+        if not str(inv.get("name", "")).strip():
+            errors["invitees"] = f"第 {i} 位列席人员未填写姓名"
+        elif inv.get("category") not in rules.INVITEE_CATEGORIES:
+            errors["invitees"] = f"第 {i} 位列席人员的身份无效（可选：{'、'.join(rules.INVITEE_CATEGORIES)}）"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(meeting: Meeting, data: MeetingData) -> None:
+    for kind, fname in KIND_FIELDS.items():
+        setattr(meeting, fname, kind in data.kinds)
+    meeting.theme = data.theme.strip()
+    meeting.started_at = data.started_at
+    meeting.ended_at = data.ended_at
+    meeting.place = data.place.strip()
+    meeting.host = data.host
+    meeting.recorder = data.recorder
+    meeting.lecturer = data.lecturer.strip()
+    meeting.lecture_topic = data.lecture_topic.strip()
+    meeting.minutes = data.minutes
+    meeting.study_items = data.study_items
+    meeting.required_actions = list(dict.fromkeys(data.required_actions))
+    meeting.invitees = [{"name": str(i["name"]).strip(), "category": str(i["category"])} for i in data.invitees]
+    local = timezone.localtime(data.started_at).date()
+    meeting.meeting_date = local
+    meeting.month = rules.month_key(local)
+
+
+def expected_members(org: Organization, on: dt.date) -> list[Member]:
+    """The roster of `org` (a branch, or a 党小组's members) as it stood on `on`."""
+    branch = _branch_of(org)
+    in_branch = Q(org_id=branch.pk)
+    if org.kind == OrgKind.GROUP:
+        in_branch &= Q(group_id=org.pk)
+    arrived_later = MemberTransfer.objects.filter(to_org_id=branch.pk, status="completed", in_on__gt=on).values(
+        "member_id"
+    )
+    left_later = MemberTransfer.objects.filter(from_org_id=branch.pk, status="completed", out_on__gt=on).values(
+        "member_id"
+    )
+    qs = Member.objects.filter(
+        (in_branch & (Q(is_active=True) | Q(left_on__gt=on)) & ~Q(pk__in=arrived_later))
+        | (Q(pk__in=left_later) if org.kind != OrgKind.GROUP else Q(pk__in=[]))
+    ).filter(joined_on__lte=on)
+    return list(qs.order_by("name", "pk"))
+
+
+def _expected_rows(meeting: Meeting, members: Sequence[Member]) -> list[Attendance]:
+    on = meeting.meeting_date
+    exclusions = {
+        e.member_id: e
+        for e in AttendanceExclusion.objects.filter(member__in=members, starts_on__lte=on).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=on)
+        )
+    }
+    rows: list[Attendance] = []
+    for m in members:
+        ex = exclusions.get(m.pk)
+        entry = rules.expected_entry(
+            member_status=m.status,
+            exempt=m.exempt,
+            exempt_reason=m.exempt_reason,
+            exclusion_kind=ex.kind if ex else "",
+            exclusion_label=(f"{ex.get_kind_display()}（{ex.note}）" if ex else ""),
+        )
+        rows.append(
+            Attendance(
+                meeting=meeting,
+                member=m,
+                org_path=meeting.org_path,
+                meeting_date=on,
+                status=entry.status or AttendanceStatus.ABSENT,
+                reason=entry.reason,
+                voting=entry.voting,
+            )
+        )
+    return rows
+
+
+def _sync_expected(meeting: Meeting) -> None:
+    """Add roster members missing from the list; drop unmarked rows of people no longer expected."""
+    members = expected_members(meeting.org, meeting.meeting_date)
+    have = set(meeting.attendance.values_list("member_id", flat=True))
+    wanted = {m.pk for m in members}
+    Attendance.objects.bulk_create(_expected_rows(meeting, [m for m in members if m.pk not in have]))
+    meeting.attendance.filter(member_id__in=have - wanted, signed_in_at__isnull=True).exclude(
+        status=AttendanceStatus.PRESENT
+    ).delete()
+    meeting.attendance.update(meeting_date=meeting.meeting_date)
+
+
+def _recompute(meeting: Meeting, cfg: dict[str, Any] | None = None) -> None:
+    cfg = cfg or _config(meeting.org)
+    missing = rules.missing_actions(meeting.kinds, meeting.required_actions, cfg["checklist"])
+    short = rules.photos_short(meeting.kinds, meeting.photos.count() if meeting.pk else 0, cfg["photos"])
+    meeting.level = rules.meeting_level(
+        filed=meeting.status == MeetingStatus.FILED,
+        late=meeting.late,
+        missing_actions_count=len(missing),
+        photos_short_count=short,
+    )
+
+
+def meeting_create(*, actor: Any, org: Organization, data: MeetingData) -> Meeting:
+    """Record a meeting (draft) and generate its expected attendance list from the roster."""
+    _require(actor, Action.MANAGE, org.path, "无权为该组织录入组织生活记录")
+    if org.kind not in (OrgKind.BRANCH, OrgKind.GROUP):
+        raise ValidationError({"org": "组织生活记录应由党支部或党小组录入"})
+    _validate_data(org, data, held=False)
+    meeting = Meeting(org=org, org_path=org.path, branch_path=_branch_of(org).path, created_by=_user(actor))
+    _apply(meeting, data)
+    _recompute(meeting)
+    meeting.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
+    with transaction.atomic():
+        meeting.save()
+        Attendance.objects.bulk_create(_expected_rows(meeting, expected_members(org, meeting.meeting_date)))
+        audit.record(actor, "orglife.meeting_create", meeting, after=audit.snapshot(meeting, AUDIT_FIELDS))
+    return meeting
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _locked(meeting: Meeting, version: int) -> Meeting:
+    current = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
+    if current.version != version:
+        raise ValidationError(CONFLICT)
+    return current
+
+
+def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingData) -> Meeting:
+    """Edit a draft. A filed record refuses (use `meeting_amend`); a stale version refuses."""
+    _require(actor, Action.MANAGE, meeting.org_path, "无权修改该记录")
+    with transaction.atomic():
+        current = _locked(meeting, version)
+        if current.status == MeetingStatus.FILED:
+            raise ValidationError(FILED_READ_ONLY)
+        _validate_data(current.org, data, held=False)
+        before = audit.snapshot(current, AUDIT_FIELDS)
+        _apply(current, data)
+        _recompute(current)
+        current.version += 1
+        current.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
+        current.save()
+        _sync_expected(current)
+        audit.record(
+            actor, "orglife.meeting_update", current, before=before, after=audit.snapshot(current, AUDIT_FIELDS)
+        )
+    return current
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    keys = [k for k in after if before.get(k) != after.get(k) and k not in ("version", "level")]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingData, reason: str) -> Meeting:
+    """Correct a filed record: the reason and the changed fields are kept in its history."""
+    _require(actor, Action.MANAGE, meeting.org_path, "无权更正该记录")
+    if not reason.strip():
+        raise ValidationError({"reason": "更正已归档的记录须填写更正原因"})
+    with transaction.atomic():
+        current = _locked(meeting, version)
+        if current.status != MeetingStatus.FILED:
+            raise ValidationError("记录尚未归档，直接编辑即可")
+        _validate_data(current.org, data, held=True)
+        before = audit.snapshot(current, EDIT_FIELDS)
+        _apply(current, data)
+        _recompute(current)
+        current.version += 1
+        current.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
+        current.save()
+        b, a = _diff(before, audit.snapshot(current, EDIT_FIELDS))
+        if not a:
+            raise ValidationError("没有任何修改")
+        MeetingAmendment.objects.create(
+            meeting=current,
+            org_path=current.org_path,
+            reason=reason.strip(),
+            changed_by=_user(actor),
+            before=b,
+            after=a,
+        )
+        audit.record(actor, "orglife.meeting_amend", current, before=b, after={**a, "reason": reason.strip()})
+    return current
+
+
+def meeting_file(*, actor: Any, meeting: Meeting, version: int, filed_at: dt.datetime | None = None) -> Meeting:
+    """归档: the record becomes read-only; entry later than the committee's deadline is marked late.
+
+    `filed_at` lets a system import (actor None) file paper records with their real entry date.
+    """
+    _require(actor, Action.MANAGE, meeting.org_path, "无权归档该记录")
+    if filed_at is not None and actor is not None:
+        raise PermissionDenied("归档时间由系统记录")
+    now = filed_at or timezone.now()
+    with transaction.atomic():
+        current = _locked(meeting, version)
+        if current.status == MeetingStatus.FILED:
+            raise ValidationError("记录已归档")
+        errors = rules.meeting_time_errors(current.started_at, current.ended_at, now, held=True)
+        if errors:
+            raise ValidationError(errors)
+        cfg = _config(current.org)
+        current.status = MeetingStatus.FILED
+        current.filed_at = now
+        current.filed_by = _user(actor)
+        ended_on = timezone.localtime(current.ended_at).date()
+        current.late = rules.is_late(ended_on, timezone.localtime(now).date(), cfg["deadline_days"])
+        _recompute(current, cfg)
+        current.version += 1
+        current.save()
+        audit.record(
+            actor,
+            "orglife.meeting_file",
+            current,
+            after={"status": current.status, "late": current.late, "level": current.level},
+        )
+    return current
+
+
+@dataclass
+class Mark:
+    member_id: int
+    status: str
+    reason: str = ""
+
+
+def attendance_mark(
+    *, actor: Any, meeting: Meeting, version: int, marks: Sequence[Mark], amendment_reason: str = ""
+) -> Meeting:
+    """Set present / leave / absent for people on the list. All rows are checked before any is saved."""
+    _require(actor, Action.MANAGE, meeting.org_path, "无权登记出勤")
+    with transaction.atomic():
+        current = _locked(meeting, version)
+        if current.status == MeetingStatus.FILED and not amendment_reason.strip():
+            raise ValidationError(FILED_READ_ONLY)
+        rows = {a.member_id: a for a in current.attendance.select_related("member")}
+        roster = {m.pk: m for m in expected_members(current.org, current.meeting_date)}
+        errors: list[str] = []
+        seen: set[int] = set()
+        allowed = {AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT}
+        for i, mark in enumerate(marks, start=1):
+            row = rows.get(mark.member_id)
+            name = row.member.name if row else (roster[mark.member_id].name if mark.member_id in roster else "")
+            label = f"第 {i} 行（{name}）" if name else f"第 {i} 行"
+            if mark.member_id in seen:
+                errors.append(f"{label}：同一人重复登记")
+                continue
+            seen.add(mark.member_id)
+            if row is None and mark.member_id not in roster:
+                errors.append(f"{label}：该人员不是本组织党员，不能登记出勤")
+                continue
+            if row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+                if mark.status != row.status:
+                    errors.append(f"{label}：已按规定免于参加或不计入应到人数，不能登记出勤")
+                continue
+            if mark.status not in allowed:
+                errors.append(f"{label}：出勤状态无效")
+                continue
+            if mark.status == AttendanceStatus.LEAVE and not mark.reason.strip():
+                errors.append(f"{label}：请假须填写原因")
+            if mark.status != AttendanceStatus.ABSENT and current.started_at > timezone.now():
+                errors.append(f"{label}：会议尚未开始，不能登记出席或请假")
+        if errors:
+            raise ValidationError(errors)
+        before = {str(r.member_id): r.status for r in rows.values()}
+        to_update: list[Attendance] = []
+        to_create: list[Attendance] = []
+        for mark in marks:
+            row = rows.get(mark.member_id)
+            if row is None:
+                new = _expected_rows(current, [roster[mark.member_id]])[0]
+                new.status, new.reason = mark.status, mark.reason.strip()
+                to_create.append(new)
+            elif row.status not in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+                row.status, row.reason = mark.status, mark.reason.strip()
+                to_update.append(row)
+        Attendance.objects.bulk_update(to_update, ["status", "reason"])
+        Attendance.objects.bulk_create(to_create)
+        current.version += 1
+        current.save(update_fields=["version", "updated_at"])
+        after = {str(m.member_id): m.status for m in marks}
+        if current.status == MeetingStatus.FILED:
+            MeetingAmendment.objects.create(
+                meeting=current,
+                org_path=current.org_path,
+                reason=amendment_reason.strip(),
+                changed_by=_user(actor),
+                before={"attendance": before},
+                after={"attendance": after},
+            )
+        audit.record(
+            actor, "orglife.attendance_mark", current, before={"attendance": before}, after={"attendance": after}
+        )
+    return current
+
+
+def sign_in(*, user: Any, token: str, now: dt.datetime | None = None) -> Attendance:
+    """A member marks themself present by opening the meeting's QR link during the meeting."""
+    now = now or timezone.now()
+    meeting = Meeting.objects.select_related("org").filter(sign_in_token=token).first()
+    if meeting is None or not getattr(user, "is_authenticated", False):
+        raise ValidationError("签到二维码无效")
+    with transaction.atomic():
+        row = (
+            Attendance.objects.select_for_update()
+            .filter(meeting=meeting, member__user_id=user.pk)
+            .select_related("member")
+            .first()
+        )
+        grace = int(config.effective(meeting.org_path, "orglife.signin_grace_minutes"))
+        err = rules.sign_in_error(
+            now=now,
+            started_at=meeting.started_at,
+            ended_at=meeting.ended_at,
+            grace_minutes=grace,
+            on_list=row is not None,
+            filed=meeting.status == MeetingStatus.FILED,
+        )
+        if err is None and row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+            err = "您已按规定免于参加本次活动，无需签到"
+        if err is not None:
+            raise ValidationError(err)
+        assert row is not None
+        if row.signed_in_at is None:
+            row.status = AttendanceStatus.PRESENT
+            row.reason = ""
+            row.signed_in_at = now
+            row.save(update_fields=["status", "reason", "signed_in_at"])
+            audit.record(user, "orglife.sign_in", row, org_path=meeting.org_path, after={"signed_in_at": now})
+    return row
+
+
+def exclusion_add(
+    *, actor: Any, member: Member, kind: str, note: str, starts_on: dt.date, ends_on: dt.date | None = None
+) -> AttendanceExclusion:
+    """Record an approved exclusion from the expected count (or suspension of 表决权), §0."""
+    _require(actor, Action.APPROVE, member.org_path, "须由书记或上级组织登记")
+    ex = AttendanceExclusion(
+        member=member, org_path=member.org_path, kind=kind, note=note.strip(), starts_on=starts_on, ends_on=ends_on
+    )
+    ex.created_by = _user(actor)
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": "结束日期应不早于起始日期"})
+    ex.full_clean()
+    with transaction.atomic():
+        ex.save()
+        audit.record(actor, "orglife.exclusion_add", ex, after=audit.snapshot(ex))
+    return ex
+
+
+def vote_record(*, actor: Any, meeting: Meeting, matter: str, yes: int, no: int, abstain: int) -> VoteMatter:
+    _require(actor, Action.MANAGE, meeting.org_path, "无权登记表决结果")
+    if not meeting.is_general_meeting:
+        raise ValidationError("只有支部党员大会需要登记表决结果")
+    if meeting.status == MeetingStatus.FILED:
+        raise ValidationError(FILED_READ_ONLY)
+    vote = VoteMatter(meeting=meeting, matter=matter.strip(), yes=yes, no=no, abstain=abstain)
+    vote.full_clean()
+    counts = rules.count_attendance(meeting.attendance.values_list("status", "voting"))
+    if yes + no + abstain > counts.present_voting:
+        raise ValidationError(
+            {"yes": f"赞成、反对、弃权合计 {yes + no + abstain} 票，超过实到有表决权党员 {counts.present_voting} 人"}
+        )
+    with transaction.atomic():
+        vote.save()
+        audit.record(actor, "orglife.vote_record", vote, org_path=meeting.org_path, after=audit.snapshot(vote))
+    return vote
+
+
+def resolution_add(
+    *, actor: Any, meeting: Meeting, title: str, content: str, actions: Sequence[ActionData]
+) -> Resolution:
+    """A decision and its implementation plan: each measure with an owner and a deadline."""
+    _require(actor, Action.MANAGE, meeting.org_path, "无权登记决议")
+    if meeting.status == MeetingStatus.FILED:
+        raise ValidationError(FILED_READ_ONLY)
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = "请填写决议事项"
+    if not actions:
+        errors["actions"] = "决议应有落实措施（措施、责任人、完成时限）"
+    branch = _branch_of(meeting.org)
+    for i, a in enumerate(actions, start=1):
+        if not a.measure.strip():
+            errors["actions"] = f"第 {i} 项措施未填写内容"
+        elif a.owner is None and not a.owner_name.strip():
+            errors["actions"] = f"第 {i} 项措施未指定责任人"
+        elif a.owner is not None and a.owner.org_id != branch.pk:
+            errors["actions"] = f"第 {i} 项措施的责任人 {a.owner.name} 不是本支部党员"
+        elif a.deadline < meeting.meeting_date:
+            errors["actions"] = f"第 {i} 项措施的完成时限早于会议日期"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        res = Resolution(meeting=meeting, org_path=meeting.org_path, title=title.strip(), content=content.strip())
+        res.full_clean()
+        res.save()
+        for a in actions:
+            act = ResolutionAction(
+                resolution=res,
+                org=meeting.org,
+                org_path=meeting.org_path,
+                measure=a.measure.strip(),
+                owner=a.owner,
+                owner_name=a.owner.name if a.owner else a.owner_name.strip(),
+                deadline=a.deadline,
+            )
+            act.full_clean()
+            act.save()
+        audit.record(
+            actor,
+            "orglife.resolution_add",
+            res,
+            after={"title": res.title, "actions": [(a.measure, a.deadline) for a in actions]},
+        )
+    return res
+
+
+def action_close(*, actor: Any, action: ResolutionAction, version: int, note: str) -> ResolutionAction:
+    """Mark a measure done, recording who closed it and when."""
+    _require(actor, Action.MANAGE, action.org_path, "无权办结该措施")
+    if not note.strip():
+        raise ValidationError({"close_note": "请填写落实情况"})
+    with transaction.atomic():
+        current = ResolutionAction.objects.select_for_update().get(pk=action.pk)
+        if current.version != version:
+            raise ValidationError(CONFLICT)
+        if current.status == ActionStatus.DONE:
+            raise ValidationError("该措施已办结")
+        current.status = ActionStatus.DONE
+        current.closed_by = _user(actor)
+        current.closed_at = timezone.now()
+        current.close_note = note.strip()
+        current.version += 1
+        current.save()
+        audit.record(actor, "orglife.action_close", current, after={"status": "done", "note": current.close_note})
+    return current
+
+
+def _find_duplicate(value: int, exclude_meeting_id: int) -> tuple[MeetingPhoto | None, int | None]:
+    b = bands(value)
+    candidates = (
+        MeetingPhoto.objects.filter(Q(band0=b[0]) | Q(band1=b[1]) | Q(band2=b[2]) | Q(band3=b[3]))
+        .exclude(meeting_id=exclude_meeting_id)
+        .only("id", "dhash", "meeting_id", "org_path")[:500]
+    )
+    best: tuple[MeetingPhoto | None, int | None] = (None, None)
+    for p in candidates:
+        d = rules.hamming(int(p.dhash, 16), value)
+        if d <= rules.DUPLICATE_MAX_DISTANCE and (best[1] is None or d < best[1]):
+            best = (p, d)
+    return best
+
+
+def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "") -> MeetingPhoto:
+    """Upload a meeting photo. Bad files are refused; suspicious ones are kept and flagged."""
+    _require(actor, Action.MANAGE, meeting.org_path, "无权上传照片")
+    if meeting.status == MeetingStatus.FILED:
+        raise ValidationError(FILED_READ_ONLY)
+    try:
+        check_image(file, PHOTO_MAX_BYTES)
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from exc
+    taken_at = exif_taken_at(file)
+    width, height = image_size(file)
+    value = dhash(file)
+    file.seek(0)
+    content = file.read()
+    dup, distance = _find_duplicate(value, meeting.pk)
+    b = bands(value)
+    photo = MeetingPhoto(
+        meeting=meeting,
+        org_path=meeting.org_path,
+        caption=caption.strip()[:200],
+        width=width,
+        height=height,
+        taken_at=taken_at,
+        time_check=rules.photo_time_check(taken_at, meeting.started_at, meeting.ended_at),
+        dhash=hash_hex(value),
+        band0=b[0],
+        band1=b[1],
+        band2=b[2],
+        band3=b[3],
+        duplicate_of=dup,
+        duplicate_distance=distance,
+        uploaded_by=_user(actor),
+    )
+    with transaction.atomic():
+        photo.image.save("photo.jpg", ContentFile(content), save=False)
+        photo.save()
+        current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        _recompute(current)
+        current.save(update_fields=["level", "updated_at"])
+        audit.record(
+            actor,
+            "orglife.photo_add",
+            photo,
+            after={"time_check": photo.time_check, "taken_at": taken_at, "duplicate_of": dup.pk if dup else None},
+        )
+    return photo
+
+
+def photo_review(*, actor: Any, photo: MeetingPhoto) -> MeetingPhoto:
+    """The reviewer confirms a flagged photo after checking it (flags stay visible in the history)."""
+    _require(actor, Action.APPROVE, photo.org_path, "须由书记或上级组织核实")
+    with transaction.atomic():
+        photo.reviewed_by = _user(actor)
+        photo.reviewed_at = timezone.now()
+        photo.save(update_fields=["reviewed_by", "reviewed_at"])
+        audit.record(actor, "orglife.photo_review", photo, after={"reviewed_at": photo.reviewed_at})
+    return photo
+
+
+def attachment_add(*, actor: Any, meeting: Meeting, file: IO[bytes], name: str) -> MeetingAttachment:
+    _require(actor, Action.MANAGE, meeting.org_path, "无权上传附件")
+    if meeting.status == MeetingStatus.FILED:
+        raise ValidationError(FILED_READ_ONLY)
+    try:
+        check_size(file, ATTACHMENT_MAX_BYTES, "附件")
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    file.seek(0)
+    att = MeetingAttachment(meeting=meeting, org_path=meeting.org_path, name=(name or "附件")[:200])
+    att.uploaded_by = _user(actor)
+    with transaction.atomic():
+        att.file.save("attachment", ContentFile(file.read()), save=False)
+        att.save()
+        audit.record(actor, "orglife.attachment_add", att, after={"name": att.name})
+    return att
+
+
+def notify_overdue_actions(*, today: dt.date | None = None) -> int:
+    """Tell each branch's secretaries about measures past their deadline (idempotent per action)."""
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.core.services import notify
+
+    today = today or timezone.localdate()
+    overdue = list(
+        ResolutionAction.objects.filter(status=ActionStatus.OPEN, deadline__lt=today).select_related(
+            "resolution__meeting"
+        )[:5000]
+    )
+    if not overdue:
+        return 0
+    paths = {a.org_path for a in overdue}
+    secretaries: dict[str, list[Any]] = {}
+    for ra in RoleAssignment.objects.filter(role="secretary", org__path__in=paths).select_related("user", "org"):
+        secretaries.setdefault(ra.org.path, []).append(ra.user)
+    sent = 0
+    for a in overdue:
+        for user in secretaries.get(a.org_path, []):
+            _, created = notify(
+                user=user,
+                key=f"orglife.action_overdue.{a.pk}",
+                title=f"决议落实措施已逾期：{a.measure[:40]}",
+                body=f"责任人 {a.owner_name}，完成时限 {a.deadline:%Y-%m-%d}",
+                link=f"/orglife/{a.resolution.meeting_id}/",
+            )
+            sent += int(created)
+    return sent

@@ -1,0 +1,516 @@
+"""Thin views: parse the request, call one service or selector, render."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from dangjian.core.scoping import Action, can
+from dangjian.orgs import config
+from dangjian.orgs.models import OrgKind
+from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
+
+from . import rules, selectors, services
+from .forms import (
+    AttachmentForm,
+    CloseActionForm,
+    MeetingForm,
+    PhotoForm,
+    ResolutionForm,
+    VoteForm,
+    initial_from,
+    parse_month,
+)
+from .models import AttendanceStatus, MeetingKind
+
+FIELD_LABELS = {
+    "theme": "主题",
+    "kinds": "会议类型",
+    "started_at": "开始时间",
+    "ended_at": "结束时间",
+    "host": "主持人",
+    "recorder": "记录人",
+    "lecturer": "授课人",
+    "lecture_topic": "党课题目",
+    "invitees": "列席人员",
+    "image": "照片",
+    "file": "附件",
+    "title": "决议事项",
+    "actions": "落实措施",
+    "yes": "表决票数",
+    "reason": "更正原因",
+    "close_note": "落实情况",
+    "org": "组织",
+}
+
+
+def _messages_of(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        out: list[str] = []
+        for name, errs in exc.message_dict.items():
+            label = FIELD_LABELS.get(name, "")
+            out.extend(f"{label}：{e}" if label and name != "__all__" else e for e in errs)
+        return out
+    return list(exc.messages)
+
+
+def _flash(request: HttpRequest, exc: ValidationError) -> None:
+    for msg in _messages_of(exc):
+        messages.error(request, msg)
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errs in exc.message_dict.items():
+            for e in errs:
+                form.add_error(name if name in form.fields else None, e)
+    else:
+        for e in exc.messages:
+            form.add_error(None, e)
+
+
+def _detail_url(pk: int) -> str:
+    return reverse("orglife:detail", args=[pk])
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    orgs = list(top_orgs_for(request.user))
+    return render(request, "orglife/index.html", {"orgs": orgs})
+
+
+@login_required
+def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_org_for_user(request.user, org_pk)
+    today = timezone.localdate()
+    month = parse_month(request.GET.get("month"), today)
+    kind = request.GET.get("kind", "")
+    qs = selectors.meetings_of_org(request.user, org, kind=kind)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    can_manage = can(request.user, Action.MANAGE, org.path) and org.kind in (OrgKind.BRANCH, OrgKind.GROUP)
+    streaks = selectors.absence_streak_members(org) if can_manage and org.kind == OrgKind.BRANCH else []
+    return render(
+        request,
+        "orglife/org_meetings.html",
+        {
+            "org": org,
+            "page": page,
+            "weeks": selectors.meeting_calendar(request.user, org, month),
+            "month": month,
+            "month_label": f"{month // 100}年{month % 100}月",
+            "prev_month": _month_param(rules.add_months(month, -1)),
+            "next_month": _month_param(rules.add_months(month, 1)),
+            "kind": kind,
+            "kinds": MeetingKind.choices,
+            "can_manage": can_manage,
+            "streaks": streaks,
+            "query": f"kind={kind}" if kind else "",
+        },
+    )
+
+
+def _month_param(month: int) -> str:
+    return f"{month // 100}-{month % 100:02d}"
+
+
+def _checklist(path: str) -> list[str]:
+    return rules.parse_checklist(str(config.effective(path, "orglife.required_actions")))
+
+
+@login_required
+def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_org_for_user(request.user, org_pk, Action.MANAGE)
+    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    if request.method == "POST":
+        form = MeetingForm(request.POST, branch=branch, checklist=_checklist(org.path))
+        if form.is_valid():
+            try:
+                meeting = services.meeting_create(actor=request.user, org=org, data=form.to_data())
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "已保存为草稿；出勤名单已按党员名册生成")
+                return redirect(_detail_url(meeting.pk))
+    else:
+        kind = request.GET.get("kind")
+        form = MeetingForm(
+            initial={"kinds": [kind] if kind in dict(MeetingKind.choices) else []},
+            branch=branch,
+            checklist=_checklist(org.path),
+        )
+    return render(request, "orglife/meeting_form.html", {"form": form, "org": org, "meeting": None})
+
+
+@login_required
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    org = meeting.org
+    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    checklist = _checklist(org.path)
+    if request.method == "POST":
+        form = MeetingForm(request.POST, branch=branch, checklist=checklist, extra_actions=meeting.required_actions)
+        if form.is_valid():
+            version = form.cleaned_data.get("version") or 0
+            try:
+                if meeting.is_filed:
+                    services.meeting_amend(
+                        actor=request.user,
+                        meeting=meeting,
+                        version=version,
+                        data=form.to_data(),
+                        reason=form.cleaned_data.get("reason") or "",
+                    )
+                    messages.success(request, "更正已保存，已记入更正记录")
+                else:
+                    services.meeting_update(actor=request.user, meeting=meeting, version=version, data=form.to_data())
+                    messages.success(request, "已保存")
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                return redirect(_detail_url(meeting.pk))
+    else:
+        form = MeetingForm(
+            initial=initial_from(meeting), branch=branch, checklist=checklist, extra_actions=meeting.required_actions
+        )
+    return render(request, "orglife/meeting_form.html", {"form": form, "org": org, "meeting": meeting})
+
+
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    detail = selectors.meeting_detail(request.user, meeting)
+    org = meeting.org
+    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    return render(
+        request,
+        "orglife/meeting_detail.html",
+        {
+            "d": detail,
+            "m": meeting,
+            "photo_form": PhotoForm(),
+            "attachment_form": AttachmentForm(),
+            "vote_form": VoteForm(),
+            "resolution_form": ResolutionForm(branch=branch) if detail.can_manage else None,
+            "statuses": [
+                (AttendanceStatus.PRESENT, "出席"),
+                (AttendanceStatus.LEAVE, "请假"),
+                (AttendanceStatus.ABSENT, "缺席"),
+            ],
+            "sign_in_url": request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token])),
+            "has_dues_tags": _has_dues_tags(),
+        },
+    )
+
+
+def _has_dues_tags() -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec("dangjian.dues.templatetags.dues_tags") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@login_required
+@require_POST
+def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    marks: list[services.Mark] = []
+    for member_id in request.POST.getlist("member"):
+        try:
+            mid = int(member_id)
+        except ValueError:
+            messages.error(request, "出勤名单数据无效")
+            return redirect(_detail_url(pk))
+        marks.append(services.Mark(mid, request.POST.get(f"status_{mid}", ""), request.POST.get(f"reason_{mid}", "")))
+    try:
+        version = int(request.POST.get("version", ""))
+        services.attendance_mark(
+            actor=request.user,
+            meeting=meeting,
+            version=version,
+            marks=marks,
+            amendment_reason=request.POST.get("amendment_reason", ""),
+        )
+    except ValueError:
+        messages.error(request, "请求无效，请刷新页面后重试")
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "出勤已保存")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
+def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    try:
+        m = services.meeting_file(actor=request.user, meeting=meeting, version=int(request.POST.get("version", "0")))
+    except ValueError:
+        messages.error(request, "请求无效，请刷新页面后重试")
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "已归档" + ("（逾期录入）" if m.late else ""))
+    return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
+def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "照片：请选择要上传的照片")
+        return redirect(_detail_url(pk))
+    try:
+        photo = services.photo_add(
+            actor=request.user, meeting=meeting, file=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
+        )
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        if photo.flagged:
+            messages.warning(request, "照片已上传，但需核实：" + "；".join(_photo_reasons(photo)))
+        else:
+            messages.success(request, "照片已上传")
+    return redirect(_detail_url(pk))
+
+
+def _photo_reasons(photo: Any) -> list[str]:
+    out = []
+    if photo.time_check != "ok":
+        out.append(photo.get_time_check_display())
+    if photo.duplicate_of_id:
+        out.append("与其他会议中的照片相同或近似")
+    return out
+
+
+@login_required
+def photo_image(request: HttpRequest, photo_pk: int) -> FileResponse:
+    photo = selectors.get_photo_for_user(request.user, photo_pk)
+    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+
+
+@login_required
+@require_POST
+def photo_review(request: HttpRequest, photo_pk: int) -> HttpResponse:
+    photo = selectors.get_photo_for_user(request.user, photo_pk, Action.APPROVE)
+    services.photo_review(actor=request.user, photo=photo)
+    messages.success(request, "已核实")
+    return redirect(request.POST.get("next") or _detail_url(photo.meeting_id))
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "附件：请选择文件")
+        return redirect(_detail_url(pk))
+    f = form.cleaned_data["file"]
+    try:
+        services.attachment_add(actor=request.user, meeting=meeting, file=f, name=f.name)
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "附件已上传")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+def attachment_download(request: HttpRequest, att_pk: int) -> FileResponse:
+    att = selectors.get_attachment_for_user(request.user, att_pk)
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+
+
+@login_required
+@require_POST
+def resolution_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    org = meeting.org
+    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    form = ResolutionForm(request.POST, branch=branch)
+    try:
+        if not form.is_valid():
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        services.resolution_add(
+            actor=request.user,
+            meeting=meeting,
+            title=form.cleaned_data["title"],
+            content=form.cleaned_data.get("content") or "",
+            actions=form.actions(),
+        )
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "决议及落实方案已保存")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
+def action_close(request: HttpRequest, action_pk: int) -> HttpResponse:
+    action = selectors.get_action_for_user(request.user, action_pk, Action.MANAGE)
+    form = CloseActionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        services.action_close(
+            actor=request.user,
+            action=action,
+            version=form.cleaned_data["version"],
+            note=form.cleaned_data["close_note"],
+        )
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "措施已办结")
+    return redirect(request.POST.get("next") or _detail_url(action.resolution.meeting_id))
+
+
+@login_required
+@require_POST
+def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    form = VoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        c = form.cleaned_data
+        services.vote_record(
+            actor=request.user,
+            meeting=meeting,
+            matter=c["matter"],
+            yes=c["yes"],
+            no=c["no"] or 0,
+            abstain=c["abstain"] or 0,
+        )
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, "表决结果已登记")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    import segno
+
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    url = request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token]))
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=6, border=2)
+    return HttpResponse(buf.getvalue(), content_type="image/svg+xml")
+
+
+def _print_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    meeting = selectors.get_meeting_for_user(request.user, pk)
+    return {"d": selectors.meeting_detail(request.user, meeting), "m": meeting, "printed_at": timezone.localtime()}
+
+
+@login_required
+def meeting_print(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "orglife/meeting_print.html", _print_context(request, pk))
+
+
+@login_required
+def meeting_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    ctx = _print_context(request, pk)
+    html = render_to_string("orglife/meeting_print.html", {**ctx, "pdf": True}, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    m = ctx["m"]
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="meeting-{m.pk}-{m.meeting_date:%Y%m%d}.pdf"'
+    return resp
+
+
+@login_required
+def sign_in(request: HttpRequest, token: str) -> HttpResponse:
+    meeting = selectors.meeting_for_sign_in(token)
+    error = ""
+    done = None
+    if request.method == "POST":
+        try:
+            done = services.sign_in(user=request.user, token=token)
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    # Show only what a sign-in page needs: the theme and time, never the attendance list.
+    return render(
+        request,
+        "orglife/sign_in.html",
+        {"meeting": meeting, "error": error, "done": done},
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def matrix(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_org_for_user(request.user, org_pk)
+    today = timezone.localdate()
+    end = parse_month(request.GET.get("end"), today)
+    months = rules.month_range(rules.add_months(end, -11), 12)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    mx = selectors.compliance_matrix(request.user, org, months, page=page, today=today)
+    ancestors = [a for a in org.get_ancestors() if can(request.user, Action.VIEW, a.path)]
+    return render(
+        request,
+        "orglife/matrix.html",
+        {
+            "mx": mx,
+            "org": org,
+            "ancestors": ancestors,
+            "month_labels": [f"{m % 100}月" for m in months],
+            "prev_end": _month_param(rules.add_months(end, -12)),
+            "next_end": _month_param(rules.add_months(end, 12)),
+            "end": _month_param(end),
+        },
+    )
+
+
+@login_required
+def branch_month(request: HttpRequest, org_pk: int, month: int) -> HttpResponse:
+    """Drill-down: one branch's findings for one month, each with its citation and the meetings."""
+    org = get_org_for_user(request.user, org_pk)
+    if org.kind != OrgKind.BRANCH or not (200001 <= month <= 210012 and 1 <= month % 100 <= 12):
+        raise Http404("无此单元格")
+    cells = selectors.branch_compliance(org, [month])
+    return render(request, "orglife/branch_month.html", {"org": org, "cell": cells[0], "month": month})
+
+
+@login_required
+def my_attendance(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.my_attendance(request.user), 30).get_page(request.GET.get("page"))
+    return render(request, "orglife/my_attendance.html", {"page": page})
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    if not any(True for _ in top_orgs_for(request.user, Action.APPROVE)):
+        raise PermissionDenied("无权核查")
+    return render(
+        request,
+        "orglife/review.html",
+        {
+            "photos": selectors.flagged_photos(request.user)[:100],
+            "actions": selectors.overdue_actions(request.user)[:100],
+        },
+    )
