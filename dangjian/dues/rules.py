@@ -286,10 +286,10 @@ def rate_for(category: str, base_fen: int, *, farmer_fen: int = FARMER_MIN_FEN) 
     """The rate in force for a category and monthly base (fen)."""
     if category in SALARIED:
         ratio = _tier(base_fen, IN_SERVICE_TIERS)
-        return Rate(f"{ratio * 100:g}%", CITE_RATES, ratio=ratio)
+        return Rate(f"{(ratio * 100).normalize():f}%", CITE_RATES, ratio=ratio)
     if category == DuesCategory.RETIRED:
         ratio = _tier(base_fen, RETIRED_TIERS)
-        return Rate(f"{ratio * 100:g}%", CITE_RETIRED, ratio=ratio)
+        return Rate(f"{(ratio * 100).normalize():f}%", CITE_RETIRED, ratio=ratio)
     if category == DuesCategory.FARMER:
         if not FARMER_MIN_FEN <= farmer_fen <= FARMER_MAX_FEN:
             raise ValueError("farmer amount must be between 0.2 and 1 yuan")

@@ -207,3 +207,8 @@ def test_months() -> None:
     assert R.parse_month("x") is None
     assert R.month_range(dt.date(2026, 11, 5), dt.date(2027, 2, 1))[-1] == dt.date(2027, 2, 1)
     assert R.months_label([dt.date(2026, 4, 1), dt.date(2026, 3, 1)]) == "2026年3月、2026年4月"
+
+
+def test_rate_labels() -> None:
+    assert [R.rate_for(C.IN_SERVICE, b).label for b in (0, 300_001, 500_001, 1_000_001)] == ["0.5%", "1%", "1.5%", "2%"]
+    assert R.rate_for(C.STUDENT, 0).label == "每月0.20元"

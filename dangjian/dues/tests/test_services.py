@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,13 +36,13 @@ def m(month: int, year: int = 2026) -> dt.date:
     return dt.date(year, month, 1)
 
 
-def base(world: World, member=None, yuan: int = 5100, **kw):  # type: ignore[no-untyped-def]
+def base(world: World, member: Any = None, yuan: int = 5100, **kw: Any) -> Any:
     kw.setdefault("year", 2026)
     kw.setdefault("category", C.IN_SERVICE)
     return S.dues_base_set(actor=world.liaison, member=member or world.member, monthly_base_fen=yuan * 100, **kw)
 
 
-def pay(world: World, months: list[dt.date], amount_fen: int, member=None, **kw):  # type: ignore[no-untyped-def]
+def pay(world: World, months: list[dt.date], amount_fen: int, member: Any = None, **kw: Any) -> Any:
     kw.setdefault("paid_on", dt.date(2026, 11, 1))
     return S.dues_payment_record(
         actor=world.liaison, member=member or world.member, months=months, amount_fen=amount_fen, **kw
@@ -234,7 +235,7 @@ def test_mismatched_amount_needs_note_and_is_flagged(world: World) -> None:
 def test_payment_bad_inputs(world: World) -> None:
     base(world, yuan=5100)
     today = timezone.localdate()
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"months": []}, "月份"),
         ({"amount_fen": 0}, "大于0"),
         ({"paid_on": today + dt.timedelta(days=1)}, "晚于今天"),
@@ -243,7 +244,7 @@ def test_payment_bad_inputs(world: World) -> None:
         ({"method": "cheque"}, "方式"),
     ]
     for overrides, msg in cases:
-        args = {"months": [m(3)], "amount_fen": 7650, **overrides}
+        args: dict[str, Any] = {"months": [m(3)], "amount_fen": 7650, **overrides}
         with pytest.raises(ValidationError) as exc:
             pay(world, args.pop("months"), args.pop("amount_fen"), **args)
         assert msg in str(exc.value), overrides
@@ -299,7 +300,13 @@ def test_exemption_needs_next_level_approval_and_applies(world: World) -> None:
 
 
 def test_exemption_bad_input(world: World) -> None:
-    kw = {"member": world.member, "start_month": m(3), "end_month": m(2), "reason": "x", "application": "y"}
+    kw: dict[str, Any] = {
+        "member": world.member,
+        "start_month": m(3),
+        "end_month": m(2),
+        "reason": "x",
+        "application": "y",
+    }
     with pytest.raises(ValidationError):
         S.dues_exemption_apply(actor=world.liaison, kind="exempt", **kw)
     kw["end_month"] = m(4)
