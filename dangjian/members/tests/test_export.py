@@ -46,7 +46,8 @@ def test_member_role_export_is_masked(world: World, as_member: Any) -> None:
     row = next(r for r in rows if r[1] == "导出乙")
     assert row[HEADERS.index("身份证号")] == mask_id_number(m.id_number) != m.id_number
     assert row[HEADERS.index("手机号")] == mask_phone(m.phone)
-    assert AuditEvent.objects.get(action="member.export").after["masked"] is True
+    after = AuditEvent.objects.get(action="member.export").after
+    assert after is not None and after["masked"] is True
 
 
 def test_export_neutralises_formula_like_text(world: World, as_secretary: Any) -> None:
