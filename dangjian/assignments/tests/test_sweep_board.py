@@ -122,6 +122,6 @@ def test_board_counts_and_filters(published, monkeypatch):
     counts = board_counts(a)
     assert counts["overdue"] == 2
     rows = list(board_queryset(a, status=OVERDUE))
-    assert {r.board_status for r in rows} == {OVERDUE} and len(rows) == 2
+    assert {r.board_status for r in rows} == {OVERDUE} and len(rows) == 2  # type: ignore[attr-defined]
     assert list(board_queryset(a, status=TargetStatus.CLAIMED)) == [published.target]
     assert [t.org for t in board_queryset(a, q="财政")] == [w.other_branch]
