@@ -35,7 +35,6 @@ from .rules import (
     add_months,
     arrears_findings,
     consecutive_unpaid,
-    is_month_due,
     month_start,
 )
 
@@ -125,11 +124,11 @@ class Ledger:
 
     @property
     def outstanding_fen(self) -> int:
-        return sum(line.outstanding_fen for line in self.lines if not line.preview or line.month < current_month())
+        return sum(line.outstanding_fen for line in self.lines if line.month < current_month())
 
 
 def member_ledger(member: Member, year: int | None = None) -> Ledger:
-    """Bases, the year's months (ledger lines, or assessed previews up to this month), payments, arrears."""
+    """Bases, the year's ledger lines (and this month's assessed amount), payments, arrears."""
     today = timezone.localdate()
     year = year or today.year
     bases = list(DuesBase.objects.filter(member=member).select_related("created_by").order_by("-effective_from", "-id"))
@@ -140,14 +139,14 @@ def member_ledger(member: Member, year: int | None = None) -> Ledger:
         e.month: e
         for e in DuesExpected.objects.filter(member=member, month__year=year).select_related("org").order_by("month")
     }
+    # Months on the ledger, plus this month assessed from the base in force if not on it yet.
     lines: list[LedgerLine] = []
-    last = min(dt.date(year, 12, 1), current_month()) if year == today.year else dt.date(year, 12, 1)
     m = dt.date(year, 1, 1)
     while m <= dt.date(year, 12, 1):
         e = expected.get(m)
         if e is not None:
             lines.append(LedgerLine(m, e.amount_fen, e.paid_fen, e.is_paid, e.rate_label, e.relief, e.org.name))
-        elif m <= last and member.is_active and due_now is not None and is_month_due(m, member.joined_on, None):
+        elif m == current_month() and member.is_active and due_now is not None:
             lines.append(LedgerLine(m, due_now.amount_fen, 0, False, due_now.rate_label, due_now.relief, "", True))
         m = add_months(m, 1)
     payments = list(

@@ -232,8 +232,7 @@ def quick_pay(request: HttpRequest, org_pk: int, member_pk: int) -> HttpResponse
             request,
             "dues/_sheet_row.html",
             {"r": row, "org": org, "month": month, "errors": errors, "sheet": data, "oob": True},
-            status=400 if errors else 200,
-        )
+        )  # 200 even on refusal: htmx swaps only 2xx, and the row itself shows the Chinese error
     for e in errors:
         messages.error(request, f"{member.name}：{e}")
     if not errors:
