@@ -39,6 +39,18 @@ from .models import (
 # ---------------------------------------------------------------- meetings
 
 
+def branch_of(org: Organization) -> Organization:
+    """The branch a 党小组 belongs to (the org itself otherwise)."""
+    if org.kind == OrgKind.GROUP:
+        return Organization.objects.get(path=org.path[: -org.steplen])
+    return org
+
+
+def visible_ancestors(user: Any, org: Organization) -> list[Organization]:
+    paths = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
+    return [a for a in Organization.objects.filter(path__in=paths).order_by("path") if can(user, Action.VIEW, a.path)]
+
+
 def meetings_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Meeting]:
     return Meeting.objects.visible_to(user, action)
 

@@ -96,9 +96,7 @@ def _require(actor: Any, action: str, path: str, message: str = "无权执行此
 
 def _branch_of(org: Organization) -> Organization:
     if org.kind == OrgKind.GROUP:
-        parent = org.get_parent()
-        assert parent is not None
-        return parent
+        return Organization.objects.get(path=org.path[: -org.steplen])
     return org
 
 
@@ -309,6 +307,7 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
         current.version += 1
         current.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
         current.save()
+        current.refresh_from_db()
         b, a = _diff(before, audit.snapshot(current, EDIT_FIELDS))
         if not a:
             raise ValidationError("没有任何修改")

@@ -131,7 +131,7 @@ def _checklist(path: str) -> list[str]:
 @login_required
 def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.MANAGE)
-    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    branch = selectors.branch_of(org)
     if request.method == "POST":
         form = MeetingForm(request.POST, branch=branch, checklist=_checklist(org.path))
         if form.is_valid():
@@ -156,7 +156,7 @@ def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     org = meeting.org
-    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    branch = selectors.branch_of(org)
     checklist = _checklist(org.path)
     if request.method == "POST":
         form = MeetingForm(request.POST, branch=branch, checklist=checklist, extra_actions=meeting.required_actions)
@@ -191,7 +191,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk)
     detail = selectors.meeting_detail(request.user, meeting)
     org = meeting.org
-    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    branch = selectors.branch_of(org)
     return render(
         request,
         "orglife/meeting_detail.html",
@@ -342,7 +342,7 @@ def attachment_download(request: HttpRequest, att_pk: int) -> FileResponse:
 def resolution_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     org = meeting.org
-    branch = org.get_parent() if org.kind == OrgKind.GROUP else org
+    branch = selectors.branch_of(org)
     form = ResolutionForm(request.POST, branch=branch)
     try:
         if not form.is_valid():
@@ -470,7 +470,7 @@ def matrix(request: HttpRequest, org_pk: int) -> HttpResponse:
     except ValueError:
         page = 1
     mx = selectors.compliance_matrix(request.user, org, months, page=page, today=today)
-    ancestors = [a for a in org.get_ancestors() if can(request.user, Action.VIEW, a.path)]
+    ancestors = selectors.visible_ancestors(request.user, org)
     return render(
         request,
         "orglife/matrix.html",

@@ -42,9 +42,9 @@ def jpeg(
     """A photo-like JPEG (a gradient pattern that depends on `seed`), with EXIF DateTimeOriginal if given."""
     from PIL import Image, ImageDraw
 
-    img = Image.new("RGB", size, (200, 30, 30))
+    w, h = 320, 240
+    img = Image.new("RGB", (w, h), (200, 30, 30))
     draw = ImageDraw.Draw(img)
-    w, h = size
     for i in range(12):
         x = (seed * 37 + i * 53) % w
         y = (seed * 91 + i * 29) % h
@@ -52,6 +52,8 @@ def jpeg(
         draw.rectangle(
             [x, y, min(x + w // 4, w - 1), min(y + h // 5, h - 1)], fill=(shade, 255 - shade, (shade * 3) % 256)
         )
+    if size != (w, h):
+        img = img.resize(size)
     buf = io.BytesIO()
     kwargs: dict[str, Any] = {"format": "JPEG", "quality": quality}
     if exif_time is not None:
