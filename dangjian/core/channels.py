@@ -16,6 +16,8 @@ class implementing `Channel`.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from django.conf import settings
@@ -112,3 +114,49 @@ def deliver(*, user: Any, key: str, title: str, body: str = "", link: str = "") 
     if channels:
         transaction.on_commit(lambda: _send_outside(channels, user, title, body, link))
     return True
+
+
+@dataclass(frozen=True)
+class Message:
+    user: Any
+    key: str
+    title: str
+    body: str = ""
+    link: str = ""
+
+
+def deliver_bulk(messages: list[Message], chunk: int = 1000) -> int:
+    """`deliver` for many messages at once (periodic sweeps): returns how many were new.
+
+    Messages whose (user, key) is already in the inbox are skipped; the rest are inserted in bulk
+    and then sent on the other channels after commit. Meant for one sweep process at a time (cron);
+    the unique (user, key) constraint still keeps the inbox itself free of duplicates.
+    """
+    from .models import Notification
+
+    sent = 0
+    channels = configured_channels()
+    for i in range(0, len(messages), chunk):
+        part = messages[i : i + chunk]
+        existing = set(
+            Notification.objects.filter(
+                user_id__in={m.user.pk for m in part}, key__in={m.key for m in part}
+            ).values_list("user_id", "key")
+        )
+        new = [m for m in part if (m.user.pk, m.key) not in existing]
+        if not new:
+            continue
+        with transaction.atomic():
+            Notification.objects.bulk_create(
+                [Notification(user=m.user, key=m.key, title=m.title, body=m.body, link=m.link) for m in new],
+                ignore_conflicts=True,
+            )
+            if channels:
+                transaction.on_commit(partial(_send_many, channels, new))
+        sent += len(new)
+    return sent
+
+
+def _send_many(channels: list[Any], messages: list[Message]) -> None:
+    for m in messages:
+        _send_outside(channels, m.user, m.title, m.body, m.link)

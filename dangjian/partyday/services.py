@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.core.audit import record
 from dangjian.core.audit import snapshot as _snapshot
-from dangjian.core.channels import deliver
+from dangjian.core.channels import Message, deliver, deliver_bulk
 from dangjian.core.scoping import Action, require
 from dangjian.orgs.models import Organization
 
@@ -437,17 +437,15 @@ def send_party_day_notices(*, today: dt.date | None = None) -> int:
     if not due:
         return 0
     users = _member_users([pk for pk, _ in due])
-    sent = 0
+    messages: list[Message] = []
     for pk, pd in due:
         assert pd.date is not None
         body = _notice_body(names[pk], pd)
         title = f"主题党日通知：{pd.date:%m月%d日} {pd.start_time:%H:%M}" + (f" {pd.theme}" if pd.theme else "")
         link = reverse("partyday:year", args=[pk, pd.year])
-        with transaction.atomic():
-            for user in users.get(pk, []):
-                if deliver(user=user, key=f"partyday:notice:{pk}:{pd.date:%Y%m%d}", title=title, body=body, link=link):
-                    sent += 1
-    return sent
+        key = f"partyday:notice:{pk}:{pd.date:%Y%m%d}"
+        messages += [Message(user=u, key=key, title=title, body=body, link=link) for u in users.get(pk, [])]
+    return deliver_bulk(messages)
 
 
 def send_plan_reminders(*, today: dt.date | None = None) -> int:

@@ -66,3 +66,23 @@ def test_channel_classes_directly(world: World, mailoutbox: Any) -> None:
     assert "/l/" in mailoutbox[0].body
     assert InAppChannel().send(world.secretary, "t", "b", "", key="direct1")
     assert not InAppChannel().send(world.secretary, "t", "b", "", key="direct1")
+
+
+def test_deliver_bulk_is_idempotent(world: World, django_capture_on_commit_callbacks: Any, mailoutbox: Any) -> None:
+    from dangjian.core.channels import Message, deliver_bulk
+
+    world.member_user.email = "m@example.com"
+    world.member_user.save(update_fields=["email"])
+    deliver(user=world.secretary, key="b1", title="已有")
+    msgs = [
+        Message(world.member_user, "b1", "批量"),
+        Message(world.secretary, "b1", "批量"),
+        Message(world.liaison, "b1", "批量"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver_bulk(msgs, chunk=2) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliver_bulk(msgs) == 0
+    assert Notification.objects.filter(key="b1").count() == 3
+    assert Notification.objects.get(user=world.secretary, key="b1").title == "已有"
+    assert [m.to for m in mailoutbox] == [["m@example.com"]]
