@@ -125,37 +125,44 @@ def _with_change(pd: PartyDay, cr: ChangeRequest) -> PartyDay:
     )
 
 
-def party_days_for_orgs(orgs: list[tuple[int, str]], year: int, month: int) -> dict[int, PartyDay]:
-    """Party days of many orgs `(pk, path)` for one month with a constant number of queries."""
+def _party_days(orgs: list[tuple[int, str]], year: int, months: list[int]) -> dict[tuple[int, int], PartyDay]:
+    """Party days keyed (org pk, month) with a constant number of queries (rules, changes, themes)."""
     if not orgs:
         return {}
     rules = rules_for_paths([p for _, p in orgs])
     ids = [pk for pk, _ in orgs]
-    changes: dict[int, ChangeRequest] = {}
+    changes: dict[tuple[int, int], ChangeRequest] = {}
     for cr in ChangeRequest.objects.filter(
-        org_id__in=ids, year=year, month=month, status=ChangeState.APPROVED
+        org_id__in=ids, year=year, month__in=months, status=ChangeState.APPROVED
     ).order_by("decided_at", "id"):
-        changes[cr.org_id] = cr  # the latest approval wins
+        changes[(cr.org_id, cr.month)] = cr  # the latest approval wins
     themes = {
-        org_id: (theme, content)
-        for org_id, theme, content in PlanItem.objects.filter(
-            plan__org_id__in=ids, plan__year=year, month=month, is_current=True
-        ).values_list("plan__org_id", "theme", "content")
+        (org_id, month): (theme, content)
+        for org_id, month, theme, content in PlanItem.objects.filter(
+            plan__org_id__in=ids, plan__year=year, month__in=months, is_current=True
+        ).values_list("plan__org_id", "month", "theme", "content")
     }
-    by_spec: dict[FixedDaySpec, MonthSchedule] = {}
-    out: dict[int, PartyDay] = {}
+    by_spec: dict[tuple[FixedDaySpec, int], MonthSchedule] = {}
+    out: dict[tuple[int, int], PartyDay] = {}
     for pk, path in orgs:
         rif = rules[path]
-        base = by_spec.get(rif.spec)
-        if base is None:
-            base = by_spec[rif.spec] = schedule_month(rif.spec, year, month, cal.day_info)
-        pd = _apply(base, pk, rif)
-        if pk in changes:
-            pd = _with_change(pd, changes[pk])
-        if pk in themes:
-            pd = replace(pd, theme=themes[pk][0], content=themes[pk][1])
-        out[pk] = pd
+        for month in months:
+            base = by_spec.get((rif.spec, month))
+            if base is None:
+                base = by_spec[(rif.spec, month)] = schedule_month(rif.spec, year, month, cal.day_info)
+            pd = _apply(base, pk, rif)
+            if (pk, month) in changes:
+                pd = _with_change(pd, changes[(pk, month)])
+            if (pk, month) in themes:
+                theme, content = themes[(pk, month)]
+                pd = replace(pd, theme=theme, content=content)
+            out[(pk, month)] = pd
     return out
+
+
+def party_days_for_orgs(orgs: list[tuple[int, str]], year: int, month: int) -> dict[int, PartyDay]:
+    """Party days of many orgs `(pk, path)` for one month with a constant number of queries."""
+    return {pk: pd for (pk, _), pd in _party_days(orgs, year, [month]).items()}
 
 
 def scheduled_party_day(org: Organization, year: int, month: int) -> PartyDay:
@@ -164,11 +171,13 @@ def scheduled_party_day(org: Organization, year: int, month: int) -> PartyDay:
     `date` is None when the month needs a manual choice; `provisional` is True when the year has no
     official calendar data yet. Never raises for a missing calendar year.
     """
-    return party_days_for_orgs([(org.pk, org.path)], year, month)[org.pk]
+    return _party_days([(org.pk, org.path)], year, [month])[(org.pk, month)]
 
 
 def year_schedule(org: Organization, year: int) -> list[PartyDay]:
-    return [scheduled_party_day(org, year, m) for m in range(1, 13)]
+    """The twelve party days of `year` (three queries)."""
+    days = _party_days([(org.pk, org.path)], year, list(range(1, 13)))
+    return [days[(org.pk, m)] for m in range(1, 13)]
 
 
 # ---------------------------------------------------------------- access

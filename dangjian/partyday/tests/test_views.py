@@ -245,3 +245,19 @@ def test_ics_escape_and_fold() -> None:
     parts = folded.split("\r\n")
     assert len(parts) > 1 and all(len(p.encode()) <= 75 for p in parts)
     assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
+
+
+def test_query_counts_do_not_grow(world: World, as_admin: Client, django_assert_max_num_queries: Any) -> None:
+    services.plan_save(actor=world.admin, org=world.branch, year=2026, items=FULL)
+    with django_assert_max_num_queries(20):
+        assert as_admin.get(reverse("partyday:year", args=[world.branch.pk, 2026])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert as_admin.get(reverse("partyday:home")).status_code == 200
+
+
+def test_home_attention_for_pending_change(world: World, as_admin: Client) -> None:
+    services.change_request_create(
+        actor=world.secretary, org=world.branch, year=2027, month=3, new_date=dt.date(2027, 3, 3), reason="培训"
+    )
+    body = as_admin.get(reverse("core:home")).content.decode()
+    assert "主题党日调整申请待审批" in body
