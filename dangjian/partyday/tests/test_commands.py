@@ -27,7 +27,7 @@ def test_sweep_command_runs_once_and_is_idempotent(world: World) -> None:
 
 def test_task_and_enqueue(world: World) -> None:
     result = send_party_day_notices.enqueue()  # ImmediateBackend in tests
-    assert set(result.return_value) == {"notices", "plan_reminders"}
+    assert set(result.return_value or {}) == {"notices", "plan_reminders"}
     out = io.StringIO()
     call_command("partyday_sweep", "--enqueue", stdout=out)
     assert "已加入任务队列" in out.getvalue()
