@@ -298,6 +298,7 @@ def party_day_records(
     meetings = list(qs)
     photo_counts = dict(
         MeetingPhoto.objects.filter(meeting__in=[m.pk for m in meetings])
+        .order_by()
         .values("meeting")
         .annotate(n=Count("id"))
         .values_list("meeting", "n")
@@ -478,6 +479,7 @@ def compliance_matrix(
         r["child"]: r
         for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
         .annotate(child=Substr("path", 1, clen))
+        .order_by()  # the tree's default ordering would otherwise join the GROUP BY
         .values("child")
         .annotate(
             n=Count("id"),

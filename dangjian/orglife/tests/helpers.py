@@ -63,5 +63,5 @@ def jpeg(
         kwargs["exif"] = exif.tobytes()
     img.save(buf, **kwargs)
     buf.seek(0)
-    buf.name = "photo.jpg"  # type: ignore[attr-defined]
+    buf.name = "photo.jpg"
     return buf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -126,7 +127,13 @@ def test_entry_deadline_boundary(days_after: int, late: bool) -> None:
 
 
 def test_kind_errors() -> None:
-    base = {"org_is_group": False, "has_committee": True, "has_groups": True, "lecturer": "", "topic": ""}
+    base: dict[str, Any] = {
+        "org_is_group": False,
+        "has_committee": True,
+        "has_groups": True,
+        "lecturer": "",
+        "topic": "",
+    }
     assert rules.kind_errors([], **base)["kinds"]
     assert rules.kind_errors(["party_day", "group_meeting"], **base) == {}
     assert "未设支部委员会" in rules.kind_errors(["committee_meeting"], **{**base, "has_committee": False})["kinds"]
@@ -152,7 +159,7 @@ def test_level_and_completeness() -> None:
 
 def test_sign_in_window() -> None:
     start, end = t(5, 14), t(5, 16)
-    kw = {"started_at": start, "ended_at": end, "grace_minutes": 30, "on_list": True, "filed": False}
+    kw: dict[str, Any] = {"started_at": start, "ended_at": end, "grace_minutes": 30, "on_list": True, "filed": False}
     assert rules.sign_in_error(now=t(5, 13, 30), **kw) is None
     assert "尚未开始" in (rules.sign_in_error(now=t(5, 13, 29), **kw) or "")
     assert rules.sign_in_error(now=t(5, 16, 30), **kw) is None

@@ -1,0 +1,152 @@
+"""Compliance matrix (DB roll-up agrees with the pure engine; fixed query count), records for other apps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dangjian.core.testing.factories import World, make_member
+from dangjian.orglife import rules, selectors, services
+from dangjian.orgs.services import org_create
+
+from .helpers import at, jpeg, make_meeting
+
+pytestmark = pytest.mark.django_db
+
+
+def in_month(month: int, day: int = 5, hour: int = 14) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(month // 100, month % 100, day, hour))
+
+
+def held(org, actor, month: int, kinds: list[str], *, file: bool = True, late: bool = False):
+    extra = {}
+    if "party_lecture" in kinds:
+        extra = {"lecturer": "王书记", "lecture_topic": "党章学习"}
+    m = make_meeting(org, actor, kinds=kinds, started_at=in_month(month), **extra)
+    if file:
+        filed_at = m.ended_at + dt.timedelta(days=10 if late else 1)
+        m = services.meeting_file(actor=None, meeting=m, version=m.version, filed_at=filed_at)
+    return m
+
+
+def last_months(n: int) -> list[int]:
+    current = rules.month_key(timezone.localdate())
+    return rules.month_range(rules.add_months(current, -n), n)
+
+
+def test_branch_matrix_green_yellow_red(world: World, as_liaison) -> None:
+    m1, m2, m3 = last_months(3)
+    held(world.branch, world.liaison, m1, ["party_day"])
+    held(world.branch, world.liaison, m2, ["party_day"], late=True)
+    mx = selectors.compliance_matrix(world.liaison, world.branch, [m1, m2, m3])
+    colours = {month: colour for month, colour, _ in mx.rows[0].cells}
+    # m1/m2 may also be a quarter's end (党员大会/党课 due): then the missing quarterly meeting is red.
+    quarter_end = {m for m in (m1, m2, m3) if m % 100 in (3, 6, 9, 12)}
+    assert colours[m3] == "red"
+    if m1 not in quarter_end:
+        assert colours[m1] == "green"
+    if m2 not in quarter_end:
+        assert colours[m2] == "yellow"
+    cells = selectors.branch_compliance(world.branch, [m1, m2, m3])
+    assert [c.colour for c in cells] == [colours[m1], colours[m2], colours[m3]]
+    r = as_liaison.get(f"/orglife/matrix/{world.branch.pk}/{m3}/")
+    assert "主题党日" in r.content.decode() and "缺失" in r.content.decode()
+    assert "第十六条" in r.content.decode()
+
+
+def test_rollup_counts_match_branch_engine(world: World) -> None:
+    months = last_months(6)
+    third = org_create(actor=None, parent=world.unit, name="第三支部", kind="branch", sector="agency")
+    for m in months:
+        held(world.branch, world.liaison, m, ["party_day", "general_meeting", "party_lecture"])
+    for m in months[::2]:
+        held(world.other_branch, None, m, ["party_day"], late=True)
+    mx = selectors.compliance_matrix(world.admin, world.city, months)
+    assert [r.org.pk for r in mx.rows] == [world.unit.pk]
+    unit_cells = {month: (colour, text) for month, colour, text in mx.rows[0].cells}
+    engine = {
+        b.pk: {c.month: c for c in selectors.branch_compliance(b, months)}
+        for b in (world.branch, world.other_branch, third)
+    }
+    for month in months:
+        states = [engine[b][month].colour for b in engine]
+        expected = "red" if "red" in states else "yellow" if "yellow" in states else "green"
+        assert unit_cells[month][0] == expected, month
+        pd_green = sum(1 for b in engine if engine[b][month].requirements[0].state == "ok")
+        assert f"主题党日 {pd_green}/3" in unit_cells[month][1]
+    # Drill down one level: the unit's matrix has one row per branch with the exact engine colours.
+    mx2 = selectors.compliance_matrix(world.admin, world.unit, months)
+    for row in mx2.rows:
+        assert [c for _, c, _ in row.cells] == [engine[row.org.pk][m].colour for m in months]
+
+
+def test_matrix_query_count_does_not_grow_with_orgs(world: World, django_assert_max_num_queries) -> None:
+    months = last_months(12)
+    selectors.compliance_matrix(world.admin, world.city, months)  # warm the per-request scope cache
+    with CaptureQueriesContext(connection) as small:
+        selectors.compliance_matrix(world.admin, world.city, months)
+    for i in range(15):
+        b = org_create(actor=None, parent=world.unit, name=f"新支部{i}", kind="branch", sector="agency")
+        make_member(b)
+        held(b, None, months[-2], ["party_day"])
+    with CaptureQueriesContext(connection) as big:
+        mx = selectors.compliance_matrix(world.admin, world.unit, months)
+    assert len(big.captured_queries) == len(small.captured_queries)
+    assert mx.total_rows == 17
+
+
+def test_matrix_pages_children(world: World) -> None:
+    for i in range(selectors.MATRIX_PAGE + 2):
+        org_create(actor=None, parent=world.unit, name=f"支部{i:02d}", kind="branch", sector="agency")
+    mx = selectors.compliance_matrix(world.admin, world.unit, last_months(2), page=2)
+    assert mx.pages == 2 and len(mx.rows) == 4 and mx.total_rows == selectors.MATRIX_PAGE + 4
+
+
+def test_matrix_view_green_after_filing(world: World, as_admin) -> None:
+    m = last_months(1)[0]
+    held(world.branch, world.liaison, m, ["party_day"])
+    r = as_admin.get(f"/orglife/matrix/{world.unit.pk}/")
+    body = r.content.decode()
+    assert f'data-org="{world.branch.pk}"' in body
+
+
+def test_party_day_records_for_other_apps(world: World, django_assert_max_num_queries) -> None:
+    make_member(world.branch, name="请假人")
+    m = make_meeting(world.branch, world.liaison, started_at=at(2))
+    for seed in (1, 2):
+        services.photo_add(actor=world.liaison, meeting=m, file=jpeg(at(2, 15), seed=seed))
+    m.refresh_from_db()
+    rows = dict(m.attendance.values_list("member__name", "member_id"))
+    services.attendance_mark(
+        actor=world.liaison,
+        meeting=m,
+        version=m.version,
+        marks=[services.Mark(rows["张党员"], "present"), services.Mark(rows["请假人"], "leave", "出差")],
+    )
+    d = m.meeting_date
+    with django_assert_max_num_queries(6):
+        records = selectors.party_day_records(world.admin, org_paths=[world.unit.path], year=d.year, month=d.month)
+    assert len(records) == 1
+    r = records[0]
+    assert (r.expected, r.present, r.leave, r.absent, r.photo_count) == (2, 1, 1, 0, 2)
+    assert r.study_items == ["全国两会精神", "党章第一章"]
+    assert "诵读党章" in r.required_actions_done
+    assert selectors.party_day_records(world.outsider, org=world.branch, year=d.year, month=d.month) == []
+
+
+def test_absence_streak_members(world: World) -> None:
+    other = make_member(world.branch, name="常缺席")
+    for days in (90, 60, 30):
+        m = make_meeting(world.branch, world.liaison, started_at=at(days))
+        services.attendance_mark(
+            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(world.member.pk, "present")]
+        )
+        m.refresh_from_db()
+        services.meeting_file(actor=world.liaison, meeting=m, version=m.version)
+    flagged = selectors.absence_streak_members(world.branch)
+    assert [(mem.name, n) for mem, n in flagged] == [("常缺席", 3)]
+    assert other.pk

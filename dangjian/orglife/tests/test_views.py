@@ -1,0 +1,323 @@
+"""Every view: success, anonymous (→ login), outsider from another branch (→ 403/404, no data), bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core.testing.factories import World, make_member
+from dangjian.orglife import services
+from dangjian.orglife.models import Attendance, Meeting, MeetingPhoto, Resolution, VoteMatter
+
+from .helpers import at, jpeg, make_meeting
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "学习贯彻全国两会精神"
+
+
+@pytest.fixture
+def meeting(world: World) -> Meeting:
+    m = make_meeting(world.branch, world.liaison, started_at=at(3), kinds=["party_day", "general_meeting"])
+    services.photo_add(actor=world.liaison, meeting=m, file=jpeg(at(3, 15)))
+    services.attachment_add(actor=world.liaison, meeting=m, file=io.BytesIO(b"sign-in sheet"), name="签到表.txt")
+    services.resolution_add(
+        actor=world.liaison,
+        meeting=m,
+        title="开展志愿服务",
+        content="",
+        actions=[services.ActionData("联系社区", timezone.localdate() + dt.timedelta(days=5), owner=world.member)],
+    )
+    m.refresh_from_db()
+    return m
+
+
+def urls(world: World, m: Meeting) -> dict[str, str]:
+    photo = m.photos.get()
+    action = m.resolutions.get().actions.get()
+    att = m.attachments.get()
+    return {
+        "org_meetings": reverse("orglife:org_meetings", args=[world.branch.pk]),
+        "meeting_new": reverse("orglife:meeting_new", args=[world.branch.pk]),
+        "matrix": reverse("orglife:matrix", args=[world.branch.pk]),
+        "branch_month": reverse("orglife:branch_month", args=[world.branch.pk, m.month]),
+        "detail": reverse("orglife:detail", args=[m.pk]),
+        "edit": reverse("orglife:edit", args=[m.pk]),
+        "qr": reverse("orglife:qr", args=[m.pk]),
+        "print": reverse("orglife:print", args=[m.pk]),
+        "pdf": reverse("orglife:pdf", args=[m.pk]),
+        "photo": reverse("orglife:photo", args=[photo.pk]),
+        "attachment": reverse("orglife:attachment", args=[att.pk]),
+        "attendance": reverse("orglife:attendance", args=[m.pk]),
+        "file": reverse("orglife:file", args=[m.pk]),
+        "photo_upload": reverse("orglife:photo_upload", args=[m.pk]),
+        "attachment_upload": reverse("orglife:attachment_upload", args=[m.pk]),
+        "resolution_add": reverse("orglife:resolution_add", args=[m.pk]),
+        "vote_add": reverse("orglife:vote_add", args=[m.pk]),
+        "photo_review": reverse("orglife:photo_review", args=[photo.pk]),
+        "action_close": reverse("orglife:action_close", args=[action.pk]),
+    }
+
+
+POSTS = {
+    "attendance",
+    "file",
+    "photo_upload",
+    "attachment_upload",
+    "resolution_add",
+    "vote_add",
+    "photo_review",
+    "action_close",
+}
+
+
+def test_anonymous_is_sent_to_login(world: World, meeting: Meeting) -> None:
+    c = Client()
+    all_urls = [
+        *urls(world, meeting).values(),
+        reverse("orglife:index"),
+        reverse("orglife:my_attendance"),
+        reverse("orglife:review"),
+        reverse("orglife:sign_in", args=[meeting.sign_in_token]),
+    ]
+    for url in all_urls:
+        r = c.post(url) if any(url == urls(world, meeting)[k] for k in POSTS) else c.get(url)
+        assert r.status_code == 302, url
+        assert "/accounts/login" in r["Location"], url
+
+
+def test_outsider_gets_404_or_403_and_no_data(world: World, meeting: Meeting, as_outsider: Client) -> None:
+    before = (
+        Attendance.objects.filter(status="present").count(),
+        Resolution.objects.count(),
+        VoteMatter.objects.count(),
+    )
+    for name, url in urls(world, meeting).items():
+        r = as_outsider.post(url, {"version": meeting.version}) if name in POSTS else as_outsider.get(url)
+        assert r.status_code in (403, 404), name
+        assert SECRET.encode() not in r.content, name
+        assert "张党员".encode() not in r.content, name
+    after = (
+        Attendance.objects.filter(status="present").count(),
+        Resolution.objects.count(),
+        VoteMatter.objects.count(),
+    )
+    assert before == after
+    meeting.refresh_from_db()
+    assert meeting.status == "draft"
+
+
+def test_member_may_view_but_not_manage(world: World, meeting: Meeting, as_member: Client) -> None:
+    u = urls(world, meeting)
+    assert as_member.get(u["detail"]).status_code == 200
+    assert as_member.get(u["edit"]).status_code == 403
+    assert as_member.get(u["qr"]).status_code == 403
+    assert as_member.post(u["file"], {"version": meeting.version}).status_code == 403
+
+
+def test_success_pages(world: World, meeting: Meeting, as_liaison: Client, as_admin: Client) -> None:
+    u = urls(world, meeting)
+    for name in ("org_meetings", "meeting_new", "matrix", "branch_month", "detail", "edit", "print"):
+        r = as_liaison.get(u[name])
+        assert r.status_code == 200, name
+    r = as_liaison.get(u["detail"])
+    assert SECRET in r.content.decode()
+    assert "法定人数" in r.content.decode()
+    assert as_liaison.get(u["qr"])["Content-Type"] == "image/svg+xml"
+    pdf = as_liaison.get(u["pdf"])
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert as_liaison.get(u["photo"]).status_code == 200
+    assert as_liaison.get(u["attachment"]).status_code == 200
+    assert as_liaison.get(reverse("orglife:index")).status_code == 200
+    assert as_admin.get(reverse("orglife:matrix", args=[world.city.pk])).status_code == 200
+    assert as_admin.get(reverse("orglife:review")).status_code == 200
+
+
+def test_create_via_form_and_bad_input(world: World, as_liaison: Client) -> None:
+    url = reverse("orglife:meeting_new", args=[world.branch.pk])
+    start = at(1)
+    good = {
+        "kinds": ["party_day"],
+        "theme": "三月主题党日",
+        "started_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": timezone.localtime(start + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "required_actions": ["佩戴党徽"],
+        "invitees": "李四,入党积极分子",
+    }
+    bad = {**good, "ended_at": timezone.localtime(start - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")}
+    r = as_liaison.post(url, bad)
+    assert r.status_code == 200
+    assert "结束时间应晚于开始时间" in r.content.decode()
+    r = as_liaison.post(url, {**good, "invitees": "王五,路人"})
+    assert "身份无效" in r.content.decode()
+    assert Meeting.objects.count() == 0
+    r = as_liaison.post(url, good)
+    assert r.status_code == 302
+    m = Meeting.objects.get()
+    assert m.invitees == [{"name": "李四", "category": "入党积极分子"}]
+
+
+def test_attendance_post_and_bad_rows(world: World, meeting: Meeting, as_liaison: Client) -> None:
+    url = reverse("orglife:attendance", args=[meeting.pk])
+    stranger = make_member(world.other_branch, name="外人")
+    r = as_liaison.post(
+        url,
+        {
+            "version": meeting.version,
+            "member": [world.member.pk, stranger.pk],
+            f"status_{world.member.pk}": "present",
+            f"status_{stranger.pk}": "present",
+        },
+        follow=True,
+    )
+    assert "不是本组织党员" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    r = as_liaison.post(url, {"version": "x", "member": [world.member.pk]}, follow=True)
+    assert "请求无效" in r.content.decode()
+    r = as_liaison.post(
+        url,
+        {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "present"},
+        follow=True,
+    )
+    assert "出勤已保存" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"
+    # A stale form (the version moved on) is refused with a conflict message.
+    r = as_liaison.post(
+        url,
+        {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "absent"},
+        follow=True,
+    )
+    assert "已被他人修改" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"
+
+
+def test_photo_upload_bad_files(world: World, meeting: Meeting, as_liaison: Client) -> None:
+    url = reverse("orglife:photo_upload", args=[meeting.pk])
+    n = MeetingPhoto.objects.count()
+    notimg = io.BytesIO(b"hello, not an image" * 50)
+    notimg.name = "x.jpg"
+    r = as_liaison.post(url, {"image": notimg}, follow=True)
+    assert "不是有效的图片" in r.content.decode()
+    r = as_liaison.post(url, {}, follow=True)
+    assert "请选择要上传的照片" in r.content.decode()
+    assert MeetingPhoto.objects.count() == n
+    r = as_liaison.post(url, {"image": jpeg(None, seed=7)}, follow=True)
+    assert "需核实" in r.content.decode() and "没有拍摄时间" in r.content.decode()
+    assert MeetingPhoto.objects.count() == n + 1
+
+
+def test_file_edit_and_amend_views(world: World, meeting: Meeting, as_liaison: Client) -> None:
+    r = as_liaison.post(reverse("orglife:file", args=[meeting.pk]), {"version": meeting.version}, follow=True)
+    assert "已归档" in r.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == "filed"
+    edit = reverse("orglife:edit", args=[meeting.pk])
+    form = {
+        "kinds": ["party_day", "general_meeting"],
+        "theme": "已更正主题",
+        "started_at": timezone.localtime(meeting.started_at).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": timezone.localtime(meeting.ended_at).strftime("%Y-%m-%dT%H:%M"),
+        "version": meeting.version,
+    }
+    r = as_liaison.post(edit, form)
+    assert "更正原因" in r.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.theme == SECRET
+    r = as_liaison.post(edit, {**form, "reason": "主题录入有误"})
+    assert r.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.theme == "已更正主题"
+    # Uploads, votes and resolutions on a filed record are refused.
+    r = as_liaison.post(reverse("orglife:photo_upload", args=[meeting.pk]), {"image": jpeg(at(3, 15))}, follow=True)
+    assert "已归档" in r.content.decode()
+
+
+def test_vote_and_resolution_views_bad_input(world: World, meeting: Meeting, as_liaison: Client) -> None:
+    r = as_liaison.post(reverse("orglife:vote_add", args=[meeting.pk]), {"matter": "接收", "yes": "-1"}, follow=True)
+    assert VoteMatter.objects.count() == 0
+    assert "表决票数" in r.content.decode() or "赞成" in r.content.decode()
+    r = as_liaison.post(
+        reverse("orglife:resolution_add", args=[meeting.pk]),
+        {"title": "决议二", "measure_1": "做点事", "deadline_1": "2026-13-45"},
+        follow=True,
+    )
+    assert "完成时限格式无效" in r.content.decode()
+    r = as_liaison.post(
+        reverse("orglife:resolution_add", args=[meeting.pk]), {"title": "决议二", "measure_1": "做点事"}, follow=True
+    )
+    assert "未填写完成时限" in r.content.decode()
+    assert Resolution.objects.count() == 1
+
+
+def test_action_close_view(world: World, meeting: Meeting, as_liaison: Client) -> None:
+    action = meeting.resolutions.get().actions.get()
+    url = reverse("orglife:action_close", args=[action.pk])
+    r = as_liaison.post(url, {"version": action.version, "close_note": ""}, follow=True)
+    assert "落实情况" in r.content.decode()
+    action.refresh_from_db()
+    assert action.status == "open"
+    as_liaison.post(url, {"version": action.version, "close_note": "已联系"})
+    action.refresh_from_db()
+    assert action.status == "done"
+
+
+def test_photo_review_view(world: World, meeting: Meeting, as_secretary: Client, as_liaison: Client) -> None:
+    photo = meeting.photos.get()
+    assert as_liaison.post(reverse("orglife:photo_review", args=[photo.pk])).status_code == 403
+    assert as_secretary.post(reverse("orglife:photo_review", args=[photo.pk])).status_code == 302
+    photo.refresh_from_db()
+    assert photo.reviewed_at is not None
+
+
+def test_sign_in_view(world: World, as_member: Client, as_outsider: Client) -> None:
+    start = timezone.now() - dt.timedelta(minutes=5)
+    m = make_meeting(world.branch, world.liaison, started_at=start, ended_at=start + dt.timedelta(hours=2))
+    url = reverse("orglife:sign_in", args=[m.sign_in_token])
+    r = as_outsider.post(url)
+    assert r.status_code == 400 and "不在本次会议的应到名单中" in r.content.decode()
+    assert "张党员" not in r.content.decode()
+    r = as_member.post(url)
+    assert r.status_code == 200 and "签到成功" in r.content.decode()
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
+    assert as_member.get(reverse("orglife:sign_in", args=["nope"])).status_code == 404
+
+
+def test_sign_in_outside_window(world: World, as_member: Client) -> None:
+    m = make_meeting(world.branch, world.liaison, started_at=at(-1))
+    r = as_member.post(reverse("orglife:sign_in", args=[m.sign_in_token]))
+    assert r.status_code == 400 and "签到尚未开始" in r.content.decode()
+
+
+def test_my_attendance_shows_only_own_rows(
+    world: World, meeting: Meeting, as_member: Client, as_outsider: Client
+) -> None:
+    other = make_member(world.branch, name="另一人")
+    services.attendance_mark(
+        actor=world.liaison,
+        meeting=meeting,
+        version=meeting.version,
+        marks=[services.Mark(world.member.pk, "present"), services.Mark(other.pk, "leave", "出差")],
+    )
+    r = as_member.get(reverse("orglife:my_attendance"))
+    body = r.content.decode()
+    assert SECRET in body and "出席" in body and "出差" not in body
+    r = as_outsider.get(reverse("orglife:my_attendance"))
+    assert SECRET not in r.content.decode()
+
+
+def test_matrix_outsider_and_bad_month(world: World, as_outsider: Client, as_liaison: Client) -> None:
+    assert as_outsider.get(reverse("orglife:matrix", args=[world.branch.pk])).status_code == 404
+    assert as_liaison.get(reverse("orglife:matrix", args=[world.city.pk])).status_code == 404
+    assert as_liaison.get(reverse("orglife:branch_month", args=[world.branch.pk, 202613])).status_code == 404
+    r = as_liaison.get(reverse("orglife:matrix", args=[world.branch.pk]) + "?end=garbage&page=x")
+    assert r.status_code == 200
+
+
+def test_review_requires_approve(as_liaison: Client, as_member: Client) -> None:
+    assert as_liaison.get(reverse("orglife:review")).status_code == 403
+    assert as_member.get(reverse("orglife:review")).status_code == 403
