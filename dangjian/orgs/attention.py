@@ -20,7 +20,7 @@ def structure_attention(user: Any) -> list[Attention]:
 
     prefixes = scope_prefixes(user, Action.MANAGE)
     if prefixes is None:  # superuser: every root
-        prefixes = list(Organization.get_root_nodes().values_list("path", flat=True))
+        prefixes = list(Organization.objects.get_root_nodes().values_list("path", flat=True))
     if not prefixes:
         return []
     today = timezone.localdate()

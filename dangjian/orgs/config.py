@@ -93,12 +93,14 @@ def effective_for_paths(paths: list[str], key: str) -> dict[str, Any]:
     from .models import OrgConfig
 
     ck = get_key(key)
-    rows = dict(OrgConfig.objects.filter(key=key).values_list("org__path", "value"))
+    rows = sorted(OrgConfig.objects.filter(key=key).values_list("org__path", "value"), key=lambda r: len(r[0]))
+    if not rows:  # the common case: nobody changed it
+        return dict.fromkeys(paths, ck.default)
     out: dict[str, Any] = {}
     for path in paths:
         value = ck.default
-        for p in ancestor_paths(path):
-            if p in rows:
-                value = rows[p]
+        for p, v in rows:  # shallow to deep, so the nearest ancestor's setting wins
+            if path.startswith(p):
+                value = v
         out[path] = value
     return out

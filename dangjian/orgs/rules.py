@@ -85,7 +85,6 @@ class OrgFacts:
     total_members: int = 0
     has_committee: bool = False
     group_sizes: list[int] = field(default_factory=list)
-    members_without_group: int = 0
     term_started_on: dt.date | None = None
     term_years: int = 3
     joint: bool = False
