@@ -259,3 +259,13 @@ def seed_from_library(year_model: Any, day_model: Any, years: list[int] | None =
         written[year] = len(rows)
     invalidate()
     return written
+
+
+def ensure_seeded() -> dict[int, int]:
+    """Seed from the library when the tables are empty (fresh install, or a test database that a
+    transactional test flushed). Returns what was written; does nothing when data exists."""
+    from .models import CalendarDay, CalendarYear
+
+    if CalendarYear.objects.exists():
+        return {}
+    return seed_from_library(CalendarYear, CalendarDay)

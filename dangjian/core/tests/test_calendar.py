@@ -43,8 +43,9 @@ def _expected_working(d: dt.date, breaks: list[tuple[dt.date, dt.date]], makeup:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
+def _fresh_cache(db: None) -> Any:
     cal.invalidate()
+    cal.ensure_seeded()  # a transactional test elsewhere may have flushed the seeded rows
     yield
     cal.invalidate()
 
@@ -128,3 +129,13 @@ def test_seed_is_idempotent_and_keeps_admin_edits() -> None:
     CalendarYear.objects.filter(year=2026).update(source="admin")
     assert cal.seed_from_library(CalendarYear, CalendarDay, [2026]) == {}
     assert cal.seed_from_library(CalendarYear, CalendarDay, [2090]) == {}  # not covered: nothing, no error
+
+
+def test_ensure_seeded_restores_an_emptied_calendar() -> None:
+    assert cal.ensure_seeded() == {}  # data present: nothing written
+    CalendarDay.objects.all().delete()
+    CalendarYear.objects.all().delete()
+    cal.invalidate()
+    assert cal.is_provisional(D(2026, 10, 5))
+    assert 2026 in cal.ensure_seeded()
+    assert not cal.is_working_day(D(2026, 10, 5)) and not cal.is_provisional(D(2026, 10, 5))

@@ -18,8 +18,9 @@ D = dt.date
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
+def _fresh_cache(db: None) -> Any:
     cal.invalidate()
+    cal.ensure_seeded()  # a transactional test elsewhere may have flushed the seeded rows
     yield
     cal.invalidate()
 

@@ -60,8 +60,9 @@ MOVED = {(2025, 2), (2025, 5), (2025, 6), (2025, 10), (2026, 4), (2026, 5), (202
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
+def _fresh_cache(db: None) -> Any:
     cal.invalidate()
+    cal.ensure_seeded()  # a transactional test elsewhere may have flushed the seeded rows
     yield
     cal.invalidate()
 

@@ -19,8 +19,9 @@ FULL = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
+def _fresh_cache(db: None) -> Any:
     cal.invalidate()
+    cal.ensure_seeded()  # a transactional test elsewhere may have flushed the seeded rows
     yield
     cal.invalidate()
 
