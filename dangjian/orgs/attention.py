@@ -5,19 +5,37 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.paths import subtree_q
 from dangjian.core.registry import Attention
 from dangjian.core.scoping import Action, can, scope_prefixes
 
 from .models import Organization
 
+# A city-wide roll-up costs a few hundred ms; on the home page (opened many times a day) a large
+# subtree's summary is reused for a short while. The structure list and org pages are always live.
+CACHE_MIN_ORGS = 2000
+CACHE_SECONDS = 120
+
+
+def summary_for(prefix: str, today: Any) -> list[Any]:
+    from .selectors import structure_summary
+
+    if Organization.objects.filter(subtree_q("path", prefix)).count() < CACHE_MIN_ORGS:
+        return structure_summary(prefix, today)
+    key = f"orgs:structure_summary:{prefix}:{today.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = structure_summary(prefix, today)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
 
 def structure_attention(user: Any) -> list[Attention]:
     """For each subtree the user manages: one line per finding type ("12 个党组织正式党员不足3人")."""
-    from .selectors import structure_summary
-
     prefixes = scope_prefixes(user, Action.MANAGE)
     if prefixes is None:  # superuser: every root
         prefixes = list(Organization.objects.get_root_nodes().values_list("path", flat=True))
@@ -31,7 +49,7 @@ def structure_attention(user: Any) -> list[Attention]:
         if root is None:
             continue
         list_ok = can(user, Action.APPROVE, prefix)
-        for s in structure_summary(prefix, today):
+        for s in summary_for(prefix, today):
             if s.count == 1:
                 title = f"{s.first_org.name}：{s.label}"
                 link = reverse("orgs:detail", args=[s.first_org.id])

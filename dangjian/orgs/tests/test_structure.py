@@ -161,3 +161,24 @@ def test_home_page_query_count_does_not_grow(world, as_admin) -> None:
     with CaptureQueriesContext(connection) as big:
         as_admin.get(reverse("core:home"))
     assert len(big) == len(small)
+
+
+def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    from dangjian.orgs import attention
+
+    cache.clear()
+    monkeypatch.setattr(attention, "CACHE_MIN_ORGS", 1)
+    try:
+        first = structure_attention(world.admin)
+        with CaptureQueriesContext(connection) as warm:
+            again = structure_attention(world.admin)
+        assert [a.title for a in again] == [a.title for a in first]
+        assert not any("members_member" in q["sql"] for q in warm.captured_queries)
+        # below the size threshold nothing is cached: a change shows at once
+        monkeypatch.setattr(attention, "CACHE_MIN_ORGS", 10_000)
+        add_branches(world.unit, 1, 0, "新增缺员")
+        assert "3 个党组织正式党员不足3人" in [a.title for a in structure_attention(world.admin)]
+    finally:
+        cache.clear()
