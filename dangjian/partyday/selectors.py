@@ -17,7 +17,7 @@ from dangjian.orgs.config import ancestor_paths, effective
 from dangjian.orgs.models import Organization, OrgKind
 
 from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
-from .rules import FixedDaySpec, MonthSchedule, PlanStatus, plan_display_status, schedule_month
+from .rules import DayRule, FixedDaySpec, MonthSchedule, PlanStatus, TimeOfDay, plan_display_status, schedule_month
 
 DEFAULT_SPEC = FixedDaySpec()
 
@@ -64,9 +64,9 @@ class PartyDay:
 
 def _spec_of(s: FixedDaySetting) -> FixedDaySpec:
     return FixedDaySpec(
-        rule=s.rule,  # type: ignore[arg-type]
+        rule=DayRule(s.rule),
         day_of_month=s.day_of_month,
-        time_of_day=s.time_of_day,  # type: ignore[arg-type]
+        time_of_day=TimeOfDay(s.time_of_day),
         start_time=s.start_time,
         min_hours=s.min_hours,
         allow_makeup_weekend=s.allow_makeup_weekend,
@@ -239,7 +239,7 @@ def plan_item_history(plan: AnnualPlan) -> dict[int, list[PlanItem]]:
     out: dict[int, list[PlanItem]] = {}
     for item in plan.items.select_related("created_by").order_by("month", "-revision"):
         out.setdefault(item.month, []).append(item)
-    return out
+    return {m: items for m, items in out.items() if len(items) > 1}  # only months that were adjusted
 
 
 def changes_visible_to(user: Any) -> QuerySet[ChangeRequest]:
