@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from dangjian.core.paths import subtree_q, successor
 from dangjian.core.scoping import Action, can
-from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
+from .config import effective_config
 from .models import (
     KIND_FIELDS,
     ActionStatus,
@@ -30,7 +30,6 @@ from .models import (
     AttendanceStatus,
     Meeting,
     MeetingAttachment,
-    MeetingKind,
     MeetingPhoto,
     MeetingStatus,
     ResolutionAction,
@@ -161,13 +160,14 @@ def meeting_detail(user: Any, meeting: Meeting) -> MeetingDetail:
             dup_link = f"/orglife/{other.pk}/"
         photos.append(PhotoView(p, reason, dup_text, dup_link))
     path = meeting.org_path
-    checklist_items = rules.parse_checklist(str(config.effective(path, "orglife.required_actions")))
+    cfg = effective_config(path)
+    checklist_items = cfg["checklist"]
     done = set(meeting.required_actions)
     checklist = [(item, item in done) for item in checklist_items] + [
         (item, True) for item in meeting.required_actions if item not in checklist_items
     ]
-    deadline_days = int(config.effective(path, "orglife.entry_deadline_days"))
-    photo_req = {k.value: int(config.effective(path, f"orglife.photos.{k.value}")) for k in MeetingKind}
+    deadline_days = cfg["deadline_days"]
+    photo_req = cfg["photos"]
     ended_on = timezone.localtime(meeting.ended_at).date()
     deadline = rules.entry_deadline(ended_on, deadline_days)
     findings = rules.completeness_findings(
@@ -335,7 +335,7 @@ def my_attendance(user: Any) -> QuerySet[Attendance]:
 
 def absence_streak_members(org: Organization, threshold: int | None = None, last_n: int = 12) -> list[tuple[Any, int]]:
     """Members of a branch absent from the latest `threshold`+ consecutive 主题党日 (two queries)."""
-    threshold = threshold or int(config.effective(org.path, "orglife.absence_streak"))
+    threshold = threshold or effective_config(org.path)["absence_streak"]
     recent = list(
         Meeting.objects.filter(branch_path=org.path, is_party_day=True, status=MeetingStatus.FILED)
         .order_by("-started_at")
@@ -362,8 +362,8 @@ def absence_streak_members(org: Organization, threshold: int | None = None, last
 
 
 def _settings_for(path: str) -> tuple[int, int]:
-    freq = str(config.effective(path, "orglife.lecture_frequency"))
-    return rules.FREQUENCY_MONTHS.get(freq, 3), int(config.effective(path, "orglife.annual_month"))
+    cfg = effective_config(path)
+    return cfg["lecture_every"], cfg["annual_month"]
 
 
 def branch_compliance(org: Organization, months: Sequence[int], today: dt.date | None = None) -> list[rules.Cell]:

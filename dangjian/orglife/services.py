@@ -17,10 +17,10 @@ from dangjian.core import audit
 from dangjian.core.scoping import Action, can
 from dangjian.core.uploads import MB, check_image, check_size
 from dangjian.members.models import Member, MemberTransfer
-from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
+from .config import effective_config
 from .imaging import bands, dhash, exif_taken_at, hash_hex, image_size
 from .models import (
     KIND_FIELDS,
@@ -31,7 +31,6 @@ from .models import (
     Meeting,
     MeetingAmendment,
     MeetingAttachment,
-    MeetingKind,
     MeetingPhoto,
     MeetingStatus,
     Resolution,
@@ -105,13 +104,7 @@ def _has_groups(branch: Organization) -> bool:
 
 
 def _config(org: Organization) -> dict[str, Any]:
-    path = org.path
-    return {
-        "deadline_days": int(config.effective(path, "orglife.entry_deadline_days")),
-        "checklist": rules.parse_checklist(str(config.effective(path, "orglife.required_actions"))),
-        "photos": {k.value: int(config.effective(path, f"orglife.photos.{k.value}")) for k in MeetingKind},
-        "grace": int(config.effective(path, "orglife.signin_grace_minutes")),
-    }
+    return effective_config(org.path)
 
 
 def _validate_data(org: Organization, data: MeetingData, *, held: bool) -> None:
@@ -374,7 +367,12 @@ def attendance_mark(
         if current.status == MeetingStatus.FILED and not amendment_reason.strip():
             raise ValidationError(FILED_READ_ONLY)
         rows = {a.member_id: a for a in current.attendance.select_related("member")}
-        roster = {m.pk: m for m in expected_members(current.org, current.meeting_date)}
+        # The roster at the meeting date is only needed for people not yet on the list.
+        roster = (
+            {m.pk: m for m in expected_members(current.org, current.meeting_date)}
+            if any(mk.member_id not in rows for mk in marks)
+            else {}
+        )
         errors: list[str] = []
         seen: set[int] = set()
         allowed = {AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT}
@@ -447,7 +445,7 @@ def sign_in(*, user: Any, token: str, now: dt.datetime | None = None) -> Attenda
             .select_related("member")
             .first()
         )
-        grace = int(config.effective(meeting.org_path, "orglife.signin_grace_minutes"))
+        grace = effective_config(meeting.org_path)["grace"]
         err = rules.sign_in_error(
             now=now,
             started_at=meeting.started_at,

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
-from dangjian.orgs import config
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
 from . import rules, selectors, services
+from .config import effective_config
 from .forms import (
     AttachmentForm,
     CloseActionForm,
@@ -125,7 +125,7 @@ def _month_param(month: int) -> str:
 
 
 def _checklist(path: str) -> list[str]:
-    return rules.parse_checklist(str(config.effective(path, "orglife.required_actions")))
+    return list(effective_config(path)["checklist"])
 
 
 @login_required
