@@ -345,6 +345,15 @@ def _tree_spec() -> list[tuple[str, str, str, list[Any]]]:
                         ("护理学院学生党支部", "student", 19, {"committee": True, "groups": 2}),
                     ],
                 ),
+                (
+                    "附属医院党委",
+                    "committee",
+                    "hospital",
+                    [
+                        ("附属医院内科党支部", "hospital", 26, {"committee": True, "groups": 3}),
+                        ("附属医院外科党支部", "hospital", 23, {"committee": True, "groups": 3}),
+                    ],
+                ),
                 ("机关第一党支部", "agency", 14, {"committee": True}),
                 ("离退休教职工党支部", "agency_retired", 32, {"committee": True, "groups": 4}),
             ],
@@ -370,14 +379,14 @@ def _tree_spec() -> list[tuple[str, str, str, list[Any]]]:
                     "village",
                     [
                         ("柳树湾村党支部", "village", 36, {"committee": True, "groups": 4, "term_age_days": 1700}),
-                        ("黄龙坪村党支部", "village", 28, {"committee": True, "groups": 3}),
+                        ("黄龙坪村党支部", "village", 28, {"committee": True, "groups": 3, "lost": True}),
                         ("石门沟村党支部", "village", 2, {"committee": False}),
                     ],
                 ),
                 ("桃园村党支部", "village", 33, {"committee": True, "groups": 3, "term_age_days": 1900}),
                 ("杨家岭村党支部", "village", 24, {"committee": True}),
                 ("白果树村党支部", "village", 19, {"committee": True, "groups": 2}),
-                ("青龙社区党支部", "community", 26, {"committee": True, "groups": 3}),
+                ("青龙社区党支部", "community", 26, {"committee": True, "groups": 3, "lost": True}),
                 ("新港社区党支部", "community", 21, {"committee": True, "groups": 2, "term_age_days": 1640}),
                 ("青山镇非公企业联合党支部", "private", 9, {"joint": True, "committee": True}),
             ],
@@ -538,8 +547,6 @@ def build_foundation(
                 if len(members) > 4 and branch.has_committee:
                     post_assign(actor=admin, org=branch, member=members[2], post=Post.PROPAGANDA, started_on=started)
                     post_assign(actor=admin, org=branch, member=members[3], post=Post.DISCIPLINE, started_on=started)
-                for gi, g in enumerate(groups):
-                    post_assign(actor=admin, org=g, member=members[gi], post=Post.GROUP_LEADER, started_on=started)
             ctx.branches.append(branch)
             ctx.members_by_branch[branch.pk] = members
 
