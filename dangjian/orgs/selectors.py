@@ -21,7 +21,7 @@ from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, scope_prefixes, scope_q
 
 from .config import ancestor_paths, effective_for_paths, get_key, registered
-from .models import Organization, OrgConfig, OrgKind, OrgPost
+from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
 from .rules import DEFAULT_THRESHOLDS, FINDING_LABELS, OrgFacts, StructureThresholds, check_structure
 
 STEPLEN = Organization.steplen
@@ -342,8 +342,10 @@ def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200
         joint=org.joint,
         temporary=org.temporary,
     )
-    posts = list(
-        OrgPost.objects.filter(org=org, ended_on__isnull=True).select_related("member").order_by("post", "started_on")
+    rank = {value: i for i, value in enumerate(Post.values)}  # 书记, 副书记, 组织委员 … in the order of the enum
+    posts = sorted(
+        OrgPost.objects.filter(org=org, ended_on__isnull=True).select_related("member"),
+        key=lambda p: (rank.get(p.post, 99), p.started_on or dt.date.min, p.pk),
     )
     return OrgOverview(
         org=org,
