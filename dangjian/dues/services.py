@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,6 +70,40 @@ def _actor_or_none(actor: Any) -> Any:
 # Bases
 
 
+@dataclass(frozen=True)
+class BaseRow:
+    """One member's declared base, as the form or a year-start batch gives it."""
+
+    member: Member
+    year: int
+    category: str
+    monthly_base_fen: int | None = None
+    items: dict[str, int] | None = None
+    effective_from: dt.date | None = None
+    reason: str = ""
+
+
+class _Errors:
+    """Collects problems; one row → errors keyed by field, several rows → messages naming the row."""
+
+    def __init__(self, many: bool) -> None:
+        self.many = many
+        self.by_field: dict[str, list[str]] = {}
+        self.lines: list[str] = []
+
+    def add(self, index: int, name: str, field: str, message: str) -> None:
+        if self.many:
+            self.lines.append(f"第{index + 1}行（{name}）：{message}")
+        else:
+            self.by_field.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.lines:
+            raise ValidationError(self.lines)
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
 def dues_base_set(
     *,
     actor: Any,
@@ -85,55 +121,80 @@ def dues_base_set(
     (counted income minus tax and personal contributions; excluded items are kept for the record).
     A change inside the year needs a reason; earlier rows stay as history.
     """
-    _require(actor, Action.MANAGE, member.org_path, "无权核定该党员的党费基数")
-    if not member.is_active:
-        raise ValidationError("该党员已离册，不能核定党费基数")
-    if category not in DuesCategory.values:
-        raise ValidationError({"category": "请选择党费类别"})
-    effective_from = month_start(effective_from or dt.date(year, 1, 1))
-    if effective_from.year != year:
-        raise ValidationError({"effective_from": "起始月份应在所核定的年度内"})
-    breakdown: dict[str, Any] = {}
-    if items:
-        try:
-            comp = compute_base(items)
-        except ValueError as exc:
-            raise ValidationError({"items": str(exc)}) from exc
-        breakdown = {code: fen for code, fen in items.items() if code in BASE_ITEMS_BY_CODE}
-        monthly_base_fen = comp.base_fen
-    if monthly_base_fen is None:
-        monthly_base_fen = 0
-    if err := base_error(monthly_base_fen):
-        raise ValidationError({"monthly_base_fen": err})
-    reason = reason.strip()
+    row = BaseRow(member, year, category, monthly_base_fen, items, effective_from, reason)
+    return dues_bases_set(actor=actor, rows=[row])[0]
+
+
+def dues_bases_set(*, actor: Any, rows: list[BaseRow]) -> list[DuesBase]:
+    """Declare many bases at once (the year-start assessment of a branch): the same checks per row,
+    all or nothing, bulk writes, one audit event per base."""
+    for r in rows:
+        _require(actor, Action.MANAGE, r.member.org_path, f"无权核定{r.member.name}的党费基数")
+    errors = _Errors(many=len(rows) > 1)
+    prepared: list[tuple[BaseRow, dt.date, int, dict[str, int]]] = []
+    for i, r in enumerate(rows):
+        name = r.member.name
+        if not r.member.is_active:
+            errors.add(i, name, "member", "该党员已离册，不能核定党费基数")
+        if r.category not in DuesCategory.values:
+            errors.add(i, name, "category", "请选择党费类别")
+        eff = month_start(r.effective_from or dt.date(r.year, 1, 1))
+        if eff.year != r.year:
+            errors.add(i, name, "effective_from", "起始月份应在所核定的年度内")
+        fen = r.monthly_base_fen
+        breakdown: dict[str, int] = {}
+        if r.items:
+            try:
+                fen = compute_base(r.items).base_fen
+            except ValueError as exc:
+                errors.add(i, name, "items", str(exc))
+            breakdown = {code: v for code, v in r.items.items() if code in BASE_ITEMS_BY_CODE}
+        fen = fen or 0
+        if err := base_error(fen):
+            errors.add(i, name, "monthly_base_fen", err)
+        prepared.append((r, eff, fen, breakdown))
+    errors.raise_if_any()
+    ids = [r.member.pk for r in rows]
     with transaction.atomic():
-        locked = Member.objects.select_for_update().get(pk=member.pk)
-        earlier = DuesBase.objects.filter(member=locked, year=year).exists()
-        if base_change_needs_reason(effective_from=effective_from, has_earlier_base_this_year=earlier) and not reason:
-            raise ValidationError({"reason": "年度内调整党费基数须填写调整原因（党费基数年初核定，年度内一般不变）"})
-        row = DuesBase(
-            member=locked,
-            org_path=locked.org_path,
-            year=year,
-            effective_from=effective_from,
-            monthly_base_fen=monthly_base_fen,
-            category=category,
-            items=breakdown,
-            reason=reason,
-            created_by=_actor_or_none(actor),
+        list(Member.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        earlier = set(
+            DuesBase.objects.filter(member_id__in=ids, year__in={r.year for r in rows}).values_list("member_id", "year")
         )
-        row.full_clean()
-        row.save()
-        audit.record(actor, "dues.base_set", row, after=audit.snapshot(row))
-        # Months of that year already on the ledger are re-assessed from the new base on (paid stays).
-        months = list(
-            DuesExpected.objects.filter(member=locked, month__gte=effective_from, month__year=year).values_list(
-                "month", flat=True
+        objs: list[DuesBase] = []
+        for i, (r, eff, fen, breakdown) in enumerate(prepared):
+            key = (r.member.pk, r.year)
+            needs = base_change_needs_reason(effective_from=eff, has_earlier_base_this_year=key in earlier)
+            if needs and not r.reason.strip():
+                errors.add(
+                    i, r.member.name, "reason", "年度内调整党费基数须填写调整原因（党费基数年初核定，年度内一般不变）"
+                )
+            earlier.add(key)
+            obj = DuesBase(
+                member=r.member,
+                org_path=r.member.org_path,
+                year=r.year,
+                effective_from=eff,
+                monthly_base_fen=fen,
+                category=r.category,
+                items=breakdown,
+                reason=r.reason.strip(),
+                created_by=_actor_or_none(actor),
             )
-        )
-        if months:
-            _materialise(locked, months, refresh=True)
-    return row
+            # FKs are instances already and the range is checked above (and by the DB constraint).
+            obj.full_clean(exclude=["member", "created_by"], validate_constraints=False)
+            objs.append(obj)
+        errors.raise_if_any()
+        DuesBase.objects.bulk_create(objs, batch_size=2000)
+        audit.record_many(actor, [audit.Change("dues.base_set", obj, after=audit.snapshot(obj)) for obj in objs])
+        # Months already on the ledger from the new base on are re-assessed (what was paid stays).
+        start = {(o.member_id, o.year): o.effective_from for o in objs}
+        affected = [
+            line
+            for line in DuesExpected.objects.filter(member_id__in=ids, month__year__in={o.year for o in objs})
+            if (line.member_id, line.month.year) in start and line.month >= start[(line.member_id, line.month.year)]
+        ]
+        _reassess(affected)
+    return objs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -159,27 +220,64 @@ def _rows_from(assessed: list[A.Assessed]) -> list[DuesExpected]:
     ]
 
 
-def _materialise(member: Member, months: list[dt.date], *, refresh: bool = False) -> dict[dt.date, DuesExpected]:
-    """Make sure the member has a ledger line for each month; return them by month."""
-    existing = {e.month: e for e in DuesExpected.objects.filter(member=member, month__in=months)}
-    todo = [m for m in months if refresh or m not in existing]
-    for month in todo:
-        assessed, missing = A.assess_members([member], month)
-        if missing:
-            raise ValidationError(f"{member.name}尚未核定党费基数，无法计算{month_label(month)}应缴金额，请先核定基数")
-        if not assessed:
-            continue
-        a = assessed[0]
-        row = existing.get(month)
-        if row is None:
-            row = _rows_from([a])[0]
-            row.save()
-            existing[month] = row
-        else:
+def _assess_pairs(pairs: set[tuple[int, dt.date]]) -> tuple[dict[tuple[int, dt.date], A.Assessed], set]:
+    """Assess (member id, month) pairs in bulk: a few queries per distinct month."""
+    by_month: dict[dt.date, list[int]] = {}
+    for member_id, month in pairs:
+        by_month.setdefault(month, []).append(member_id)
+    facts = {
+        r["id"]: A.facts_from_values(r)
+        for r in Member.objects.filter(pk__in={mid for mid, _ in pairs}).values(*A.MEMBER_FACT_FIELDS)
+    }
+    settings = A.settings_for(f.org_path for f in facts.values())
+    out: dict[tuple[int, dt.date], A.Assessed] = {}
+    missing: set[tuple[int, dt.date]] = set()
+    for month, ids in by_month.items():
+        assessed, lacking = A.assess(
+            [facts[i] for i in ids],
+            month,
+            bases=A.bases_in_force(ids, month),
+            reliefs=A.reliefs_in_force(ids, month),
+            settings=settings,
+        )
+        out.update({(a.member_id, month): a for a in assessed})
+        missing.update((i, month) for i in lacking)
+    return out, missing
+
+
+def _reassess(lines: list[DuesExpected]) -> None:
+    """Refresh existing ledger lines from the bases and reliefs now in force (org and paid unchanged)."""
+    if not lines:
+        return
+    assessed, _ = _assess_pairs({(line.member_id, line.month) for line in lines})
+    changed = []
+    for line in lines:
+        a = assessed.get((line.member_id, line.month))
+        if a is not None:
             for f in EXPECTED_UPDATE_FIELDS:
-                setattr(row, f, getattr(a, f))
-            row.save(update_fields=[*EXPECTED_UPDATE_FIELDS, "computed_at"])
-    return existing
+                setattr(line, f, getattr(a, f))
+            changed.append(line)
+    DuesExpected.objects.bulk_update(changed, EXPECTED_UPDATE_FIELDS, batch_size=2000)
+
+
+def _ensure_lines(pairs: set[tuple[int, dt.date]]) -> tuple[dict[tuple[int, dt.date], DuesExpected], set]:
+    """The ledger lines for these (member id, month) pairs, creating missing ones (advance payment, or a
+    month not computed yet). Also returns the pairs that cannot be assessed (no base on record)."""
+    ids = {mid for mid, _ in pairs}
+    months = {m for _, m in pairs}
+    lines = {
+        (e.member_id, e.month): e
+        for e in DuesExpected.objects.filter(member_id__in=ids, month__in=months)
+        if (e.member_id, e.month) in pairs
+    }
+    todo = pairs - set(lines)
+    if not todo:
+        return lines, set()
+    assessed, missing = _assess_pairs(todo)
+    new = _rows_from(list(assessed.values()))
+    DuesExpected.objects.bulk_create(new, batch_size=2000)
+    lines.update({(e.member_id, e.month): e for e in new})
+    return lines, missing
 
 
 def dues_month_compute(
@@ -241,11 +339,21 @@ def dues_month_compute(
 # Payments
 
 
-def _positive_amount(amount_fen: int) -> None:
-    if amount_fen <= 0:
-        raise ValidationError({"amount": "实缴金额应大于0"})
-    if amount_fen > MAX_BASE_FEN:
-        raise ValidationError({"amount": "实缴金额明显有误，请核对"})
+@dataclass(frozen=True)
+class PaymentRow:
+    """Dues handed over by (or for) one member: one line of the collection sheet or of an import."""
+
+    member: Member
+    months: list[dt.date]
+    amount_fen: int
+    paid_on: dt.date
+    method: str = PaymentMethod.CASH
+    collector_name: str = ""
+    by_proxy: bool = False
+    proxy_name: str = ""
+    proxy_reason: str = ""
+    proxy_consent: bool = False
+    note: str = ""
 
 
 def dues_payment_record(
@@ -268,91 +376,181 @@ def dues_payment_record(
     Never records a month twice; an amount other than the expected total is accepted only with a note
     and is flagged for the branch.
     """
-    _require(actor, Action.MANAGE, member.org_path, "无权登记该党员的党费")
-    months = sorted({month_start(m) for m in months})
+    row = PaymentRow(
+        member,
+        months,
+        amount_fen,
+        paid_on,
+        method,
+        collector_name,
+        by_proxy,
+        proxy_name,
+        proxy_reason,
+        proxy_consent,
+        note,
+    )
+    return dues_payments_record(actor=actor, rows=[row])[0]
+
+
+def _check_payment_input(r: PaymentRow, today: dt.date) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    months = sorted({month_start(m) for m in r.months})
     if not months:
-        raise ValidationError({"months": "请选择缴纳的月份"})
-    if not member.is_active:
-        left = f"（{member.left_on:%Y-%m-%d}）" if member.left_on else ""
-        raise ValidationError(f"{member.name}已离册{left}，不能再登记党费")
-    if method not in PaymentMethod.values:
-        raise ValidationError({"method": "请选择缴纳方式"})
-    today = timezone.localdate()
-    if paid_on > today:
-        raise ValidationError({"paid_on": "缴纳日期不能晚于今天"})
-    if months[-1] > add_months(month_start(paid_on), MAX_ADVANCE_MONTHS):
-        raise ValidationError({"months": f"预交党费最多预交{MAX_ADVANCE_MONTHS}个月"})
-    not_due = [m for m in months if not is_month_due(m, member.joined_on, member.left_on)]
+        return [("months", "请选择缴纳的月份")]
+    if not r.member.is_active:
+        left = f"（{r.member.left_on:%Y-%m-%d}）" if r.member.left_on else ""
+        problems.append(("member", f"{r.member.name}已离册{left}，不能再登记党费"))
+    if r.method not in PaymentMethod.values:
+        problems.append(("method", "请选择缴纳方式"))
+    if r.paid_on > today:
+        problems.append(("paid_on", "缴纳日期不能晚于今天"))
+    if months[-1] > add_months(month_start(r.paid_on), MAX_ADVANCE_MONTHS):
+        problems.append(("months", f"预交党费最多预交{MAX_ADVANCE_MONTHS}个月"))
+    not_due = [m for m in months if not is_month_due(m, r.member.joined_on, r.member.left_on)]
     if not_due:
-        raise ValidationError(
-            {"months": f"{months_label(not_due)}在{member.name}入党（支部大会通过）之前，无需交纳党费"}
-        )
-    _positive_amount(amount_fen)
-    if err := proxy_error(by_proxy=by_proxy, proxy_name=proxy_name, proxy_reason=proxy_reason, consent=proxy_consent):
-        raise ValidationError({"proxy": err})
-    note = note.strip()
+        problems.append(("months", f"{months_label(not_due)}在{r.member.name}入党（支部大会通过）之前，无需交纳党费"))
+    if r.amount_fen <= 0:
+        problems.append(("amount", "实缴金额应大于0"))
+    elif r.amount_fen > MAX_BASE_FEN:
+        problems.append(("amount", "实缴金额明显有误，请核对"))
+    proxy = proxy_error(
+        by_proxy=r.by_proxy, proxy_name=r.proxy_name, proxy_reason=r.proxy_reason, consent=r.proxy_consent
+    )
+    if proxy:
+        problems.append(("proxy", proxy))
+    return problems
+
+
+def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPayment]:
+    """Record many payments at once (a party day's sheet, an online-payment statement): the same checks
+    per row, all or nothing, bulk writes, one audit event per payment."""
+    for r in rows:
+        _require(actor, Action.MANAGE, r.member.org_path, f"无权登记{r.member.name}的党费")
+    today = timezone.localdate()
+    errors = _Errors(many=len(rows) > 1)
+    months_of: list[list[dt.date]] = []
+    seen: dict[tuple[int, dt.date], int] = {}
+    for i, r in enumerate(rows):
+        for field_name, message in _check_payment_input(r, today):
+            errors.add(i, r.member.name, field_name, message)
+        months = sorted({month_start(m) for m in r.months})
+        months_of.append(months)
+        twice = [m for m in months if (r.member.pk, m) in seen]
+        if twice:
+            errors.add(i, r.member.name, "months", f"{months_label(twice)}在本批中重复登记")
+        seen.update({(r.member.pk, m): i for m in months})
+    errors.raise_if_any()
+    ids = {r.member.pk for r in rows}
     try:
         with transaction.atomic():
-            locked = Member.objects.select_for_update().get(pk=member.pk)
-            already = sorted(
-                DuesPaymentMonth.objects.filter(member=locked, month__in=months).values_list("month", flat=True)
-            )
-            if already:
-                raise ValidationError({"months": f"{locked.name}的{months_label(already)}党费已缴纳，不能重复登记"})
-            lines = _materialise(locked, months)
-            covered = [m for m in months if m in lines]
-            expected = sum(lines[m].amount_fen for m in covered)
-            findings = payment_findings(expected_fen=expected, amount_fen=amount_fen)
-            mismatch = amount_fen != expected
-            if mismatch and not note:
-                diff = f"实缴{fen_to_yuan(amount_fen)}元与应缴{fen_to_yuan(expected)}元不一致"
-                raise ValidationError({"note": f"{diff}，请在备注中说明原因"})
-            payment = DuesPayment(
-                member=locked,
-                org_id=locked.org_id,
-                org_path=locked.org_path,
-                paid_on=paid_on,
-                amount_fen=amount_fen,
-                expected_fen=expected,
-                method=method,
-                collector=_actor_or_none(actor),
-                collector_name=(collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
-                by_proxy=by_proxy,
-                proxy_name=proxy_name.strip() if by_proxy else "",
-                proxy_reason=proxy_reason.strip() if by_proxy else "",
-                note=note,
-                mismatch=mismatch,
-                recorded_by=_actor_or_none(actor),
-            )
-            payment.full_clean()
-            payment.save()
-            remaining = amount_fen
-            allocations: list[DuesPaymentMonth] = []
-            for i, m in enumerate(covered):
-                share = remaining if i == len(covered) - 1 else min(remaining, lines[m].amount_fen)
-                remaining -= share
-                line = lines[m]
+            list(Member.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+            paid: dict[int, list[dt.date]] = {}
+            for member_id, month in DuesPaymentMonth.objects.filter(
+                member_id__in=ids, month__in={m for _, m in seen}
+            ).values_list("member_id", "month"):
+                if (member_id, month) in seen:
+                    paid.setdefault(member_id, []).append(month)
+            for i, r in enumerate(rows):
+                already = sorted(m for m in paid.get(r.member.pk, []) if m in months_of[i])
+                if already:
+                    errors.add(
+                        i, r.member.name, "months", f"{r.member.name}的{months_label(already)}党费已缴纳，不能重复登记"
+                    )
+            errors.raise_if_any()
+            lines, missing = _ensure_lines(set(seen))
+            payments: list[DuesPayment] = []
+            allocations: list[tuple[int, dt.date, int]] = []
+            notes: list[list[str]] = []
+            for i, r in enumerate(rows):
+                lacking = [m for m in months_of[i] if (r.member.pk, m) in missing]
+                if lacking:
+                    errors.add(
+                        i,
+                        r.member.name,
+                        "months",
+                        f"{r.member.name}尚未核定党费基数，无法计算{months_label(lacking)}应缴金额，请先核定基数",
+                    )
+                    continue
+                covered = [m for m in months_of[i] if (r.member.pk, m) in lines]
+                expected = sum(lines[(r.member.pk, m)].amount_fen for m in covered)
+                mismatch = r.amount_fen != expected
+                if mismatch and not r.note.strip():
+                    diff = f"实缴{fen_to_yuan(r.amount_fen)}元与应缴{fen_to_yuan(expected)}元不一致"
+                    errors.add(i, r.member.name, "note", f"{diff}，请在备注中说明原因")
+                    continue
+                p = DuesPayment(
+                    member=r.member,
+                    org_id=r.member.org_id,
+                    org_path=r.member.org_path,
+                    paid_on=r.paid_on,
+                    amount_fen=r.amount_fen,
+                    expected_fen=expected,
+                    method=r.method,
+                    collector=_actor_or_none(actor),
+                    collector_name=(r.collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
+                    by_proxy=r.by_proxy,
+                    proxy_name=r.proxy_name.strip() if r.by_proxy else "",
+                    proxy_reason=r.proxy_reason.strip() if r.by_proxy else "",
+                    note=r.note.strip(),
+                    mismatch=mismatch,
+                    recorded_by=_actor_or_none(actor),
+                )
+                p.full_clean(exclude=["member", "org", "collector", "recorded_by"])
+                payments.append(p)
+                notes.append([f.message_zh for f in payment_findings(expected_fen=expected, amount_fen=r.amount_fen)])
+                # Each month gets its expected amount; the last one takes the rest (extra or shortfall).
+                remaining = r.amount_fen
+                for k, m in enumerate(covered):
+                    share = remaining if k == len(covered) - 1 else min(remaining, lines[(r.member.pk, m)].amount_fen)
+                    remaining -= share
+                    allocations.append((len(payments) - 1, m, share))
+            errors.raise_if_any()
+            DuesPayment.objects.bulk_create(payments, batch_size=2000)
+            months_rows: list[DuesPaymentMonth] = []
+            for idx, m, share in allocations:
+                p = payments[idx]
+                line = lines[(p.member_id, m)]
                 line.paid_fen += share
                 line.is_paid = True
-                line.save(update_fields=["paid_fen", "is_paid"])
-                allocations.append(
-                    DuesPaymentMonth(payment=payment, member=locked, month=m, org_path=line.org_path, amount_fen=share)
+                months_rows.append(
+                    DuesPaymentMonth(
+                        payment=p, member_id=p.member_id, month=m, org_path=line.org_path, amount_fen=share
+                    )
                 )
-            DuesPaymentMonth.objects.bulk_create(allocations)
-            audit.record(
+            DuesPaymentMonth.objects.bulk_create(months_rows, batch_size=2000)
+            _sync_paid([lines[(payments[idx].member_id, m)].pk for idx, m, _ in allocations])
+            by_payment: dict[int, list[str]] = {}
+            for idx, m, _ in allocations:
+                by_payment.setdefault(idx, []).append(m.isoformat())
+            audit.record_many(
                 actor,
-                "dues.payment_record",
-                payment,
-                after={
-                    **audit.snapshot(payment),
-                    "months": [m.isoformat() for m in covered],
-                    "findings": [f.message_zh for f in findings],
-                },
+                [
+                    audit.Change(
+                        "dues.payment_record",
+                        p,
+                        after={**audit.snapshot(p), "months": by_payment.get(idx, []), "findings": notes[idx]},
+                    )
+                    for idx, p in enumerate(payments)
+                ],
             )
-            _resolve_flag_if_cleared(locked, today)
+            _resolve_flags_if_cleared(ids, today)
     except IntegrityError as exc:  # a concurrent collector recorded the same month first
         raise ValidationError({"months": "所选月份刚刚已被他人登记，请刷新后核对"}) from exc
-    return payment
+    return payments
+
+
+def _sync_paid(line_ids: list[int]) -> None:
+    """Set the ledger lines' paid amount from the payment months (the source of truth), in the DB."""
+    paid = (
+        DuesPaymentMonth.objects.filter(member_id=OuterRef("member_id"), month=OuterRef("month"))
+        .values("member_id")
+        .annotate(total=Sum("amount_fen"))
+        .values("total")
+    )
+    for i in range(0, len(line_ids), 2000):
+        DuesExpected.objects.filter(pk__in=line_ids[i : i + 2000]).update(
+            paid_fen=Coalesce(Subquery(paid), Value(0)), is_paid=True
+        )
 
 
 def _streak(member_id: int, through: dt.date) -> int:
@@ -362,11 +560,12 @@ def _streak(member_id: int, through: dt.date) -> int:
     return consecutive_unpaid([MonthStatus(m, a, p) for m, a, p in rows], through)
 
 
-def _resolve_flag_if_cleared(member: Member, today: dt.date) -> None:
-    flag = DuesArrearsFlag.objects.filter(member=member, resolved_at__isnull=True).first()
-    if flag is not None and _streak(member.pk, add_months(month_start(today), -1)) < ARREARS_FLAG_MONTHS:
-        flag.resolved_at = timezone.now()
-        flag.save(update_fields=["resolved_at"])
+def _resolve_flags_if_cleared(member_ids: set[int], today: dt.date) -> None:
+    through = add_months(month_start(today), -1)
+    for flag in DuesArrearsFlag.objects.filter(member_id__in=member_ids, resolved_at__isnull=True):
+        if _streak(flag.member_id, through) < ARREARS_FLAG_MONTHS:
+            flag.resolved_at = timezone.now()
+            flag.save(update_fields=["resolved_at"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,14 +642,13 @@ def dues_exemption_decide(
         ex.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
         audit.record(actor, "dues.exemption_decide", ex, before=before, after=audit.snapshot(ex))
         if approve:
-            member = Member.objects.get(pk=ex.member_id)
-            months = list(
-                DuesExpected.objects.filter(
-                    member=member, month__gte=ex.start_month, month__lte=ex.end_month
-                ).values_list("month", flat=True)
+            _reassess(
+                list(
+                    DuesExpected.objects.filter(
+                        member_id=ex.member_id, month__gte=ex.start_month, month__lte=ex.end_month
+                    )
+                )
             )
-            if months:
-                _materialise(member, months, refresh=True)
     return ex
 
 

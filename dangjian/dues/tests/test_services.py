@@ -409,3 +409,56 @@ def test_payment_resolves_open_flag(world: World) -> None:
     assert DuesArrearsFlag.objects.filter(resolved_at__isnull=True).count() == 1
     pay(world, [last], 7650, paid_on=timezone.localdate())
     assert DuesArrearsFlag.objects.filter(resolved_at__isnull=True).count() == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches (year-start assessment, a day's payments): same checks per row, all or nothing
+
+
+def test_bases_batch_names_rows_and_writes_nothing_on_error(world: World) -> None:
+    a, b = make_member(world.branch, name="甲"), make_member(world.branch, name="乙")
+    rows = [
+        S.BaseRow(a, 2026, C.IN_SERVICE, 400_000),
+        S.BaseRow(b, 2026, C.IN_SERVICE, -1),
+        S.BaseRow(a, 2026, C.RETIRED, 300_000, effective_from=m(6)),
+    ]
+    with pytest.raises(ValidationError) as exc:
+        S.dues_bases_set(actor=world.liaison, rows=rows)
+    assert "第2行（乙）：缴费基数不能为负数" in exc.value.messages
+    assert not DuesBase.objects.exists()
+    rows[1] = S.BaseRow(b, 2026, C.IN_SERVICE, 800_000)
+    with pytest.raises(ValidationError) as exc:  # the mid-year row for 甲 still lacks a reason
+        S.dues_bases_set(actor=world.liaison, rows=rows)
+    assert any(msg.startswith("第3行（甲）") and "调整原因" in msg for msg in exc.value.messages)
+    assert not DuesBase.objects.exists()
+    rows[2] = S.BaseRow(a, 2026, C.RETIRED, 300_000, effective_from=m(6), reason="6月退休")
+    assert len(S.dues_bases_set(actor=world.liaison, rows=rows)) == 3
+    assert AuditEvent.objects.filter(action="dues.base_set").count() == 3
+
+
+def test_payments_batch_all_or_nothing(world: World) -> None:
+    a, b = make_member(world.branch, name="甲"), make_member(world.branch, name="乙")
+    S.dues_bases_set(
+        actor=world.liaison, rows=[S.BaseRow(a, 2026, C.IN_SERVICE, 400_000), S.BaseRow(b, 2026, C.STUDENT, 0)]
+    )
+    pay(world, [m(2)], 4000, member=a)
+    on = dt.date(2026, 3, 5)
+    rows = [
+        S.PaymentRow(a, [m(3)], 4000, on),
+        S.PaymentRow(b, [m(3)], 20, on),
+        S.PaymentRow(a, [m(2)], 4000, on),
+        S.PaymentRow(b, [m(3), m(4)], 40, on),
+    ]
+    with pytest.raises(ValidationError) as exc:
+        S.dues_payments_record(actor=world.liaison, rows=rows)
+    assert "第4行（乙）：2026年3月在本批中重复登记" in exc.value.messages
+    rows.pop()
+    with pytest.raises(ValidationError) as exc:
+        S.dues_payments_record(actor=world.liaison, rows=rows)
+    assert exc.value.messages == ["第3行（甲）：甲的2026年2月党费已缴纳，不能重复登记"]
+    assert DuesPayment.objects.count() == 1 and not DuesExpected.objects.filter(month=m(3)).exists()
+    done = S.dues_payments_record(actor=world.liaison, rows=rows[:2])
+    assert [p.amount_fen for p in done] == [4000, 20]
+    assert DuesExpected.objects.get(member=a, month=m(3)).paid_fen == 4000
+    with pytest.raises(PermissionDenied):
+        S.dues_payments_record(actor=world.outsider, rows=[S.PaymentRow(a, [m(5)], 4000, on)])
