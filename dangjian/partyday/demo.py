@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core import calendar as cal
 from dangjian.core.demo import DemoContext
 
 from . import selectors, services
@@ -29,11 +30,17 @@ THEMES = [
 ]
 
 
-def _secretary_of(branch: Any) -> Any:
+def _actor_for(branch: Any, fallback: Any) -> Any:
+    """The branch's own secretary or liaison login; else the demo's system account acting for it."""
     from dangjian.accounts.models import RoleAssignment
 
-    ra = RoleAssignment.objects.filter(org=branch, role="secretary").select_related("user").first()
-    return ra.user if ra else None
+    ra = (
+        RoleAssignment.objects.filter(org=branch, role__in=("secretary", "liaison"))
+        .select_related("user")
+        .order_by("role")  # secretary before liaison
+        .last()
+    )
+    return ra.user if ra else fallback
 
 
 def _items(rng: Any, shift: int) -> dict[int, tuple[str, str]]:
@@ -52,13 +59,20 @@ def build_demo(ctx: DemoContext) -> None:
         ctx.log("partyday: no admin or branches, skipped")
         return
     today = ctx.today
+    seeded = cal.ensure_seeded()  # `demo_data --reset` flushes the calendar tables too
+    if seeded:
+        ctx.log(f"partyday: calendar reseeded for {len(seeded)} years")
     services.fixed_day_setting_save(
         actor=admin,
         org=ctx.root,
         data={"rule": DayRule.FIRST_MONDAY, "place": "各支部党员活动室", "min_hours": 2},
     )
     branches = list(ctx.branches)
-    with_secretary = [(b, s) for b in branches if (s := _secretary_of(b)) is not None]
+    fallback = ctx.users.get("superuser")
+    with_secretary = [(b, a) for b in branches if (a := _actor_for(b, fallback)) is not None]
+    # branches with their own logins first, so the demo secretary sees the interesting states
+    with_secretary.sort(key=lambda pair: pair[1] is fallback)
+    with_secretary = with_secretary[:15]  # enough for every state; keeps the demo fast
     if len(branches) > 1:
         services.fixed_day_setting_save(
             actor=admin, org=branches[1], data={"rule": DayRule.FIRST_FRIDAY, "place": "单位三楼会议室"}
@@ -88,7 +102,7 @@ def build_demo(ctx: DemoContext) -> None:
         )
 
     # Next year's plans in every state: not started, draft, submitted, returned, filed.
-    states = ["filed", "submitted", "returned", "draft", "none"]
+    states = ["draft", "submitted", "returned", "filed", "none"]
     for i, (b, sec) in enumerate(with_secretary):
         state = states[i % len(states)]
         if state == "none":
@@ -108,7 +122,7 @@ def build_demo(ctx: DemoContext) -> None:
         first = selectors.scheduled_party_day(with_secretary[0][0], nm.year, nm.month)
         if (first.date or first.nominal) - dt.timedelta(days=7) < today:
             nm = (nm + dt.timedelta(days=32)).replace(day=1)
-    outcomes = ["approved", "rejected", "pending"]
+    outcomes = ["pending", "approved", "rejected"]
     for i, (b, sec) in enumerate(with_secretary[:3]):
         pd = selectors.scheduled_party_day(b, nm.year, nm.month)
         base = pd.date or pd.nominal

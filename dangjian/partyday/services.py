@@ -157,7 +157,8 @@ def plan_save(
             change_note=change_note.strip()[:300],
             created_by=actor,
         )
-        item.full_clean()
+        # uniqueness is guaranteed by the row lock on the plan and the DB constraints
+        item.full_clean(validate_unique=False, validate_constraints=False)
         item.save()
         changed.append(month)
     if changed:
