@@ -14,8 +14,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from dangjian.core import audit
@@ -39,7 +39,6 @@ from .rules import DeliverableSpec, validate_assignment
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-TARGET_BATCH = 2000
 
 CONFLICT_MSG = "该任务已被他人更新，请刷新页面后重试（您的操作未保存）"
 
@@ -52,24 +51,43 @@ def _check_version(obj: Any, version: int | None) -> None:
 # ---------------------------------------------------------------- publish
 
 
-def _target_orgs(publisher: Organization, mode: str, chosen: Sequence[Organization]) -> list[tuple[int, str]]:
-    """(org id, path) of every target: the subtree's branches, or the chosen orgs (a chosen 党委 or
-    党总支 stands for all the branches below it)."""
+def _target_orgs(publisher: Organization, mode: str, chosen: Sequence[Organization]) -> QuerySet[Organization]:
+    """The branches an assignment goes to: the publisher's whole subtree, or the chosen orgs (a
+    chosen 党委 or 党总支 stands for every branch below it)."""
     if mode == TargetMode.SUBTREE:
-        qs = Organization.objects.filter(subtree_q("path", publisher.path), kind=OrgKind.BRANCH)
-        return list(qs.exclude(pk=publisher.pk).order_by("path").values_list("pk", "path"))
-    out: dict[int, str] = {}
-    for org in chosen:
-        if org.pk == publisher.pk or not org.path.startswith(publisher.path):
-            raise ValidationError({"targets": f"“{org.name}”不在本组织的下级范围内"})
-        if org.kind == OrgKind.BRANCH:
-            out[org.pk] = org.path
-        elif org.kind == OrgKind.GROUP:
-            raise ValidationError({"targets": f"“{org.name}”是党小组，任务应发布到党支部"})
-        else:
-            below = Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
-            out.update(dict(below.values_list("pk", "path")))
-    return sorted(out.items(), key=lambda kv: kv[1])
+        q = subtree_q("path", publisher.path)
+    else:
+        q = Q(pk__in=[])
+        for org in chosen:
+            if org.pk == publisher.pk or not org.path.startswith(publisher.path):
+                raise ValidationError({"targets": f"“{org.name}”不在本组织的下级范围内"})
+            if org.kind == OrgKind.GROUP:
+                raise ValidationError({"targets": f"“{org.name}”是党小组，任务应发布到党支部"})
+            q |= Q(pk=org.pk) if org.kind == OrgKind.BRANCH else subtree_q("path", org.path)
+    return Organization.objects.filter(q, kind=OrgKind.BRANCH).exclude(pk=publisher.pk)
+
+
+def _insert_targets(assignment: Assignment, orgs: QuerySet[Organization]) -> int:
+    """One INSERT … SELECT creates every target inside the database (10,000 rows in a blink)."""
+    # Every selected column is an annotation, declared in the INSERT's column order.
+    sel = (
+        orgs.order_by()
+        .annotate(
+            _a=Value(assignment.pk, output_field=BigIntegerField()),
+            _o=F("pk"),
+            _p=F("path"),
+            _s=Value(str(TargetStatus.UNCLAIMED), output_field=CharField()),
+            _r=Value(0, output_field=IntegerField()),
+            _v=Value(1, output_field=IntegerField()),
+        )
+        .values_list("_a", "_o", "_p", "_s", "_r", "_v")
+    )
+    select_sql, params = sel.query.sql_with_params()
+    qn = connection.ops.quote_name
+    cols = ", ".join(qn(c) for c in ("assignment_id", "org_id", "org_path", "status", "rounds", "version"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {qn(AssignmentTarget._meta.db_table)} ({cols}) {select_sql}", params)
+        return int(cursor.rowcount)
 
 
 def assignment_publish(
@@ -110,7 +128,8 @@ def assignment_publish(
     if errors:
         raise ValidationError(errors)
     targets = _target_orgs(publisher_org, target_mode, chosen_orgs)
-    if not targets:
+    target_count = targets.count()
+    if not target_count:
         raise ValidationError({"targets": "发布范围内没有党支部，无法发布"})
     now = timezone.now()
     assignment = Assignment(
@@ -127,7 +146,7 @@ def assignment_publish(
         self_study=list(self_study),
         practical_deeds=list(practical_deeds),
         target_mode=target_mode,
-        target_count=len(targets),
+        target_count=target_count,
         published_by=actor,
         published_at=now,
     )
@@ -141,10 +160,10 @@ def assignment_publish(
         for d in dlvs:
             d.full_clean(exclude=["assignment"])
         Deliverable.objects.bulk_create(dlvs)
-        AssignmentTarget.objects.bulk_create(
-            (AssignmentTarget(assignment=assignment, org_id=pk, org_path=path) for pk, path in targets),
-            batch_size=TARGET_BATCH,
-        )
+        created = _insert_targets(assignment, targets)
+        if created != target_count:  # the tree changed between count and insert: keep them consistent
+            assignment.target_count = created
+            assignment.save(update_fields=["target_count"])
         audit.record(
             actor,
             "assignment.publish",
