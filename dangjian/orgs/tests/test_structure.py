@@ -182,3 +182,24 @@ def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
         assert "3 个党组织正式党员不足3人" in [a.title for a in structure_attention(world.admin)]
     finally:
         cache.clear()
+
+
+def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
+    from dangjian.core.audit import verify_chain
+    from dangjian.core.models import AuditEvent
+    from dangjian.members.models import MemberTransfer
+    from dangjian.members.services import transfer_out
+    from dangjian.orgs.services import org_move
+
+    leaver = make_member(world.branch, name="转出者")
+    transfer_out(actor=None, member=leaver, out_on=dt.date(2025, 3, 1), to_org=world.other_branch)
+    before_events = dict(AuditEvent.objects.values_list("id", "org_path"))
+    target = org_create(actor=None, parent=world.city, name="新工委", kind="committee")
+    org_move(actor=world.admin, org=world.branch, new_parent=target)
+    world.branch.refresh_from_db()
+    assert world.branch.path.startswith(target.path)
+    t = MemberTransfer.objects.get(member=leaver)
+    assert t.from_org_path == world.branch.path  # the sending side still sees its history
+    assert set(type(leaver).objects.filter(org=world.branch).values_list("org_path", flat=True)) == {world.branch.path}
+    assert all(AuditEvent.objects.get(pk=pk).org_path == p for pk, p in before_events.items())
+    assert verify_chain().ok
