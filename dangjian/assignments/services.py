@@ -36,6 +36,7 @@ from .models import (
     TargetStatus,
 )
 from .rules import DeliverableSpec, validate_assignment
+from .sweep import ANALYZE_AFTER_ROWS, refresh_statistics
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -87,7 +88,10 @@ def _insert_targets(assignment: Assignment, orgs: QuerySet[Organization]) -> int
     cols = ", ".join(qn(c) for c in ("assignment_id", "org_id", "org_path", "status", "rounds", "version"))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {qn(AssignmentTarget._meta.db_table)} ({cols}) {select_sql}", params)
-        return int(cursor.rowcount)
+        created = int(cursor.rowcount)
+    if created >= ANALYZE_AFTER_ROWS:
+        refresh_statistics(AssignmentTarget)
+    return created
 
 
 def assignment_publish(
