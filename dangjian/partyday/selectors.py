@@ -200,8 +200,9 @@ def parent_of(org: Organization) -> Organization | None:
 
 def can_decide_for(user: Any, org: Organization) -> bool:
     """The parent committee (APPROVE on the parent) files plans and decides change requests."""
-    parent = parent_of(org)
-    return parent is not None and can(user, Action.APPROVE, parent.path)
+    if org.depth <= 1:
+        return False
+    return can(user, Action.APPROVE, org.path[: -Organization.steplen])  # the parent's path, no query
 
 
 def orgs_for_user(user: Any) -> QuerySet[Organization]:

@@ -280,9 +280,7 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def changes(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.changes_visible_to(request.user), 30).get_page(request.GET.get("page"))
-    decidable = {
-        cr.pk for cr in selectors.changes_to_decide(request.user) if selectors.can_decide_for(request.user, cr.org)
-    }
+    decidable = {cr.pk for cr in page if cr.status == "pending" and selectors.can_decide_for(request.user, cr.org)}
     return render(
         request,
         "partyday/changes.html",

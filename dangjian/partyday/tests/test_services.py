@@ -262,3 +262,13 @@ def test_year_without_calendar_data_is_provisional(world: World) -> None:
     pd = selectors.scheduled_party_day(world.branch, 2031, 10)
     assert pd.provisional and pd.date == nominal_day(selectors.DEFAULT_SPEC, 2031, 10)
     assert not selectors.scheduled_party_day(world.branch, 2026, 10).provisional
+
+
+def test_plan_stale_version_is_refused(world: World) -> None:
+    plan = services.plan_save(actor=world.liaison, org=world.branch, year=2027, items={1: ("甲", "")})
+    stale = plan.version
+    services.plan_save(actor=world.secretary, org=world.branch, year=2027, items={1: ("乙", "")}, version=stale)
+    with pytest.raises(ValidationError) as exc:
+        services.plan_save(actor=world.liaison, org=world.branch, year=2027, items={1: ("丙", "")}, version=stale)
+    assert "已被他人修改" in str(exc.value)
+    assert selectors.plan_items_current(plan)[1].theme == "乙"

@@ -262,3 +262,18 @@ def test_home_attention_for_pending_change(world: World, as_admin: Client) -> No
     )
     body = as_admin.get(reverse("core:home")).content.decode()
     assert "主题党日调整申请待审批" in body
+
+
+def test_changes_list_queries_do_not_grow(world: World, as_admin: Client, django_assert_max_num_queries: Any) -> None:
+    for m in range(1, 7):
+        services.change_request_create(
+            actor=world.secretary,
+            org=world.branch,
+            year=2027,
+            month=m,
+            new_date=dt.date(2027, m, 20),
+            reason=f"原因{m}",
+        )
+    with django_assert_max_num_queries(12):
+        body = as_admin.get(reverse("partyday:changes")).content.decode()
+    assert body.count("提交审批") == 6
