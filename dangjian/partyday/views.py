@@ -267,8 +267,14 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("partyday:year", org.pk, d["year"])
         status = 400
     else:
-        y, m = int(request.GET.get("year", today.year) or today.year), request.GET.get("month", today.month)
-        form = ChangeRequestForm(initial={"year": y, "month": m})
+        y = request.GET.get("year", "")
+        m = request.GET.get("month", "")
+        form = ChangeRequestForm(
+            initial={
+                "year": int(y) if y.isdigit() else today.year,
+                "month": int(m) if m.isdigit() else today.month,
+            }
+        )
     return render(
         request,
         "partyday/change_form.html",

@@ -168,6 +168,7 @@ def test_change_request_views(
     assert pd.date is not None
     url = reverse("partyday:change_new", args=[world.branch.pk])
     assert as_secretary.get(url).status_code == 200
+    assert as_secretary.get(url + "?year=abc&month=<x>").status_code == 200
     assert as_member.get(url).status_code == 403
     assert as_outsider.get(url).status_code == 404
     _anon_redirects(url)
