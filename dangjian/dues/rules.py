@@ -414,7 +414,7 @@ def payment_findings(*, expected_fen: int, amount_fen: int) -> list[Finding]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonthStatus:
     month: dt.date
     due_fen: int

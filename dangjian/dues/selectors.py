@@ -378,27 +378,43 @@ class Rollup:
 def rollup(org: Organization, month: dt.date) -> Rollup:
     """Expected, received and outstanding over `org`'s subtree for a month, per direct child.
 
-    Aggregated in the database by the children's path prefix (GROUP BY substr(org_path, 1, n)): three
-    queries whatever the size of the subtree.
+    Aggregated in the database by the children's path prefix (GROUP BY substr(org_path, 1, n)): two
+    queries whatever the size of the subtree (one scan of the month, one for the children's names).
     """
     month = month_start(month)
     base = DuesExpected.objects.filter(subtree_q("org_path", org.path), month=month)
-    total = _row(org, org.name, base.aggregate(**_sums()))
     if org.kind == OrgKind.BRANCH:
         per = base.values("member_id", "member__name").annotate(**_sums()).order_by("member__name", "member_id")
         children = [_row(None, r["member__name"], r, r["member_id"]) for r in per]
-        return Rollup(org, month, total, children, True)
+        return Rollup(org, month, _total(org, children), children, True)
     child_len = len(org.path) + Organization.steplen
     per_prefix = {
         r["prefix"]: r
         for r in base.annotate(prefix=Substr("org_path", 1, child_len)).values("prefix").annotate(**_sums())
     }
-    kids = list(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path"))
-    rows = [_row(k, k.name, per_prefix.get(k.path, {})) for k in kids if k.kind != OrgKind.GROUP]
-    own = per_prefix.get(org.path)  # members held directly by this org (rare above branch level)
+    kids = list(
+        Organization.objects.filter(subtree_q("path", org.path), depth=org.depth + 1)
+        .exclude(kind=OrgKind.GROUP)
+        .order_by("path")
+    )
+    rows = [_row(k, k.name, per_prefix.get(k.path, {})) for k in kids]
+    own = per_prefix.get(org.path)  # members held directly by this org (none in a well-formed tree)
     if own:
         rows.insert(0, _row(org, f"{org.name}（本级）", own))
-    return Rollup(org, month, total, rows, False)
+    return Rollup(org, month, _total(org, rows), rows, False)
+
+
+def _total(org: Organization, rows: list[RollupRow]) -> RollupRow:
+    """The subtree's total is the sum of its parts: no second scan of the month."""
+    return RollupRow(
+        org,
+        org.name,
+        sum(r.expected_fen for r in rows),
+        sum(r.received_fen for r in rows),
+        sum(r.outstanding_fen for r in rows),
+        sum(r.members for r in rows),
+        sum(r.paid_members for r in rows),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.models import Notification
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can
 from dangjian.core.services import notify
@@ -745,9 +746,6 @@ def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dic
         .order_by("member_id", "month")
         .values_list("member_id", "month", "amount_fen", "is_paid")
     )
-    streaks: dict[int, list[MonthStatus]] = {}
-    for member_id, month, amount, paid in rows.iterator(chunk_size=10_000):
-        streaks.setdefault(member_id, []).append(MonthStatus(month, amount, paid))
     exempt_now = set(
         DuesExemption.objects.filter(
             subtree_q("org_path", org.path),
@@ -756,11 +754,23 @@ def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dic
             end_month__gte=through,
         ).values_list("member_id", flat=True)
     )
+    # Rows arrive ordered by member: keep one member's months at a time (memory stays flat at scale).
     flagged: dict[int, int] = {}
-    for member_id, statuses in streaks.items():
-        n = consecutive_unpaid(statuses, through)
-        if n >= ARREARS_FLAG_MONTHS and member_id not in exempt_now:
-            flagged[member_id] = n
+    current: int | None = None
+    statuses: list[MonthStatus] = []
+
+    def close() -> None:
+        if current is not None and current not in exempt_now:
+            n = consecutive_unpaid(statuses, through)
+            if n >= ARREARS_FLAG_MONTHS:
+                flagged[current] = n
+
+    for member_id, month, amount, paid in rows.iterator(chunk_size=20_000):
+        if member_id != current:
+            close()
+            current, statuses = member_id, []
+        statuses.append(MonthStatus(month, amount, paid))
+    close()
     created = 0
     with transaction.atomic():
         open_flags = {
@@ -768,31 +778,45 @@ def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dic
             for f in DuesArrearsFlag.objects.filter(subtree_q("org_path", org.path), resolved_at__isnull=True)
         }
         now = timezone.now()
-        for member_id, stale in open_flags.items():
-            if member_id not in flagged:
-                stale.resolved_at = now
-                stale.save(update_fields=["resolved_at"])
-        members = Member.objects.filter(pk__in=list(flagged), is_active=True).select_related("org")
+        DuesArrearsFlag.objects.filter(pk__in=[f.pk for mid, f in open_flags.items() if mid not in flagged]).update(
+            resolved_at=now
+        )
+        members: list[Member] = []
+        ids = list(flagged)
+        for i in range(0, len(ids), 5000):
+            members.extend(
+                Member.objects.filter(pk__in=ids[i : i + 5000], is_active=True).only("id", "name", "org_id", "org_path")
+            )
         secretaries = _secretaries_by_org({m.org_id for m in members})
+        new_flags: list[DuesArrearsFlag] = []
+        kept: list[DuesArrearsFlag] = []
+        notes: list[Notification] = []
         for m in members:
             n = flagged[m.pk]
             flag = open_flags.get(m.pk)
             if flag is None:
-                DuesArrearsFlag.objects.create(
-                    member=m, org=m.org, org_path=m.org_path, through_month=through, months=n
+                new_flags.append(
+                    DuesArrearsFlag(member=m, org_id=m.org_id, org_path=m.org_path, through_month=through, months=n)
                 )
-                created += 1
             else:
                 flag.through_month, flag.months = through, n
-                flag.save(update_fields=["through_month", "months"])
-            for user_id in secretaries.get(m.org_id, []):
-                notify(
-                    user=_user_ref(user_id),
+                kept.append(flag)
+            link = reverse("dues:member", args=[m.pk])
+            notes.extend(
+                Notification(
+                    user_id=user_id,
                     key=f"dues-arrears-{m.pk}-{through:%Y%m}",
                     title=f"{m.name}已连续{n}个月未交纳党费",
                     body="请支部了解情况、批评教育并限期改正；系统不会自动变更党员身份。",
-                    link=reverse("dues:member", args=[m.pk]),
+                    link=link,
                 )
+                for user_id in secretaries.get(m.org_id, [])
+            )
+        DuesArrearsFlag.objects.bulk_create(new_flags, batch_size=2000)
+        DuesArrearsFlag.objects.bulk_update(kept, ["through_month", "months"], batch_size=2000)
+        # Same idempotence as core notify(): one message per (user, key), sent in bulk.
+        Notification.objects.bulk_create(notes, batch_size=2000, ignore_conflicts=True)
+        created = len(new_flags)
         if flagged or open_flags:
             audit.record(
                 actor,

@@ -1,0 +1,380 @@
+"""Party dues at city scale (≈200,000 members, 12 months): ledger computation, roll-ups, collection sheet.
+
+    python bench/bench_dues.py                                                  # SQLite: var/bench_dues.sqlite3
+    python bench/bench_dues.py --database-url postgres://postgres@127.0.0.1:5432/bench_dues
+
+Uses the shared city (`bench/generate_city.py`). Steps, each printed with time and query count:
+
+1. yearly bases for every member — a sample branch county through the real batch service
+   (`dues_bases_set`, audited), the rest bulk-inserted (benchmark data, like the city generator);
+2. a month's expected amounts for everyone through the real service (`dues_month_compute`, target ≤ 60 s);
+3. the other 11 months, then 12 months of payments: a 50-member branch's party day through the real
+   batch service (`dues_payments_record`), the rest bulk-inserted with a realistic mix (most pay on
+   the party day, some quarterly, a few fall behind, some long arrears);
+4. the root committee's monthly roll-up (target ≤ 0.5 s), a county's, and the branch collection sheet
+   (target ≤ 50 ms) — server time and query counts through the real views;
+5. the city-wide 6-month arrears scan.
+
+The dues data is built once per database and reused (pass --rebuild to start over).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import (  # noqa: E402
+    Measure,
+    city_arg_parser,
+    ensure_city,
+    measure_get,
+    peak_rss_mb,
+    print_table,
+    setup_django,
+)
+
+DEFAULT_DB = f"sqlite:///{ROOT / 'var' / 'bench_dues.sqlite3'}"
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def counted(fn, *args, **kwargs):
+    """Run `fn`, return (result, seconds, query count)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        result = fn(*args, **kwargs)
+        seconds = time.perf_counter() - t0
+    return result, seconds, len(ctx.captured_queries)
+
+
+def wipe() -> None:
+    from django.db import connection
+
+    tables = [
+        "dues_duesarrearsflag",
+        "dues_duesdisclosure",
+        "dues_duespaymentmonth",
+        "dues_duespayment",
+        "dues_duesexpected",
+        "dues_duesexemption",
+        "dues_duesbase",
+    ]
+    with connection.cursor() as cur:
+        for t in tables:
+            cur.execute(f"DELETE FROM {t}")  # noqa: S608 - fixed table names
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            for t in ("dues_duesexpected", "dues_duespaymentmonth", "dues_duespayment", "dues_duesbase"):
+                cur.execute(f"VACUUM ANALYZE {t}")  # index-only scans need the visibility map
+        else:
+            cur.execute("ANALYZE")
+
+
+def base_for(rng: random.Random, category: str) -> tuple[str, int]:
+    from dangjian.dues.rules import FROM_MEMBER_CATEGORY, DuesCategory
+
+    cat = FROM_MEMBER_CATEGORY.get(category, DuesCategory.IN_SERVICE)
+    if cat == DuesCategory.IN_SERVICE:
+        return cat, rng.randint(200_000, 2_000_000)
+    if cat == DuesCategory.RETIRED:
+        return cat, rng.randint(250_000, 800_000)
+    return cat, 0
+
+
+def build_bases(city, year: int, rng: random.Random) -> None:
+    from django.db import connection, transaction
+
+    from dangjian.core.paths import subtree_q
+    from dangjian.dues.models import DuesBase
+    from dangjian.dues.services import BaseRow, dues_bases_set
+    from dangjian.members.models import Member
+
+    admin = city.users["org_admin"]
+    sample = list(Member.objects.filter(org=city.branch50, is_active=True))
+    rows = [BaseRow(m, year, *base_for(rng, m.category)) for m in sample]
+    _, secs, queries = counted(dues_bases_set, actor=admin, rows=rows)
+    log(f"bases via batch service (branch of {len(rows)}): {secs * 1000:.0f} ms, {queries} queries")
+    county_ids = list(
+        Member.objects.filter(subtree_q("org_path", city.county.path), is_active=True)
+        .exclude(org=city.branch50)
+        .values_list("pk", flat=True)[:5000]
+    )
+    county = list(Member.objects.filter(pk__in=county_ids))
+    rows = [BaseRow(m, year, *base_for(rng, m.category)) for m in county]
+    _, secs, queries = counted(dues_bases_set, actor=admin, rows=rows)
+    log(
+        f"bases via batch service ({len(rows):,} members of a county): {secs:.1f} s, "
+        f"{len(rows) / secs:,.0f} rows/s, {queries} queries"
+    )
+    done = set(DuesBase.objects.values_list("member_id", flat=True))
+    t0 = time.perf_counter()
+    batch: list[DuesBase] = []
+    n = 0
+    with transaction.atomic():
+        for pk, org_path, category in (
+            Member.objects.filter(subtree_q("org_path", city.root.path), is_active=True)
+            .values_list("pk", "org_path", "category")
+            .iterator(chunk_size=20_000)
+        ):
+            if pk in done:
+                continue
+            cat, fen = base_for(rng, category)
+            batch.append(
+                DuesBase(
+                    member_id=pk,
+                    org_path=org_path,
+                    year=year,
+                    effective_from=dt.date(year, 1, 1),
+                    monthly_base_fen=fen,
+                    category=cat,
+                )
+            )
+            if len(batch) >= 10_000:
+                DuesBase.objects.bulk_create(batch)
+                n += len(batch)
+                batch = []
+        DuesBase.objects.bulk_create(batch)
+        n += len(batch)
+    log(f"bases bulk-inserted for the rest: {n:,} rows in {time.perf_counter() - t0:.1f} s ({connection.vendor})")
+
+
+def build_payments(city, months: list[dt.date], rng: random.Random) -> None:
+    """Bulk-insert a year of payments with a realistic mix; then sync the ledger's paid columns in SQL."""
+    from django.db import connection, transaction
+
+    from dangjian.core.paths import subtree_q
+    from dangjian.dues.models import DuesExpected, DuesPayment, DuesPaymentMonth
+
+    t0 = time.perf_counter()
+    lines: dict[int, list[tuple[dt.date, int, int, str]]] = {}
+    for member_id, month, amount, org_id, org_path in (
+        DuesExpected.objects.filter(subtree_q("org_path", city.root.path), month__gte=months[0], month__lte=months[-1])
+        .exclude(org=city.branch50)
+        .order_by("member_id", "month")
+        .values_list("member_id", "month", "amount_fen", "org_id", "org_path")
+        .iterator(chunk_size=50_000)
+    ):
+        lines.setdefault(member_id, []).append((month, amount, org_id, org_path))
+    log(f"  loaded {sum(len(v) for v in lines.values()):,} ledger lines in {time.perf_counter() - t0:.1f} s")
+    pay_rows: list[DuesPayment] = []
+    month_rows: list[tuple[int, dt.date, str, int]] = []  # (payment index, month, org_path, amount)
+    for member_id, ls in lines.items():
+        r = rng.random()
+        if r < 0.03:
+            ls = ls[:-7]  # long arrears: flagged to the branch
+        elif r < 0.13:
+            ls = ls[: -rng.randint(1, 4)]  # fell behind
+        elif r < 0.35:
+            ls = ls[:-1]  # this month not paid yet
+        quarterly = rng.random() < 0.3
+        chunks = [ls[i : i + 3] for i in range(0, len(ls), 3)] if quarterly else [[x] for x in ls]
+        for chunk in chunks:
+            if not chunk:
+                continue
+            amount = sum(x[1] for x in chunk)
+            if amount <= 0:
+                continue
+            first = chunk[0]
+            pay_rows.append(
+                DuesPayment(
+                    member_id=member_id,
+                    org_id=chunk[-1][2],
+                    org_path=chunk[-1][3],
+                    paid_on=first[0].replace(day=5),
+                    amount_fen=amount,
+                    expected_fen=amount,
+                    method=rng.choice(("cash", "transfer", "online")),
+                    collector_name="组织委员",
+                )
+            )
+            for x in chunk:
+                month_rows.append((len(pay_rows) - 1, x[0], x[3], x[1]))
+    t1 = time.perf_counter()
+    with transaction.atomic():
+        for i in range(0, len(pay_rows), 20_000):
+            DuesPayment.objects.bulk_create(pay_rows[i : i + 20_000])
+        pms = [
+            DuesPaymentMonth(
+                payment_id=pay_rows[idx].pk, member_id=pay_rows[idx].member_id, month=m, org_path=p, amount_fen=a
+            )
+            for idx, m, p, a in month_rows
+        ]
+        for i in range(0, len(pms), 20_000):
+            DuesPaymentMonth.objects.bulk_create(pms[i : i + 20_000])
+        with connection.cursor() as cur:
+            cur.execute(
+                "UPDATE dues_duesexpected SET paid_fen = pm.amount_fen, is_paid = %s "
+                "FROM dues_duespaymentmonth pm "
+                "WHERE pm.member_id = dues_duesexpected.member_id AND pm.month = dues_duesexpected.month",
+                [True],
+            )
+    t2 = time.perf_counter()
+    rows = len(pay_rows) + len(pms)
+    log(
+        f"payments bulk-inserted: {len(pay_rows):,} payments covering {len(pms):,} months "
+        f"in {t2 - t1:.1f} s ({rows / (t2 - t1):,.0f} rows/s)"
+    )
+
+
+def party_day(city, month: dt.date) -> None:
+    """A real party day in the 50-member branch: one batch through the service, and one tap."""
+    from dangjian.dues.models import DuesExpected, DuesPaymentMonth
+    from dangjian.dues.services import PaymentRow, dues_payment_record, dues_payments_record
+    from dangjian.members.models import Member
+
+    liaison = city.users["liaison"]
+    members = {m.pk: m for m in Member.objects.filter(org=city.branch50, is_active=True)}
+    paid = set(DuesPaymentMonth.objects.filter(member_id__in=members).values_list("member_id", "month"))
+    lines = DuesExpected.objects.filter(member_id__in=members, month__lte=month).order_by("month")
+    rows = [
+        PaymentRow(members[e.member_id], [e.month], e.amount_fen, e.month.replace(day=5))
+        for e in lines
+        if (e.member_id, e.month) not in paid and e.amount_fen > 0 and e.month < month
+    ]
+    _, secs, queries = counted(dues_payments_record, actor=liaison, rows=rows)
+    log(f"branch50: {len(rows)} past payments through the batch service in {secs:.2f} s, {queries} queries")
+    todo = [
+        e for e in DuesExpected.objects.filter(member_id__in=members, month=month, is_paid=False, amount_fen__gt=0)
+    ][:40]
+    one = todo.pop()
+    _, secs, queries = counted(
+        dues_payment_record,
+        actor=liaison,
+        member=members[one.member_id],
+        months=[month],
+        amount_fen=one.amount_fen,
+        paid_on=month.replace(day=5),
+    )
+    log(f"one tap on the collection sheet (dues_payment_record): {secs * 1000:.1f} ms, {queries} queries")
+    rows = [PaymentRow(members[e.member_id], [month], e.amount_fen, month.replace(day=5)) for e in todo]
+    _, secs, queries = counted(dues_payments_record, actor=liaison, rows=rows)
+    log(f"this month's party day for {len(rows)} members in one batch: {secs * 1000:.0f} ms, {queries} queries")
+
+
+def main() -> None:
+    p = city_arg_parser("党费：城市规模的应缴计算、汇总与收缴表")
+    p.set_defaults(database_url=DEFAULT_DB)
+    p.add_argument("--rebuild", action="store_true", help="delete the dues data and build it again")
+    args = p.parse_args()
+    setup_django(args.database_url)
+
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from dangjian.dues import selectors
+    from dangjian.dues.models import DuesBase, DuesExpected, DuesPayment
+    from dangjian.dues.rules import add_months, month_start
+    from dangjian.dues.services import dues_arrears_scan, dues_month_compute
+
+    city = ensure_city(args.branches, args.members, log=log)
+    log(f"database: {connection.vendor}; city: {city.branches:,} branches, {city.members:,} members")
+    rng = random.Random(20261122)
+    this_month = month_start(timezone.localdate())
+    months = [add_months(this_month, -i) for i in range(11, -1, -1)]
+    year = this_month.year
+    if args.rebuild:
+        wipe()
+
+    if not DuesBase.objects.exists():
+        for y in sorted({m.year for m in months}):
+            build_bases(city, y, rng)
+        analyze()
+    else:
+        log(f"bases: reusing {DuesBase.objects.count():,} rows")
+
+    # A month's expected amounts for everyone, through the real service (the monthly job).
+    summary, secs, queries = counted(dues_month_compute, actor=None, org=city.root, month=this_month)
+    log(
+        f"\n== compute {this_month:%Y-%m} expected for everyone: {secs:.1f} s (target ≤ 60 s), {queries} queries, "
+        f"{summary['members']:,} members ({summary['members'] / secs:,.0f}/s), "
+        f"missing base {summary['missing_base']:,}, peak RSS {peak_rss_mb():.0f} MB"
+    )
+    if DuesExpected.objects.filter(month=months[0]).exists():
+        log("other months: reusing the ledger")
+    else:
+        t0 = time.perf_counter()
+        for m in months[:-1]:
+            dues_month_compute(actor=None, org=city.root, month=m)
+        log(f"other 11 months computed in {time.perf_counter() - t0:.1f} s")
+    if not DuesPayment.objects.exists():
+        build_payments(city, months, rng)
+        party_day(city, this_month)
+        analyze()
+    else:
+        log(f"payments: reusing {DuesPayment.objects.count():,} rows")
+    log(f"ledger lines: {DuesExpected.objects.count():,}; payments: {DuesPayment.objects.count():,}")
+
+    # Selector timings (no HTTP), then the real pages.
+    r, secs, queries = counted(selectors.rollup, city.root, this_month)
+    log(
+        f"\n== root roll-up selector: {secs * 1000:.0f} ms (target ≤ 500 ms), {queries} queries; "
+        f"{len(r.children)} children, expected {r.total.expected_fen / 100:,.2f} 元, "
+        f"received {r.total.received_fen / 100:,.2f} 元, outstanding {r.total.outstanding_fen / 100:,.2f} 元"
+    )
+    sheet, secs, queries = counted(selectors.collection_sheet, city.branch50, this_month)
+    log(
+        f"== collection sheet selector (branch of {len(sheet.rows)}): {secs * 1000:.1f} ms (target ≤ 50 ms), "
+        f"{queries} queries; due {sheet.due_count}, paid {sheet.paid_count}"
+    )
+
+    admin, county_admin, liaison, member = (city.users[k] for k in ("org_admin", "county_admin", "liaison", "member"))
+    q = f"?month={this_month:%Y-%m}"
+    results: list[Measure] = []
+    c = Client()
+    c.force_login(admin, backend="dangjian.accounts.backends.PhoneBackend")
+    results.append(measure_get(c, "root roll-up page (≤ 500 ms)", reverse("dues:rollup", args=[city.root.pk]) + q))
+    results.append(
+        measure_get(c, "root roll-up Excel export", reverse("dues:rollup_xlsx", args=[city.root.pk]) + q, repeat=3)
+    )
+    c = Client()
+    c.force_login(county_admin, backend="dangjian.accounts.backends.PhoneBackend")
+    results.append(measure_get(c, "county roll-up page", reverse("dues:rollup", args=[city.county.pk]) + q))
+    c = Client()
+    c.force_login(liaison, backend="dangjian.accounts.backends.PhoneBackend")
+    results.append(
+        measure_get(c, "branch collection sheet (≤ 50 ms)", reverse("dues:sheet", args=[city.branch50.pk]) + q)
+    )
+    results.append(
+        measure_get(c, "branch roll-up (drill-down to members)", reverse("dues:rollup", args=[city.branch50.pk]) + q)
+    )
+    results.append(
+        measure_get(
+            c,
+            "党费收缴登记表 xlsx (50 members, 12 months)",
+            reverse("dues:register_xlsx", args=[city.branch50.pk]) + f"?year={year}",
+            repeat=3,
+        )
+    )
+    c = Client()
+    c.force_login(member, backend="dangjian.accounts.backends.PhoneBackend")
+    results.append(measure_get(c, "我的党费 (member)", reverse("dues:my")))
+    results.append(measure_get(c, "home page with dues attention (member)", reverse("core:home")))
+    print_table(results, f"Pages ({connection.vendor}, server time through the Django test client)")
+
+    res, secs, queries = counted(dues_arrears_scan, actor=None, org=city.root, through=add_months(this_month, -1))
+    log(
+        f"\n== city-wide 6-month arrears scan: {secs:.1f} s, {queries} queries, flagged {res['flagged']:,} "
+        f"(new {res['created']:,}); peak RSS {peak_rss_mb():.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
