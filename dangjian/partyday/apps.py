@@ -30,6 +30,14 @@ class PartydayConfig(AppConfig):
             max_value=14,
             help="党日前多少天向党员发送通知；默认3，即党日前3天发出，保证党员至少提前2–3天知晓（种子 001）",
         )
+        config.register(
+            "partyday.feed_version",
+            "日历订阅地址版本",
+            1,
+            min_value=1,
+            max_value=1_000_000,
+            help="订阅地址泄露时把该值加1，本组织及下级此前的手机日历订阅地址全部作废",
+        )
         nav_item("主题党日", "partyday:home", Action.VIEW, order=40)
         nav_item("工作日历", "core:calendar", Action.VIEW, order=95)
         attention_provider(partyday_attention)

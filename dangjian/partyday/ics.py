@@ -12,14 +12,15 @@ _SALT = "partyday.ics"
 TZID = "Asia/Shanghai"
 
 
-def feed_token(org_id: int) -> str:
-    """A token for the org's subscription URL; phones subscribe without a session."""
-    return signing.Signer(salt=_SALT).sign(str(org_id)).split(":", 1)[1]
+def feed_token(org_id: int, version: int = 1) -> str:
+    """A token for the org's subscription URL; phones subscribe without a session. Raising the
+    org's `partyday.feed_version` setting invalidates every token issued before (a leaked URL)."""
+    return signing.Signer(salt=f"{_SALT}.v{version}").sign(str(org_id)).split(":", 1)[1]
 
 
-def org_for_token(org_id: int, token: str) -> bool:
+def org_for_token(org_id: int, token: str, version: int = 1) -> bool:
     try:
-        signing.Signer(salt=_SALT).unsign(f"{org_id}:{token}")
+        signing.Signer(salt=f"{_SALT}.v{version}").unsign(f"{org_id}:{token}")
     except signing.BadSignature:
         return False
     return True

@@ -270,6 +270,10 @@ def change_lead_days(org: Organization) -> int:
     return int(effective(org.path, "partyday.change_lead_days"))
 
 
+def feed_version(org: Organization) -> int:
+    return int(effective(org.path, "partyday.feed_version"))
+
+
 def notice_lead_days(org: Organization) -> int:
     return int(effective(org.path, "partyday.notice_lead_days"))
 

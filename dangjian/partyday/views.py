@@ -65,7 +65,7 @@ def year_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     year = _year(year)
     schedule = selectors.year_schedule(org, year)
     plan = selectors.get_plan(org, year)
-    token = ics.feed_token(org.pk)
+    token = ics.feed_token(org.pk, selectors.feed_version(org))
     feed = request.build_absolute_uri(reverse("partyday:ics", args=[org.pk, token]))
     return render(
         request,
@@ -319,10 +319,8 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 def ics_feed(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """The org's party days as iCalendar (this year and next); the token replaces a session."""
-    if not ics.org_for_token(pk, token):
-        raise Http404("订阅地址无效")
     org = Organization.objects.filter(pk=pk).first()
-    if org is None:
+    if org is None or not ics.org_for_token(pk, token, selectors.feed_version(org)):
         raise Http404("订阅地址无效")
     today = timezone.localdate()
     events = []

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangjian.core import calendar as cal
 from dangjian.core.testing.factories import World
+from dangjian.orgs.services import config_set
 from dangjian.partyday import ics, selectors, services
 from dangjian.partyday.models import AnnualPlan, ChangeRequest, FixedDaySetting, PlanState
 
@@ -238,6 +239,11 @@ def test_ics_feed(world: World, as_outsider: Client) -> None:
         == 404
     )
     assert Client().get(reverse("partyday:ics", args=[world.branch.pk, "forged"])).status_code == 404
+    # a leaked URL is revoked by raising the feed version
+    config_set(actor=world.admin, org=world.branch, key="partyday.feed_version", raw_value="2")
+    assert Client().get(reverse("partyday:ics", args=[world.branch.pk, token])).status_code == 404
+    fresh = ics.feed_token(world.branch.pk, 2)
+    assert Client().get(reverse("partyday:ics", args=[world.branch.pk, fresh])).status_code == 200
 
 
 def test_ics_escape_and_fold() -> None:
