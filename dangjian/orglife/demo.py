@@ -122,14 +122,11 @@ def build_demo(ctx: DemoContext) -> None:
                 required_actions=list(done),
                 invitees=[{"name": "李晓明", "category": "入党积极分子"}] if mi % 4 == 0 else [],
             )
-            meeting = services.meeting_create(actor=None, org=branch, data=data)
-            n_meetings += 1
-            listed = dict(meeting.attendance.values_list("member_id", "status"))
             marks = []
-            for m in members:
-                if listed.get(m.pk) not in ("absent", "present", "leave"):
-                    continue  # not on this meeting's list (joined later), exempt or excluded
+            for m in services.expected_members(branch, day):
                 r = rng.random()
+                if m.exempt:
+                    continue
                 if absentee is not None and m.pk == absentee.pk and mi >= len(months) - 4:
                     marks.append(services.Mark(m.pk, "absent"))
                 elif r < 0.86:
@@ -138,7 +135,8 @@ def build_demo(ctx: DemoContext) -> None:
                     marks.append(services.Mark(m.pk, "leave", rng.choice(LEAVE_REASONS)))
                 else:
                     marks.append(services.Mark(m.pk, "absent"))
-            meeting = services.attendance_mark(actor=None, meeting=meeting, version=meeting.version, marks=marks)
+            meeting = services.meeting_create(actor=None, org=branch, data=data, attendance=marks)
+            n_meetings += 1
             # A few photos: some fine, some flagged for the reviewer.
             if bi < 8 and mi >= len(months) - 4:
                 photo_seed += 1

@@ -58,6 +58,21 @@ EDIT_FIELDS = [
     "required_actions",
     "invitees",
 ]
+# Derived columns, and foreign keys whose instances the service itself supplies (org, people checked
+# against the branch in _validate_data): skipping them saves a query each; the end>start check
+# constraint is enforced by rules.meeting_time_errors first and by the database last.
+CLEAN_EXCLUDE = [
+    "org_path",
+    "branch_path",
+    "meeting_date",
+    "month",
+    "sign_in_token",
+    "org",
+    "host",
+    "recorder",
+    "filed_by",
+    "created_by",
+]
 AUDIT_FIELDS = [*EDIT_FIELDS, "org", "status", "late", "level", "filed_at", "version"]
 
 
@@ -230,8 +245,12 @@ def _recompute(meeting: Meeting, cfg: dict[str, Any] | None = None) -> None:
     )
 
 
-def meeting_create(*, actor: Any, org: Organization, data: MeetingData) -> Meeting:
-    """Record a meeting (draft) and generate its expected attendance list from the roster."""
+def meeting_create(*, actor: Any, org: Organization, data: MeetingData, attendance: Sequence[Mark] = ()) -> Meeting:
+    """Record a meeting (draft) and generate its expected attendance list from the roster.
+
+    `attendance` optionally marks people at once (a record entered after the meeting), checked
+    exactly as `attendance_mark` checks them; any bad row refuses the whole record.
+    """
     _require(actor, Action.MANAGE, org.path, "无权为该组织录入组织生活记录")
     if org.kind not in (OrgKind.BRANCH, OrgKind.GROUP):
         raise ValidationError({"org": "组织生活记录应由党支部或党小组录入"})
@@ -239,11 +258,20 @@ def meeting_create(*, actor: Any, org: Organization, data: MeetingData) -> Meeti
     meeting = Meeting(org=org, org_path=org.path, branch_path=_branch_of(org).path, created_by=_user(actor))
     _apply(meeting, data)
     _recompute(meeting)
-    meeting.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
+    meeting.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
     with transaction.atomic():
         meeting.save()
-        Attendance.objects.bulk_create(_expected_rows(meeting, expected_members(org, meeting.meeting_date)))
-        audit.record(actor, "orglife.meeting_create", meeting, after=audit.snapshot(meeting, AUDIT_FIELDS))
+        members = expected_members(org, meeting.meeting_date)
+        rows = _expected_rows(meeting, members)
+        if attendance:
+            by_member = {r.member_id: r for r in rows}
+            _check_marks(meeting, by_member, {m.pk: m for m in members}, attendance)
+            _set_marks(by_member, attendance)
+        Attendance.objects.bulk_create(rows)
+        after = audit.snapshot(meeting, AUDIT_FIELDS)
+        if attendance:
+            after["attendance"] = {str(m.member_id): m.status for m in attendance}
+        audit.record(actor, "orglife.meeting_create", meeting, after=after)
     return meeting
 
 
@@ -270,7 +298,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingD
         _apply(current, data)
         _recompute(current)
         current.version += 1
-        current.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
+        current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
         current.save()
         _sync_expected(current)
         audit.record(
@@ -298,7 +326,7 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
         _apply(current, data)
         _recompute(current)
         current.version += 1
-        current.full_clean(exclude=["org_path", "branch_path", "meeting_date", "month", "sign_in_token"])
+        current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
         current.save()
         current.refresh_from_db()
         b, a = _diff(before, audit.snapshot(current, EDIT_FIELDS))
@@ -357,6 +385,57 @@ class Mark:
     reason: str = ""
 
 
+def _check_marks(
+    meeting: Meeting, rows: dict[int, Attendance], roster: dict[int, Member], marks: Sequence[Mark]
+) -> None:
+    """Every mark checked before any is saved; the errors name the row (and the person, if ours)."""
+    errors: list[str] = []
+    seen: set[int] = set()
+    allowed = {AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT}
+    not_started = meeting.started_at > timezone.now()
+    for i, mark in enumerate(marks, start=1):
+        row = rows.get(mark.member_id)
+        name = row.member.name if row else (roster[mark.member_id].name if mark.member_id in roster else "")
+        label = f"第 {i} 行（{name}）" if name else f"第 {i} 行"
+        if mark.member_id in seen:
+            errors.append(f"{label}：同一人重复登记")
+            continue
+        seen.add(mark.member_id)
+        if row is None and mark.member_id not in roster:
+            errors.append(f"{label}：该人员不是本组织党员，不能登记出勤")
+            continue
+        if mark.status not in allowed:
+            errors.append(f"{label}：出勤状态无效")
+            continue
+        if row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+            # An exempt member may still come (recorded as present); leave/absent keeps the exemption.
+            if mark.status == AttendanceStatus.PRESENT and not_started:
+                errors.append(f"{label}：会议尚未开始，不能登记出席或请假")
+            continue
+        if mark.status == AttendanceStatus.LEAVE and not mark.reason.strip():
+            errors.append(f"{label}：请假须填写原因")
+        if mark.status != AttendanceStatus.ABSENT and not_started:
+            errors.append(f"{label}：会议尚未开始，不能登记出席或请假")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_marks(rows: dict[int, Attendance], marks: Sequence[Mark]) -> list[Attendance]:
+    """Apply checked marks to existing rows; returns the rows that changed."""
+    changed: list[Attendance] = []
+    for mark in marks:
+        row = rows.get(mark.member_id)
+        if row is None:
+            continue
+        if row.status not in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+            row.status, row.reason = mark.status, mark.reason.strip()
+            changed.append(row)
+        elif mark.status == AttendanceStatus.PRESENT:
+            row.status = AttendanceStatus.PRESENT  # came although exempt; the reason stays on record
+            changed.append(row)
+    return changed
+
+
 def attendance_mark(
     *, actor: Any, meeting: Meeting, version: int, marks: Sequence[Mark], amendment_reason: str = ""
 ) -> Meeting:
@@ -373,47 +452,14 @@ def attendance_mark(
             if any(mk.member_id not in rows for mk in marks)
             else {}
         )
-        errors: list[str] = []
-        seen: set[int] = set()
-        allowed = {AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT}
-        for i, mark in enumerate(marks, start=1):
-            row = rows.get(mark.member_id)
-            name = row.member.name if row else (roster[mark.member_id].name if mark.member_id in roster else "")
-            label = f"第 {i} 行（{name}）" if name else f"第 {i} 行"
-            if mark.member_id in seen:
-                errors.append(f"{label}：同一人重复登记")
-                continue
-            seen.add(mark.member_id)
-            if row is None and mark.member_id not in roster:
-                errors.append(f"{label}：该人员不是本组织党员，不能登记出勤")
-                continue
-            if row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
-                if mark.status != row.status:
-                    errors.append(f"{label}：已按规定免于参加或不计入应到人数，不能登记出勤")
-                continue
-            if mark.status not in allowed:
-                errors.append(f"{label}：出勤状态无效")
-                continue
-            if mark.status == AttendanceStatus.LEAVE and not mark.reason.strip():
-                errors.append(f"{label}：请假须填写原因")
-            if mark.status != AttendanceStatus.ABSENT and current.started_at > timezone.now():
-                errors.append(f"{label}：会议尚未开始，不能登记出席或请假")
-        if errors:
-            raise ValidationError(errors)
+        _check_marks(current, rows, roster, marks)
         before = {str(r.member_id): r.status for r in rows.values()}
-        to_update: list[Attendance] = []
-        to_create: list[Attendance] = []
-        for mark in marks:
-            row = rows.get(mark.member_id)
-            if row is None:
-                new = _expected_rows(current, [roster[mark.member_id]])[0]
-                new.status, new.reason = mark.status, mark.reason.strip()
-                to_create.append(new)
-            elif row.status not in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
-                row.status, row.reason = mark.status, mark.reason.strip()
-                to_update.append(row)
-        Attendance.objects.bulk_update(to_update, ["status", "reason"])
-        Attendance.objects.bulk_create(to_create)
+        new_rows = _expected_rows(current, [roster[mk.member_id] for mk in marks if mk.member_id not in rows])
+        for r in new_rows:
+            rows[r.member_id] = r
+        changed = _set_marks(rows, marks)
+        Attendance.objects.bulk_update([r for r in changed if r.pk], ["status", "reason"])
+        Attendance.objects.bulk_create(new_rows)
         current.version += 1
         current.save(update_fields=["version", "updated_at"])
         after = {str(m.member_id): m.status for m in marks}

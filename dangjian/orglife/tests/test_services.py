@@ -404,3 +404,49 @@ def test_exclusion_requires_approve(world: World) -> None:
     u = make_user("局外")
     with pytest.raises(PermissionDenied):
         services.exclusion_add(actor=u, member=world.member, kind="abroad", note="x", starts_on=timezone.localdate())
+
+
+def test_exempt_member_may_attend_but_leave_keeps_exemption(world: World) -> None:
+    exempt = make_member(
+        world.branch,
+        name="免参者",
+        exempt=True,
+        exempt_reason="年老体弱",
+        exempt_application="本人书面申请",
+        exempt_approved_by="支部委员会",
+        exempt_on=at(200).date(),
+    )
+    m = make_meeting(world.branch, world.liaison)
+    services.attendance_mark(
+        actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(exempt.pk, "leave", "身体原因")]
+    )
+    assert Attendance.objects.get(meeting=m, member=exempt).status == "exempt"
+    m.refresh_from_db()
+    services.attendance_mark(
+        actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(exempt.pk, "present")]
+    )
+    row = Attendance.objects.get(meeting=m, member=exempt)
+    assert row.status == "present" and row.reason == "年老体弱"
+    m.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        services.attendance_mark(
+            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(exempt.pk, "bogus")]
+        )
+    assert "出勤状态无效" in str(exc.value)
+
+
+def test_create_with_attendance_checks_every_row(world: World) -> None:
+    stranger = make_member(world.other_branch, name="外人")
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_create(
+            actor=world.liaison,
+            org=world.branch,
+            data=data(),
+            attendance=[services.Mark(world.member.pk, "present"), services.Mark(stranger.pk, "present")],
+        )
+    assert "第 2 行：该人员不是本组织党员" in str(exc.value)
+    assert Meeting.objects.count() == 0
+    m = services.meeting_create(
+        actor=world.liaison, org=world.branch, data=data(), attendance=[services.Mark(world.member.pk, "present")]
+    )
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "present"

@@ -1,0 +1,318 @@
+"""Extend the benchmark city with 12 months of organizational-life records (bulk inserts, no services).
+
+    .venv/bin/python bench/gen_orglife.py                                   # SQLite var/bench_orglife.sqlite3
+    .venv/bin/python bench/gen_orglife.py --database-url postgres://postgres@127.0.0.1:5432/bench_orglife
+
+The SQLite file starts as a copy of var/bench_city.sqlite3 and the PostgreSQL database as a copy of
+bench_city (CREATE DATABASE … TEMPLATE), when those exist; otherwise the city is generated first.
+Per branch and month: one 主题党日 (≈3 % missing, some late or left in draft), a separate 支委会
+sitting where the branch has a committee, one 党小组会 per group; per quarter one 党员大会 + 党课
+sitting; in December one 组织生活会 + 民主评议 sitting. Attendance rows for every expected member.
+Idempotent: skipped when the city already has meetings (use --force to add another year).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import secrets
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._common import ROOT, peak_rss_mb
+
+DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'bench_orglife.sqlite3'}"
+CITY_SQLITE = ROOT / "var" / "bench_city.sqlite3"
+ACTIONS = json.dumps(["佩戴党徽", "交纳党费", "重温入党誓词", "诵读党章", "研学党规党情"], ensure_ascii=False)
+FEWER = json.dumps(["佩戴党徽", "交纳党费", "诵读党章"], ensure_ascii=False)
+
+
+def prepare_database(url: str) -> None:
+    """Start from a copy of the city when one exists (so the city is generated once per engine)."""
+    if url.startswith("sqlite:///"):
+        target = Path(url.removeprefix("sqlite:///"))
+        if not target.exists() and CITY_SQLITE.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            src = sqlite3.connect(str(CITY_SQLITE))
+            dst = sqlite3.connect(str(target))
+            with dst:
+                src.backup(dst)
+            src.close()
+            dst.close()
+            print(f"copied {CITY_SQLITE.name} → {target.name}")
+        return
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url.replace("postgresql://", "postgres://", 1))
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        has_city = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'bench_city'").fetchone()
+        if not exists and has_city:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE bench_city").format(sql.Identifier(name)))
+                print(f"created {name} from template bench_city")
+            except psycopg.Error as exc:  # bench_city in use: fall back to generating the city
+                print(f"template copy failed ({exc.__class__.__name__}); the city will be generated")
+
+
+def setup(url: str) -> None:
+    from bench._common import setup_django
+
+    setup_django(url)
+
+
+def months_back(today: dt.date, n: int = 12) -> list[int]:
+    from dangjian.orglife import rules
+
+    current = rules.month_key(today)
+    return rules.month_range(rules.add_months(current, -n), n)
+
+
+def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.generate_city import FastInsert, ensure_city
+    from dangjian.core.paths import subtree_q
+    from dangjian.members.models import Member
+    from dangjian.orglife.models import Attendance, Meeting
+    from dangjian.orgs.models import Organization
+
+    city = ensure_city()
+    root = city.root
+    if Meeting.objects.filter(subtree_q("org_path", root.path)).exists() and not force:
+        print("orglife records already present; skipping (use --force to add more)")
+        return {}
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    months = months_back(today)
+    tz = timezone.get_current_timezone()
+    t0 = time.perf_counter()
+
+    orgs = list(
+        Organization.objects.filter(subtree_q("path", root.path), kind__in=["branch", "group"])
+        .order_by("path")
+        .values_list("pk", "path", "kind", "has_committee")
+    )
+    branches = [(pk, path, hc) for pk, path, kind, hc in orgs if kind == "branch"]
+    groups_of: dict[str, list[tuple[int, str]]] = {}
+    for pk, path, kind, _ in orgs:
+        if kind == "group":
+            groups_of.setdefault(path[:-4], []).append((pk, path))
+    roster: dict[int, list[tuple[int, bool, int | None, bool]]] = {}
+    for pk, org_id, status, group_id, exempt in (
+        Member.objects.filter(subtree_q("org_path", root.path), is_active=True)
+        .values_list("pk", "org_id", "status", "group_id", "exempt")
+        .iterator(chunk_size=20_000)
+    ):
+        roster.setdefault(org_id, []).append((pk, status == "full", group_id, exempt))
+    print(
+        f"loaded {len(branches):,} branches, {sum(len(v) for v in roster.values()):,} members "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+
+    meeting_rows: list[dict[str, Any]] = []
+    # (key into meeting_rows, org_id for attendance, group_id or None, committee-only)
+    plan: list[tuple[int, int, int | None, bool]] = []
+
+    def add(
+        org_id: int,
+        org_path: str,
+        branch_path: str,
+        start: dt.datetime,
+        kinds: set[str],
+        *,
+        quality: float,
+        who: tuple[int, int | None, bool],
+    ) -> None:
+        end = start + dt.timedelta(hours=2)
+        r = rng.random()
+        if r < quality:
+            status, late, level, filed = "filed", False, 2, end + dt.timedelta(hours=20)
+        elif r < quality + 0.06:
+            status, late, level, filed = "filed", True, 1, end + dt.timedelta(days=rng.randint(5, 15))
+        else:
+            status, late, level, filed = "draft", False, 1, None
+        meeting_rows.append(
+            {
+                "org_id": org_id,
+                "org_path": org_path,
+                "branch_path": branch_path,
+                "meeting_date": start.date(),
+                "month": start.year * 100 + start.month,
+                "is_party_day": "party_day" in kinds,
+                "is_general_meeting": "general_meeting" in kinds,
+                "is_committee_meeting": "committee_meeting" in kinds,
+                "is_group_meeting": "group_meeting" in kinds,
+                "is_party_lecture": "party_lecture" in kinds,
+                "is_org_life_meeting": "org_life_meeting" in kinds,
+                "is_member_review": "member_review" in kinds,
+                "theme": "主题党日：学习贯彻党的二十大精神" if "party_day" in kinds else "支部组织生活",
+                "started_at": start,
+                "ended_at": end,
+                "place": "党员活动室",
+                "minutes": "",
+                "study_items": "党章\n重要讲话精神",
+                "required_actions": ACTIONS if rng.random() > 0.05 else FEWER,
+                "invitees": "[]",
+                "status": status,
+                "late": late,
+                "level": level,
+                "filed_at": filed,
+                "sign_in_token": secrets.token_urlsafe(18),
+                "version": 1,
+                "lecturer": "书记" if "party_lecture" in kinds else "",
+                "lecture_topic": "党课" if "party_lecture" in kinds else "",
+            }
+        )
+        plan.append((len(meeting_rows) - 1, *who))
+
+    for pk, path, has_committee in branches:
+        weak = rng.random() < 0.08
+        quality = 0.75 if weak else 0.9
+        for month in months:
+            y, m = divmod(month, 100)
+            day = dt.date(y, m, 1)
+            day += dt.timedelta(days=(7 - day.weekday()) % 7)
+            start = dt.datetime(day.year, day.month, day.day, 14, 30, tzinfo=tz)
+            if start + dt.timedelta(hours=3) > timezone.now():
+                continue
+            if rng.random() < (0.15 if weak else 0.03):
+                continue
+            add(pk, path, path, start, {"party_day"}, quality=quality, who=(pk, None, False))
+            if has_committee:
+                add(
+                    pk,
+                    path,
+                    path,
+                    start + dt.timedelta(days=2),
+                    {"committee_meeting"},
+                    quality=quality,
+                    who=(pk, None, True),
+                )
+            for gpk, gpath in groups_of.get(path, []):
+                add(
+                    gpk,
+                    gpath,
+                    path,
+                    start + dt.timedelta(days=9),
+                    {"group_meeting"},
+                    quality=quality,
+                    who=(pk, gpk, False),
+                )
+            if m in (3, 6, 9, 12) and rng.random() > 0.05:
+                add(
+                    pk,
+                    path,
+                    path,
+                    start + dt.timedelta(days=14),
+                    {"general_meeting", "party_lecture"},
+                    quality=quality,
+                    who=(pk, None, False),
+                )
+            if m == 12 and rng.random() > 0.05:
+                add(
+                    pk,
+                    path,
+                    path,
+                    start + dt.timedelta(days=20),
+                    {"org_life_meeting", "member_review"},
+                    quality=quality,
+                    who=(pk, None, False),
+                )
+    print(f"planned {len(meeting_rows):,} meetings in {time.perf_counter() - t0:.1f} s")
+
+    with transaction.atomic():
+        t1 = time.perf_counter()
+        ins = FastInsert(Meeting)
+        for i in range(0, len(meeting_rows), 20_000):
+            ins.insert(meeting_rows[i : i + 20_000])
+        t_meet = time.perf_counter() - t1
+        print(f"inserted meetings: {t_meet:.1f} s ({len(meeting_rows) / t_meet:,.0f} rows/s)")
+        # Fetch the new ids in insertion order (ids are increasing within the transaction).
+        first_token = meeting_rows[0]["sign_in_token"]
+        first_id = Meeting.objects.filter(sign_in_token=first_token).values_list("pk", flat=True).get()
+        ids = list(
+            Meeting.objects.filter(pk__gte=first_id).order_by("pk").values_list("pk", flat=True)[: len(meeting_rows)]
+        )
+        assert len(ids) == len(meeting_rows)
+        t2 = time.perf_counter()
+        att = FastInsert(Attendance)
+        batch: list[dict[str, Any]] = []
+        n_att = 0
+        for idx, branch_id, group_id, committee_only in plan:
+            row = meeting_rows[idx]
+            people = roster.get(branch_id, [])
+            if group_id is not None:
+                people = [p for p in people if p[2] == group_id]
+            elif committee_only:
+                people = people[:5]
+            mid = ids[idx]
+            for member_id, voting, _g, exempt in people:
+                if exempt:
+                    status, reason = "exempt", "年老体弱，经批准免于参加"
+                else:
+                    r = rng.random()
+                    status, reason = ("present", "") if r < 0.86 else ("leave", "出差") if r < 0.95 else ("absent", "")
+                batch.append(
+                    {
+                        "meeting_id": mid,
+                        "member_id": member_id,
+                        "org_path": row["org_path"],
+                        "meeting_date": row["meeting_date"],
+                        "status": status,
+                        "reason": reason,
+                        "voting": voting,
+                        "signed_in_at": None,
+                    }
+                )
+            if len(batch) >= 50_000:
+                att.insert(batch)
+                n_att += len(batch)
+                batch = []
+        att.insert(batch)
+        n_att += len(batch)
+        t_att = time.perf_counter() - t2
+        print(f"inserted attendance: {n_att:,} rows in {t_att:.1f} s ({n_att / t_att:,.0f} rows/s)")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE orglife_meeting")
+            cur.execute("VACUUM ANALYZE orglife_attendance")
+    else:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    n_pd = sum(1 for r in meeting_rows if r["is_party_day"])
+    total = time.perf_counter() - t0
+    print(
+        f"orglife generation: {n_pd:,} party days, {len(meeting_rows) - n_pd:,} other meetings, "
+        f"{n_att:,} attendance rows in {total:.1f} s; peak RSS {peak_rss_mb():.0f} MB"
+    )
+    return {"party_days": n_pd, "meetings": len(meeting_rows), "attendance": n_att}
+
+
+def main() -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(description="12 months of orglife records on the benchmark city")
+    p.add_argument("--database-url", default=os.environ.get("BENCH_ORGLIFE_DATABASE_URL", DEFAULT_URL))
+    p.add_argument("--force", action="store_true")
+    args = p.parse_args()
+    prepare_database(args.database_url)
+    setup(args.database_url)
+    generate(force=args.force)
+
+
+if __name__ == "__main__":
+    main()
