@@ -70,3 +70,34 @@ def test_chain_detects_deleted_event(world) -> None:
 def test_record_outside_transaction_refused(world) -> None:
     with pytest.raises(RuntimeError):
         audit.record(None, "x", world.city)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_snapshot_values_of_every_kind_are_chained(world) -> None:
+    import datetime as dt
+    import decimal
+
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit.record(
+            None,
+            "test.kinds",
+            world.city,
+            after={
+                "t": dt.time(14, 30),
+                "d": dt.date(2026, 10, 8),
+                "dt": dt.datetime(2026, 10, 8, 14, 30, tzinfo=dt.UTC),
+                "dec": decimal.Decimal("76.50"),
+                "span": dt.timedelta(hours=2),
+            },
+        )
+    event = AuditEvent.objects.filter(action="test.kinds").get()
+    assert event.after == {
+        "t": "14:30:00",
+        "d": "2026-10-08",
+        "dt": "2026-10-08T14:30:00+00:00",
+        "dec": "76.50",
+        "span": 7200.0,
+    }
+    assert verify_chain().ok
