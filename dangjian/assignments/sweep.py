@@ -79,13 +79,28 @@ def insert_ignoring_conflicts(model: Any, columns: list[str], rows: list[tuple[A
         return 0
     qn = connection.ops.quote_name
     # Identifiers are quoted model metadata; every value is a query parameter.
-    table, cols, marks = qn(model._meta.db_table), ", ".join(qn(c) for c in columns), ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
     inserted = 0
     with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i : i + 5000])
-            inserted += max(cursor.rowcount, 0)
+        if connection.vendor == "sqlite":
+            # sqlite3 reuses one prepared statement across executemany: the fastest path there.
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+            for i in range(0, len(rows), 5000):
+                cursor.executemany(sql, rows[i : i + 5000])
+                inserted += max(cursor.rowcount, 0)
+        else:
+            # PostgreSQL: COPY into a scratch table, then one INSERT … SELECT … ON CONFLICT DO NOTHING.
+            # Per-row statements (executemany) or huge VALUES lists spend their time in the client.
+            scratch = qn(f"tmp_{model._meta.db_table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+            cursor.execute(f"CREATE TEMP TABLE {scratch} AS SELECT {cols} FROM {table} WITH NO DATA")  # noqa: S608
+            with cursor.cursor.copy(f"COPY {scratch} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {scratch} ON CONFLICT DO NOTHING")  # noqa: S608
+            inserted = max(cursor.rowcount, 0)
+            cursor.execute(f"DROP TABLE {scratch}")
     if inserted >= ANALYZE_AFTER_ROWS:
         refresh_statistics(model)
     return inserted
