@@ -8,6 +8,7 @@ Every workbook is written with openpyxl's write-only mode (streamed to a tempora
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .forms import MEMBER_FIELDS
 from .models import Education, Member, MemberCategory, MemberStatus, Sex
+from .xlsx_reader import SheetReader, XlsxError
 
 ORG_HEADER = "所在党组织"
 ERROR_HEADER = "错误说明"
@@ -216,37 +218,66 @@ class SheetRows:
     missing: list[str] = field(default_factory=list)
 
 
+DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+
+
+def declared_rows(f: Any) -> int | None:
+    """Data rows as the first sheet's <dimension> tag declares them, read from the first few KB
+    (no full parse); None when the tag is missing. Only used to choose inline vs background."""
+    with zipfile.ZipFile(f) as zf:
+        names = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not names:
+            return None
+        with zf.open(sorted(names)[0]) as sheet:
+            head = sheet.read(4096)
+    m = DIMENSION_RE.search(head)
+    if m is None:
+        return None
+    return max(int(m.group(1) or 1) - 1, 0)
+
+
 def uncompressed_size(path_or_file: Any) -> int:
     with zipfile.ZipFile(path_or_file) as zf:
         return sum(zi.file_size for zi in zf.infolist())
 
 
+CORRUPT = "Excel 文件已损坏或格式不正确，无法读取"
+
+
 def open_rows(f: Any) -> SheetRows:
-    """Open the first sheet read-only (constant memory) and map its header row to form fields."""
+    """Open the data sheet (“党员名册”, else the first) for streaming, and map its header row
+    (the first non-empty row) to form fields."""
     try:
-        wb = load_workbook(f, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError("Excel 文件已损坏或格式不正确，无法读取") from exc
-    ws = wb[DATA_SHEET] if DATA_SHEET in wb.sheetnames else wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
+        total = declared_rows(f) or 0
+        f.seek(0)
+        reader = SheetReader(f, DATA_SHEET)
+    except (XlsxError, zipfile.BadZipFile, OSError) as exc:
+        raise ValidationError(CORRUPT) from exc
+
+    def raw() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        try:
+            yield from reader.rows()
+        except XlsxError as exc:
+            raise ValidationError(CORRUPT) from exc
+
+    def blank(values: tuple[Any, ...]) -> bool:
+        return all(v is None or (isinstance(v, str) and not v.strip()) for v in values)
+
+    it = (item for item in raw() if not blank(item[1]))
     try:
-        header_row = next(it)
+        header_rownum, header_row = next(it)
     except StopIteration:
-        wb.close()
+        reader.close()
         raise ValidationError("Excel 文件中没有表头，请使用下载的模板") from None
+    except ValidationError:
+        reader.close()
+        raise
     headers = [str(h).strip().lstrip("*").strip() if h is not None else "" for h in header_row]
     columns = [HEADER_TO_FIELD.get(h) for h in headers]
     present = {c for c in columns if c}
     missing = [c.header for c in COLUMNS if c.field not in present and (c.field in REQUIRED_FIELDS or c.field == "org")]
-    total = max((ws.max_row or 1) - 1, 0)
-
-    def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        for idx, values in enumerate(it, start=2):
-            if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                continue
-            yield idx, values
-
-    return SheetRows(columns=columns, headers=headers, total=total, rows=rows(), close=wb.close, missing=missing)
+    total = max(total - (header_rownum - 1), 0)
+    return SheetRows(columns=columns, headers=headers, total=total, rows=it, close=reader.close, missing=missing)
 
 
 # ---------------------------------------------------------------- writing rows out

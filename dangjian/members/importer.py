@@ -30,7 +30,7 @@ from .excel import (
     cell_to_text,
     open_rows,
 )
-from .forms import MemberForm, PrebuiltGroupField, bulk_member_form_class
+from .forms import BulkMemberForms, PrebuiltGroupField
 from .models import Member
 from .rules import normalize_id_number
 
@@ -177,7 +177,7 @@ def validate_workbook(
             raise ValidationError(f"文件行数过多（{sheet.total} 行），单次最多导入 {max_rows} 行，请分批导入")
         out = Outcome(total=sheet.total)
         first_row_of: dict[str, int] = {}
-        form_class = bulk_member_form_class()
+        forms_ = BulkMemberForms()
         group_fields = {pk: PrebuiltGroupField(g, label="党小组") for pk, g in index.groups.items()}
         no_groups = PrebuiltGroupField({}, label="党小组")
         columns = sheet.columns
@@ -188,9 +188,7 @@ def validate_workbook(
             count += 1
             if count > max_rows:
                 raise ValidationError(f"文件行数过多，单次最多导入 {max_rows} 行，请分批导入")
-            _validate_row(
-                rownum, values, mapped, headers, index, out, first_row_of, form_class, group_fields, no_groups
-            )
+            _validate_row(rownum, values, mapped, headers, index, out, first_row_of, forms_, group_fields, no_groups)
             if progress is not None and count % 250 == 0:
                 progress(count, max(out.total, count))
         out.total = count
@@ -211,7 +209,7 @@ def _validate_row(
     index: OrgIndex,
     out: Outcome,
     first_row_of: dict[str, int],
-    form_class: type[MemberForm],
+    forms_: BulkMemberForms,
     group_fields: dict[int, PrebuiltGroupField],
     no_groups: PrebuiltGroupField,
 ) -> None:
@@ -248,7 +246,7 @@ def _validate_row(
             data["group"] = index.group_pk_by_name[branch.pk].get(group_name, group_name)
     else:
         data["group"] = ""
-    form = form_class(data=data, branch=branch, group_field=group_field, check_unique=False)
+    form = forms_.form(data, branch=branch, group_field=group_field)
     valid = form.is_valid()
     if not valid:
         for field_name, errs in form.errors.items():
