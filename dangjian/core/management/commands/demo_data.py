@@ -45,6 +45,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--foundation-only", action="store_true", help="只建组织、党员和账号 / skip the apps' demo builders"
         )
+        parser.add_argument("--no-logins", action="store_true", help="不打印演示账号 / do not print the logins")
         parser.add_argument("--seed", type=int, default=20260701)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,7 +61,8 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
         elif demo_loaded():
             self.stdout.write("演示数据已存在，跳过（--reset 可重建）/ demo data already loaded, nothing to do")
-            print_logins(self.stdout.write)
+            if not options["no_logins"]:
+                print_logins(self.stdout.write)
             return
         from dangjian.accounts.models import User
 
@@ -93,7 +95,8 @@ class Command(BaseCommand):
                 f"审计链 {check.checked} 个事件完好 / demo data loaded"
             )
         )
-        print_logins(self.stdout.write)
+        if not options["no_logins"]:
+            print_logins(self.stdout.write)
 
     def _city(self, reset: bool) -> None:
         if reset:
