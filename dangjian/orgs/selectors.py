@@ -289,13 +289,18 @@ class OrgOverview:
     children: list[tuple[Organization, int, int]]  # child, full, total in its subtree
     children_more: int
     ancestors: list[Organization]
+    group_members: list[Any] = field(default_factory=list)  # a 党小组's members (they belong to its branch)
 
 
 def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200) -> OrgOverview:
     """Everything the org page shows, in a fixed number of queries regardless of subtree size."""
     Member = _member_model()
     subtree_orgs = Organization.objects.filter(subtree_q("path", org.path))
-    active = Member.objects.filter(org_id__in=subtree_orgs.values("id"), is_active=True)
+    if org.kind == OrgKind.GROUP:
+        # Members belong to the branch; a 党小组 is a grouping inside it.
+        active = Member.objects.filter(group_id=org.pk, is_active=True)
+    else:
+        active = Member.objects.filter(org_id__in=subtree_orgs.values("id"), is_active=True)
 
     groups = list(children_of(org).filter(kind=OrgKind.GROUP)) if org.kind == OrgKind.BRANCH else []
     sizes: dict[int, int] = (
@@ -360,6 +365,7 @@ def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200
         children=child_rows,
         children_more=children_more,
         ancestors=ancestors_of(org),
+        group_members=list(active.order_by("name", "pk")[:200]) if org.kind == OrgKind.GROUP else [],
     )
 
 

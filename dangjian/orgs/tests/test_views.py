@@ -376,3 +376,14 @@ def test_configured_threshold_changes_findings(world, as_admin) -> None:
 def test_nav_links_exist(world, as_admin, name: str) -> None:
     resp = as_admin.get(reverse("core:home"))
     assert reverse(f"orgs:{name}") in body(resp)
+
+
+def test_group_page_counts_and_lists_its_members(world, as_admin, as_outsider) -> None:
+    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
+    make_member(world.branch, name="组员甲", group=group.pk)
+    make_member(world.branch, name="组员乙", group=group.pk, status="probationary", converted_on=None)
+    make_member(world.branch, name="非组员")
+    html = body(as_admin.get(reverse("orgs:detail", args=[group.pk])))
+    assert "正式 <b>1</b>" in html and "合计 <b>2</b>" in html
+    assert "组员甲" in html and "组员乙" in html and "非组员" not in html
+    assert_refused(as_outsider.get(reverse("orgs:detail", args=[group.pk])))
