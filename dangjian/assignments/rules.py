@@ -167,3 +167,22 @@ def meeting_findings(
             )
         )
     return findings
+
+
+def due_date_findings(
+    *, title: str, due_on: dt.date, is_working: bool, day_name: str, next_working: dt.date, provisional: bool
+) -> list[Finding]:
+    """A due date on a rest day or holiday is allowed but worth a note: offices are closed, so the
+    material will in practice arrive on the next working day (domain-rules §7.2 calendar)."""
+    findings: list[Finding] = []
+    if not is_working:
+        findings.append(
+            Finding(
+                "assignments.due_on_rest_day",
+                Severity.ADVISORY,
+                f"“{title}”的截止日期 {due_on:%Y-%m-%d} 是休息日（{day_name}），下一个工作日为 {next_working:%Y-%m-%d}",
+                "domain-rules §7.2：国务院办公厅节假日安排"
+                + ("（该年安排尚未公布，按周一至周五推算）" if provisional else ""),
+            )
+        )
+    return findings

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,11 +18,13 @@ from django.db.models import CharField as CharFieldExpr
 from django.http import Http404
 from django.utils import timezone
 
+from dangjian.core.findings import Finding
 from dangjian.core.paths import subtree_q
 from dangjian.core.registry import Attention
 from dangjian.core.scoping import Action, can, scope_q
 from dangjian.orgs.models import Organization
 
+from . import rules
 from .models import (
     OPEN_STATUSES,
     OVERDUE,
@@ -104,6 +107,25 @@ class TargetDetail:
     deliverables: list[dict[str, Any]]
     submissions: list[Submission]
     overdue: bool
+    findings: list[Finding]
+
+
+def deliverable_findings(assignment: Assignment) -> list[Finding]:
+    """Calendar notes on the due dates (a due date on a holiday or weekend)."""
+    from dangjian.core import calendar
+
+    out: list[Finding] = []
+    for d in assignment.deliverables.all():
+        info = calendar.day_info(d.due_on)
+        out += rules.due_date_findings(
+            title=d.title,
+            due_on=d.due_on,
+            is_working=info.is_working,
+            day_name=info.name,
+            next_working=calendar.next_working_day(d.due_on),
+            provisional=info.provisional,
+        )
+    return out
 
 
 def target_detail(t: AssignmentTarget) -> TargetDetail:
@@ -117,7 +139,20 @@ def target_detail(t: AssignmentTarget) -> TargetDetail:
     overdue = t.status in OPEN_STATUSES and any(
         x["late"] or (x["d"].kind == "summary_table" and x["d"].due_on < today) for x in dlvs
     )
-    return TargetDetail(t, dlvs, subs, overdue)
+    a = t.assignment
+    findings: list[Finding] = []
+    for i in items:
+        if i.meeting is not None:
+            m = i.meeting
+            hours = Decimal(round((m.ended_at - m.started_at).total_seconds() / 3600, 1))
+            findings += rules.meeting_findings(
+                meeting_date=m.meeting_date,
+                hours=hours,
+                window_start=a.window_start,
+                window_end=a.window_end,
+                min_hours=a.min_hours,
+            )
+    return TargetDetail(t, dlvs, subs, overdue, findings)
 
 
 # ---------------------------------------------------------------- supervision board

@@ -18,6 +18,7 @@ deliver the same message twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from .models import (
 )
 from .rules import reminder_stage, should_escalate
 
+log = logging.getLogger(__name__)
 TARGET_ROLES = (Role.SECRETARY, Role.LIAISON)
 # Assignments whose last due date is this far behind are no longer swept.
 SWEEP_HORIZON_DAYS = 120
@@ -133,6 +135,36 @@ def notify_bulk(rows: Iterable[tuple[int, str, str, str, str]], now: dt.datetime
     )
 
 
+def send_external(notes: list[tuple[int, str, str, str, str]]) -> None:
+    """After commit, send the sweep's messages on the configured outside channels (e-mail, SMS …).
+
+    The ledger guarantees each (target, deliverable, stage) is swept once, so these messages are new.
+    Recipients are loaded in a few queries; each channel decides whether it can reach a person.
+    """
+    from dangjian.core.channels import configured_channels
+
+    channels = configured_channels()
+    if not channels or not notes:
+        return
+    from dangjian.accounts.models import User
+
+    ids = sorted({n[0] for n in notes})
+    users: dict[int, Any] = {}
+    for i in range(0, len(ids), 900):
+        users.update((u.pk, u) for u in User.objects.filter(pk__in=ids[i : i + 900]))
+    messages = [(users[n[0]], n[2], n[3], n[4]) for n in notes if n[0] in users]
+
+    def send() -> None:
+        for user, title, body, link in messages:
+            for ch in channels:
+                try:
+                    ch.send(user, title, body, link)
+                except Exception:  # a gateway outage must not stop the other recipients
+                    log.exception("channel %s failed for user %s", getattr(ch, "name", ch), user.pk)
+
+    transaction.on_commit(send)
+
+
 def _lead_days(assignment: Assignment) -> list[int]:
     first = int(config.effective(assignment.org_path, "assignments.remind_days_first"))
     second = int(config.effective(assignment.org_path, "assignments.remind_days_second"))
@@ -205,6 +237,7 @@ def _record(
         Reminder, ["target_id", "deliverable_id", "kind", "stage", "org_path", "recipients", "created_at"], ledger
     )
     result.notifications += notify_bulk(notes, now)
+    send_external(notes)
     result.reminders += len(ledger)
     result.by_kind[str(kind)] += len(ledger)
 
@@ -303,19 +336,18 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
             )
             publisher_ids.add(assignment.published_by_id)
             board = reverse("assignments:board", args=[assignment.pk]) + "?status=overdue"
-            result.notifications += notify_bulk(
+            digest = [
                 (
-                    (
-                        uid,
-                        f"asg{assignment.pk}.d{d.pk}.overdue.publisher",
-                        f"督办：{len(cands)} 个组织逾期未报送“{d.title}”",
-                        f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止。",
-                        board,
-                    )
-                    for uid in publisher_ids
-                ),
-                now,
-            )
+                    uid,
+                    f"asg{assignment.pk}.d{d.pk}.overdue.publisher",
+                    f"督办：{len(cands)} 个组织逾期未报送“{d.title}”",
+                    f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止。",
+                    board,
+                )
+                for uid in sorted(publisher_ids)
+            ]
+            result.notifications += notify_bulk(digest, now)
+            send_external(digest)
 
 
 def _open_org_ids(assignment: Assignment) -> Any:

@@ -134,7 +134,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "assignments/detail.html",
-        {"a": a, "deliverables": a.deliverables.all(), "counts": selectors.board_counts(a)},
+        {
+            "a": a,
+            "deliverables": a.deliverables.all(),
+            "counts": selectors.board_counts(a),
+            "findings": selectors.deliverable_findings(a),
+        },
     )
 
 
