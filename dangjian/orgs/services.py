@@ -105,8 +105,20 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
         if current.version != version:
             raise ValidationError("该组织信息已被他人修改，请刷新页面后重新编辑（您的修改未保存）")
         if "kind" in changes and changes["kind"] != current.kind:
+            new_kind = changes["kind"]
             parent = Organization.objects.get_parent(current)
-            _check_child_kind(parent, changes["kind"])
+            _check_child_kind(parent, new_kind)
+            child = (
+                Organization.objects.filter(path__startswith=current.path, depth=current.depth + 1)
+                .exclude(kind__in=ALLOWED_CHILDREN[new_kind])
+                .first()
+            )
+            if child is not None:
+                raise ValidationError(
+                    {"kind": f"下级组织“{child.name}”（{child.get_kind_display()}）不能隶属于{OrgKind(new_kind).label}"}
+                )
+            if current.kind == OrgKind.BRANCH and current.members.exists():
+                raise ValidationError({"kind": "该党支部仍有在册党员，不能改为其他组织类别，请先转接党员"})
         if "term_years" in changes and not changes["term_years"]:
             changes["term_years"] = default_term_years(
                 changes.get("kind", current.kind), changes.get("sector", current.sector)

@@ -387,3 +387,20 @@ def test_group_page_counts_and_lists_its_members(world, as_admin, as_outsider) -
     assert "正式 <b>1</b>" in html and "合计 <b>2</b>" in html
     assert "组员甲" in html and "组员乙" in html and "非组员" not in html
     assert_refused(as_outsider.get(reverse("orgs:detail", args=[group.pk])))
+
+
+def test_edit_kind_change_must_fit_children_and_members(world, as_admin) -> None:
+    url = reverse("orgs:edit", args=[world.unit.pk])
+    resp = as_admin.post(url, edit_data(world.unit, kind="branch"))  # it holds branches
+    assert "不能隶属于党支部" in body(resp)
+    url = reverse("orgs:edit", args=[world.branch.pk])
+    resp = as_admin.post(url, edit_data(world.branch, kind="general_branch"))  # it has a member
+    assert "仍有在册党员" in body(resp)
+    world.unit.refresh_from_db()
+    world.branch.refresh_from_db()
+    assert (world.unit.kind, world.branch.kind) == ("committee", "branch")
+    empty = org_create(actor=None, parent=world.unit, name="空支部", kind="branch")
+    resp = as_admin.post(reverse("orgs:edit", args=[empty.pk]), edit_data(empty, kind="general_branch"))
+    assert resp.status_code == 302
+    empty.refresh_from_db()
+    assert empty.kind == "general_branch"
