@@ -122,7 +122,7 @@ def build_bases(city, year: int, rng: random.Random) -> None:
         f"bases via batch service ({len(rows):,} members of a county): {secs:.1f} s, "
         f"{len(rows) / secs:,.0f} rows/s, {queries} queries"
     )
-    done = set(DuesBase.objects.values_list("member_id", flat=True))
+    done = set(DuesBase.objects.filter(year=year).values_list("member_id", flat=True))
     t0 = time.perf_counter()
     batch: list[DuesBase] = []
     n = 0

@@ -10,7 +10,7 @@ from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
 from .rules import ARREARS_WARN_MONTHS
-from .selectors import member_ledger, open_flags_for, own_member, pending_exemptions_for
+from .selectors import member_arrears, open_flags_for, own_member, pending_exemptions_for
 
 
 def dues_attention(user: Any) -> list[Attention]:
@@ -30,14 +30,14 @@ def dues_attention(user: Any) -> list[Attention]:
         items.append(Attention(f"{len(pending)}件党费减免申请待批准", "上一级党委批准后生效", reverse("dues:index")))
     member = own_member(user)
     if member is not None and member.is_active:
-        ledger = member_ledger(member)
-        if ledger.streak:
+        streak = member_arrears(member)
+        if streak:
             items.append(
                 Attention(
-                    f"您有{ledger.streak}个月党费未交",
+                    f"您已连续{streak}个月未交纳党费",
                     "请按月足额交纳党费",
                     reverse("dues:my"),
-                    Severity.ERROR if ledger.streak >= ARREARS_WARN_MONTHS else Severity.WARNING,
+                    Severity.ERROR if streak >= ARREARS_WARN_MONTHS else Severity.WARNING,
                 )
             )
     return items

@@ -223,7 +223,7 @@ class DuesDisclosure(models.Model):
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, db_index=True)
     month = models.DateField("月份")
-    rows = models.JSONField("明细", default=list)
+    rows = models.JSONField("明细", default=list, blank=True)
     member_count = models.PositiveIntegerField("应缴人数", default=0)
     paid_count = models.PositiveIntegerField("已缴人数", default=0)
     expected_total_fen = models.BigIntegerField("应缴合计（分）", default=0)

@@ -80,6 +80,27 @@ def get_branch_for_user(user: Any, org_pk: int | str, action: str) -> Organizati
     return org
 
 
+def get_branch_for_disclosure(user: Any, org_pk: int | str) -> Organization:
+    """A branch's disclosure is published to its members: the member's own branch, or VIEW scope."""
+    me = own_member(user)
+    if me is not None and str(me.org_id) == str(org_pk):
+        return me.org
+    return get_branch_for_user(user, org_pk, Action.VIEW)
+
+
+def member_arrears(member: Member) -> int:
+    """Consecutive unpaid months through last month, 0 under an approved exemption (2 queries)."""
+    through = last_closed_month()
+    if DuesExemption.objects.filter(
+        member=member, status=ExemptionStatus.APPROVED, start_month__lte=through, end_month__gte=through
+    ).exists():
+        return 0
+    rows = DuesExpected.objects.filter(
+        member=member, month__lte=through, month__gte=add_months(through, -24)
+    ).values_list("month", "amount_fen", "is_paid")
+    return consecutive_unpaid([MonthStatus(m, a, p) for m, a, p in rows], through)
+
+
 # ---------------------------------------------------------------------------------------------
 # A member's ledger ("我的党费")
 

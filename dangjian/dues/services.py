@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -281,6 +281,56 @@ def _ensure_lines(pairs: set[tuple[int, dt.date]]) -> tuple[dict[tuple[int, dt.d
     return lines, missing
 
 
+_INSERT_COLUMNS = ("member_id", "org_id", "org_path", "month", *EXPECTED_UPDATE_FIELDS, "computed_at")
+
+
+def _upsert_lines(assessed: list[A.Assessed], *, only_missing: bool, batch_size: int) -> None:
+    """Write ledger lines with one prepared INSERT … ON CONFLICT run over all rows (executemany).
+
+    At city scale this is several times faster than bulk_create, which on SQLite splits 200,000 rows
+    into thousands of statements of ~70 rows and builds a model instance per row. The org of an
+    existing line is never changed (history stays where the month was due); `paid_fen`/`is_paid` too.
+    """
+    if not assessed:
+        return
+    table = DuesExpected._meta.db_table
+    ops = connection.ops
+    cols = ", ".join(ops.quote_name(c) for c in _INSERT_COLUMNS)
+    marks = ", ".join(["%s"] * len(_INSERT_COLUMNS))
+    if only_missing:
+        action = "NOTHING"
+    else:
+        action = "UPDATE SET " + ", ".join(
+            f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in (*EXPECTED_UPDATE_FIELDS, "computed_at")
+        )
+    sql = (
+        f"INSERT INTO {ops.quote_name(table)} ({cols}, paid_fen, is_paid) VALUES ({marks}, 0, %s) "  # noqa: S608
+        f"ON CONFLICT (member_id, month) DO {action}"
+    )
+    now = ops.adapt_datetimefield_value(timezone.now())
+    params = [
+        (
+            a.member_id,
+            a.org_id,
+            a.org_path,
+            ops.adapt_datefield_value(a.month),
+            a.category,
+            a.base_fen,
+            a.rate_label,
+            a.unrounded,
+            a.amount_fen,
+            a.relief,
+            a.capped,
+            now,
+            False,
+        )
+        for a in assessed
+    ]
+    with connection.cursor() as cur:
+        for i in range(0, len(params), batch_size):
+            cur.executemany(sql, params[i : i + batch_size])
+
+
 def dues_month_compute(
     *, actor: Any, org: Organization, month: dt.date, only_missing: bool = False, batch_size: int = 5000
 ) -> dict[str, int]:
@@ -307,18 +357,8 @@ def dues_month_compute(
         reliefs=A.reliefs_in_force(None, month, member_q),
         settings=A.settings_for(f.org_path for f in facts),
     )
-    rows = _rows_from(assessed)
     with transaction.atomic():
-        if only_missing:
-            DuesExpected.objects.bulk_create(rows, batch_size=batch_size, ignore_conflicts=True)
-        else:
-            DuesExpected.objects.bulk_create(
-                rows,
-                batch_size=batch_size,
-                update_conflicts=True,
-                unique_fields=["member", "month"],
-                update_fields=[*EXPECTED_UPDATE_FIELDS, "computed_at"],
-            )
+        _upsert_lines(assessed, only_missing=only_missing, batch_size=batch_size)
         summary = {
             "members": len(assessed),
             "missing_base": len(missing),

@@ -297,7 +297,7 @@ def compute(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 def disclosure(request: HttpRequest, org_pk: int, year: int, month: int) -> HttpResponse:
-    org = selectors.get_branch_for_user(request.user, org_pk, Action.VIEW)
+    org = selectors.get_branch_for_disclosure(request.user, org_pk)
     try:
         m = dt.date(year, month, 1)
     except ValueError as exc:
