@@ -80,6 +80,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
             "show_total": True,
             "can_manage": can(request.user, Action.MANAGE, org.path),
             "is_branch": org.kind == OrgKind.BRANCH,
+            "can_search_numbers": can(request.user, Action.VIEW_SENSITIVE, org.path),
         },
     )
 
