@@ -168,6 +168,52 @@ class Meeting(models.Model):
         return [line.strip() for line in self.study_items.splitlines() if line.strip()]
 
 
+class BranchMonth(models.Model):
+    """The best record level per kind for one branch and month (0 none, 1 yellow, 2 green).
+
+    A derived roll-up row, rewritten by the services whenever a meeting of the branch (or of one of
+    its 党小组) changes, so the committee matrix reads ~12 narrow rows per branch instead of every
+    meeting. `org_path` is the branch's path (it follows the branch when the tree is re-organised).
+    """
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255)
+    month = models.PositiveIntegerField()
+    party_day = models.PositiveSmallIntegerField(default=0)
+    general_meeting = models.PositiveSmallIntegerField(default=0)
+    committee_meeting = models.PositiveSmallIntegerField(default=0)
+    group_meeting = models.PositiveSmallIntegerField(default=0)
+    party_lecture = models.PositiveSmallIntegerField(default=0)
+    org_life_meeting = models.PositiveSmallIntegerField(default=0)
+    member_review = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "支部月度组织生活汇总"
+        verbose_name_plural = "支部月度组织生活汇总"
+        constraints = [models.UniqueConstraint(fields=["org", "month"], name="branchmonth_org_month_uniq")]
+        indexes = [
+            models.Index(
+                fields=[
+                    "org_path",
+                    "month",
+                    "party_day",
+                    "committee_meeting",
+                    "group_meeting",
+                    "general_meeting",
+                    "party_lecture",
+                    "org_life_meeting",
+                    "member_review",
+                ],
+                name="branchmonth_rollup_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.month}"
+
+
 class VoteMatter(models.Model):
     """One matter put to the vote at a 支部党员大会, with the counts (表决结果)."""
 

@@ -28,6 +28,7 @@ from .models import (
     ActionStatus,
     Attendance,
     AttendanceStatus,
+    BranchMonth,
     Meeting,
     MeetingAttachment,
     MeetingPhoto,
@@ -337,14 +338,14 @@ def absence_streak_members(org: Organization, threshold: int | None = None, last
     """Members of a branch absent from the latest `threshold`+ consecutive 主题党日 (two queries)."""
     threshold = threshold or effective_config(org.path)["absence_streak"]
     recent = list(
-        Meeting.objects.filter(branch_path=org.path, is_party_day=True, status=MeetingStatus.FILED)
+        Meeting.objects.filter(org_path=org.path, is_party_day=True, status=MeetingStatus.FILED)
         .order_by("-started_at")
         .values_list("pk", flat=True)[:last_n]
     )
     if not recent:
         return []
     order = {pk: i for i, pk in enumerate(reversed(recent))}
-    rows = Attendance.objects.filter(meeting_id__in=recent).values_list("member_id", "meeting_id", "status")
+    rows = Attendance.objects.filter(meeting_id__in=recent).order_by().values_list("member_id", "meeting_id", "status")
     series: dict[int, list[tuple[int, str]]] = {}
     for member_id, meeting_id, status in rows:
         series.setdefault(member_id, []).append((order[meeting_id], status))
@@ -375,7 +376,7 @@ def branch_compliance(org: Organization, months: Sequence[int], today: dt.date |
     )
     first = min(months)
     lo = rules.add_months(first, -11)  # periods reaching back (a year) before the first month
-    rows = Meeting.objects.filter(branch_path=org.path, month__gte=lo, month__lte=max(months)).values(
+    rows = Meeting.objects.filter(subtree_q("org_path", org.path), month__gte=lo, month__lte=max(months)).values(
         "pk", "org_id", "month", "level", *KIND_FIELDS.values()
     )
     held = [
@@ -421,22 +422,48 @@ def _count(kind: str, required: int, data: list[tuple[int, int]] | None, idx: in
     return rules.RollupCount(kind, required, g, min(y, required - g))
 
 
-def _rollup_sql(child_len: int, kinds: Sequence[str], period_expr: str, where_kinds: str) -> str:
-    table = Meeting._meta.db_table
-    cols = ", ".join(f"MAX(CASE WHEN {KIND_FIELDS[k]} THEN level ELSE 0 END) AS k{i}" for i, k in enumerate(kinds))
-    sums = ", ".join(
-        f"SUM(CASE WHEN k{i} = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN k{i} = 1 THEN 1 ELSE 0 END)"
-        for i in range(len(kinds))
+def _sums(cols: Sequence[str]) -> str:
+    return ", ".join(
+        f"SUM(CASE WHEN {c} = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN {c} = 1 THEN 1 ELSE 0 END)" for c in cols
     )
-    # Inner: one row per (branch, period) with the best level per kind; outer: counts per (child, period).
+
+
+def _rollup_child(
+    org: Organization, clen: int, kinds: Sequence[str], every: int, lo: int, hi: int
+) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """{(child path, period): [(green branches, yellow branches) per kind]} over the subtree — one query.
+
+    Reads BranchMonth (one narrow row per branch and month). Monthly kinds are counted directly;
+    for a longer period the branch's best level over the period is taken first, so a branch that
+    held two 党员大会 in one quarter still counts once.
+    """
+    if not kinds:
+        return {}
+    table = BranchMonth._meta.db_table
+    where = "org_path >= %s AND org_path < %s AND month >= %s AND month <= %s"
     # Only code-made identifiers and integers are interpolated; every value is a bound parameter.
-    return (
-        f"SELECT child, period, {sums} FROM ("  # noqa: S608
-        f" SELECT substr(branch_path, 1, {child_len}) AS child, {period_expr} AS period, {cols}"
-        f" FROM {table} WHERE branch_path >= %s AND branch_path < %s AND month >= %s AND month <= %s {where_kinds}"
-        f" GROUP BY branch_path, {period_expr}"
-        f") t GROUP BY child, period"
-    )
+    if every == 1:
+        sql = (
+            f"SELECT substr(org_path, 1, {clen}), month, {_sums(kinds)} FROM {table}"  # noqa: S608
+            f" WHERE {where} GROUP BY substr(org_path, 1, {clen}), month"
+        )
+    else:
+        period = f"(month / 100) * 100 + ((month - (month / 100) * 100) - 1) / {every}"
+        best = ", ".join(f"MAX({k}) AS {k}" for k in kinds)
+        held = " OR ".join(f"{k} > 0" for k in kinds)
+        sql = (
+            f"SELECT substr(org_path, 1, {clen}), period, {_sums(kinds)} FROM ("  # noqa: S608
+            f" SELECT org_path, {period} AS period, {best} FROM {table}"
+            f" WHERE {where} AND ({held}) GROUP BY org_path, {period}"
+            f") t GROUP BY substr(org_path, 1, {clen}), period"
+        )
+    upper = successor(org.path) or "~"
+    out: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [org.path, upper, lo, hi])
+        for child, period, *nums in cur.fetchall():
+            out[(child, int(period))] = [(int(nums[2 * i] or 0), int(nums[2 * i + 1] or 0)) for i in range(len(kinds))]
+    return out
 
 
 MATRIX_PAGE = 30
@@ -535,21 +562,3 @@ def compliance_matrix(
             cells.append((month, colour, text))
         rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells))
     return Matrix(org, months, rows, total, page, pages)
-
-
-def _rollup_child(
-    org: Organization, clen: int, kinds: Sequence[str], every: int, lo: int, hi: int
-) -> dict[tuple[str, int], list[tuple[int, int]]]:
-    if not kinds:
-        return {}
-    period_expr = "month" if every == 1 else f"(month / 100) * 100 + ((month - (month / 100) * 100) - 1) / {every}"
-    truthy = " = 1" if connection.vendor == "sqlite" else ""
-    where = "" if every == 1 else "AND (" + " OR ".join(f"{KIND_FIELDS[k]}{truthy}" for k in kinds) + ")"
-    sql = _rollup_sql(clen, kinds, period_expr, where)
-    upper = successor(org.path) or "~"
-    out: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, [org.path, upper, lo, hi])
-        for child, period, *nums in cur.fetchall():
-            out[(child, int(period))] = [(int(nums[2 * i] or 0), int(nums[2 * i + 1] or 0)) for i in range(len(kinds))]
-    return out

@@ -28,6 +28,7 @@ from .models import (
     Attendance,
     AttendanceExclusion,
     AttendanceStatus,
+    BranchMonth,
     Meeting,
     MeetingAmendment,
     MeetingAttachment,
@@ -233,6 +234,45 @@ def _sync_expected(meeting: Meeting) -> None:
     meeting.attendance.update(meeting_date=meeting.meeting_date)
 
 
+def refresh_rollup(branch: Organization, months: Sequence[int]) -> None:
+    """Rewrite the branch's BranchMonth rows for `months` from its (and its groups') meetings."""
+    from django.db.models import Case, Max, Value, When
+
+    from dangjian.core.paths import subtree_q
+
+    wanted = sorted(set(months))
+    agg = {
+        row["month"]: row
+        for row in Meeting.objects.filter(subtree_q("org_path", branch.path), month__in=wanted)
+        .order_by()
+        .values("month")
+        .annotate(
+            **{
+                kind: Max(Case(When(**{field: True}, then="level"), default=Value(0)))
+                for kind, field in KIND_FIELDS.items()
+            }
+        )
+    }
+    existing = {bm.month: bm for bm in BranchMonth.objects.filter(org=branch, month__in=wanted)}
+    to_update: list[BranchMonth] = []
+    to_create: list[BranchMonth] = []
+    for month in wanted:
+        values = {kind: int((agg.get(month) or {}).get(kind) or 0) for kind in KIND_FIELDS}
+        bm = existing.get(month)
+        if bm is None:
+            if any(values.values()):
+                to_create.append(BranchMonth(org=branch, org_path=branch.path, month=month, **values))
+            continue
+        for kind, v in values.items():
+            setattr(bm, kind, v)
+        bm.org_path = branch.path
+        to_update.append(bm)
+    if to_update:
+        BranchMonth.objects.bulk_update(to_update, ["org_path", *KIND_FIELDS.keys()])
+    if to_create:
+        BranchMonth.objects.bulk_create(to_create)
+
+
 def _recompute(meeting: Meeting, cfg: dict[str, Any] | None = None) -> None:
     cfg = cfg or _config(meeting.org)
     missing = rules.missing_actions(meeting.kinds, meeting.required_actions, cfg["checklist"])
@@ -268,6 +308,7 @@ def meeting_create(*, actor: Any, org: Organization, data: MeetingData, attendan
             _check_marks(meeting, by_member, {m.pk: m for m in members}, attendance)
             _set_marks(by_member, attendance)
         Attendance.objects.bulk_create(rows)
+        refresh_rollup(_branch_of(org), [meeting.month])
         after = audit.snapshot(meeting, AUDIT_FIELDS)
         if attendance:
             after["attendance"] = {str(m.member_id): m.status for m in attendance}
@@ -295,12 +336,14 @@ def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingD
             raise ValidationError(FILED_READ_ONLY)
         _validate_data(current.org, data, held=False)
         before = audit.snapshot(current, AUDIT_FIELDS)
+        old_month = current.month
         _apply(current, data)
         _recompute(current)
         current.version += 1
         current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
         current.save()
         _sync_expected(current)
+        refresh_rollup(_branch_of(current.org), [old_month, current.month])
         audit.record(
             actor, "orglife.meeting_update", current, before=before, after=audit.snapshot(current, AUDIT_FIELDS)
         )
@@ -323,11 +366,13 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
             raise ValidationError("记录尚未归档，直接编辑即可")
         _validate_data(current.org, data, held=True)
         before = audit.snapshot(current, EDIT_FIELDS)
+        old_month = current.month
         _apply(current, data)
         _recompute(current)
         current.version += 1
         current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
         current.save()
+        refresh_rollup(_branch_of(current.org), [old_month, current.month])
         current.refresh_from_db()
         b, a = _diff(before, audit.snapshot(current, EDIT_FIELDS))
         if not a:
@@ -369,6 +414,7 @@ def meeting_file(*, actor: Any, meeting: Meeting, version: int, filed_at: dt.dat
         _recompute(current, cfg)
         current.version += 1
         current.save()
+        refresh_rollup(_branch_of(current.org), [current.month])
         audit.record(
             actor,
             "orglife.meeting_file",
@@ -672,9 +718,10 @@ def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "
     with transaction.atomic():
         photo.image.save("photo.jpg", ContentFile(content), save=False)
         photo.save()
-        current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        current = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         _recompute(current)
         current.save(update_fields=["level", "updated_at"])
+        refresh_rollup(_branch_of(current.org), [current.month])
         audit.record(
             actor,
             "orglife.photo_add",

@@ -150,3 +150,24 @@ def test_absence_streak_members(world: World) -> None:
     flagged = selectors.absence_streak_members(world.branch)
     assert [(mem.name, n) for mem, n in flagged] == [("常缺席", 3)]
     assert other.pk
+
+
+def test_rollup_rows_follow_edits(world: World) -> None:
+    from dangjian.orglife.models import BranchMonth
+
+    m1, m2 = last_months(2)
+    m = make_meeting(world.branch, world.liaison, started_at=in_month(m1))
+    assert BranchMonth.objects.get(org=world.branch, month=m1).party_day == 1
+    m = services.meeting_update(
+        actor=world.liaison, meeting=m, version=m.version, data=data_for(in_month(m2), ["party_day"])
+    )
+    assert BranchMonth.objects.get(org=world.branch, month=m1).party_day == 0
+    assert BranchMonth.objects.get(org=world.branch, month=m2).party_day == 1
+    services.meeting_file(actor=None, meeting=m, version=m.version, filed_at=m.ended_at + dt.timedelta(days=1))
+    assert BranchMonth.objects.get(org=world.branch, month=m2).party_day == 2
+
+
+def data_for(start: dt.datetime, kinds: list[str]) -> services.MeetingData:
+    from .helpers import data
+
+    return data(started_at=start, kinds=kinds)
