@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -117,13 +117,44 @@ def member_posts(member: Member) -> QuerySet[Any]:
     return member.posts.select_related("org").order_by("-started_on", "pk")
 
 
-def member_audit_trail(user: Any, member: Member, limit: int = 50) -> list[AuditEvent]:
-    """The member's audit events, for those who manage the member's organization."""
+AUDIT_ACTION_LABELS = {
+    "member.create": "登记",
+    "member.update": "修改",
+    "member.leave": "离册",
+    "member.contact": "登记联系",
+    "member.transfer_in": "组织关系转入",
+}
+
+
+def _field_label(attname: str) -> str:
+    name = attname[:-3] if attname.endswith("_id") else attname
+    try:
+        return str(getattr(Member._meta.get_field(name), "verbose_name", name))
+    except FieldDoesNotExist:
+        return name
+
+
+def member_audit_trail(user: Any, member: Member, limit: int = 50) -> list[dict[str, Any]]:
+    """The member's audit events (who, when, what, which fields), for those who manage the
+    member's organization."""
     if not can(user, Action.MANAGE, member.org_path):
         return []
-    return list(
-        AuditEvent.objects.filter(object_type="members.Member", object_id=str(member.pk)).order_by("-id")[:limit]
-    )
+    events = AuditEvent.objects.filter(object_type="members.Member", object_id=str(member.pk)).order_by("-id")
+    out = []
+    for e in events[:limit]:
+        fields = []
+        if e.action == "member.update" and isinstance(e.after, dict):
+            before = e.before if isinstance(e.before, dict) else {}
+            fields = [_field_label(k) for k, v in e.after.items() if before.get(k) != v and k != "version"]
+        out.append(
+            {
+                "at": e.created_at,
+                "actor": e.actor_label,
+                "action": AUDIT_ACTION_LABELS.get(e.action, e.action),
+                "fields": "、".join(fields),
+            }
+        )
+    return out
 
 
 def get_transfer_for_user(user: Any, pk: int | str) -> MemberTransfer:

@@ -120,7 +120,7 @@ def test_detail_shows_party_standing_and_trail_to_managers(world: World, as_secr
     url = reverse("members:detail", args=[world.member.pk])
     body = as_secretary.get(url).content.decode()
     assert f"{world.member.party_standing} 年" in body
-    assert "变更记录" in body and "member.create" in body
+    assert "变更记录" in body and "登记" in body
     assert "变更记录" not in as_member.get(url).content.decode()
 
 
@@ -164,6 +164,7 @@ def test_edit_and_version_conflict_keeps_input(world: World, as_liaison: Any) ->
     assert resp.status_code == 302
     m.refresh_from_db()
     assert m.unit == "第一次修改" and m.version == 2
+    assert "修改：工作单位" in as_liaison.get(reverse("members:detail", args=[m.pk])).content.decode()
     post.update({"unit": "过期的修改", "version": 1})
     resp = as_liaison.post(url, post)
     body = resp.content.decode()
