@@ -174,6 +174,11 @@ class DuesPayment(models.Model):
     proxy_reason = models.CharField("代交原因", max_length=300, blank=True)
     note = models.CharField("备注", max_length=300, blank=True)
     mismatch = models.BooleanField("金额与应缴不符", default=False)
+    voided_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    void_reason = models.CharField("撤销原因", max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -101,6 +101,15 @@ def member_arrears(member: Member) -> int:
     return consecutive_unpaid([MonthStatus(m, a, p) for m, a, p in rows], through)
 
 
+def get_payment_for_user(user: Any, pk: int | str, action: str = Action.MANAGE) -> DuesPayment:
+    payment = DuesPayment.objects.filter(pk=pk).first()
+    if payment is None or not can(user, Action.VIEW, payment.org_path):
+        raise Http404("缴费记录不存在")
+    if not can(user, action, payment.org_path):
+        raise PermissionDenied("无权处理该缴费记录")
+    return payment
+
+
 # ---------------------------------------------------------------------------------------------
 # A member's ledger ("我的党费")
 
@@ -492,6 +501,14 @@ def pending_exemptions_for(user: Any) -> list[DuesExemption]:
         .select_related("member")[:200]
     )
     return [x for x in qs if can(user, Action.APPROVE, approver_path(x.org_path))]
+
+
+def get_exemption_for_decision(user: Any, pk: int | str) -> DuesExemption:
+    """An application the user may decide; 404 if outside their APPROVE scope."""
+    ex = DuesExemption.objects.visible_to(user, Action.APPROVE).filter(pk=pk).first()
+    if ex is None:
+        raise Http404("申请不存在")
+    return ex
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -581,17 +581,40 @@ def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPaym
 
 
 def _sync_paid(line_ids: list[int]) -> None:
-    """Set the ledger lines' paid amount from the payment months (the source of truth), in the DB."""
-    paid = (
-        DuesPaymentMonth.objects.filter(member_id=OuterRef("member_id"), month=OuterRef("month"))
-        .values("member_id")
-        .annotate(total=Sum("amount_fen"))
-        .values("total")
-    )
+    """Set the ledger lines' paid amount and flag from the payment months (the source of truth)."""
+    months = DuesPaymentMonth.objects.filter(member_id=OuterRef("member_id"), month=OuterRef("month"))
+    paid = months.values("member_id").annotate(total=Sum("amount_fen")).values("total")
     for i in range(0, len(line_ids), 2000):
         DuesExpected.objects.filter(pk__in=line_ids[i : i + 2000]).update(
-            paid_fen=Coalesce(Subquery(paid), Value(0)), is_paid=True
+            paid_fen=Coalesce(Subquery(paid), Value(0)), is_paid=Exists(months)
         )
+
+
+def dues_payment_void(*, actor: Any, payment: DuesPayment, reason: str) -> DuesPayment:
+    """Cancel a payment recorded by mistake: its months become unpaid again; the record stays, marked."""
+    _require(actor, Action.MANAGE, payment.org_path, "无权撤销该缴费记录")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写撤销原因"})
+    with transaction.atomic():
+        p = DuesPayment.objects.select_for_update().get(pk=payment.pk)
+        if p.voided_at is not None:
+            raise ValidationError("该缴费记录已撤销")
+        months = list(DuesPaymentMonth.objects.filter(payment=p).values_list("month", "amount_fen"))
+        before = {**audit.snapshot(p), "months": [(m.isoformat(), a) for m, a in months]}
+        DuesPaymentMonth.objects.filter(payment=p).delete()
+        _sync_paid(
+            list(
+                DuesExpected.objects.filter(member_id=p.member_id, month__in=[m for m, _ in months]).values_list(
+                    "pk", flat=True
+                )
+            )
+        )
+        p.voided_at = timezone.now()
+        p.voided_by = _actor_or_none(actor)
+        p.void_reason = reason.strip()[:300]
+        p.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        audit.record(actor, "dues.payment_void", p, before=before, after=audit.snapshot(p))
+    return p
 
 
 def _streak(member_id: int, through: dt.date) -> int:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("member/<int:pk>/base/", views.base_set, name="base_set"),
     path("member/<int:pk>/pay/", views.pay, name="pay"),
     path("member/<int:pk>/exemption/", views.exemption_apply, name="exemption_apply"),
+    path("payment/<int:pk>/void/", views.payment_void, name="payment_void"),
     path("exemption/<int:pk>/decide/", views.exemption_decide, name="exemption_decide"),
     path("org/<int:org_pk>/sheet/", views.sheet, name="sheet"),
     path("org/<int:org_pk>/sheet/<int:member_pk>/pay/", views.quick_pay, name="quick_pay"),

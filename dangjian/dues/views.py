@@ -18,7 +18,6 @@ from dangjian.core.scoping import Action, can
 
 from . import exports, selectors, services
 from .forms import BaseForm, ExemptionForm, PaymentForm, QuickPaymentForm, month_choices
-from .models import DuesExemption
 from .rules import excluded_items, fen_to_yuan, month_label, parse_month
 
 
@@ -165,9 +164,7 @@ def exemption_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def exemption_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    ex = DuesExemption.objects.visible_to(request.user, Action.APPROVE).filter(pk=pk).first()
-    if ex is None:
-        raise Http404("申请不存在")
+    ex = selectors.get_exemption_for_decision(request.user, pk)
     version = request.POST.get("version", "")
     try:
         services.dues_exemption_decide(
@@ -278,6 +275,20 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("dues:member", member.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "dues/pay_form.html", {"form": form, "member": member, "errors": errors}, status=status)
+
+
+@login_required
+@require_POST
+def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = selectors.get_payment_for_user(request.user, pk, Action.MANAGE)
+    try:
+        services.dues_payment_void(actor=request.user, payment=payment, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+    else:
+        messages.success(request, "已撤销该缴费记录，相应月份恢复为未缴")
+    return redirect("dues:member", payment.member_id)
 
 
 @login_required

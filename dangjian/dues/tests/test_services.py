@@ -462,3 +462,21 @@ def test_payments_batch_all_or_nothing(world: World) -> None:
     assert DuesExpected.objects.get(member=a, month=m(3)).paid_fen == 4000
     with pytest.raises(PermissionDenied):
         S.dues_payments_record(actor=world.outsider, rows=[S.PaymentRow(a, [m(5)], 4000, on)])
+
+
+def test_payment_void_reopens_months(world: World) -> None:
+    base(world, yuan=5100)
+    p = pay(world, [m(3), m(4)], 2 * 7650)
+    with pytest.raises(ValidationError):
+        S.dues_payment_void(actor=world.liaison, payment=p, reason=" ")
+    with pytest.raises(PermissionDenied):
+        S.dues_payment_void(actor=world.outsider, payment=p, reason="错")
+    S.dues_payment_void(actor=world.liaison, payment=p, reason="登记错了人")
+    assert not DuesPaymentMonth.objects.exists()
+    assert list(DuesExpected.objects.values_list("is_paid", "paid_fen")) == [(False, 0), (False, 0)]
+    with pytest.raises(ValidationError):
+        S.dues_payment_void(actor=world.liaison, payment=p, reason="again")
+    pay(world, [m(3)], 7650)  # the month can be paid again
+    assert DuesExpected.objects.get(month=m(3)).is_paid
+    ev = AuditEvent.objects.get(action="dues.payment_void")
+    assert ev.before is not None and len(ev.before["months"]) == 2

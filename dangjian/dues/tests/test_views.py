@@ -389,3 +389,17 @@ def test_party_day_tag(rf: Any, based: World) -> None:
         Context({"org": based.branch, "day": timezone.now(), "request": req})
     )
     assert "应缴 1 人" in html and "href" not in html
+
+
+def test_payment_void_view(as_liaison: Client, as_outsider: Client, based: World) -> None:
+    p = S.dues_payment_record(
+        actor=based.liaison, member=based.member, months=[this_month()], amount_fen=7650, paid_on=timezone.localdate()
+    )
+    url = reverse("dues:payment_void", args=[p.pk])
+    assert as_outsider.post(url, {"reason": "x"}).status_code == 404
+    resp = as_liaison.post(url, {"reason": ""}, follow=True)
+    assert "请填写撤销原因" in resp.content.decode()
+    resp = as_liaison.post(url, {"reason": "登记错误"}, follow=True)
+    assert "已撤销" in resp.content.decode()
+    p.refresh_from_db()
+    assert p.voided_at is not None
