@@ -230,3 +230,31 @@ def parse_month(raw: str | None, default: dt.date) -> int:
         except ValueError:
             pass
     return rules.month_key(default)
+
+
+class ExclusionForm(forms.Form):
+    """Record an approved exclusion from the expected count (domain-rules §0)."""
+
+    member = MemberChoice(label="党员", queryset=Member.objects.none(), widget=forms.Select(attrs={"class": "field"}))
+    kind = forms.ChoiceField(label="情形", widget=forms.Select(attrs={"class": "field"}))
+    note = forms.CharField(
+        label="批准情况（上级批准文件、党员大会决议）", max_length=200, widget=forms.TextInput(attrs={"class": "field"})
+    )
+    starts_on = forms.DateField(
+        label="起始日期",
+        widget=forms.DateInput(attrs={"type": "date", "class": "field"}),
+        error_messages={"invalid": "起始日期格式无效", "required": "请填写起始日期"},
+    )
+    ends_on = forms.DateField(
+        label="结束日期（可空）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "field"}),
+        error_messages={"invalid": "结束日期格式无效"},
+    )
+
+    def __init__(self, *args: Any, branch: Any, **kwargs: Any) -> None:
+        from .models import ExclusionKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = Member.objects.filter(org=branch, is_active=True).order_by("name")  # type: ignore[attr-defined]
+        self.fields["kind"].choices = ExclusionKind.choices  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from .models import (
     KIND_FIELDS,
     ActionStatus,
     Attendance,
+    AttendanceExclusion,
     AttendanceStatus,
     BranchMonth,
     Meeting,
@@ -221,6 +222,15 @@ def get_attachment_for_user(user: Any, pk: int | str) -> MeetingAttachment:
     if obj is None:
         raise Http404("附件不存在")
     return obj
+
+
+def exclusions_of(user: Any, org: Organization) -> QuerySet[AttendanceExclusion]:
+    return (
+        AttendanceExclusion.objects.visible_to(user)
+        .filter(subtree_q("org_path", org.path))
+        .select_related("member")
+        .order_by("-starts_on", "-id")
+    )
 
 
 def meeting_for_sign_in(token: str) -> Meeting:

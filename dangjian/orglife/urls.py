@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("org/<int:org_pk>/", views.org_meetings, name="org_meetings"),
     path("org/<int:org_pk>/new/", views.meeting_new, name="meeting_new"),
+    path("org/<int:org_pk>/exclusions/", views.exclusions, name="exclusions"),
     path("matrix/<int:org_pk>/", views.matrix, name="matrix"),
     path("matrix/<int:org_pk>/<int:month>/", views.branch_month, name="branch_month"),
     path("<int:pk>/", views.meeting_detail, name="detail"),

@@ -25,6 +25,7 @@ from .config import effective_config
 from .forms import (
     AttachmentForm,
     CloseActionForm,
+    ExclusionForm,
     MeetingForm,
     PhotoForm,
     ResolutionForm,
@@ -114,6 +115,7 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
             "kind": kind,
             "kinds": MeetingKind.choices,
             "can_manage": can_manage,
+            "can_approve": org.kind == OrgKind.BRANCH and can(request.user, Action.APPROVE, org.path),
             "streaks": streaks,
             "query": f"kind={kind}" if kind else "",
         },
@@ -494,6 +496,36 @@ def branch_month(request: HttpRequest, org_pk: int, month: int) -> HttpResponse:
         raise Http404("无此单元格")
     cells = selectors.branch_compliance(org, [month])
     return render(request, "orglife/branch_month.html", {"org": org, "cell": cells[0], "month": month})
+
+
+@login_required
+def exclusions(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """A branch's approved exclusions from the expected count; the secretary records new ones."""
+    org = get_org_for_user(request.user, org_pk, Action.APPROVE)
+    if org.kind != OrgKind.BRANCH:
+        raise Http404("仅党支部可登记")
+    form = ExclusionForm(request.POST or None, branch=org)
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.exclusion_add(
+                actor=request.user,
+                member=c["member"],
+                kind=c["kind"],
+                note=c["note"],
+                starts_on=c["starts_on"],
+                ends_on=c.get("ends_on"),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "已登记；此后生成的出勤名单将按此标注")
+            return redirect("orglife:exclusions", org_pk=org.pk)
+    return render(
+        request,
+        "orglife/exclusions.html",
+        {"org": org, "form": form, "rows": selectors.exclusions_of(request.user, org)},
+    )
 
 
 @login_required

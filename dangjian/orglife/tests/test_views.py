@@ -321,3 +321,54 @@ def test_matrix_outsider_and_bad_month(world: World, as_outsider: Client, as_lia
 def test_review_requires_approve(as_liaison: Client, as_member: Client) -> None:
     assert as_liaison.get(reverse("orglife:review")).status_code == 403
     assert as_member.get(reverse("orglife:review")).status_code == 403
+
+
+def test_exclusions_view(world: World, as_secretary: Client, as_liaison: Client, as_outsider: Client) -> None:
+    from dangjian.orglife.models import AttendanceExclusion
+
+    url = reverse("orglife:exclusions", args=[world.branch.pk])
+    assert Client().get(url).status_code == 302
+    assert as_outsider.get(url).status_code == 404
+    assert as_liaison.get(url).status_code == 403
+    r = as_secretary.post(url, {"member": world.member.pk, "kind": "abroad", "note": "", "starts_on": "2026-13-01"})
+    body = r.content.decode()
+    assert r.status_code == 200 and "起始日期格式无效" in body
+    assert AttendanceExclusion.objects.count() == 0
+    r = as_secretary.post(
+        url,
+        {
+            "member": world.member.pk,
+            "kind": "abroad",
+            "note": "上级批准",
+            "starts_on": "2026-01-01",
+            "ends_on": "2025-01-01",
+        },
+    )
+    assert "结束日期应不早于起始日期" in r.content.decode()
+    r = as_secretary.post(
+        url, {"member": world.member.pk, "kind": "abroad", "note": "上级批准", "starts_on": "2026-01-01"}
+    )
+    assert r.status_code == 302
+    assert AttendanceExclusion.objects.get().member == world.member
+    m = make_meeting(world.branch, world.liaison)
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "excluded"
+
+
+def test_sweep_command(world: World) -> None:
+    from django.core.management import call_command
+
+    from dangjian.core.models import Notification
+
+    m = make_meeting(world.branch, world.liaison, started_at=at(40))
+    services.resolution_add(
+        actor=world.liaison,
+        meeting=m,
+        title="决议",
+        content="",
+        actions=[services.ActionData("措施", timezone.localdate() - dt.timedelta(days=1), owner=world.member)],
+    )
+    out = io.StringIO()
+    call_command("orglife_sweep", stdout=out)
+    assert "已发送 1 条" in out.getvalue()
+    call_command("orglife_sweep", stdout=out)
+    assert Notification.objects.filter(user=world.secretary).count() == 1
