@@ -352,3 +352,22 @@ def test_progress_partial_polls_while_running(world: World, as_liaison: Any) -> 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATED)
     resp = as_liaison.get(reverse("members:import_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert resp["HX-Refresh"] == "true"
+
+
+def test_large_import_through_the_database_worker(
+    world: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The real queue: the upload enqueues a task row; the worker command picks it up and runs it."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    settings.DANGJIAN_IMPORT_INLINE_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        job = run(world, [row_for(world.branch.name, name=f"队列{i}") for i in range(3)])
+    assert job.status == ImportStatus.QUEUED
+    assert DBTaskResult.objects.count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMPLETED and job.created_count == 3
+    assert Member.objects.filter(name__startswith="队列").count() == 3
