@@ -15,6 +15,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -77,8 +78,12 @@ def _pdf(title: str) -> bytes:
     return ("%PDF-1.4\n% " + title + "\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").encode()
 
 
-def _actor_for(branch: Any) -> Any:
-    from dangjian.accounts.models import RoleAssignment
+def _actor_for(branch: Any, admin: Any, members: list[Any]) -> Any:
+    """The branch's secretary or liaison; a branch without one gets its secretary's account now
+    (the member holding the 书记 post, else the first on the roster), granted by the org admin."""
+    from dangjian.accounts.models import RoleAssignment, User
+    from dangjian.accounts.services import role_assign, user_create
+    from dangjian.orgs.models import OrgPost
 
     ra = (
         RoleAssignment.objects.filter(org=branch, role__in=["secretary", "liaison"])
@@ -86,16 +91,38 @@ def _actor_for(branch: Any) -> Any:
         .order_by("role", "id")
         .first()
     )
-    return ra.user if ra else None
+    if ra is not None:
+        return ra.user
+    post = (
+        OrgPost.objects.filter(org=branch, post="secretary", ended_on__isnull=True, member__user__isnull=True)
+        .select_related("member")
+        .first()
+    )
+    member = post.member if post is not None else next((m for m in members if m.user_id is None), None)
+    if member is None:
+        return None
+    # An account without a password yet (the secretary sets one on first activation): no hashing cost.
+    if not member.phone or User.objects.filter(phone=member.phone).exists():
+        return None
+    try:
+        user = user_create(actor=admin, phone=member.phone, name=member.name)
+        role_assign(actor=admin, user=user, org=branch, role="secretary")
+    except ValidationError:
+        return None
+    return user
 
 
-def _party_day(branch: Any, actor: Any, day: dt.date, members: list[Any], rng: Any) -> Any:
-    """The branch's party-day record in the window: an existing one, or one recorded now."""
+def _party_day(branch: Any, actor: Any, since: dt.date, day: dt.date, members: list[Any], rng: Any) -> Any:
+    """The branch's party-day record in the window so far: an existing one, or one recorded now."""
     from dangjian.orglife import services as orglife
     from dangjian.orglife.models import Meeting
 
     existing = (
-        Meeting.objects.filter(branch_path=branch.path, is_party_day=True, meeting_date=day).order_by("id").first()
+        Meeting.objects.filter(
+            branch_path=branch.path, is_party_day=True, meeting_date__gte=since, meeting_date__lte=day
+        )
+        .order_by("-meeting_date", "id")
+        .first()
     )
     if existing is not None:
         return existing
@@ -114,14 +141,16 @@ def _party_day(branch: Any, actor: Any, day: dt.date, members: list[Any], rng: A
             minutes="集中学习全国“两会”精神，开展交流讨论，每名在职党员认领社区实事一件。",
         ),
     )
-    if members:
-        marks = [
-            orglife.Mark(member_id=m.pk, status="present" if rng.random() < 0.85 else "leave", reason="")
-            for m in members
-        ]
-        for mk in marks:
-            if mk.status == "leave":
-                mk.reason = "出差"
+    expected = list(meeting.attendance.values_list("member_id", flat=True))
+    if expected:
+        marks = []
+        for member_id in expected:
+            present = rng.random() < 0.85
+            marks.append(
+                orglife.Mark(
+                    member_id=member_id, status="present" if present else "leave", reason="" if present else "出差"
+                )
+            )
         meeting = orglife.attendance_mark(actor=actor, meeting=meeting, version=meeting.version, marks=marks)
     return meeting
 
@@ -174,7 +203,8 @@ def build_demo(ctx: DemoContext) -> None:
     counts: dict[str, int] = {}
     for outcome, group in cut:
         for t in group:
-            actor = _actor_for(t.org)
+            members = ctx.members_by_branch.get(t.org_id, [])
+            actor = _actor_for(t.org, admin, members)
             if actor is None:
                 continue
             t = services.target_claim(actor=actor, target=t)
@@ -187,8 +217,7 @@ def build_demo(ctx: DemoContext) -> None:
                     upload=SimpleUploadedFile("承诺书.pdf", _pdf("commitment")),
                 )
             if not late:
-                members = ctx.members_by_branch.get(t.org_id, [])
-                meeting = _party_day(t.org, actor, meeting_day, members, ctx.rng)
+                meeting = _party_day(t.org, actor, window_start, meeting_day, members, ctx.rng)
                 services.target_link_meeting(
                     actor=actor,
                     target=t,
