@@ -245,6 +245,8 @@ def main() -> None:
         measure_get(client, "board (逾期 filter)", f"/assignments/{a.pk}/board/?status=overdue"),
         measure_get(client, "board (last page)", f"/assignments/{a.pk}/board/?page=200"),
         measure_get(client, "assignment detail (counts)", f"/assignments/{a.pk}/"),
+        measure_get(client, "assignments index (admin)", "/assignments/"),
+        measure_get(client, "publish form (admin)", "/assignments/new/"),
     ]
     print_table(measures, f"supervision board over {n:,} targets")
     counts = selectors.board_counts(a)

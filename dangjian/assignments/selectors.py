@@ -217,13 +217,16 @@ def publisher_orgs_for(user: Any) -> QuerySet[Organization]:
     )
 
 
+CHOSEN_BRANCH_LIMIT = 300
+
+
 def chosen_org_choices(publisher: Organization) -> QuerySet[Organization]:
-    return (
-        Organization.objects.filter(subtree_q("path", publisher.path))
-        .exclude(pk=publisher.pk)
-        .exclude(kind="group")
-        .order_by("path")
-    )
+    """Orgs offered in the "chosen orgs" list: the 党委/党总支 below the publisher (each stands for
+    its branches) and, while there are not too many, the branches themselves (a city has 10,000)."""
+    below = Organization.objects.filter(subtree_q("path", publisher.path)).exclude(pk=publisher.pk)
+    if below.filter(kind="branch").count() > CHOSEN_BRANCH_LIMIT:
+        below = below.filter(kind__in=["committee", "general_branch"])
+    return below.exclude(kind="group").order_by("path")
 
 
 # ---------------------------------------------------------------- home page
