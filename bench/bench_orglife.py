@@ -13,6 +13,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -52,7 +53,7 @@ def hand_sql_rollup(root_path: str, upper: str, child_len: int, lo: int, hi: int
     """  # noqa: S608 - benchmark-only, values come from the database itself
 
 
-def timeit(fn, repeat: int = 7) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def timeit(fn: Callable[[], None], repeat: int = 7) -> tuple[float, float]:
     fn()  # warm
     times = []
     for _ in range(repeat):

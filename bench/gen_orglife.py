@@ -252,11 +252,11 @@ def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
         att = FastInsert(Attendance)
         batch: list[dict[str, Any]] = []
         n_att = 0
-        for idx, branch_id, group_id, committee_only in plan:
+        for idx, att_branch, att_group, committee_only in plan:
             row = meeting_rows[idx]
-            people = roster.get(branch_id, [])
-            if group_id is not None:
-                people = [p for p in people if p[2] == group_id]
+            people = roster.get(att_branch, [])
+            if att_group is not None:
+                people = [p for p in people if p[2] == att_group]
             elif committee_only:
                 people = people[:5]
             mid = ids[idx]
