@@ -355,7 +355,7 @@ def test_progress_partial_polls_while_running(world: World, as_liaison: Any) -> 
 
 
 def test_large_import_through_the_database_worker(
-    world: World, settings: Any, django_capture_on_commit_callbacks: Any
+    world: World, settings: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     """The real queue: the upload enqueues a task row; the worker command picks it up and runs it."""
     from django.core.management import call_command
@@ -367,6 +367,8 @@ def test_large_import_through_the_database_worker(
         job = run(world, [row_for(world.branch.name, name=f"队列{i}") for i in range(3)])
     assert job.status == ImportStatus.QUEUED
     assert DBTaskResult.objects.count() == 1
+    # The worker closes idle connections between tasks; here that would close the test's transaction.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     job.refresh_from_db()
     assert job.status == ImportStatus.COMPLETED and job.created_count == 3
