@@ -125,3 +125,25 @@ def test_board_counts_and_filters(published, monkeypatch):
     assert {r.board_status for r in rows} == {OVERDUE} and len(rows) == 2  # type: ignore[attr-defined]
     assert list(board_queryset(a, status=TargetStatus.CLAIMED)) == [published.target]
     assert [t.org for t in board_queryset(a, q="财政")] == [w.other_branch]
+
+
+def test_task_runs_the_sweep_and_publishing_enqueues_it(world, django_capture_on_commit_callbacks):
+    from dangjian.assignments.models import DeliverableKind
+    from dangjian.assignments.rules import DeliverableSpec
+    from dangjian.assignments.tasks import reminder_sweep
+
+    today = dt.date.today()
+    with django_capture_on_commit_callbacks(execute=True):
+        a = services.assignment_publish(
+            actor=world.admin,
+            publisher_org=world.city,
+            title="即时通知",
+            theme="主题",
+            window_start=today,
+            window_end=today + dt.timedelta(days=20),
+            deliverables=[DeliverableSpec("总结表", DeliverableKind.SUMMARY_TABLE, today + dt.timedelta(days=20))],
+        )
+    # Publishing announced the task to the branch's secretary through the enqueued sweep.
+    assert f"asg{a.pk}.new.t{a.targets.get(org=world.branch).pk}" in _keys(world.secretary)
+    result = reminder_sweep.enqueue(assignment_id=a.pk)
+    assert result.return_value["reminders"] == 0
