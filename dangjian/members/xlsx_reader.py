@@ -165,17 +165,20 @@ class SheetReader:
         self.zf.close()
 
     def _cell_value(self, c: Any) -> Any:
-        t = c.get("t", "n")
-        f = c.find(FORMULA)
-        if f is not None:
-            return "=" + (f.text or "")
-        if t == "inlineStr":
-            inline = c.find(INLINE)
-            return _si_text(inline) if inline is not None else None
-        v = c.find(VALUE)
-        if v is None or v.text is None:
+        # One pass over the cell's children (<f>, <v>, <is>) instead of a find() per kind.
+        v = None
+        for child in c:
+            tag = child.tag
+            if tag == FORMULA:
+                return "=" + (child.text or "")
+            if tag == VALUE:
+                v = child.text
+            elif tag == INLINE:
+                return _si_text(child)
+        if v is None:
             return None
-        text = v.text
+        text = v
+        t = c.get("t", "n")
         if t == "s":
             return self.strings[int(text)]
         if t == "n":
