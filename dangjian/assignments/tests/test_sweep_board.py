@@ -146,4 +146,4 @@ def test_task_runs_the_sweep_and_publishing_enqueues_it(world, django_capture_on
     # Publishing announced the task to the branch's secretary through the enqueued sweep.
     assert f"asg{a.pk}.new.t{a.targets.get(org=world.branch).pk}" in _keys(world.secretary)
     result = reminder_sweep.enqueue(assignment_id=a.pk)
-    assert result.return_value["reminders"] == 0
+    assert result.return_value is not None and result.return_value["reminders"] == 0
