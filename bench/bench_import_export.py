@@ -247,7 +247,7 @@ def phase_generate(args: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     batch: list[Member] = []
     for i in range(need):
-        n = 1_000_000 + i
+        n = 1_000_000 + have + i  # past every number used by an earlier top-up
         birth = dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 17000)
         b = branches[i % len(branches)]
         batch.append(
