@@ -207,7 +207,18 @@ class BranchMonth(models.Model):
                     "member_review",
                 ],
                 name="branchmonth_rollup_idx",
-            )
+            ),
+            # The quarterly and yearly roll-ups read only the few months holding those meetings.
+            models.Index(
+                fields=["org_path", "month", "general_meeting", "party_lecture"],
+                condition=models.Q(general_meeting__gt=0) | models.Q(party_lecture__gt=0),
+                name="branchmonth_quarterly_idx",
+            ),
+            models.Index(
+                fields=["org_path", "month", "org_life_meeting", "member_review"],
+                condition=models.Q(org_life_meeting__gt=0) | models.Q(member_review__gt=0),
+                name="branchmonth_yearly_idx",
+            ),
         ]
 
     def __str__(self) -> str:
