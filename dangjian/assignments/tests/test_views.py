@@ -315,6 +315,20 @@ def test_branch_summary_any_month(published, as_secretary):
     assert text[i + 1] == 1
     r = as_secretary.get(reverse("assignments:branch_summary", args=[w.branch.pk, 2026, 3, "pdf"]))
     assert r.content.startswith(b"%PDF")
+    _assert_pdf_text(r.content, ["市教育局机关党支部 2026年3月主题党日活动总结表", "三月主题党日", "请假人数"])
     assert (
         as_secretary.get(reverse("assignments:branch_summary", args=[w.branch.pk, 2026, 13, "xlsx"])).status_code == 404
     )
+
+
+def _assert_pdf_text(content: bytes, needles: list[str]) -> None:
+    """The PDF's Chinese text is real text in an embedded CJK font (checked with poppler when present)."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = subprocess.run([tool, "-", "-"], input=content, capture_output=True, check=True).stdout.decode()  # noqa: S603
+    for needle in needles:
+        assert needle in text
