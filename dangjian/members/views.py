@@ -332,12 +332,16 @@ def import_upload(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
 
 
-def _job_context(job: Any) -> dict[str, Any]:
-    shown = job.errors[:300] if job.errors else []
+ERRORS_PER_PAGE = 200
+
+
+def _job_context(job: Any, page_number: str | None = None) -> dict[str, Any]:
+    # Every bad row is listed, a page at a time (and all at once in the error workbook).
+    page = Paginator(job.errors or [], ERRORS_PER_PAGE).get_page(page_number)
     return {
         "job": job,
-        "errors_shown": shown,
-        "errors_more": max(len(job.errors or []) - len(shown), 0),
+        "page": page,
+        "errors_shown": page.object_list,
         "run_form": ImportRunForm(),
         "can_commit": job.status == ImportStatus.VALIDATED,
         "can_good_only": job.status == ImportStatus.REJECTED and job.good_rows > 0 and job.total > 0,
@@ -348,7 +352,7 @@ def _job_context(job: Any) -> dict[str, Any]:
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.get_import_job_for_user(request.user, pk)
-    return render(request, "members/import_detail.html", _job_context(job))
+    return render(request, "members/import_detail.html", _job_context(job, request.GET.get("page")))
 
 
 @login_required

@@ -373,3 +373,20 @@ def test_large_import_through_the_database_worker(
     job.refresh_from_db()
     assert job.status == ImportStatus.COMPLETED and job.created_count == 3
     assert Member.objects.filter(name__startswith="队列").count() == 3
+
+
+def test_every_bad_row_is_listed_page_by_page(world: World, as_liaison: Any, monkeypatch: Any) -> None:
+    from dangjian.members import views
+
+    rows = [row_for(world.branch.name, name=f"多错{i}") for i in range(5)]
+    for r in rows:
+        r["身份证号"] = "x"
+    job = run(world, rows)
+    assert job.error_rows == 5
+    url = reverse("members:import_detail", args=[job.pk])
+    monkeypatch.setattr(views, "ERRORS_PER_PAGE", 2)
+    seen = set()
+    for page in (1, 2, 3):
+        body = as_liaison.get(url, {"page": page}).content.decode()
+        seen |= {n for n in range(2, 7) if f"第 {n} 行" in body}
+    assert seen == {2, 3, 4, 5, 6}
