@@ -184,6 +184,16 @@ def board_queryset(
     return qs.select_related("org").order_by("org_path")
 
 
+def board_parent_choices(assignment: Assignment) -> list[tuple[str, str]]:
+    """(path, name) of the 党委/党总支 directly below the publisher, to narrow the board to one of them."""
+    children = Organization.objects.filter(
+        subtree_q("path", assignment.org_path),
+        depth=assignment.publisher_org.depth + 1,
+        kind__in=["committee", "general_branch"],
+    ).order_by("path")
+    return list(children.values_list("path", "name")[:200])
+
+
 def board_counts(assignment: Assignment) -> dict[str, int]:
     """Counts per status and 逾期 in one aggregate query."""
     today = timezone.localdate()

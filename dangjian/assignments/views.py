@@ -143,17 +143,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _board_filters(request: HttpRequest) -> dict[str, str]:
+def _board_filters(request: HttpRequest, a: Any) -> dict[str, str]:
     status = request.GET.get("status", "")
     if status and status not in dict(selectors.BOARD_STATUSES):
         status = ""
-    return {"status": status, "q": request.GET.get("q", "")[:50]}
+    parent = request.GET.get("parent", "")
+    if parent and not (parent.startswith(a.org_path) and parent.isalnum() and len(parent) <= 255):
+        parent = ""
+    return {"status": status, "q": request.GET.get("q", "")[:50], "parent": parent}
 
 
 @login_required
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     a = selectors.get_assignment_for_user(request.user, pk)
-    filters = _board_filters(request)
+    filters = _board_filters(request, a)
     page = Paginator(selectors.board_queryset(a, **filters), BOARD_PAGE).get_page(request.GET.get("page"))
     from urllib.parse import urlencode
 
@@ -169,6 +172,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "filters": filters,
             "query": query,
             "labels": dict(selectors.BOARD_STATUSES),
+            "parents": selectors.board_parent_choices(a),
         },
     )
 
@@ -178,7 +182,7 @@ def board_export(request: HttpRequest, pk: int) -> HttpResponse:
     from openpyxl import Workbook
 
     a = selectors.get_assignment_for_user(request.user, pk)
-    filters = _board_filters(request)
+    filters = _board_filters(request, a)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("督办情况")
     ws.append([f"{a.title} 督办情况（导出于 {timezone.localtime():%Y-%m-%d %H:%M}）"])

@@ -178,7 +178,11 @@ def test_detail_and_board(published, as_admin, as_secretary, django_assert_max_n
     assert r.status_code == 200 and BRANCH_A in body and "未领取 2" in body
     r = as_admin.get(reverse("assignments:board", args=[a.pk]), {"status": "claimed"})
     assert BRANCH_A not in r.content.decode()
-    r = as_admin.get(reverse("assignments:board", args=[a.pk]), {"status": "nonsense", "page": "x"})
+    r = as_admin.get(reverse("assignments:board", args=[a.pk]), {"parent": published.world.unit.path})
+    assert BRANCH_A in r.content.decode() and "市直机关工委" in r.content.decode()
+    r = as_admin.get(reverse("assignments:board", args=[a.pk]), {"parent": published.world.unit.path + "ZZZZ"})
+    assert BRANCH_A not in r.content.decode()
+    r = as_admin.get(reverse("assignments:board", args=[a.pk]), {"status": "nonsense", "page": "x", "parent": "'; --"})
     assert r.status_code == 200 and BRANCH_A in r.content.decode()
     # A branch secretary is not the publisher.
     assert as_secretary.get(reverse("assignments:board", args=[a.pk])).status_code == 403
