@@ -135,10 +135,26 @@ def build_demo(ctx: DemoContext) -> None:
                     marks.append(services.Mark(m.pk, "leave", rng.choice(LEAVE_REASONS)))
                 else:
                     marks.append(services.Mark(m.pk, "absent"))
+            # Filing: mostly within a day; sloppy branches late or not yet; the latest month partly draft.
+            last = mi >= len(months) - 2
+            filed_at: dt.datetime | None = None
+            if not (sloppy and rng.random() < 0.25) and not (last and rng.random() < 0.2):
+                late = (sloppy and rng.random() < 0.5) or rng.random() < 0.06
+                delay = dt.timedelta(days=rng.randint(6, 15)) if late else dt.timedelta(hours=20)
+                filed_at = min(end + delay, now)
+            with_photo = bi < 8 and mi >= len(months) - 4
+            with_resolution = mi % 3 == 1 and len(members) > 2
+            if filed_at is not None and not with_photo and not with_resolution:
+                # Entered and filed in one go (the common case).
+                services.meeting_create(
+                    actor=None, org=branch, data=data, attendance=marks, file=True, filed_at=filed_at
+                )
+                n_meetings += 1
+                continue
             meeting = services.meeting_create(actor=None, org=branch, data=data, attendance=marks)
             n_meetings += 1
             # A few photos: some fine, some flagged for the reviewer.
-            if bi < 8 and mi >= len(months) - 4:
+            if with_photo:
                 photo_seed += 1
                 kind = photo_seed % 4
                 taken = start + dt.timedelta(minutes=40)
@@ -154,7 +170,7 @@ def build_demo(ctx: DemoContext) -> None:
                 services.photo_add(actor=None, meeting=meeting, file=f, caption="活动现场")
                 n_photos += 1
                 meeting.refresh_from_db()
-            if mi % 3 == 1 and len(members) > 2:
+            if with_resolution:
                 title, measures = RESOLUTIONS[(bi + mi) % len(RESOLUTIONS)]
                 services.resolution_add(
                     actor=None,
@@ -168,19 +184,9 @@ def build_demo(ctx: DemoContext) -> None:
                         for k, ms in enumerate(measures)
                     ],
                 )
-            # Filing: mostly within a day; sloppy branches late or not yet; the latest month partly draft.
-            last = mi >= len(months) - 2
-            if sloppy and rng.random() < 0.25:
-                continue  # left in draft: yellow
-            if last and rng.random() < 0.2:
-                continue
-            delay = (
-                dt.timedelta(days=rng.randint(6, 15))
-                if (sloppy and rng.random() < 0.5) or rng.random() < 0.06
-                else dt.timedelta(hours=20)
-            )
-            filed_at = min(end + delay, now)
-            services.meeting_file(actor=None, meeting=meeting, version=meeting.version, filed_at=filed_at)
+            if filed_at is not None:
+                meeting.refresh_from_db()
+                services.meeting_file(actor=None, meeting=meeting, version=meeting.version, filed_at=filed_at)
     # Close the older measures; recent ones stay open (some overdue) to be reported on next time.
     from .models import ActionStatus, ResolutionAction
 

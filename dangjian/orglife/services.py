@@ -285,19 +285,43 @@ def _recompute(meeting: Meeting, cfg: dict[str, Any] | None = None) -> None:
     )
 
 
-def meeting_create(*, actor: Any, org: Organization, data: MeetingData, attendance: Sequence[Mark] = ()) -> Meeting:
+def meeting_create(
+    *,
+    actor: Any,
+    org: Organization,
+    data: MeetingData,
+    attendance: Sequence[Mark] = (),
+    file: bool = False,
+    filed_at: dt.datetime | None = None,
+) -> Meeting:
     """Record a meeting (draft) and generate its expected attendance list from the roster.
 
     `attendance` optionally marks people at once (a record entered after the meeting), checked
-    exactly as `attendance_mark` checks them; any bad row refuses the whole record.
+    exactly as `attendance_mark` checks them; any bad row refuses the whole record. `file=True`
+    files it at once (a past meeting entered in one go), with the same checks as `meeting_file`;
+    `filed_at` is for system imports of paper records only (actor None).
     """
     _require(actor, Action.MANAGE, org.path, "无权为该组织录入组织生活记录")
     if org.kind not in (OrgKind.BRANCH, OrgKind.GROUP):
         raise ValidationError({"org": "组织生活记录应由党支部或党小组录入"})
+    if filed_at is not None and (actor is not None or not file):
+        raise PermissionDenied("归档时间由系统记录")
+    now = filed_at or timezone.now()
     _validate_data(org, data, held=False)
+    if file:
+        errors = rules.meeting_time_errors(data.started_at, data.ended_at, now, held=True)
+        if errors:
+            raise ValidationError(errors)
     meeting = Meeting(org=org, org_path=org.path, branch_path=_branch_of(org).path, created_by=_user(actor))
     _apply(meeting, data)
-    _recompute(meeting)
+    cfg = _config(org)
+    if file:
+        meeting.status = MeetingStatus.FILED
+        meeting.filed_at = now
+        meeting.filed_by = _user(actor)
+        ended_on = timezone.localtime(meeting.ended_at).date()
+        meeting.late = rules.is_late(ended_on, timezone.localtime(now).date(), cfg["deadline_days"])
+    _recompute(meeting, cfg)
     meeting.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
     with transaction.atomic():
         meeting.save()

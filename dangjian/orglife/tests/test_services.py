@@ -450,3 +450,18 @@ def test_create_with_attendance_checks_every_row(world: World) -> None:
         actor=world.liaison, org=world.branch, data=data(), attendance=[services.Mark(world.member.pk, "present")]
     )
     assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
+
+
+def test_create_and_file_in_one_go(world: World) -> None:
+    m = services.meeting_create(actor=world.liaison, org=world.branch, data=data(started_at=at(1)), file=True)
+    assert m.status == "filed" and not m.late and m.level == 2 and m.filed_by == world.liaison
+    with pytest.raises(ValidationError) as exc:
+        services.meeting_create(actor=world.liaison, org=world.branch, data=data(started_at=at(-1)), file=True)
+    assert "尚未召开" in str(exc.value)
+    with pytest.raises(PermissionDenied):
+        services.meeting_create(actor=world.liaison, org=world.branch, data=data(), file=True, filed_at=timezone.now())
+    late = services.meeting_create(
+        actor=None, org=world.branch, data=data(started_at=at(20)), file=True, filed_at=at(2)
+    )
+    assert late.late and late.level == 1
+    assert Meeting.objects.count() == 2
