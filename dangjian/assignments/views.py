@@ -239,12 +239,20 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, pk: int, fn: Any, ok: str) -> HttpResponse:
+def _act(request: HttpRequest, pk: int, fn: Any, ok: str, refusals: bool = False) -> HttpResponse:
+    """Run one service call; its Chinese error becomes a message on the target page.
+
+    With `refusals`, a PermissionDenied from the service (a rule such as "not your own submission",
+    the scope having been checked already) is shown the same way instead of a bare 403 page."""
     try:
         fn()
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
+    except PermissionDenied as exc:
+        if not refusals:
+            raise
+        messages.error(request, str(exc))
     else:
         messages.success(request, ok)
     return redirect("assignments:target", pk)
@@ -347,6 +355,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, target=t, approve=approve, comment=cd["comment"], version=cd["version"]
         ),
         "已审核通过" if approve else "已退回",
+        refusals=True,
     )
 
 

@@ -275,8 +275,8 @@ def test_target_flow_through_views(published, as_secretary, as_admin, as_liaison
 
 def test_own_submission_review_refused_via_view(published, as_admin):
     _submitted(published, actor=published.world.admin)
-    r = as_admin.post(reverse("assignments:review", args=[published.target.pk]), {"decision": "approve"})
-    assert r.status_code == 403
+    r = as_admin.post(reverse("assignments:review", args=[published.target.pk]), {"decision": "approve"}, follow=True)
+    assert "不能审核本人提交的材料" in r.content.decode()
     assert AssignmentTarget.objects.get(pk=published.target.pk).status == TargetStatus.SUBMITTED
 
 
