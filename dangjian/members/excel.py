@@ -297,7 +297,8 @@ def write_rows(
     ws.append(_header_cells(ws, headers))
     count = 0
     for row in rows:
-        ws.append([neutralise(v) if isinstance(v, str) else v for v in row])
+        # Empty text is written as no cell at all (a third of a roster's cells are empty).
+        ws.append([(neutralise(v) if v else None) if isinstance(v, str) else v for v in row])
         count += 1
     out = _temp_xlsx()
     out.close()
