@@ -128,10 +128,16 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
-    BASE_DIR / "dangjian" / "static",
-    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "dangjian" / "static"]
+# Front-end packages come from the npm registry (package.json); only these files are served.
+VENDOR_STATIC_FILES = {
+    "vendor/htmx/htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
+    "vendor/echarts/echarts.min.js": "node_modules/echarts/dist/echarts.min.js",
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "dangjian.core.staticfinders.VendorFinder",
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
