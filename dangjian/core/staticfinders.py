@@ -29,7 +29,7 @@ class VendorFinder(BaseFinder):
             if not path.is_file()
         ]
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
         target = self.files.get(path)
         if target is None or not target.is_file():
             return [] if find_all else ""
