@@ -54,13 +54,21 @@ ensure_node_packages() {
   fi
 }
 
-ensure_browser() {
-  local missing=()
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# ensure_debs PACKAGE... : apt-get install whichever Debian packages are not installed yet.
+ensure_debs() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
   if [ "${#missing[@]}" -gt 0 ]; then
-    say "安装浏览器测试依赖 / apt-get install ${missing[*]}"
+    say "安装系统依赖 / apt-get install ${missing[*]}"
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
   fi
 }
+
+# PDFs (WeasyPrint) need Pango and a CJK font to print Chinese.
+ensure_pdf_deps() { ensure_debs fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0; }
+
+# Browser tests drive Debian's Chromium; PDF tests read text back with poppler's pdftotext.
+ensure_browser() { ensure_pdf_deps; ensure_debs chromium poppler-utils; }
