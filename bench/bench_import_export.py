@@ -195,14 +195,14 @@ def clear_members() -> None:
     from dangjian.core.models import AuditEvent, AuditHead
     from dangjian.members.models import ImportJob, Member, MemberTransfer
 
-    MemberTransfer.objects.all().delete()
-    ImportJob.objects.all().delete()
+    # Raw deletes: the ORM's delete() would load 200,000 members into memory first and spoil
+    # the next phase's ru_maxrss (each phase is its own process, but this runs inside it).
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
-            c.execute("TRUNCATE members_member CASCADE")
+            c.execute("TRUNCATE members_membertransfer, members_importjob, members_member, core_auditevent CASCADE")
     else:
-        Member.objects.all().delete()
-    AuditEvent.objects.all().delete()
+        for model in (MemberTransfer, ImportJob, Member, AuditEvent):
+            model.objects.all()._raw_delete(connection.alias)
     AuditHead.objects.all().delete()
 
 
