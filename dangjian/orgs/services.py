@@ -134,9 +134,11 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
 
 
 def org_path_columns() -> list[tuple[type[models.Model], str]]:
-    """Every (model, column) that copies an owning org's path: `org_path`, `from_org_path`, `to_org_path` ….
+    """Every (model, column) that copies an org's tree path.
 
-    The audit log is excluded on purpose: its events keep the path as it was (and are hash-chained).
+    House convention: a CharField named `*_path` (`org_path`, `from_org_path`, `branch_path` …) on
+    any model holds a copied Organization.path. The audit log is excluded on purpose: its events
+    keep the path as it was (and are hash-chained).
     """
     from dangjian.core.models import AuditEvent
 
@@ -145,7 +147,7 @@ def org_path_columns() -> list[tuple[type[models.Model], str]]:
         if m is Organization or m is AuditEvent:
             continue
         for f in m._meta.concrete_fields:
-            if isinstance(f, models.CharField) and (f.name == "org_path" or f.name.endswith("_org_path")):
+            if isinstance(f, models.CharField) and f.name.endswith("_path"):
                 out.append((m, f.name))
     return out
 
@@ -188,7 +190,9 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
 def post_assign(*, actor: Any, org: Organization, member: Any, post: str, started_on: dt.date | None = None) -> OrgPost:
     if actor is not None and not can(actor, Action.ADMIN, org.path):
         raise PermissionDenied("无权任命该组织职务")
-    if not member.org_path.startswith(org.path):
+    # A 党小组 is not where members are registered: its members are those assigned to the group.
+    belongs = member.group_id == org.pk if org.kind == OrgKind.GROUP else member.org_path.startswith(org.path)
+    if not belongs:
         raise ValidationError({"member": f"{member.name} 不是 {org.name} 的党员"})
     with transaction.atomic():
         current = OrgPost.objects.select_for_update().filter(org=org, ended_on__isnull=True)

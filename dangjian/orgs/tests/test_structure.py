@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -203,3 +204,48 @@ def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
     assert set(type(leaver).objects.filter(org=world.branch).values_list("org_path", flat=True)) == {world.branch.path}
     assert all(AuditEvent.objects.get(pk=pk).org_path == p for pk, p in before_events.items())
     assert verify_chain().ok
+
+
+def test_move_repoints_every_copied_path_column_including_meeting_branch_path(world) -> None:
+    from django.utils import timezone
+
+    from dangjian.orglife.models import Meeting
+    from dangjian.orglife.services import MeetingData, meeting_create
+    from dangjian.orgs.services import org_move, org_path_columns
+
+    columns = {(m._meta.label, c) for m, c in org_path_columns()}
+    assert ("orglife.Meeting", "branch_path") in columns
+    assert ("members.MemberTransfer", "to_org_path") in columns
+    assert not any(label == "core.AuditEvent" for label, _ in columns)
+
+    start = timezone.now() - dt.timedelta(days=1)
+    meeting = meeting_create(
+        actor=None,
+        org=world.branch,
+        data=MeetingData(
+            kinds=["party_day"], theme="迁移前的主题党日", started_at=start, ended_at=start + dt.timedelta(hours=2)
+        ),
+    )
+    target = org_create(actor=None, parent=world.city, name="新工委", kind="committee")
+    org_move(actor=world.admin, org=world.branch, new_parent=target)
+    world.branch.refresh_from_db()
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert meeting.org_path == world.branch.path
+    assert meeting.branch_path == world.branch.path
+
+
+def test_group_leader_is_appointed_from_the_groups_members(world) -> None:
+    from django.core.exceptions import ValidationError
+
+    from dangjian.orgs.models import Post
+    from dangjian.orgs.services import post_assign
+
+    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
+    inside = make_member(world.branch, name="组内党员")
+    inside.group = group
+    inside.save(update_fields=["group"])
+    outside = make_member(world.branch, name="组外党员")
+    post = post_assign(actor=world.admin, org=group, member=inside, post=Post.GROUP_LEADER)
+    assert post.member == inside
+    with pytest.raises(ValidationError, match="不是 第一党小组 的党员"):
+        post_assign(actor=world.admin, org=group, member=outside, post=Post.GROUP_LEADER)
