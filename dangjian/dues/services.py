@@ -300,8 +300,18 @@ def _upsert_lines(assessed: list[A.Assessed], *, only_missing: bool, batch_size:
     if only_missing:
         action = "NOTHING"
     else:
-        action = "UPDATE SET " + ", ".join(
-            f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in (*EXPECTED_UPDATE_FIELDS, "computed_at")
+        # Only rows whose assessment changed are rewritten: a monthly re-run touches nothing else
+        # (no write amplification, and PostgreSQL's index-only scans keep their visibility map).
+        action = (
+            "UPDATE SET "
+            + ", ".join(
+                f"{ops.quote_name(c)} = excluded.{ops.quote_name(c)}" for c in (*EXPECTED_UPDATE_FIELDS, "computed_at")
+            )
+            + " WHERE "
+            + " OR ".join(
+                f"{ops.quote_name(table)}.{ops.quote_name(c)} <> excluded.{ops.quote_name(c)}"
+                for c in EXPECTED_UPDATE_FIELDS
+            )
         )
     sql = (
         f"INSERT INTO {ops.quote_name(table)} ({cols}, paid_fen, is_paid) VALUES ({marks}, 0, %s) "  # noqa: S608

@@ -128,8 +128,14 @@ def test_month_compute_materialises_everyone_with_settings(world: World) -> None
     assert rows[farmer.pk].amount_fen == 50
     assert no_base.pk not in rows and later.pk not in rows
     # Idempotent: running again changes nothing.
+    before = {e.pk: e.computed_at for e in DuesExpected.objects.filter(month=m(3))}
     S.dues_month_compute(actor=world.liaison, org=world.branch, month=m(3))
-    assert DuesExpected.objects.filter(month=m(3)).count() == 3
+    assert {e.pk: e.computed_at for e in DuesExpected.objects.filter(month=m(3))} == before
+    # A changed committee setting is applied to the month when it is computed again.
+    OrgConfig.objects.filter(key="dues.rounding").update(value="fen")
+    S.dues_month_compute(actor=world.liaison, org=world.branch, month=m(3))
+    assert DuesExpected.objects.get(member=world.member, month=m(3)).amount_fen == 7650
+    assert DuesExpected.objects.get(member=student, month=m(3)).computed_at == before[rows[student.pk].pk]
 
 
 def test_month_compute_scope(world: World) -> None:
