@@ -12,7 +12,7 @@ def test_vendor_files_are_found_and_nothing_else(settings) -> None:
     assert finder.check() == []
     assert finder.find("vendor/htmx/htmx.min.js").endswith("htmx.org/dist/htmx.min.js")
     assert finder.find("vendor/htmx/htmx.js") == ""  # present in node_modules, deliberately not served
-    listed = {f"{storage.prefix}/{name}" for name, storage in finder.list(None)}
+    listed = {f"{getattr(storage, 'prefix', '')}/{name}" for name, storage in finder.list(None)}
     assert listed == set(settings.VENDOR_STATIC_FILES)
 
 
