@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action
+from dangjian.core.views_util import errors_to_form
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
 from . import selectors
@@ -75,14 +76,6 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
     """我的账号: the roles the user holds and their roster entry."""
@@ -137,7 +130,7 @@ def role_grant_view(request: HttpRequest, org_pk: int) -> HttpResponse:
                 password=form.cleaned_data["password"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             if initial and not form.cleaned_data["password"]:
                 # Shown once, on this response only: never stored in clear, never redirected.
@@ -178,7 +171,7 @@ def user_admin(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 pw = password_reset(actor=request.user, user=target, new_password=form.cleaned_data["new_password"])
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 if form.cleaned_data["new_password"]:
                     messages.success(request, f"已重置 {target.name} 的密码")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import audit
 from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import error_messages, flash_errors
 from dangjian.orgs.selectors import get_org_for_user
 
 from . import records, selectors, services, summaries
@@ -27,12 +28,6 @@ from .models import DeliverableKind, TargetStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BOARD_PAGE = 50
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -107,7 +102,7 @@ def publish(request: HttpRequest) -> HttpResponse:
                         practical_deeds=lists["practical_deeds"],
                     )
                 except ValidationError as exc:
-                    errors.extend(_errors(exc))
+                    errors.extend(error_messages(exc))
                 else:
                     messages.success(request, f"任务已发布到 {a.target_count} 个党支部")
                     return redirect("assignments:board", a.pk)
@@ -247,8 +242,7 @@ def _act(request: HttpRequest, pk: int, fn: Any, ok: str, refusals: bool = False
     try:
         fn()
     except ValidationError as exc:
-        for m in _errors(exc):
-            messages.error(request, m)
+        flash_errors(request, exc)
     except PermissionDenied as exc:
         if not refusals:
             raise

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from . import calendar as cal
 from .calendar_services import calendar_day_delete, calendar_day_set, calendar_year_set, can_edit_calendar
 from .models import CalendarDay, CalendarYear
+from .views_util import flash_errors
 
 
 class YearForm(forms.Form):
@@ -33,11 +34,6 @@ class DayForm(forms.Form):
         label="类型", choices=[("0", "放假（休息）"), ("1", "调休上班")], coerce=lambda v: v == "1"
     )
     name = forms.CharField(label="名称", max_length=50, required=False)
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for m in exc.messages:
-        messages.error(request, m)
 
 
 @login_required
@@ -105,7 +101,7 @@ def calendar_year_save(request: HttpRequest) -> HttpResponse:
             actor=request.user, year=d["year"], complete=d["complete"], notes=d["notes"], version=d.get("version")
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, f"{d['year']}年度已保存")
     return redirect("core:calendar_year", d["year"])
@@ -129,7 +125,7 @@ def calendar_day_save(request: HttpRequest, year: int) -> HttpResponse:
     try:
         calendar_day_set(actor=request.user, date=d["date"], is_working=d["is_working"], name=d["name"])
     except ValidationError as exc:
-        _errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, f"{d['date']:%Y-%m-%d} 已保存")
     return redirect("core:calendar_year", year)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import error_messages, flash_errors
 
 from . import exports, selectors, services
 from .forms import BaseForm, ExemptionForm, PaymentForm, QuickPaymentForm, month_choices
@@ -29,12 +30,6 @@ def _month_param(request: HttpRequest) -> dt.date:
     if month is None:
         raise Http404("月份格式应为“年-月”")
     return month
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 @login_required
@@ -115,7 +110,7 @@ def base_set(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=d["reason"] or "",
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
         else:
             messages.success(request, f"已核定{member.name}的党费基数")
             return redirect("dues:member", member.pk)
@@ -148,7 +143,7 @@ def exemption_apply(request: HttpRequest, pk: int) -> HttpResponse:
                 branch_discussed_on=d["branch_discussed_on"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
         else:
             messages.success(request, "减免申请已提交，待上一级党委批准")
             return redirect(
@@ -175,8 +170,7 @@ def exemption_decide(request: HttpRequest, pk: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except ValidationError as exc:
-        for m in _errors(exc):
-            messages.error(request, m)
+        flash_errors(request, exc)
     else:
         messages.success(request, "已处理减免申请")
     return redirect("dues:index")
@@ -219,7 +213,7 @@ def quick_pay(request: HttpRequest, org_pk: int, member_pk: int) -> HttpResponse
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
     else:
         errors = [str(e) for errs in form.errors.values() for e in errs]
     if request.headers.get("HX-Request"):
@@ -269,7 +263,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
                 note=d["note"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = error_messages(exc)
         else:
             messages.success(request, f"已登记{member.name}的党费")
             return redirect("dues:member", member.pk)
@@ -284,8 +278,7 @@ def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.dues_payment_void(actor=request.user, payment=payment, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
-        for m in _errors(exc):
-            messages.error(request, m)
+        flash_errors(request, exc)
     else:
         messages.success(request, "已撤销该缴费记录，相应月份恢复为未缴")
     return redirect("dues:member", payment.member_id)
@@ -333,8 +326,7 @@ def disclosure_publish(request: HttpRequest, org_pk: int) -> HttpResponse:
     try:
         services.dues_disclosure_publish(actor=request.user, org=org, month=month)
     except ValidationError as exc:
-        for m in _errors(exc):
-            messages.error(request, m)
+        flash_errors(request, exc)
         return redirect(reverse("dues:sheet", args=[org.pk]) + f"?month={month:%Y-%m}")
     messages.success(request, f"已公开{month_label(month)}党费收缴情况，本支部党员可以查看")
     return redirect("dues:disclosure", org.pk, month.year, month.month)

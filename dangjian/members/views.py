@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import errors_to_form
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -35,15 +36,6 @@ from .forms import (
 from .models import ImportMode, ImportStatus
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (by field when it names one)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _file_response(path: str, filename: str) -> FileResponse:
@@ -114,7 +106,7 @@ def create(request: HttpRequest, org_pk: int) -> HttpResponse:
         try:
             member = services.member_create(actor=request.user, org=org, data=request.POST.dict())
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"已登记党员 {member.name}")
             return redirect("members:detail", member.pk)
@@ -135,7 +127,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 # Keep what the user typed; show the conflict; overwrite nothing.
                 form.add_error(None, exc.messages)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "已保存")
                 return redirect("members:detail", member.pk)
@@ -175,7 +167,7 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
                 note=d["note"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"{member.name} 已离册")
             return redirect("members:detail", member.pk)
@@ -204,7 +196,7 @@ def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
                 note=d["note"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "已办理转出" + ("，等待接收方党支部确认" if to_org else ""))
             return redirect("members:detail", member.pk)
@@ -281,7 +273,7 @@ def transfer_in(request: HttpRequest, org_pk: int) -> HttpResponse:
                 letter_number=d["letter_number"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"已办理 {member.name} 的组织关系转入")
             return redirect("members:detail", member.pk)

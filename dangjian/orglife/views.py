@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -54,31 +55,6 @@ FIELD_LABELS = {
     "close_note": "落实情况",
     "org": "组织",
 }
-
-
-def _messages_of(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        out: list[str] = []
-        for name, errs in exc.message_dict.items():
-            label = FIELD_LABELS.get(name, "")
-            out.extend(f"{label}：{e}" if label and name != "__all__" else e for e in errs)
-        return out
-    return list(exc.messages)
-
-
-def _flash(request: HttpRequest, exc: ValidationError) -> None:
-    for msg in _messages_of(exc):
-        messages.error(request, msg)
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            for e in errs:
-                form.add_error(name if name in form.fields else None, e)
-    else:
-        for e in exc.messages:
-            form.add_error(None, e)
 
 
 def _detail_url(pk: int) -> str:
@@ -140,7 +116,7 @@ def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
             try:
                 meeting = services.meeting_create(actor=request.user, org=org, data=form.to_data())
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "已保存为草稿；出勤名单已按党员名册生成")
                 return redirect(_detail_url(meeting.pk))
@@ -178,7 +154,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     services.meeting_update(actor=request.user, meeting=meeting, version=version, data=form.to_data())
                     messages.success(request, "已保存")
             except ValidationError as exc:
-                _form_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 return redirect(_detail_url(meeting.pk))
     else:
@@ -248,7 +224,7 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         messages.error(request, "请求无效，请刷新页面后重试")
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "出勤已保存")
     return redirect(_detail_url(pk))
@@ -263,7 +239,7 @@ def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         messages.error(request, "请求无效，请刷新页面后重试")
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "已归档" + ("（逾期录入）" if m.late else ""))
     return redirect(_detail_url(pk))
@@ -282,7 +258,7 @@ def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, meeting=meeting, file=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         if photo.flagged:
             messages.warning(request, "照片已上传，但需核实：" + "；".join(_photo_reasons(photo)))
@@ -327,7 +303,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.attachment_add(actor=request.user, meeting=meeting, file=f, name=f.name)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "附件已上传")
     return redirect(_detail_url(pk))
@@ -357,7 +333,7 @@ def resolution_add(request: HttpRequest, pk: int) -> HttpResponse:
             actions=form.actions(),
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "决议及落实方案已保存")
     return redirect(_detail_url(pk))
@@ -378,7 +354,7 @@ def action_close(request: HttpRequest, action_pk: int) -> HttpResponse:
             note=form.cleaned_data["close_note"],
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "措施已办结")
     return redirect(request.POST.get("next") or _detail_url(action.resolution.meeting_id))
@@ -402,7 +378,7 @@ def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
             abstain=c["abstain"] or 0,
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "表决结果已登记")
     return redirect(_detail_url(pk))
@@ -517,7 +493,7 @@ def exclusions(request: HttpRequest, org_pk: int) -> HttpResponse:
                 ends_on=c.get("ends_on"),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "已登记；此后生成的出勤名单将按此标注")
             return redirect("orglife:exclusions", org_pk=org.pk)

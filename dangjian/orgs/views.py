@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,21 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import errors_to_form
 
 from . import selectors, services
 from .forms import ChecksFilterForm, MoveForm, OrgEditForm, OrgForm, PostAssignForm, PostEndForm
 from .models import Organization
 from .rules import FINDING_LABELS, default_term_years
 from .services import ALLOWED_CHILDREN, ORG_FIELDS
-
-
-def _apply_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError onto the form (field errors by name, the rest on top)."""
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -87,7 +78,7 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             org = services.org_create(actor=request.user, parent=parent, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"已新建 {org.name}")
             return redirect("orgs:detail", org.pk)
@@ -106,7 +97,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             org = services.org_update(actor=request.user, org=org, version=version, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("orgs:detail", org.pk)
@@ -133,7 +124,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             org = services.org_move(actor=request.user, org=org, new_parent=form.cleaned_data["new_parent"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, f"已将 {org.name} 调整到 {form.cleaned_data['new_parent'].name} 之下")
             return redirect("orgs:detail", org.pk)
@@ -159,7 +150,7 @@ def post_assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.post_assign(actor=request.user, org=org, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, "已任命")
             return redirect("orgs:detail", org.pk)
@@ -179,7 +170,7 @@ def post_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.post_end(actor=request.user, post=post, ended_on=form.cleaned_data["ended_on"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            errors_to_form(form, exc)
     if form.errors:
         for errs in form.errors.values():
             for e in errs:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,20 +13,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import Organization
 
 from . import ics, selectors, services
 from .forms import ChangeRequestForm, DecisionForm, PlanDecisionForm, PlanForm, SettingForm
 from .models import PlanState
 from .rules import PLAN_STATUS_LABELS, PlanStatus
-
-
-def _apply_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _year(year: int) -> int:
@@ -99,7 +91,7 @@ def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, org=org, data=data, version=form.cleaned_data.get("version")
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "固定党日设置已保存")
                 return redirect("partyday:year", org.pk, timezone.localdate().year)
@@ -149,7 +141,7 @@ def plan_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
                     version=form.cleaned_data.get("version"),
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "计划已保存")
                 return redirect("partyday:plan", org.pk, year)
@@ -187,8 +179,7 @@ def plan_submit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     try:
         services.plan_submit(actor=request.user, plan=plan)
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        flash_errors(request, exc)
         return redirect("partyday:plan", org.pk, year)
     messages.success(request, "计划已提交上级党组织备案")
     return redirect("partyday:plan", org.pk, year)
@@ -211,8 +202,7 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.cleaned_data.get("version"),
         )
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        flash_errors(request, exc)
     else:
         messages.success(request, "已备案" if form.cleaned_data["decision"] == "file" else "已退回")
     return redirect("partyday:plan", plan.org_id, plan.year)
@@ -261,7 +251,7 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=d["reason"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                errors_to_form(form, exc)
             else:
                 messages.success(request, "调整申请已提交上级党组织")
                 return redirect("partyday:year", org.pk, d["year"])
@@ -310,8 +300,7 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        flash_errors(request, exc)
     else:
         messages.success(request, "审批完成")
     return redirect("partyday:changes")

@@ -1,0 +1,40 @@
+"""Small view helpers shared by the apps: turning a service's ValidationError into what the user sees.
+
+Services raise `ValidationError` (by field when it names one); a view either puts it on the
+form it re-renders or flashes it through the messages framework before redirecting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+
+def error_messages(exc: ValidationError, labels: Mapping[str, str] | None = None) -> list[str]:
+    """The error's messages, flat; with `labels`, a field's messages are prefixed "<label>："."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    out: list[str] = []
+    for name, errs in exc.message_dict.items():
+        label = (labels or {}).get(name, "")
+        out.extend(f"{label}：{e}" if label and name != "__all__" else e for e in errs)
+    return out
+
+
+def errors_to_form(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError onto the form (field errors by name, the rest on top)."""
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def flash_errors(request: HttpRequest, exc: ValidationError, labels: Mapping[str, str] | None = None) -> None:
+    """One `messages.error` per message of the error (see `error_messages` for `labels`)."""
+    for m in error_messages(exc, labels):
+        messages.error(request, m)
