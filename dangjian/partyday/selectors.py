@@ -183,15 +183,6 @@ def year_schedule(org: Organization, year: int) -> list[PartyDay]:
 # ---------------------------------------------------------------- access
 
 
-def get_org_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Organization:
-    org = Organization.objects.filter(pk=pk).first()
-    if org is None or not can(user, Action.VIEW, org.path):
-        raise Http404("组织不存在")
-    if action != Action.VIEW and not can(user, action, org.path):
-        raise PermissionDenied("无权执行此操作")
-    return org
-
-
 def parent_of(org: Organization) -> Organization | None:
     if org.depth <= 1:
         return None

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import Organization
+from dangjian.orgs.selectors import get_org_for_user
 
 from . import ics, selectors, services
 from .forms import ChangeRequestForm, DecisionForm, PlanDecisionForm, PlanForm, SettingForm
@@ -53,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def year_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk)
+    org = get_org_for_user(request.user, pk)
     year = _year(year)
     schedule = selectors.year_schedule(org, year)
     plan = selectors.get_plan(org, year)
@@ -79,7 +80,7 @@ def year_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 @login_required
 def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk, Action.MANAGE)
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
     own = selectors.own_setting(org)
     rif = selectors.rule_for_org(org)
     if request.method == "POST":
@@ -112,7 +113,7 @@ def setting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def setting_clear(request: HttpRequest, pk: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk, Action.MANAGE)
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
     services.fixed_day_setting_clear(actor=request.user, org=org)
     messages.success(request, "已恢复为沿用上级党组织的设置")
     return redirect("partyday:setting", org.pk)
@@ -120,7 +121,7 @@ def setting_clear(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def plan_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk)
+    org = get_org_for_user(request.user, pk)
     year = _year(year)
     plan = selectors.get_plan(org, year)
     can_manage = can(request.user, Action.MANAGE, org.path)
@@ -171,7 +172,7 @@ def plan_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def plan_submit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk, Action.MANAGE)
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
     plan = selectors.get_plan(org, _year(year))
     if plan is None:
         messages.error(request, "尚未填写计划，不能提交")
@@ -210,7 +211,7 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def board(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk)
+    org = get_org_for_user(request.user, pk)
     year = _year(year)
     status = request.GET.get("status", "")
     if status and status not in PLAN_STATUS_LABELS:
@@ -232,7 +233,7 @@ def board(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 @login_required
 def change_new(request: HttpRequest, pk: int) -> HttpResponse:
-    org = selectors.get_org_for_user(request.user, pk, Action.MANAGE)
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
     today = timezone.localdate()
     status = 200
     if request.method == "POST":
