@@ -18,7 +18,15 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingPhoto, Resolution
+from dangjian.orglife.models import (
+    KIND_FIELDS,
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingKind,
+    MeetingPhoto,
+    Resolution,
+)
 
 
 @dataclass
@@ -71,23 +79,10 @@ _FIELDS = (
     "required_actions",
     "study_items",
     "status",
-    "is_party_day",
-    "is_general_meeting",
-    "is_committee_meeting",
-    "is_group_meeting",
-    "is_party_lecture",
-    "is_org_life_meeting",
-    "is_member_review",
+    *KIND_FIELDS.values(),
 )
-_KIND_LABELS = {
-    "is_party_day": "主题党日",
-    "is_general_meeting": "支部党员大会",
-    "is_committee_meeting": "支部委员会",
-    "is_group_meeting": "党小组会",
-    "is_party_lecture": "党课",
-    "is_org_life_meeting": "组织生活会",
-    "is_member_review": "民主评议党员",
-}
+# Meeting flag column -> the kind's label, in orglife's order.
+_KIND_LABELS = {flag: MeetingKind(kind).label for kind, flag in KIND_FIELDS.items()}
 
 
 def meeting_of_org(meeting_id: int | str, branch_path: str) -> Meeting | None:
