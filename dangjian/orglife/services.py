@@ -351,6 +351,17 @@ def _locked(meeting: Meeting, version: int) -> Meeting:
     return current
 
 
+def _save_edit(current: Meeting, data: MeetingData) -> int:
+    """Apply an edit to the locked row, recompute, bump the version and save; returns the old month."""
+    old_month = current.month
+    _apply(current, data)
+    _recompute(current)
+    current.version += 1
+    current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
+    current.save()
+    return old_month
+
+
 def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingData) -> Meeting:
     """Edit a draft. A filed record refuses (use `meeting_amend`); a stale version refuses."""
     _require(actor, Action.MANAGE, meeting.org_path, "无权修改该记录")
@@ -360,12 +371,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingD
             raise ValidationError(FILED_READ_ONLY)
         _validate_data(current.org, data, held=False)
         before = audit.snapshot(current, AUDIT_FIELDS)
-        old_month = current.month
-        _apply(current, data)
-        _recompute(current)
-        current.version += 1
-        current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
-        current.save()
+        old_month = _save_edit(current, data)
         _sync_expected(current)
         refresh_rollup(_branch_of(current.org), [old_month, current.month])
         audit.record(
@@ -390,12 +396,7 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
             raise ValidationError("记录尚未归档，直接编辑即可")
         _validate_data(current.org, data, held=True)
         before = audit.snapshot(current, EDIT_FIELDS)
-        old_month = current.month
-        _apply(current, data)
-        _recompute(current)
-        current.version += 1
-        current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
-        current.save()
+        old_month = _save_edit(current, data)
         refresh_rollup(_branch_of(current.org), [old_month, current.month])
         current.refresh_from_db()
         b, a = _diff(before, audit.snapshot(current, EDIT_FIELDS))
