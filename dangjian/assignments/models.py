@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
 
 
@@ -121,9 +122,7 @@ class AssignmentTarget(models.Model):
     org_path = models.CharField(max_length=255)
     status = models.CharField("状态", max_length=12, choices=TargetStatus.choices, default=TargetStatus.UNCLAIMED)
     claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
-    claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    claimed_by = actor_fk()
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     rounds = models.PositiveSmallIntegerField("提交轮次", default=0)
@@ -195,9 +194,7 @@ class Submission(models.Model):
     decision = models.CharField(
         "审核结果", max_length=10, choices=SubmissionDecision.choices, default=SubmissionDecision.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = actor_fk()
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     comment = models.TextField("审核意见", blank=True)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .fields import actor_fk
+
 
 class AuditEvent(models.Model):
     """One write performed through a service: who did what to which object, before and after.
@@ -15,9 +17,7 @@ class AuditEvent(models.Model):
     """
 
     created_at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = actor_fk()
     actor_label = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80)
@@ -114,9 +114,7 @@ class CalendarDay(models.Model):
     is_working = models.BooleanField("上班")
     name = models.CharField("名称", max_length=50, help_text="如 国庆节、春节调休上班")
     source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = actor_fk()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
 
 from .rules import MAX_BASE_FEN, DuesCategory, ReliefKind, fen_to_yuan, month_label
@@ -27,9 +27,7 @@ class DuesBase(models.Model):
     category = models.CharField("党费类别", max_length=20, choices=DuesCategory.choices)
     items = models.JSONField("基数明细", default=dict, blank=True)
     reason = models.CharField("调整原因", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -76,13 +74,9 @@ class DuesExemption(models.Model):
     application = models.CharField("书面申请（编号或说明）", max_length=200)
     branch_discussed_on = models.DateField("支部研究日期", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=ExemptionStatus.choices, default=ExemptionStatus.PENDING)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    applied_by = actor_fk()
     applied_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    decided_by = actor_fk()
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField("批准意见", max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -165,9 +159,7 @@ class DuesPayment(models.Model):
     amount_fen = models.PositiveIntegerField("实缴金额（分）")
     expected_fen = models.PositiveIntegerField("应缴金额（分）")
     method = models.CharField("缴纳方式", max_length=10, choices=PaymentMethod.choices, default=PaymentMethod.CASH)
-    collector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    collector = actor_fk()
     collector_name = models.CharField("收缴人", max_length=50)
     by_proxy = models.BooleanField("他人代交", default=False)
     proxy_name = models.CharField("代交人", max_length=50, blank=True)
@@ -175,13 +167,9 @@ class DuesPayment(models.Model):
     note = models.CharField("备注", max_length=300, blank=True)
     mismatch = models.BooleanField("金额与应缴不符", default=False)
     voided_at = models.DateTimeField("撤销时间", null=True, blank=True)
-    voided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    voided_by = actor_fk()
     void_reason = models.CharField("撤销原因", max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    recorded_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -234,9 +222,7 @@ class DuesDisclosure(models.Model):
     expected_total_fen = models.BigIntegerField("应缴合计（分）", default=0)
     paid_total_fen = models.BigIntegerField("实缴合计（分）", default=0)
     published_at = models.DateTimeField("公开时间")
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    published_by = actor_fk()
     version = models.PositiveIntegerField(default=1)
 
     objects = ScopedQuerySet.as_manager()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
 
 from .rules import mask_id_number, mask_phone, party_standing_years
@@ -163,9 +164,7 @@ class MemberTransfer(models.Model):
     letter_number = models.CharField("介绍信编号", max_length=60, blank=True)
     status = models.CharField("状态", max_length=20, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     note = models.CharField("备注", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

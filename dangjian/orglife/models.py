@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.db import models
 
+from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
 
 
@@ -105,14 +105,10 @@ class Meeting(models.Model):
     late = models.BooleanField("逾期录入", default=False)
     level = models.PositiveSmallIntegerField("完成度", choices=Level.choices, default=Level.INCOMPLETE)
     filed_at = models.DateTimeField("归档时间", null=True, blank=True)
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    filed_by = actor_fk()
     sign_in_token = models.CharField(max_length=40, unique=True, default=_token, editable=False)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -307,9 +303,7 @@ class AttendanceExclusion(models.Model):
     note = models.CharField("说明（批准文件、党员大会决议）", max_length=200)
     starts_on = models.DateField("起始日期")
     ends_on = models.DateField("结束日期", null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -361,9 +355,7 @@ class ResolutionAction(models.Model):
     owner_name = models.CharField("责任人姓名", max_length=50, blank=True)
     deadline = models.DateField("完成时限")
     status = models.CharField("状态", max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    closed_by = actor_fk()
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     close_note = models.CharField("落实情况", max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -417,13 +409,9 @@ class MeetingPhoto(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="疑似重复照片"
     )
     duplicate_distance = models.PositiveSmallIntegerField(null=True, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    uploaded_by = actor_fk()
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    reviewed_by = actor_fk()
     reviewed_at = models.DateTimeField("核实时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -459,9 +447,7 @@ class MeetingAttachment(models.Model):
     org_path = models.CharField(max_length=255, editable=False)
     file = models.FileField("附件", upload_to=attachment_upload_to)
     name = models.CharField("文件名", max_length=200)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    uploaded_by = actor_fk()
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -481,9 +467,7 @@ class MeetingAmendment(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="amendments", verbose_name="会议")
     org_path = models.CharField(max_length=255, editable=False)
     reason = models.CharField("更正原因", max_length=300)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    changed_by = actor_fk()
     changed_at = models.DateTimeField(auto_now_add=True)
     before = models.JSONField(default=dict)
     after = models.JSONField(default=dict)

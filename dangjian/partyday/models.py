@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
 
 from .rules import DAY_RULE_CHOICES, TIME_OF_DAY_CHOICES, DayRule, TimeOfDay
@@ -34,9 +34,7 @@ class FixedDaySetting(models.Model):
     allow_makeup_weekend = models.BooleanField("允许在调休上班的周末开展", default=False)
     place = models.CharField("默认活动地点", max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = actor_fk()
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -66,13 +64,9 @@ class AnnualPlan(models.Model):
     year = models.PositiveSmallIntegerField("计划年度")
     status = models.CharField("状态", max_length=12, choices=PlanState.choices, default=PlanState.DRAFT)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    submitted_by = actor_fk()
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    reviewed_by = actor_fk()
     review_comment = models.TextField("审核意见", blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -101,9 +95,7 @@ class PlanItem(models.Model):
     theme = models.CharField("主题", max_length=200, blank=True)
     content = models.TextField("计划内容", blank=True)
     change_note = models.CharField("调整说明", max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -143,13 +135,9 @@ class ChangeRequest(models.Model):
     place = models.CharField("活动地点", max_length=200, blank=True)
     reason = models.TextField("调整理由")
     status = models.CharField("状态", max_length=10, choices=ChangeState.choices, default=ChangeState.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = actor_fk()
     requested_at = models.DateTimeField("申请时间", auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = actor_fk()
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     decision_comment = models.TextField("审批意见", blank=True)
 
