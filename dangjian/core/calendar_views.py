@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from . import calendar as cal
 from .calendar_services import calendar_day_delete, calendar_day_set, calendar_year_set, can_edit_calendar
 from .models import CalendarDay, CalendarYear
-from .views_util import flash_errors
+from .views_util import flash_errors, flash_form_errors
 
 
 class YearForm(forms.Form):
@@ -89,11 +89,7 @@ def calendar_year_save(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只有上级组织部管理员可以维护工作日历")
     form = YearForm(request.POST)
     if not form.is_valid():
-        for field, errs in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(
-                request, f"{label}：{'；'.join(str(e) for e in errs)}" if label else "；".join(str(e) for e in errs)
-            )
+        flash_form_errors(request, form)
         return redirect("core:calendar")
     d = form.cleaned_data
     try:
@@ -114,9 +110,7 @@ def calendar_day_save(request: HttpRequest, year: int) -> HttpResponse:
         raise PermissionDenied("只有上级组织部管理员可以维护工作日历")
     form = DayForm(request.POST)
     if not form.is_valid():
-        for field, errs in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(str(e) for e in errs)}")
+        flash_form_errors(request, form)
         return redirect("core:calendar_year", year)
     d = form.cleaned_data
     if d["date"].year != year:

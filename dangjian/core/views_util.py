@@ -38,3 +38,11 @@ def flash_errors(request: HttpRequest, exc: ValidationError, labels: Mapping[str
     """One `messages.error` per message of the error (see `error_messages` for `labels`)."""
     for m in error_messages(exc, labels):
         messages.error(request, m)
+
+
+def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
+    """One `messages.error` per invalid field of a bound form: "<label>：<errors joined by ；>"."""
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        text = "；".join(str(e) for e in errs)
+        messages.error(request, f"{label}：{text}" if label else text)
