@@ -1,0 +1,61 @@
+"""The shared view helpers that turn a service's ValidationError into what the user sees."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.signed_cookies import SessionStore
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.test import RequestFactory
+
+from dangjian.core.views_util import error_messages, errors_to_form, flash_errors, flash_form_errors
+
+
+class _Form(forms.Form):
+    name = forms.CharField(label="姓名")
+    note = forms.CharField(required=False)
+
+
+def _request() -> HttpRequest:
+    request = RequestFactory().post("/")
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    return request
+
+
+def _texts(request: HttpRequest) -> list[str]:
+    return [str(m) for m in get_messages(request)]
+
+
+def test_error_messages_flat_and_labelled() -> None:
+    exc = ValidationError({"name": ["不能为空", "过长"], "__all__": ["总体错误"], "x": ["其他"]})
+    assert error_messages(exc) == ["不能为空", "过长", "总体错误", "其他"]
+    labelled = error_messages(exc, {"name": "姓名", "__all__": "全部"})
+    assert labelled == ["姓名：不能为空", "姓名：过长", "总体错误", "其他"]
+    assert error_messages(ValidationError(["甲", "乙"])) == ["甲", "乙"]
+
+
+def test_errors_to_form_by_field_and_on_top() -> None:
+    form = _Form({"name": "张三"})
+    assert form.is_valid()
+    errors_to_form(form, ValidationError({"name": "重名", "unknown": "未知字段的错误"}))
+    assert form.errors["name"] == ["重名"]
+    assert form.non_field_errors() == ["未知字段的错误"]
+    form2 = _Form({"name": "张三"})
+    assert form2.is_valid()
+    errors_to_form(form2, ValidationError("版本冲突"))
+    assert form2.non_field_errors() == ["版本冲突"]
+
+
+def test_flash_errors_and_form_errors() -> None:
+    request = _request()
+    flash_errors(request, ValidationError({"name": "重名"}), {"name": "姓名"})
+    assert _texts(request) == ["姓名：重名"]
+    request = _request()
+    form = _Form({"name": ""})
+    assert not form.is_valid()
+    form.add_error(None, "整体有误")
+    flash_form_errors(request, form)
+    assert _texts(request) == ["姓名：这个字段是必填项。", "整体有误"]
