@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
 from .paths import is_within, minimal_prefixes, subtree_q
 
@@ -80,6 +81,25 @@ def require(user: User | AnonymousUser | None, action: str, path: str) -> None:
 
 
 M = TypeVar("M", bound=models.Model)
+
+
+def get_for_user(
+    qs: models.QuerySet[M],
+    pk: int | str,
+    user: User | AnonymousUser | None,
+    action: str = Action.VIEW,
+    *,
+    not_found: str,
+    path_field: str = "org_path",
+) -> M:
+    """The row `pk` of `qs`: 404 (`not_found`) if missing or outside the user's VIEW scope, 403 if
+    the user may see it but not do `action` on it (the `get_<obj>_for_user` selector contract)."""
+    obj = qs.filter(pk=pk).first()
+    if obj is None or not can(user, Action.VIEW, getattr(obj, path_field)):
+        raise Http404(not_found)
+    if action != Action.VIEW:
+        require(user, action, getattr(obj, path_field))
+    return obj
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):

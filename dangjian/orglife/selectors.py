@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.paths import subtree_q, successor
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, can, get_for_user
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
@@ -57,12 +56,13 @@ def meetings_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Meetin
 
 
 def get_meeting_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Meeting:
-    meeting = Meeting.objects.select_related("org", "host", "recorder", "filed_by", "created_by").filter(pk=pk).first()
-    if meeting is None or not can(user, Action.VIEW, meeting.org_path):
-        raise Http404("记录不存在")
-    if action != Action.VIEW and not can(user, action, meeting.org_path):
-        raise PermissionDenied("无权执行此操作")
-    return meeting
+    return get_for_user(
+        Meeting.objects.select_related("org", "host", "recorder", "filed_by", "created_by"),
+        pk,
+        user,
+        action,
+        not_found="记录不存在",
+    )
 
 
 def meetings_of_org(user: Any, org: Organization, *, month: int | None = None, kind: str = "") -> QuerySet[Meeting]:
@@ -200,21 +200,13 @@ def meeting_detail(user: Any, meeting: Meeting) -> MeetingDetail:
 
 
 def get_action_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> ResolutionAction:
-    obj = ResolutionAction.objects.select_related("resolution__meeting").filter(pk=pk).first()
-    if obj is None or not can(user, Action.VIEW, obj.org_path):
-        raise Http404("措施不存在")
-    if action != Action.VIEW and not can(user, action, obj.org_path):
-        raise PermissionDenied("无权执行此操作")
-    return obj
+    return get_for_user(
+        ResolutionAction.objects.select_related("resolution__meeting"), pk, user, action, not_found="措施不存在"
+    )
 
 
 def get_photo_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> MeetingPhoto:
-    obj = MeetingPhoto.objects.select_related("meeting").filter(pk=pk).first()
-    if obj is None or not can(user, Action.VIEW, obj.org_path):
-        raise Http404("照片不存在")
-    if action != Action.VIEW and not can(user, action, obj.org_path):
-        raise PermissionDenied("无权执行此操作")
-    return obj
+    return get_for_user(MeetingPhoto.objects.select_related("meeting"), pk, user, action, not_found="照片不存在")
 
 
 def get_attachment_for_user(user: Any, pk: int | str) -> MeetingAttachment:

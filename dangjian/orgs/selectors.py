@@ -18,7 +18,7 @@ from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_prefixes, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
 
 from .config import ancestor_paths, effective_for_paths, get_key, registered
 from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
@@ -59,12 +59,7 @@ def orgs_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Organizati
 
 def get_org_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Organization:
     """The organization, or 404 if the user cannot see it, or 403 if they may see but not `action`."""
-    org = Organization.objects.filter(pk=pk).first()
-    if org is None or not can(user, Action.VIEW, org.path):
-        raise Http404("组织不存在")
-    if action != Action.VIEW and not can(user, action, org.path):
-        raise PermissionDenied("无权执行此操作")
-    return org
+    return get_for_user(Organization.objects.all(), pk, user, action, not_found="组织不存在", path_field="path")
 
 
 def branches_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Organization]:
