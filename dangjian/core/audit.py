@@ -156,8 +156,14 @@ def record_many(actor: Any, changes: Iterable[Change]) -> int:
     columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"  # noqa: S608
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
+        if connection.vendor == "postgresql" and len(rows) > 100:
+            # Bulk appends (imports, sweeps) stream through COPY: one command instead of a row each.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            for start in range(0, len(rows), 2000):
+                cursor.executemany(sql, rows[start : start + 2000])
     head.last_hash = prev
     head.count += len(rows)
     head.save(update_fields=["last_hash", "count"])

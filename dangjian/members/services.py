@@ -418,12 +418,23 @@ def _insert_members(members: list[Member]) -> None:
         rows.append([c(v) if c is not None and v is not None else v for c, v in zip(convert, values, strict=True)])
     qn = conn.ops.quote_name
     # Identifiers come from the model's metadata, values are parameters: nothing from the file is spliced in.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        qn(Member._meta.db_table), ", ".join(qn(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
+        qn(Member._meta.db_table), ", ".join(qn(f.column) for f in fields)
     )
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with conn.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[start : start + 2000])
+        if conn.vendor == "postgresql":
+            # COPY streams the rows in one command: several times faster than row-wise INSERTs.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                qn(Member._meta.db_table), ", ".join(qn(f.column) for f in fields)
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            # SQLite: a prepared statement reused by executemany is the fastest path.
+            for start in range(0, len(rows), 2000):
+                cursor.executemany(head + one, rows[start : start + 2000])
     by_id = {m.id_number: m for m in members}
     keys = list(by_id)
     for start in range(0, len(keys), 900):

@@ -101,3 +101,21 @@ def test_snapshot_values_of_every_kind_are_chained(world) -> None:
         "span": 7200.0,
     }
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_append_chains_like_single_appends(world) -> None:
+    """Large batches take the bulk path (COPY on PostgreSQL); the chain must verify all the same."""
+    from django.db import transaction
+
+    changes = [
+        audit.Change(action="test.bulk", object_type="x", object_id=str(i), object_label=f"第{i}条", after={"n": i})
+        for i in range(250)
+    ]
+    with transaction.atomic():
+        assert audit.record_many(world.admin, changes) == 250
+    with transaction.atomic():
+        audit.record(world.admin, "test.single", world.city, after={"k": "值"})
+    assert AuditEvent.objects.filter(action="test.bulk").count() == 250
+    assert AuditEvent.objects.get(action="test.bulk", object_id="7").after == {"n": 7}
+    assert verify_chain().ok
