@@ -1,21 +1,55 @@
-"""Home-page items: change requests waiting for the user's decision."""
+"""Home-page items: change requests waiting for the user's decision; a member's next party day."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
-from .selectors import changes_to_decide
+from .selectors import changes_to_decide, scheduled_party_day
+
+UPCOMING_DAYS = 7
+WEEKDAYS = "一二三四五六日"
+
+
+def next_party_day_attention(user: Any, today: dt.date | None = None) -> list[Attention]:
+    """The member's own branch's next party day, when it falls within the coming week."""
+    member = getattr(user, "member", None)
+    if member is None or not member.is_active:
+        return []
+    today = today or timezone.localdate()
+    first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    for year, month in ((today.year, today.month), (first_of_next.year, first_of_next.month)):
+        pd = scheduled_party_day(member.org, year, month)
+        if pd.date is None or pd.date < today:
+            continue
+        if (pd.date - today).days > UPCOMING_DAYS:
+            return []
+        when = f"{pd.date:%m月%d日}（周{WEEKDAYS[pd.date.weekday()]}）{pd.start_time:%H:%M}"
+        detail = "，".join(x for x in (pd.theme and f"主题：{pd.theme}", pd.place and f"地点：{pd.place}") if x)
+        return [
+            Attention(
+                f"本支部主题党日：{when}",
+                detail or "请准时参加",
+                reverse("partyday:year", args=[member.org_id, pd.date.year]),
+                Severity.ADVISORY,
+            )
+        ]
+    return []
 
 
 def partyday_attention(user: Any) -> list[Attention]:
     if not getattr(user, "is_authenticated", False):
         return []
+    items = next_party_day_attention(user)
     n = changes_to_decide(user).exclude(requested_by=user).count()
-    if not n:
-        return []
-    return [Attention("主题党日调整申请待审批", f"{n} 件申请等待审批", reverse("partyday:changes"), Severity.WARNING)]
+    if n:
+        items.append(
+            Attention("主题党日调整申请待审批", f"{n} 件申请等待审批", reverse("partyday:changes"), Severity.WARNING)
+        )
+    return items
