@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +15,44 @@ from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, scope_q
 
 from .models import RoleAssignment, User
-from .rules import roles_granting
+from .rules import Role, roles_granting
 
 
 def role_paths_for_action(user: Any, action: str) -> list[str]:
     roles = roles_granting(action)
     return list(RoleAssignment.objects.filter(user_id=user.pk, role__in=roles).values_list("org__path", flat=True))
+
+
+def holders(
+    roles: Role | Iterable[Role], *, org_ids: Any = None, org_paths: Iterable[str] | None = None
+) -> QuerySet[RoleAssignment]:
+    """Who holds one of `roles` at the given organizations: the role assignments of active accounts.
+
+    The one "who is the secretary of X" query, for any number of organizations at once: pass
+    `org_ids` (ids, or a subquery of ids) and/or `org_paths` (exact paths, not subtrees). Callers
+    take what they need, e.g. `.values_list("org_id", "user_id")` for a sweep or
+    `[ra.user for ra in holders(...).select_related("user")]` for one organization.
+    """
+    wanted = [roles] if isinstance(roles, Role) else list(roles)
+    if org_ids is None and org_paths is None:
+        raise ValueError("holders() needs org_ids or org_paths")
+    where = Q()
+    if org_ids is not None:
+        where |= Q(org_id__in=org_ids)
+    if org_paths is not None:
+        where |= Q(org__path__in=list(org_paths))
+    return RoleAssignment.objects.filter(where, role__in=wanted, user__is_active=True)
+
+
+def holder_ids_by(
+    roles: Role | Iterable[Role], *, org_ids: Any = None, org_paths: Iterable[str] | None = None, key: str = "org_id"
+) -> dict[Any, list[int]]:
+    """`holders(...)` as {org id (or `key="org__path"`: org path) → user ids}, in one query."""
+    out: dict[Any, list[int]] = defaultdict(list)
+    rows = holders(roles, org_ids=org_ids, org_paths=org_paths).values_list(key, "user_id").order_by(key, "user_id")
+    for k, user_id in rows.distinct():
+        out[k].append(user_id)
+    return dict(out)
 
 
 def roles_of(user: Any) -> QuerySet[RoleAssignment]:

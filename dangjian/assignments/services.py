@@ -18,9 +18,11 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, CharField, F, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, notify
+from dangjian.core.bulk import ANALYZE_AFTER_ROWS, refresh_statistics
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, require
+from dangjian.core.versioning import bump, check_version
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import records
@@ -36,18 +38,9 @@ from .models import (
     TargetStatus,
 )
 from .rules import DeliverableSpec, validate_assignment
-from .sweep import ANALYZE_AFTER_ROWS, refresh_statistics
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
-
-CONFLICT_MSG = "该任务已被他人更新，请刷新页面后重试（您的操作未保存）"
-
-
-def _check_version(obj: Any, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise ValidationError(CONFLICT_MSG)
-
 
 # ---------------------------------------------------------------- publish
 
@@ -201,14 +194,14 @@ def target_claim(*, actor: Any, target: AssignmentTarget, version: int | None = 
     _require_manage(actor, target)
     with transaction.atomic():
         t = _locked(target)
-        _check_version(t, version)
+        check_version(t, version)
         if t.status != TargetStatus.UNCLAIMED:
             raise ValidationError(f"任务当前状态为“{t.get_status_display()}”，无需再次领取")
         before = audit.snapshot(t, ["status"])
         t.status = TargetStatus.CLAIMED
         t.claimed_at = timezone.now()
         t.claimed_by = actor
-        t.version = F("version") + 1
+        bump(t)
         t.save(update_fields=["status", "claimed_at", "claimed_by", "version"])
         t.refresh_from_db()
         audit.record(actor, "assignment.claim", t, before=before, after=audit.snapshot(t, ["status"]))
@@ -343,7 +336,7 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
     _require_manage(actor, target)
     with transaction.atomic():
         t = _locked(target)
-        _check_version(t, version)
+        check_version(t, version)
         if t.status == TargetStatus.UNCLAIMED:
             raise ValidationError("尚未领取任务，请先领取再提交")
         if t.status == TargetStatus.SUBMITTED:
@@ -389,7 +382,7 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
         t.status = TargetStatus.SUBMITTED
         t.submitted_at = now
         t.rounds = round_no
-        t.version = F("version") + 1
+        bump(t)
         t.save(update_fields=["status", "submitted_at", "rounds", "version"])
         t.refresh_from_db()
         audit.record(actor, "assignment.submit", sub, after={"round": round_no, "contents": sub.contents})
@@ -404,7 +397,7 @@ def target_review(
     comment = (comment or "").strip()
     with transaction.atomic():
         t = _locked(target)
-        _check_version(t, version)
+        check_version(t, version)
         if t.status != TargetStatus.SUBMITTED:
             raise ValidationError(f"任务当前状态为“{t.get_status_display()}”，没有待审核的提交")
         sub = Submission.objects.select_for_update().get(target=t, round=t.rounds)
@@ -420,7 +413,7 @@ def target_review(
         sub.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
         t.status = TargetStatus.APPROVED if approve else TargetStatus.RETURNED
         t.reviewed_at = now
-        t.version = F("version") + 1
+        bump(t)
         t.save(update_fields=["status", "reviewed_at", "version"])
         t.refresh_from_db()
         audit.record(
@@ -436,11 +429,9 @@ def target_review(
 def _notify_review(t: AssignmentTarget, sub: Submission, approve: bool) -> None:
     from django.urls import reverse
 
-    from dangjian.core.services import notify
-
     verb = "已审核通过" if approve else "被退回"
-    notify(
-        user=sub.submitted_by,
+    notify.send(
+        [sub.submitted_by],
         key=f"asg{t.assignment_id}.t{t.pk}.review{sub.round}",
         title=f"任务“{t.assignment.title}”第{sub.round}次提交{verb}",
         body=sub.comment,

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import parent_path, subtree_q
 from dangjian.orgs.models import Organization
 
 from . import records
@@ -223,7 +223,7 @@ def committee_summary_rows(assignment: Assignment) -> Any:
     required = list(assignment.required_actions)
     n = 0
     for path, name, status, rounds in targets:
-        parent = parents.get(path[:-4], "")
+        parent = parents.get(parent_path(path), "")
         found = facts.get(path)
         fs: list[MeetingFacts | None] = list(found) if found else [None]
         for f in fs:

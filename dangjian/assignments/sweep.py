@@ -29,10 +29,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.rules import Role
-from dangjian.core import audit
-from dangjian.core.models import Notification
+from dangjian.accounts.selectors import holder_ids_by, holders
+from dangjian.core import audit, notify
+from dangjian.core.bulk import insert_rows
+from dangjian.core.paths import depth_of, parent_path
 from dangjian.orgs import config
 
 from .models import (
@@ -70,131 +71,18 @@ class SweepResult:
         }
 
 
-def insert_ignoring_conflicts(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING in batches; returns the rows actually inserted.
-
-    Equivalent to `bulk_create(ignore_conflicts=True)` on the model's unique constraints, without
-    the ORM's per-field compilation (which dominates at tens of thousands of rows on SQLite).
-    Works on SQLite ≥ 3.24 and PostgreSQL. Values must already be in database form.
-    """
-    if not rows:
-        return 0
-    qn = connection.ops.quote_name
-    # Identifiers are quoted model metadata; every value is a query parameter.
-    table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
-    inserted = 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # sqlite3 reuses one prepared statement across executemany: the fastest path there.
-            marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-            for i in range(0, len(rows), 5000):
-                cursor.executemany(sql, rows[i : i + 5000])
-                inserted += max(cursor.rowcount, 0)
-        else:
-            # PostgreSQL: COPY into a scratch table, then one INSERT … SELECT … ON CONFLICT DO NOTHING.
-            # Per-row statements (executemany) or huge VALUES lists spend their time in the client.
-            scratch = qn(f"tmp_{model._meta.db_table}")
-            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
-            cursor.execute(f"CREATE TEMP TABLE {scratch} AS SELECT {cols} FROM {table} WITH NO DATA")  # noqa: S608
-            with cursor.cursor.copy(f"COPY {scratch} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {scratch} ON CONFLICT DO NOTHING")  # noqa: S608
-            inserted = max(cursor.rowcount, 0)
-            cursor.execute(f"DROP TABLE {scratch}")
-    if inserted >= ANALYZE_AFTER_ROWS:
-        refresh_statistics(model)
-    return inserted
-
-
-ANALYZE_AFTER_ROWS = 5000
-
-
-def refresh_statistics(model: Any) -> None:
-    """After a bulk load, refresh PostgreSQL's planner statistics for the table right away.
-
-    Without it the planner keeps believing the table is tiny until autovacuum comes round, and
-    the next sweep's NOT EXISTS turns into a nested loop over every ledger row (seconds instead of
-    milliseconds at city scale). SQLite plans by its indexes and needs nothing.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
-def notify_bulk(rows: Iterable[tuple[int, str, str, str, str]], now: dt.datetime | None = None) -> int:
-    """Put many (user id, key, title, body, link) messages in inboxes; a (user, key) already
-    delivered is skipped by the notification's unique constraint, exactly like `notify`.
-    Returns the number of notifications created."""
-    stamp = connection.ops.adapt_datetimefield_value(now or timezone.now())
-    return insert_ignoring_conflicts(
-        Notification,
-        ["user_id", "key", "title", "body", "link", "created_at"],
-        [(uid, key, title, body, link, stamp) for uid, key, title, body, link in rows],
-    )
-
-
-def send_external(notes: list[tuple[int, str, str, str, str]]) -> None:
-    """After commit, send the sweep's messages on the configured outside channels (e-mail, SMS …).
-
-    The ledger guarantees each (target, deliverable, stage) is swept once, so these messages are new.
-    Recipients are loaded in a few queries; each channel decides whether it can reach a person.
-    """
-    from dangjian.core.channels import configured_channels
-
-    channels = configured_channels()
-    if not channels or not notes:
-        return
-    from dangjian.accounts.models import User
-
-    ids = sorted({n[0] for n in notes})
-    users: dict[int, Any] = {}
-    for i in range(0, len(ids), 900):
-        users.update((u.pk, u) for u in User.objects.filter(pk__in=ids[i : i + 900]))
-    messages = [(users[n[0]], n[2], n[3], n[4]) for n in notes if n[0] in users]
-
-    def send() -> None:
-        for user, title, body, link in messages:
-            for ch in channels:
-                try:
-                    ch.send(user, title, body, link)
-                except Exception:  # a gateway outage must not stop the other recipients
-                    log.exception("channel %s failed for user %s", getattr(ch, "name", ch), user.pk)
-
-    transaction.on_commit(send)
-
-
 def _lead_days(assignment: Assignment) -> list[int]:
     first = int(config.effective(assignment.org_path, "assignments.remind_days_first"))
     second = int(config.effective(assignment.org_path, "assignments.remind_days_second"))
     return sorted({d for d in (first, second) if d >= 0}, reverse=True)
 
 
-def _roles_by_org(org_ids: Any, roles: Iterable[str]) -> dict[int, list[int]]:
-    """org id → user ids holding one of `roles` there; `org_ids` may be a subquery (one query)."""
-    out: dict[int, list[int]] = defaultdict(list)
-    for org_id, user_id in (
-        RoleAssignment.objects.filter(org_id__in=org_ids, role__in=list(roles), user__is_active=True)
-        .values_list("org_id", "user_id")
-        .order_by()
-    ):
-        out[org_id].append(user_id)
-    return out
-
-
 def _parent_secretaries(paths: Iterable[str]) -> dict[str, list[int]]:
-    """parent path → secretary user ids, for the parents of `paths` (one query)."""
-    parents = sorted({p[:-4] for p in paths if len(p) > 4})
-    out: dict[str, list[int]] = defaultdict(list)
+    """parent path → secretary user ids, for the parents of `paths` (one query per 500 parents)."""
+    parents = sorted({parent_path(p) for p in paths if depth_of(p) > 1})
+    out: dict[str, list[int]] = {}
     for i in range(0, len(parents), 500):
-        chunk = parents[i : i + 500]
-        for path, user_id in (
-            RoleAssignment.objects.filter(org__path__in=chunk, role=Role.SECRETARY, user__is_active=True)
-            .values_list("org__path", "user_id")
-            .order_by()
-        ):
-            out[path].append(user_id)
+        out.update(holder_ids_by(Role.SECRETARY, org_paths=parents[i : i + 500], key="org__path"))
     return out
 
 
@@ -224,20 +112,23 @@ def _record(
 ) -> None:
     """Ledger rows + notifications for `targets`; `make(target_tuple)` → (key, title, body, link)."""
     ledger: list[tuple[Any, ...]] = []
-    notes: list[tuple[int, str, str, str, str]] = []
+    notes: list[notify.Message] = []
     stamp = connection.ops.adapt_datetimefield_value(now)
     dlv_id = deliverable.pk if deliverable is not None else None
     for t in targets:
         users = recipients.get(t[0], [])
         key, title, body, link = make(t)
         for uid in users:
-            notes.append((uid, key, title, body, link))
+            notes.append(notify.Message(uid, key, title, body, link))
         ledger.append((t[0], dlv_id, str(kind), stage, t[2], min(len(users), 32767), stamp))
-    insert_ignoring_conflicts(
-        Reminder, ["target_id", "deliverable_id", "kind", "stage", "org_path", "recipients", "created_at"], ledger
+    insert_rows(
+        Reminder,
+        ["target_id", "deliverable_id", "kind", "stage", "org_path", "recipients", "created_at"],
+        ledger,
+        ignore_conflicts=True,
+        analyze=True,
     )
-    result.notifications += notify_bulk(notes, now)
-    send_external(notes)
+    result.notifications += notify.send_many(notes)
     result.reminders += len(ledger)
     result.by_kind[str(kind)] += len(ledger)
 
@@ -256,7 +147,7 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
     def target_roles() -> dict[int, list[int]]:
         # Secretaries and liaisons of every open target, read once per assignment.
         if "roles" not in cache:
-            cache["roles"] = _roles_by_org(_open_org_ids(assignment), TARGET_ROLES)
+            cache["roles"] = holder_ids_by(TARGET_ROLES, org_ids=_open_org_ids(assignment))
         return cache["roles"]
 
     # 1. New assignment: announce to targets not claimed yet.
@@ -311,7 +202,7 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
                 continue
             by_org = target_roles()
             parents = _parent_secretaries(t[2] for t in cands)
-            recipients = {t[0]: sorted(set(by_org.get(t[1], []) + parents.get(t[2][:-4], []))) for t in cands}
+            recipients = {t[0]: sorted(set(by_org.get(t[1], []) + parents.get(parent_path(t[2]), []))) for t in cands}
             _record(
                 assignment,
                 ReminderKind.OVERDUE,
@@ -330,24 +221,16 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
             )
             # One digest per deliverable for the publisher, never one message per branch.
             publisher_ids = set(
-                RoleAssignment.objects.filter(org_id=assignment.publisher_org_id, role=Role.ORG_ADMIN).values_list(
-                    "user_id", flat=True
-                )
+                holders(Role.ORG_ADMIN, org_ids=[assignment.publisher_org_id]).values_list("user_id", flat=True)
             )
             publisher_ids.add(assignment.published_by_id)
-            board = reverse("assignments:board", args=[assignment.pk]) + "?status=overdue"
-            digest = [
-                (
-                    uid,
-                    f"asg{assignment.pk}.d{d.pk}.overdue.publisher",
-                    f"督办：{len(cands)} 个组织逾期未报送“{d.title}”",
-                    f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止。",
-                    board,
-                )
-                for uid in sorted(publisher_ids)
-            ]
-            result.notifications += notify_bulk(digest, now)
-            send_external(digest)
+            result.notifications += notify.send(
+                sorted(publisher_ids),
+                key=f"asg{assignment.pk}.d{d.pk}.overdue.publisher",
+                title=f"督办：{len(cands)} 个组织逾期未报送“{d.title}”",
+                body=f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止。",
+                link=reverse("assignments:board", args=[assignment.pk]) + "?status=overdue",
+            )
 
 
 def _open_org_ids(assignment: Assignment) -> Any:

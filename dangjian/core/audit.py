@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -114,7 +115,7 @@ def record_many(actor: Any, changes: Iterable[Change]) -> int:
     """Append events in order, chained to the current head; returns how many.
 
     Must run inside the writer's transaction, so an event exists exactly when its write does.
-    Rows go in with one executemany: imports append tens of thousands of events at once.
+    Rows go in through `core.bulk` (executemany / COPY): imports append tens of thousands of events at once.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -152,18 +153,8 @@ def record_many(actor: Any, changes: Iterable[Change]) -> int:
             )
         )
         prev = digest
-    table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_COLUMNS))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and len(rows) > 100:
-            # Bulk appends (imports, sweeps) stream through COPY: one command instead of a row each.
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            for start in range(0, len(rows), 2000):
-                cursor.executemany(sql, rows[start : start + 2000])
+    # Bulk appends (imports, sweeps) go in with one executemany / COPY, not a statement per row.
+    insert_rows(AuditEvent, _COLUMNS, rows, using=connection.alias)
     head.last_hash = prev
     head.count += len(rows)
     head.save(update_fields=["last_hash", "count"])

@@ -11,17 +11,18 @@ from django.db import transaction
 from . import calendar as cal
 from .audit import record, snapshot
 from .models import CalendarDay, CalendarSource, CalendarYear
+from .paths import depth_of
+from .scoping import Action, scope_prefixes
+from .versioning import bump, check_version
 
 
 def can_edit_calendar(user: Any) -> bool:
-    """Superusers and the 组织部 admins of a top-level organization maintain the national calendar."""
+    """Superusers and the 组织部 admins of a top-level organization maintain the national calendar:
+    whoever may ADMIN a whole tree, i.e. one of their admin scopes is a root (depth 1) path."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
-    from dangjian.accounts.models import RoleAssignment
-
-    return RoleAssignment.objects.filter(user=user, role="org_admin", org__depth=1).exists()
+    prefixes = scope_prefixes(user, Action.ADMIN)
+    return prefixes is None or any(depth_of(p) == 1 for p in prefixes)
 
 
 def _require(user: Any) -> None:
@@ -46,9 +47,8 @@ def calendar_year_set(
     if cy is None:
         cy = CalendarYear(year=year)
     else:
-        if version is not None and cy.version != version:
-            raise ValidationError("该年度已被他人修改，请刷新后重试（您的修改未保存）")
-        cy.version += 1
+        check_version(cy, version)
+        bump(cy)
     cy.complete = complete
     cy.notes = notes.strip()
     cy.source = CalendarSource.ADMIN

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db.models import Q
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Characters per tree level: `Organization.steplen` is set from this, so core never imports orgs.
+STEPLEN = 4
 
 
 def successor(prefix: str) -> str | None:
@@ -47,3 +49,19 @@ def minimal_prefixes(paths: list[str] | set[str]) -> list[str]:
 
 def is_within(path: str, prefixes: list[str]) -> bool:
     return any(path.startswith(p) for p in prefixes)
+
+
+def parent_path(path: str) -> str:
+    """The path of the parent organization; "" for a root (it has none)."""
+    return path[:-STEPLEN]
+
+
+def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
+    """Paths from the root down to `path` (root first), without `path` itself if not `include_self`."""
+    end = len(path) + 1 if include_self else len(path)
+    return [path[:i] for i in range(STEPLEN, end, STEPLEN)]
+
+
+def depth_of(path: str) -> int:
+    """The treebeard depth of `path` (a root is 1)."""
+    return len(path) // STEPLEN

@@ -414,6 +414,45 @@ def payment_findings(*, expected_fen: int, amount_fen: int) -> list[Finding]:
     return out
 
 
+MAX_ADVANCE_MONTHS = 12  # 预交: at most a year ahead of the month of payment
+
+
+def advance_months_error(months: Sequence[dt.date], paid_on: dt.date) -> str | None:
+    """Months paid in advance may reach `MAX_ADVANCE_MONTHS` past the month of payment, no further."""
+    if months and max(month_start(m) for m in months) > add_months(month_start(paid_on), MAX_ADVANCE_MONTHS):
+        return f"预交党费最多预交{MAX_ADVANCE_MONTHS}个月"
+    return None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How one payment is split across the months it covers (the 缴费月份 rows of a payment)."""
+
+    expected_fen: int  # what the months were due in total
+    shares: tuple[tuple[dt.date, int], ...]  # (month, fen) in month order; the shares add up to the payment
+
+    @property
+    def mismatch(self) -> bool:
+        return sum(fen for _, fen in self.shares) != self.expected_fen
+
+
+def allocate_payment(amount_fen: int, due: Sequence[tuple[dt.date, int]]) -> Allocation:
+    """Split `amount_fen` across `due` = (month, expected fen) pairs, earliest month first.
+
+    Each month gets its expected amount while the money lasts; the last month takes the rest, so an
+    overpayment (自愿多交) lands on the last month and a shortfall leaves the last months short. A
+    payment for several months at once (quarterly, in advance) is one payment with several shares.
+    """
+    months = sorted(due)
+    shares: list[tuple[dt.date, int]] = []
+    remaining = amount_fen
+    for k, (month, expected) in enumerate(months):
+        share = remaining if k == len(months) - 1 else min(remaining, expected)
+        remaining -= share
+        shares.append((month, share))
+    return Allocation(sum(expected for _, expected in months), tuple(shares))
+
+
 @dataclass(frozen=True, slots=True)
 class MonthStatus:
     month: dt.date

@@ -13,11 +13,12 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit
-from dangjian.core.models import Notification
-from dangjian.core.paths import subtree_q
+from dangjian.accounts.rules import Role
+from dangjian.accounts.selectors import holder_ids_by
+from dangjian.core import audit, notify
+from dangjian.core.paths import parent_path, subtree_q
 from dangjian.core.scoping import Action, can
-from dangjian.core.services import notify
+from dangjian.core.versioning import bump, lock
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -37,10 +38,13 @@ from .rules import (
     ARREARS_FLAG_MONTHS,
     BASE_ITEMS_BY_CODE,
     MAX_BASE_FEN,
+    Allocation,
     DuesCategory,
     MonthStatus,
     ReliefKind,
     add_months,
+    advance_months_error,
+    allocate_payment,
     base_change_needs_reason,
     base_error,
     compute_base,
@@ -54,7 +58,6 @@ from .rules import (
     proxy_error,
 )
 
-MAX_ADVANCE_MONTHS = 12
 EXPECTED_UPDATE_FIELDS = ["category", "base_fen", "rate_label", "unrounded", "amount_fen", "relief", "capped"]
 
 
@@ -455,8 +458,9 @@ def _check_payment_input(r: PaymentRow, today: dt.date) -> list[tuple[str, str]]
         problems.append(("method", "请选择缴纳方式"))
     if r.paid_on > today:
         problems.append(("paid_on", "缴纳日期不能晚于今天"))
-    if months[-1] > add_months(month_start(r.paid_on), MAX_ADVANCE_MONTHS):
-        problems.append(("months", f"预交党费最多预交{MAX_ADVANCE_MONTHS}个月"))
+    advance = advance_months_error(months, r.paid_on)
+    if advance:
+        problems.append(("months", advance))
     not_due = [m for m in months if not is_month_due(m, r.member.joined_on, r.member.left_on)]
     if not_due:
         problems.append(("months", f"{months_label(not_due)}在{r.member.name}入党（支部大会通过）之前，无需交纳党费"))
@@ -474,13 +478,30 @@ def _check_payment_input(r: PaymentRow, today: dt.date) -> list[tuple[str, str]]
 
 def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPayment]:
     """Record many payments at once (a party day's sheet, an online-payment statement): the same checks
-    per row, all or nothing, bulk writes, one audit event per payment."""
+    per row, all or nothing, bulk writes, one audit event per payment.
+
+    Steps: validate the input → lock the members and refuse months already paid → split each amount
+    across its months (`rules.allocate_payment`, pure) → write payments, months, ledger and audit."""
     for r in rows:
         _require(actor, Action.MANAGE, r.member.org_path, f"无权登记{r.member.name}的党费")
     today = timezone.localdate()
     errors = _Errors(many=len(rows) > 1)
+    months_of = _validate_payments(rows, today, errors)
+    try:
+        with transaction.atomic():
+            lines = _lock_unpaid_lines(rows, months_of, errors)
+            allocations = _allocate(rows, months_of, lines, errors)
+            payments = _write_payments(actor, rows, allocations, lines)
+            _resolve_flags_if_cleared({r.member.pk for r in rows}, today)
+    except IntegrityError as exc:  # a concurrent collector recorded the same month first
+        raise ValidationError({"months": "所选月份刚刚已被他人登记，请刷新后核对"}) from exc
+    return payments
+
+
+def _validate_payments(rows: list[PaymentRow], today: dt.date, errors: _Errors) -> list[list[dt.date]]:
+    """Each row's input on its own, and no month twice in the batch; returns each row's months."""
     months_of: list[list[dt.date]] = []
-    seen: dict[tuple[int, dt.date], int] = {}
+    seen: set[tuple[int, dt.date]] = set()
     for i, r in enumerate(rows):
         for field_name, message in _check_payment_input(r, today):
             errors.add(i, r.member.name, field_name, message)
@@ -489,104 +510,118 @@ def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPaym
         twice = [m for m in months if (r.member.pk, m) in seen]
         if twice:
             errors.add(i, r.member.name, "months", f"{months_label(twice)}在本批中重复登记")
-        seen.update({(r.member.pk, m): i for m in months})
+        seen.update((r.member.pk, m) for m in months)
     errors.raise_if_any()
+    return months_of
+
+
+def _lock_unpaid_lines(
+    rows: list[PaymentRow], months_of: list[list[dt.date]], errors: _Errors
+) -> dict[tuple[int, dt.date], DuesExpected]:
+    """Lock the members (concurrent collectors queue here), refuse months already paid, report months
+    without an assessed base; returns the ledger line of every (member, month) that has one."""
     ids = {r.member.pk for r in rows}
-    try:
-        with transaction.atomic():
-            list(Member.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
-            paid: dict[int, list[dt.date]] = {}
-            for member_id, month in DuesPaymentMonth.objects.filter(
-                member_id__in=ids, month__in={m for _, m in seen}
-            ).values_list("member_id", "month"):
-                if (member_id, month) in seen:
-                    paid.setdefault(member_id, []).append(month)
-            for i, r in enumerate(rows):
-                already = sorted(m for m in paid.get(r.member.pk, []) if m in months_of[i])
-                if already:
-                    errors.add(
-                        i, r.member.name, "months", f"{r.member.name}的{months_label(already)}党费已缴纳，不能重复登记"
-                    )
-            errors.raise_if_any()
-            lines, missing = _ensure_lines(set(seen))
-            payments: list[DuesPayment] = []
-            allocations: list[tuple[int, dt.date, int]] = []
-            notes: list[list[str]] = []
-            for i, r in enumerate(rows):
-                lacking = [m for m in months_of[i] if (r.member.pk, m) in missing]
-                if lacking:
-                    errors.add(
-                        i,
-                        r.member.name,
-                        "months",
-                        f"{r.member.name}尚未核定党费基数，无法计算{months_label(lacking)}应缴金额，请先核定基数",
-                    )
-                    continue
-                covered = [m for m in months_of[i] if (r.member.pk, m) in lines]
-                expected = sum(lines[(r.member.pk, m)].amount_fen for m in covered)
-                mismatch = r.amount_fen != expected
-                if mismatch and not r.note.strip():
-                    diff = f"实缴{fen_to_yuan(r.amount_fen)}元与应缴{fen_to_yuan(expected)}元不一致"
-                    errors.add(i, r.member.name, "note", f"{diff}，请在备注中说明原因")
-                    continue
-                p = DuesPayment(
-                    member=r.member,
-                    org_id=r.member.org_id,
-                    org_path=r.member.org_path,
-                    paid_on=r.paid_on,
-                    amount_fen=r.amount_fen,
-                    expected_fen=expected,
-                    method=r.method,
-                    collector=_actor_or_none(actor),
-                    collector_name=(r.collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
-                    by_proxy=r.by_proxy,
-                    proxy_name=r.proxy_name.strip() if r.by_proxy else "",
-                    proxy_reason=r.proxy_reason.strip() if r.by_proxy else "",
-                    note=r.note.strip(),
-                    mismatch=mismatch,
-                    recorded_by=_actor_or_none(actor),
-                )
-                p.full_clean(exclude=["member", "org", "collector", "recorded_by"])
-                payments.append(p)
-                notes.append([f.message_zh for f in payment_findings(expected_fen=expected, amount_fen=r.amount_fen)])
-                # Each month gets its expected amount; the last one takes the rest (extra or shortfall).
-                remaining = r.amount_fen
-                for k, m in enumerate(covered):
-                    share = remaining if k == len(covered) - 1 else min(remaining, lines[(r.member.pk, m)].amount_fen)
-                    remaining -= share
-                    allocations.append((len(payments) - 1, m, share))
-            errors.raise_if_any()
-            DuesPayment.objects.bulk_create(payments, batch_size=2000)
-            months_rows: list[DuesPaymentMonth] = []
-            for idx, m, share in allocations:
-                p = payments[idx]
-                line = lines[(p.member_id, m)]
-                line.paid_fen += share
-                line.is_paid = True
-                months_rows.append(
-                    DuesPaymentMonth(
-                        payment=p, member_id=p.member_id, month=m, org_path=line.org_path, amount_fen=share
-                    )
-                )
-            DuesPaymentMonth.objects.bulk_create(months_rows, batch_size=2000)
-            _sync_paid([lines[(payments[idx].member_id, m)].pk for idx, m, _ in allocations])
-            by_payment: dict[int, list[str]] = {}
-            for idx, m, _ in allocations:
-                by_payment.setdefault(idx, []).append(m.isoformat())
-            audit.record_many(
-                actor,
-                [
-                    audit.Change(
-                        "dues.payment_record",
-                        p,
-                        after={**audit.snapshot(p), "months": by_payment.get(idx, []), "findings": notes[idx]},
-                    )
-                    for idx, p in enumerate(payments)
-                ],
+    wanted = {(r.member.pk, m) for i, r in enumerate(rows) for m in months_of[i]}
+    list(Member.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    paid = set(
+        DuesPaymentMonth.objects.filter(member_id__in=ids, month__in={m for _, m in wanted}).values_list(
+            "member_id", "month"
+        )
+    )
+    for i, r in enumerate(rows):
+        already = [m for m in months_of[i] if (r.member.pk, m) in paid]
+        if already:
+            errors.add(i, r.member.name, "months", f"{r.member.name}的{months_label(already)}党费已缴纳，不能重复登记")
+    errors.raise_if_any()
+    lines, missing = _ensure_lines(wanted)
+    for i, r in enumerate(rows):
+        lacking = [m for m in months_of[i] if (r.member.pk, m) in missing]
+        if lacking:
+            errors.add(
+                i,
+                r.member.name,
+                "months",
+                f"{r.member.name}尚未核定党费基数，无法计算{months_label(lacking)}应缴金额，请先核定基数",
             )
-            _resolve_flags_if_cleared(ids, today)
-    except IntegrityError as exc:  # a concurrent collector recorded the same month first
-        raise ValidationError({"months": "所选月份刚刚已被他人登记，请刷新后核对"}) from exc
+    return lines  # rows lacking a base are reported together with the allocation's findings
+
+
+def _allocate(
+    rows: list[PaymentRow],
+    months_of: list[list[dt.date]],
+    lines: dict[tuple[int, dt.date], DuesExpected],
+    errors: _Errors,
+) -> list[Allocation]:
+    """Each row's split across its months; an amount other than the expected total needs a note."""
+    out: list[Allocation] = []
+    for i, r in enumerate(rows):
+        if any((r.member.pk, m) not in lines for m in months_of[i]):
+            out.append(Allocation(0, ()))  # already reported as lacking a base; never written
+            continue
+        alloc = allocate_payment(r.amount_fen, [(m, lines[(r.member.pk, m)].amount_fen) for m in months_of[i]])
+        if alloc.mismatch and not r.note.strip():
+            diff = f"实缴{fen_to_yuan(r.amount_fen)}元与应缴{fen_to_yuan(alloc.expected_fen)}元不一致"
+            errors.add(i, r.member.name, "note", f"{diff}，请在备注中说明原因")
+        out.append(alloc)
+    errors.raise_if_any()
+    return out
+
+
+def _write_payments(
+    actor: Any,
+    rows: list[PaymentRow],
+    allocations: list[Allocation],
+    lines: dict[tuple[int, dt.date], DuesExpected],
+) -> list[DuesPayment]:
+    """Payments, their months and ledger totals, and one audit event per payment, in bulk."""
+    payments: list[DuesPayment] = []
+    for r, alloc in zip(rows, allocations, strict=True):
+        p = DuesPayment(
+            member=r.member,
+            org_id=r.member.org_id,
+            org_path=r.member.org_path,
+            paid_on=r.paid_on,
+            amount_fen=r.amount_fen,
+            expected_fen=alloc.expected_fen,
+            method=r.method,
+            collector=_actor_or_none(actor),
+            collector_name=(r.collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
+            by_proxy=r.by_proxy,
+            proxy_name=r.proxy_name.strip() if r.by_proxy else "",
+            proxy_reason=r.proxy_reason.strip() if r.by_proxy else "",
+            note=r.note.strip(),
+            mismatch=alloc.mismatch,
+            recorded_by=_actor_or_none(actor),
+        )
+        p.full_clean(exclude=["member", "org", "collector", "recorded_by"])
+        payments.append(p)
+    DuesPayment.objects.bulk_create(payments, batch_size=2000)
+    months_rows = [
+        DuesPaymentMonth(
+            payment=p, member_id=p.member_id, month=m, org_path=lines[(p.member_id, m)].org_path, amount_fen=share
+        )
+        for p, alloc in zip(payments, allocations, strict=True)
+        for m, share in alloc.shares
+    ]
+    DuesPaymentMonth.objects.bulk_create(months_rows, batch_size=2000)
+    _sync_paid([lines[(mr.member_id, mr.month)].pk for mr in months_rows])
+    audit.record_many(
+        actor,
+        [
+            audit.Change(
+                "dues.payment_record",
+                p,
+                after={
+                    **audit.snapshot(p),
+                    "months": [m.isoformat() for m, _ in alloc.shares],
+                    "findings": [
+                        f.message_zh for f in payment_findings(expected_fen=alloc.expected_fen, amount_fen=r.amount_fen)
+                    ],
+                },
+            )
+            for r, p, alloc in zip(rows, payments, allocations, strict=True)
+        ],
+    )
     return payments
 
 
@@ -694,7 +729,7 @@ def dues_exemption_apply(
 
 def approver_path(org_path: str) -> str:
     """The next-level 党委 approves (第七条): the parent of the member's branch."""
-    return org_path[: -Organization.steplen] or org_path
+    return parent_path(org_path) or org_path
 
 
 def dues_exemption_decide(
@@ -702,9 +737,7 @@ def dues_exemption_decide(
 ) -> DuesExemption:
     _require(actor, Action.APPROVE, approver_path(exemption.org_path), "党费减免须由上一级党委批准")
     with transaction.atomic():
-        ex = DuesExemption.objects.select_for_update().get(pk=exemption.pk)
-        if ex.version != version:
-            raise ValidationError("该申请已被他人处理，请刷新后查看（您的操作未保存）")
+        ex = lock(DuesExemption.objects, exemption.pk, version)
         if ex.status != ExemptionStatus.PENDING:
             raise ValidationError("该申请已处理")
         before = audit.snapshot(ex)
@@ -712,7 +745,7 @@ def dues_exemption_decide(
         ex.decided_by = _actor_or_none(actor)
         ex.decided_at = timezone.now()
         ex.decision_note = note.strip()[:300]
-        ex.version += 1
+        bump(ex)
         ex.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
         audit.record(actor, "dues.exemption_decide", ex, before=before, after=audit.snapshot(ex))
         if approve:
@@ -774,7 +807,7 @@ def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) ->
             disclosure = existing
             for k, v in values.items():
                 setattr(disclosure, k, v)
-            disclosure.version += 1
+            bump(disclosure)
         disclosure.full_clean()
         disclosure.save()
         audit.record(
@@ -784,24 +817,15 @@ def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) ->
             before=before,
             after=audit.snapshot(disclosure, ["member_count", "paid_count", "expected_total_fen", "paid_total_fen"]),
         )
-        link = reverse("dues:disclosure", args=[org.pk, month.year, month.month])
-        for user_id in Member.objects.filter(org=org, is_active=True, user__isnull=False).values_list(
-            "user_id", flat=True
-        ):
-            notify(
-                user=_user_ref(user_id),
-                key=f"dues-disclosure-{org.pk}-{month:%Y%m}",
-                title=f"{org.name}公开了{month_label(month)}党费收缴情况",
-                link=link,
-            )
+        notify.send(
+            Member.objects.filter(org=org, is_active=True, user__isnull=False, user__is_active=True).values_list(
+                "user_id", flat=True
+            ),
+            key=f"dues-disclosure-{org.pk}-{month:%Y%m}",
+            title=f"{org.name}公开了{month_label(month)}党费收缴情况",
+            link=reverse("dues:disclosure", args=[org.pk, month.year, month.month]),
+        )
     return disclosure
-
-
-def _user_ref(pk: int) -> Any:
-    """A user known only by primary key, so notifying many people does not load every user row."""
-    from dangjian.accounts.models import User
-
-    return User(pk=pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -860,10 +884,10 @@ def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dic
             members.extend(
                 Member.objects.filter(pk__in=ids[i : i + 5000], is_active=True).only("id", "name", "org_id", "org_path")
             )
-        secretaries = _secretaries_by_org({m.org_id for m in members})
+        secretaries = holder_ids_by(Role.SECRETARY, org_ids={m.org_id for m in members})
         new_flags: list[DuesArrearsFlag] = []
         kept: list[DuesArrearsFlag] = []
-        notes: list[Notification] = []
+        notes: list[notify.Message] = []
         for m in members:
             n = flagged[m.pk]
             flag = open_flags.get(m.pk)
@@ -876,19 +900,18 @@ def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dic
                 kept.append(flag)
             link = reverse("dues:member", args=[m.pk])
             notes.extend(
-                Notification(
-                    user_id=user_id,
-                    key=f"dues-arrears-{m.pk}-{through:%Y%m}",
-                    title=f"{m.name}已连续{n}个月未交纳党费",
-                    body="请支部了解情况、批评教育并限期改正；系统不会自动变更党员身份。",
-                    link=link,
+                notify.Message(
+                    user_id,
+                    f"dues-arrears-{m.pk}-{through:%Y%m}",
+                    f"{m.name}已连续{n}个月未交纳党费",
+                    "请支部了解情况、批评教育并限期改正；系统不会自动变更党员身份。",
+                    link,
                 )
                 for user_id in secretaries.get(m.org_id, [])
             )
         DuesArrearsFlag.objects.bulk_create(new_flags, batch_size=2000)
         DuesArrearsFlag.objects.bulk_update(kept, ["through_month", "months"], batch_size=2000)
-        # Same idempotence as core notify(): one message per (user, key), sent in bulk.
-        Notification.objects.bulk_create(notes, batch_size=2000, ignore_conflicts=True)
+        notify.send_many(notes)
         created = len(new_flags)
         if flagged or open_flags:
             audit.record(
@@ -901,14 +924,3 @@ def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dic
                 after={"flagged": len(flagged), "created": created},
             )
     return {"flagged": len(flagged), "created": created}
-
-
-def _secretaries_by_org(org_ids: set[int]) -> dict[int, list[int]]:
-    from dangjian.accounts.models import RoleAssignment
-
-    out: dict[int, list[int]] = {}
-    for org_id, user_id in RoleAssignment.objects.filter(org_id__in=org_ids, role="secretary").values_list(
-        "org_id", "user_id"
-    ):
-        out.setdefault(org_id, []).append(user_id)
-    return out

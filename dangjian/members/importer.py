@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from dangjian.core.paths import is_within, subtree_q
+from dangjian.core.paths import is_within, parent_path, subtree_q
 from dangjian.core.scoping import Action, scope_prefixes
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -34,7 +34,6 @@ from .forms import BulkMemberForms, PrebuiltGroupField
 from .models import Member
 from .rules import normalize_id_number
 
-STEP = Organization.steplen
 LOOKUP_CHUNK = 900  # below SQLite's bound-parameter limit
 
 
@@ -90,7 +89,7 @@ def build_org_index(user: Any, root: Organization, action: str = Action.MANAGE) 
         p = o.path
         while len(p) > len(root.path):
             parts.append(name_by_path.get(p, ""))
-            p = p[:-STEP]
+            p = parent_path(p)
         parts.reverse()
         return "/".join(parts) if parts else o.name
 
@@ -111,7 +110,7 @@ def build_org_index(user: Any, root: Organization, action: str = Action.MANAGE) 
     for g in orgs:
         if g.kind != OrgKind.GROUP:
             continue
-        b = branch_by_path.get(g.path[:-STEP])
+        b = branch_by_path.get(parent_path(g.path))
         if b is None:
             continue
         index.groups[b.pk][str(g.pk)] = g

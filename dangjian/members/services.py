@@ -16,8 +16,10 @@ from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
 from dangjian.core import audit
+from dangjian.core.bulk import insert_rows
 from dangjian.core.scoping import Action, can
 from dangjian.core.uploads import check_xlsx
+from dangjian.core.versioning import bump, lock
 from dangjian.orgs.models import Organization, OrgKind
 
 from .forms import MEMBER_FIELDS, MemberForm
@@ -26,13 +28,8 @@ from .models import ImportJob, ImportMode, ImportStatus, Member, MemberTransfer,
 logger = logging.getLogger(__name__)
 
 AUDIT_FIELDS = [*MEMBER_FIELDS, "org", "is_active", "left_on", "left_reason"]
-CONFLICT_MESSAGE = "该党员信息已被他人修改，请刷新后重新编辑（您的修改未保存）"
 # An .xlsx is a zip: refuse one that would inflate far beyond its upload size limit (a "zip bomb").
 MAX_UNCOMPRESSED_FACTOR = 12
-
-
-class VersionConflict(ValidationError):
-    """Someone else saved the record after the user opened it."""
 
 
 def _validated(data: dict[str, Any], branch: Organization, instance: Member | None = None) -> Member:
@@ -67,12 +64,11 @@ def member_update(*, actor: Any, member: Member, version: int, data: dict[str, A
     if actor is not None and not can(actor, Action.MANAGE, member.org_path):
         raise PermissionDenied("无权修改该党员信息")
     with transaction.atomic():
-        current = Member.objects.select_for_update().get(pk=member.pk)
-        if current.version != version:
-            raise VersionConflict(CONFLICT_MESSAGE)
+        current = lock(Member.objects, member.pk, version)
         before = audit.snapshot(current, AUDIT_FIELDS)
         updated = _validated(data, current.org, instance=current)
-        updated.version = current.version + 1
+        updated.version = current.version
+        bump(updated)
         updated.save()
         audit.record(actor, "member.update", updated, before=before, after=audit.snapshot(updated, AUDIT_FIELDS))
     return updated
@@ -122,7 +118,7 @@ def transfer_out(
             member.is_active = False
             member.left_on = out_on
             member.left_reason = f"组织关系转出至{t.to_org_name}"
-            member.version += 1
+            bump(member)
             member.save(update_fields=["is_active", "left_on", "left_reason", "version", "updated_at"])
             audit.record(actor, "member.leave", member, before=before, after=audit.snapshot(member, AUDIT_FIELDS))
         t.save()
@@ -144,7 +140,7 @@ def transfer_accept(*, actor: Any, transfer: MemberTransfer, in_on: dt.date) -> 
         member.org = transfer.to_org
         member.org_path = transfer.to_org.path
         member.group = None
-        member.version += 1
+        bump(member)
         member.save(update_fields=["org", "org_path", "group", "version", "updated_at"])
         transfer.status = TransferStatus.COMPLETED
         transfer.in_on = in_on
@@ -203,9 +199,7 @@ def member_leave(*, actor: Any, member: Member, version: int, reason: str, left_
     if left_on > timezone.localdate():
         raise ValidationError({"left_on": "离册日期不能晚于今天"})
     with transaction.atomic():
-        current = Member.objects.select_for_update().get(pk=member.pk)
-        if current.version != version:
-            raise VersionConflict(CONFLICT_MESSAGE)
+        current = lock(Member.objects, member.pk, version)
         if not current.is_active:
             raise ValidationError("该党员已不在册")
         if MemberTransfer.objects.filter(member_id=current.pk, status=TransferStatus.PENDING).exists():
@@ -214,7 +208,7 @@ def member_leave(*, actor: Any, member: Member, version: int, reason: str, left_
         current.is_active = False
         current.left_on = left_on
         current.left_reason = (reason.strip() + (f"：{note.strip()}" if note.strip() else ""))[:200]
-        current.version += 1
+        bump(current)
         current.save(update_fields=["is_active", "left_on", "left_reason", "version", "updated_at"])
         audit.record(actor, "member.leave", current, before=before, after=audit.snapshot(current, AUDIT_FIELDS))
     return current
@@ -234,7 +228,7 @@ def member_record_contact(*, actor: Any, member: Member, on: dt.date | None = No
         last = current.mobile_last_contact
         before = {"mobile_last_contact": last.isoformat() if last else None}
         current.mobile_last_contact = on
-        current.version += 1
+        bump(current)
         current.save(update_fields=["mobile_last_contact", "version", "updated_at"])
         audit.record(actor, "member.contact", current, before=before, after={"mobile_last_contact": on.isoformat()})
     return current
@@ -395,7 +389,7 @@ def _snapshot_fields() -> list[tuple[str, bool]]:
 
 
 def _insert_members(members: list[Member]) -> None:
-    """Insert new members with one prepared statement (executemany) instead of bulk_create's
+    """Insert new members through `core.bulk` (executemany / COPY) instead of bulk_create's
     per-value SQL compilation, then read their ids back by 身份证号 (unique)."""
     if not members:
         return
@@ -416,25 +410,7 @@ def _insert_members(members: list[Member]) -> None:
         m.updated_at = now
         values = [getattr(m, f.attname) for f in fields]
         rows.append([c(v) if c is not None and v is not None else v for c, v in zip(convert, values, strict=True)])
-    qn = conn.ops.quote_name
-    # Identifiers come from the model's metadata, values are parameters: nothing from the file is spliced in.
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608
-        qn(Member._meta.db_table), ", ".join(qn(f.column) for f in fields)
-    )
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            # COPY streams the rows in one command: several times faster than row-wise INSERTs.
-            copy_sql = "COPY {} ({}) FROM STDIN".format(
-                qn(Member._meta.db_table), ", ".join(qn(f.column) for f in fields)
-            )
-            with cursor.cursor.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            # SQLite: a prepared statement reused by executemany is the fastest path.
-            for start in range(0, len(rows), 2000):
-                cursor.executemany(head + one, rows[start : start + 2000])
+    insert_rows(Member, [f.column for f in fields], rows, using=conn.alias)
     by_id = {m.id_number: m for m in members}
     keys = list(by_id)
     for start in range(0, len(keys), 900):
@@ -469,7 +445,7 @@ def _write_import(job: ImportJob, outcome: Any, actor: Any) -> None:
             if not diff:
                 unchanged += 1
                 continue
-            current.version += 1
+            bump(current)
             current.updated_at = now
             changed.append(current)
             changes.append(

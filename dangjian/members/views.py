@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
+from dangjian.core.versioning import VersionConflict
 from dangjian.core.views_util import errors_to_form
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
@@ -123,7 +124,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.member_update(
                     actor=request.user, member=member, version=form.cleaned_data["version"], data=request.POST.dict()
                 )
-            except services.VersionConflict as exc:
+            except VersionConflict as exc:
                 # Keep what the user typed; show the conflict; overwrite nothing.
                 form.add_error(None, exc.messages)
             except ValidationError as exc:

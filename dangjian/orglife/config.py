@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dangjian.core.paths import ancestor_paths
 from dangjian.orgs import config
 
 from . import rules
@@ -14,7 +15,7 @@ def effective_config(path: str) -> dict[str, Any]:
     """Every orglife setting in force at `path`, in one query (nearest ancestor wins, else the default)."""
     from dangjian.orgs.models import OrgConfig
 
-    ancestors = config.ancestor_paths(path)
+    ancestors = ancestor_paths(path)
     rows = list(
         OrgConfig.objects.filter(org__path__in=ancestors, key__startswith="orglife.").values_list(
             "org__path", "key", "value"

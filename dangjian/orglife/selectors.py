@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from dangjian.core.paths import subtree_q, successor
+from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -42,12 +42,12 @@ from .models import (
 def branch_of(org: Organization) -> Organization:
     """The branch a 党小组 belongs to (the org itself otherwise)."""
     if org.kind == OrgKind.GROUP:
-        return Organization.objects.get(path=org.path[: -org.steplen])
+        return Organization.objects.get(path=parent_path(org.path))
     return org
 
 
 def visible_ancestors(user: Any, org: Organization) -> list[Organization]:
-    paths = [org.path[:i] for i in range(org.steplen, len(org.path), org.steplen)]
+    paths = ancestor_paths(org.path, include_self=False)
     return [a for a in Organization.objects.filter(path__in=paths).order_by("path") if can(user, Action.VIEW, a.path)]
 
 
@@ -120,7 +120,7 @@ class MeetingDetail:
 
 def open_actions_before(org: Organization, before: dt.datetime) -> QuerySet[ResolutionAction]:
     """Open measures of the org's (branch's) earlier meetings: what the next meeting must report on."""
-    branch_path = org.path if org.kind != OrgKind.GROUP else org.path[: -org.steplen]
+    branch_path = org.path if org.kind != OrgKind.GROUP else parent_path(org.path)
     return (
         ResolutionAction.objects.filter(subtree_q("org_path", branch_path), status=ActionStatus.OPEN)
         .filter(resolution__meeting__started_at__lt=before)

@@ -13,9 +13,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.accounts.rules import Role
+from dangjian.accounts.selectors import holder_ids_by
+from dangjian.core import audit, notify
+from dangjian.core.paths import parent_path
 from dangjian.core.scoping import Action, can
 from dangjian.core.uploads import MB, check_image, check_size
+from dangjian.core.versioning import bump, lock
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -41,7 +45,6 @@ from .models import (
 
 PHOTO_MAX_BYTES = 10 * MB
 ATTACHMENT_MAX_BYTES = 20 * MB
-CONFLICT = "该记录已被他人修改，请刷新后重新编辑（您的修改未保存）"
 FILED_READ_ONLY = "记录已归档，不能直接修改；如需更正，请提交更正并说明原因"
 
 EDIT_FIELDS = [
@@ -111,7 +114,7 @@ def _require(actor: Any, action: str, path: str, message: str = "无权执行此
 
 def _branch_of(org: Organization) -> Organization:
     if org.kind == OrgKind.GROUP:
-        return Organization.objects.get(path=org.path[: -org.steplen])
+        return Organization.objects.get(path=parent_path(org.path))
     return org
 
 
@@ -345,10 +348,7 @@ def _user(actor: Any) -> Any:
 
 
 def _locked(meeting: Meeting, version: int) -> Meeting:
-    current = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
-    if current.version != version:
-        raise ValidationError(CONFLICT)
-    return current
+    return lock(Meeting.objects.select_related("org"), meeting.pk, version)
 
 
 def _save_edit(current: Meeting, data: MeetingData) -> int:
@@ -356,7 +356,7 @@ def _save_edit(current: Meeting, data: MeetingData) -> int:
     old_month = current.month
     _apply(current, data)
     _recompute(current)
-    current.version += 1
+    bump(current)
     current.full_clean(exclude=CLEAN_EXCLUDE, validate_constraints=False)
     current.save()
     return old_month
@@ -437,7 +437,7 @@ def meeting_file(*, actor: Any, meeting: Meeting, version: int, filed_at: dt.dat
         ended_on = timezone.localtime(current.ended_at).date()
         current.late = rules.is_late(ended_on, timezone.localtime(now).date(), cfg["deadline_days"])
         _recompute(current, cfg)
-        current.version += 1
+        bump(current)
         current.save()
         refresh_rollup(_branch_of(current.org), [current.month])
         audit.record(
@@ -531,7 +531,7 @@ def attendance_mark(
         changed = _set_marks(rows, marks)
         Attendance.objects.bulk_update([r for r in changed if r.pk], ["status", "reason"])
         Attendance.objects.bulk_create(new_rows)
-        current.version += 1
+        bump(current)
         current.save(update_fields=["version", "updated_at"])
         after = {str(m.member_id): m.status for m in marks}
         if current.status == MeetingStatus.FILED:
@@ -677,16 +677,14 @@ def action_close(*, actor: Any, action: ResolutionAction, version: int, note: st
     if not note.strip():
         raise ValidationError({"close_note": "请填写落实情况"})
     with transaction.atomic():
-        current = ResolutionAction.objects.select_for_update().get(pk=action.pk)
-        if current.version != version:
-            raise ValidationError(CONFLICT)
+        current = lock(ResolutionAction.objects, action.pk, version)
         if current.status == ActionStatus.DONE:
             raise ValidationError("该措施已办结")
         current.status = ActionStatus.DONE
         current.closed_by = _user(actor)
         current.closed_at = timezone.now()
         current.close_note = note.strip()
-        current.version += 1
+        bump(current)
         current.save()
         audit.record(actor, "orglife.action_close", current, after={"status": "done", "note": current.close_note})
     return current
@@ -787,9 +785,6 @@ def attachment_add(*, actor: Any, meeting: Meeting, file: IO[bytes], name: str) 
 
 def notify_overdue_actions(*, today: dt.date | None = None) -> int:
     """Tell each branch's secretaries about measures past their deadline (idempotent per action)."""
-    from dangjian.accounts.models import RoleAssignment
-    from dangjian.core.services import notify
-
     today = today or timezone.localdate()
     overdue = list(
         ResolutionAction.objects.filter(status=ActionStatus.OPEN, deadline__lt=today).select_related(
@@ -798,19 +793,15 @@ def notify_overdue_actions(*, today: dt.date | None = None) -> int:
     )
     if not overdue:
         return 0
-    paths = {a.org_path for a in overdue}
-    secretaries: dict[str, list[Any]] = {}
-    for ra in RoleAssignment.objects.filter(role="secretary", org__path__in=paths).select_related("user", "org"):
-        secretaries.setdefault(ra.org.path, []).append(ra.user)
-    sent = 0
-    for a in overdue:
-        for user in secretaries.get(a.org_path, []):
-            _, created = notify(
-                user=user,
-                key=f"orglife.action_overdue.{a.pk}",
-                title=f"决议落实措施已逾期：{a.measure[:40]}",
-                body=f"责任人 {a.owner_name}，完成时限 {a.deadline:%Y-%m-%d}",
-                link=f"/orglife/{a.resolution.meeting_id}/",
-            )
-            sent += int(created)
-    return sent
+    secretaries = holder_ids_by(Role.SECRETARY, org_paths={a.org_path for a in overdue}, key="org__path")
+    return notify.send_many(
+        notify.Message(
+            user_id,
+            f"orglife.action_overdue.{a.pk}",
+            f"决议落实措施已逾期：{a.measure[:40]}",
+            f"责任人 {a.owner_name}，完成时限 {a.deadline:%Y-%m-%d}",
+            f"/orglife/{a.resolution.meeting_id}/",
+        )
+        for a in overdue
+        for user_id in secretaries.get(a.org_path, [])
+    )

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core.paths import ancestor_paths
+
 
 @dataclass(frozen=True)
 class ConfigKey:
@@ -70,10 +72,6 @@ def get_key(key: str) -> ConfigKey:
         return _REGISTRY[key]
     except KeyError as exc:
         raise KeyError(f"unregistered config key {key!r}") from exc
-
-
-def ancestor_paths(path: str, steplen: int = 4) -> list[str]:
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
 
 def effective(path: str, key: str) -> Any:

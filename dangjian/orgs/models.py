@@ -7,6 +7,8 @@ import datetime as dt
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
+from dangjian.core.paths import STEPLEN
+
 from .rules import term_end
 
 
@@ -34,7 +36,7 @@ class Sector(models.TextChoices):
 class Organization(MP_Node):
     """A Party organization. The tree path (`path`) scopes every record that belongs to it."""
 
-    steplen = 4
+    steplen = STEPLEN
     name = models.CharField("组织名称", max_length=120)
     kind = models.CharField("组织类别", max_length=20, choices=OrgKind.choices)
     joint = models.BooleanField("联合党支部", default=False)

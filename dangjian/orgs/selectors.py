@@ -17,14 +17,12 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
 
-from .config import ancestor_paths, effective_for_paths, get_key, registered
+from .config import effective_for_paths, get_key, registered
 from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
 from .rules import DEFAULT_THRESHOLDS, FINDING_LABELS, OrgFacts, StructureThresholds, check_structure
-
-STEPLEN = Organization.steplen
 
 # COUNT(*) and COUNT(status): every column the count needs is in the (org, is_active, status) index,
 # so PostgreSQL answers with an index-only scan (COUNT(id) would read every member row).
@@ -94,7 +92,7 @@ def search_orgs(user: Any, q: str, limit: int = 50) -> list[Organization]:
 
 def ancestors_of(org: Organization) -> list[Organization]:
     """Breadcrumb: ancestors in order (one query)."""
-    paths = ancestor_paths(org.path, STEPLEN)[:-1]
+    paths = ancestor_paths(org.path, include_self=False)
     return list(Organization.objects.filter(path__in=paths).order_by("path"))
 
 
@@ -201,7 +199,7 @@ def subtree_structure(root_path: str, today: dt.date) -> list[OrgStructure]:
             sub_full[prefix] += full
     groups_by_parent: dict[str, list[int]] = defaultdict(list)
     for gid, gpath in groups:
-        groups_by_parent[gpath[:-STEPLEN]].append(group_size.get(gid, 0))
+        groups_by_parent[parent_path(gpath)].append(group_size.get(gid, 0))
 
     thresholds = thresholds_for_paths([r.path for r in rows])
     out: list[OrgStructure] = []
@@ -398,7 +396,7 @@ def move_candidates(user: Any, org: Organization, q: str = "", limit: int = 30) 
     kinds = [k for k, allowed in ALLOWED_CHILDREN.items() if org.kind in allowed]
     qs = orgs_visible_to(user, Action.ADMIN).filter(kind__in=kinds).exclude(subtree_q("path", org.path))
     if org.depth > 1:
-        qs = qs.exclude(path=org.path[:-STEPLEN])
+        qs = qs.exclude(path=parent_path(org.path))
     if q.strip():
         qs = qs.filter(name__icontains=q.strip())
     return list(qs.order_by("path")[:limit])
@@ -430,7 +428,7 @@ class ConfigLine:
 
 def config_overview(org: Organization) -> list[ConfigLine]:
     """Every registered key with its value in force at `org` and where that value comes from (1 query)."""
-    paths = ancestor_paths(org.path, STEPLEN)
+    paths = ancestor_paths(org.path)
     rows = OrgConfig.objects.filter(org__path__in=paths).values_list("key", "org__path", "org__name", "value")
     found: dict[str, tuple[int, str, Any]] = {}
     for key, path, name, value in rows:

@@ -12,7 +12,9 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from dangjian.core import audit
+from dangjian.core.paths import parent_path
 from dangjian.core.scoping import Action, can
+from dangjian.core.versioning import bump, lock
 
 from .models import Organization, OrgKind, OrgPost, Post
 from .rules import default_term_years
@@ -101,9 +103,7 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
     if unknown:
         raise ValueError(f"unknown fields: {unknown}")
     with transaction.atomic():
-        current = Organization.objects.select_for_update().get(pk=org.pk)
-        if current.version != version:
-            raise ValidationError("该组织信息已被他人修改，请刷新页面后重新编辑（您的修改未保存）")
+        current = lock(Organization.objects, org.pk, version)
         if "kind" in changes and changes["kind"] != current.kind:
             new_kind = changes["kind"]
             parent = Organization.objects.get_parent(current)
@@ -126,7 +126,7 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
         before = audit.snapshot(current, ORG_FIELDS)
         for k, v in changes.items():
             setattr(current, k, v)
-        current.version += 1
+        bump(current)
         current.full_clean(exclude=["path", "depth", "numchild"])
         current.save()
         audit.record(actor, "org.update", current, before=before, after=audit.snapshot(current, ORG_FIELDS))
@@ -163,7 +163,7 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
         # Re-read both rows under lock: treebeard computes the new path from the parent's numchild.
         org = Organization.objects.select_for_update().get(pk=org.pk)
         new_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
-        old_parent_path = org.path[: -Organization.steplen]
+        old_parent_path = parent_path(org.path)
         if new_parent.path == old_parent_path:
             raise ValidationError({"new_parent": f"{org.name} 已隶属于 {new_parent.name}"})
         old_path = org.path

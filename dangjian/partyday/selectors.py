@@ -11,9 +11,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from dangjian.core import calendar as cal
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import Action, can, scope_q
-from dangjian.orgs.config import ancestor_paths, effective
+from dangjian.orgs.config import effective
 from dangjian.orgs.models import Organization, OrgKind
 
 from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
@@ -186,14 +186,14 @@ def year_schedule(org: Organization, year: int) -> list[PartyDay]:
 def parent_of(org: Organization) -> Organization | None:
     if org.depth <= 1:
         return None
-    return Organization.objects.filter(path=org.path[: -Organization.steplen]).first()
+    return Organization.objects.filter(path=parent_path(org.path)).first()
 
 
 def can_decide_for(user: Any, org: Organization) -> bool:
     """The parent committee (APPROVE on the parent) files plans and decides change requests."""
     if org.depth <= 1:
         return False
-    return can(user, Action.APPROVE, org.path[: -Organization.steplen])  # the parent's path, no query
+    return can(user, Action.APPROVE, parent_path(org.path))  # the parent's path, no query
 
 
 def orgs_for_user(user: Any) -> QuerySet[Organization]:

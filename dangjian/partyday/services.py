@@ -10,27 +10,23 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accounts.rules import Role
+from dangjian.accounts.selectors import holders
+from dangjian.core import notify
 from dangjian.core.audit import record
 from dangjian.core.audit import snapshot as _snapshot
-from dangjian.core.channels import Message, deliver, deliver_bulk
 from dangjian.core.scoping import Action, require
+from dangjian.core.versioning import bump, check_version
 from dangjian.orgs.models import Organization
 
 from . import selectors
 from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
 from .rules import DayRule, change_request_findings, plan_items_findings
 
-CONFLICT = "该记录已被他人修改，请刷新后重试（您的修改未保存）"
-
 
 def snapshot(obj: Any, fields: Any = None) -> dict[str, Any]:
     """The audit snapshot, with times as text (the audit encoder knows dates, not times)."""
     return {k: (v.isoformat() if isinstance(v, dt.time) else v) for k, v in _snapshot(obj, fields).items()}
-
-
-def _check_version(obj: Any, version: int | None) -> None:
-    if version is not None and obj.version != version:
-        raise ValidationError(CONFLICT)
 
 
 # ---------------------------------------------------------------- fixed-day setting
@@ -49,8 +45,8 @@ def fixed_day_setting_save(
     if setting is None:
         setting = FixedDaySetting(org=org, org_path=org.path)
     else:
-        _check_version(setting, version)
-        setting.version += 1
+        check_version(setting, version)
+        bump(setting)
     for f in SETTING_FIELDS:
         if f in data:
             setattr(setting, f, data[f])
@@ -96,13 +92,8 @@ def _plan_link(plan: AnnualPlan) -> str:
     return reverse("partyday:plan", args=[plan.org_id, plan.year])
 
 
-def _recipients(org: Organization, roles: tuple[str, ...]) -> list[Any]:
-    from dangjian.accounts.models import RoleAssignment
-
-    return [
-        ra.user
-        for ra in RoleAssignment.objects.filter(org=org, role__in=roles, user__is_active=True).select_related("user")
-    ]
+def _recipients(org: Organization, roles: tuple[Role, ...]) -> list[Any]:
+    return [ra.user for ra in holders(roles, org_ids=[org.pk]).select_related("user")]
 
 
 @transaction.atomic
@@ -126,10 +117,10 @@ def plan_save(
         plan.save()
         record(actor=actor, action="partyday.plan_create", obj=plan, org_path=org.path, after=snapshot(plan))
     else:
-        _check_version(plan, version)
+        check_version(plan, version)
         if plan.status == PlanState.SUBMITTED:
             raise ValidationError("计划已提交，正在等待上级党组织备案，暂不能修改")
-        plan.version += 1
+        bump(plan)
         plan.save(update_fields=["version"])
     adjusting = plan.status == PlanState.FILED
     if adjusting and not change_note.strip():
@@ -177,7 +168,7 @@ def plan_submit(*, actor: Any, plan: AnnualPlan, version: int | None = None) -> 
     """Send the plan to the parent committee for filing (备案)."""
     require(actor, Action.MANAGE, plan.org_path)
     plan = AnnualPlan.objects.select_for_update().select_related("org").get(pk=plan.pk)
-    _check_version(plan, version)
+    check_version(plan, version)
     if plan.status == PlanState.SUBMITTED:
         raise ValidationError(
             f"{plan.year}年计划已于 {timezone.localtime(plan.submitted_at):%Y-%m-%d %H:%M} 提交，不能重复提交"
@@ -195,7 +186,7 @@ def plan_submit(*, actor: Any, plan: AnnualPlan, version: int | None = None) -> 
     plan.status = PlanState.SUBMITTED
     plan.submitted_at = timezone.now()
     plan.submitted_by = actor
-    plan.version += 1
+    bump(plan)
     plan.save(update_fields=["status", "submitted_at", "submitted_by", "version"])
     record(
         actor=actor,
@@ -205,14 +196,13 @@ def plan_submit(*, actor: Any, plan: AnnualPlan, version: int | None = None) -> 
         before=before,
         after=snapshot(plan, ["status"]),
     )
-    for user in _recipients(parent, ("secretary", "org_admin")):
-        deliver(
-            user=user,
-            key=f"partyday:plan_submitted:{plan.pk}:{plan.version}",
-            title=f"{plan.org.name}报送了{plan.year}年主题党日计划",
-            body="请审核后备案或退回。",
-            link=_plan_link(plan),
-        )
+    notify.send(
+        _recipients(parent, (Role.SECRETARY, Role.ORG_ADMIN)),
+        key=f"partyday:plan_submitted:{plan.pk}:{plan.version}",
+        title=f"{plan.org.name}报送了{plan.year}年主题党日计划",
+        body="请审核后备案或退回。",
+        link=_plan_link(plan),
+    )
     return plan
 
 
@@ -220,7 +210,7 @@ def _plan_decide(actor: Any, plan: AnnualPlan, file: bool, comment: str, version
     plan = AnnualPlan.objects.select_for_update().select_related("org").get(pk=plan.pk)
     if not selectors.can_decide_for(actor, plan.org):
         raise PermissionDenied("只有上级党组织可以备案或退回计划")
-    _check_version(plan, version)
+    check_version(plan, version)
     if plan.status != PlanState.SUBMITTED:
         raise ValidationError(f"计划当前状态为“{plan.get_status_display()}”，只有已提交的计划可以备案或退回")
     if plan.submitted_by_id is not None and plan.submitted_by_id == getattr(actor, "pk", None):
@@ -232,7 +222,7 @@ def _plan_decide(actor: Any, plan: AnnualPlan, file: bool, comment: str, version
     plan.reviewed_at = timezone.now()
     plan.reviewed_by = actor
     plan.review_comment = comment.strip()
-    plan.version += 1
+    bump(plan)
     plan.full_clean()
     plan.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "version"])
     record(
@@ -244,14 +234,13 @@ def _plan_decide(actor: Any, plan: AnnualPlan, file: bool, comment: str, version
         after=snapshot(plan, ["status", "review_comment"]),
     )
     verb = "已备案" if file else "被退回"
-    for user in _recipients(plan.org, ("secretary", "liaison")):
-        deliver(
-            user=user,
-            key=f"partyday:plan_decided:{plan.pk}:{plan.version}",
-            title=f"{plan.year}年主题党日计划{verb}",
-            body=comment.strip(),
-            link=_plan_link(plan),
-        )
+    notify.send(
+        _recipients(plan.org, (Role.SECRETARY, Role.LIAISON)),
+        key=f"partyday:plan_decided:{plan.pk}:{plan.version}",
+        title=f"{plan.year}年主题党日计划{verb}",
+        body=comment.strip(),
+        link=_plan_link(plan),
+    )
     return plan
 
 
@@ -315,14 +304,13 @@ def change_request_create(
     record(actor=actor, action="partyday.change_request", obj=cr, org_path=org.path, after=snapshot(cr))
     parent = selectors.parent_of(org)
     assert parent is not None
-    for user in _recipients(parent, ("secretary", "org_admin")):
-        deliver(
-            user=user,
-            key=f"partyday:change_requested:{cr.pk}",
-            title=f"{org.name}申请调整{month}月主题党日",
-            body=f"原定 {scheduled:%Y-%m-%d}，申请改为 {new_date:%Y-%m-%d}。理由：{cr.reason}",
-            link=reverse("partyday:changes"),
-        )
+    notify.send(
+        _recipients(parent, (Role.SECRETARY, Role.ORG_ADMIN)),
+        key=f"partyday:change_requested:{cr.pk}",
+        title=f"{org.name}申请调整{month}月主题党日",
+        body=f"原定 {scheduled:%Y-%m-%d}，申请改为 {new_date:%Y-%m-%d}。理由：{cr.reason}",
+        link=reverse("partyday:changes"),
+    )
     return cr
 
 
@@ -352,25 +340,23 @@ def change_request_decide(*, actor: Any, change: ChangeRequest, approve: bool, c
         after={"status": cr.status, "comment": cr.decision_comment},
     )
     link = reverse("partyday:year", args=[cr.org_id, cr.year])
-    for user in _recipients(cr.org, ("secretary", "liaison")):
-        deliver(
-            user=user,
-            key=f"partyday:change_decided:{cr.pk}",
-            title=f"{cr.month}月主题党日调整申请{cr.get_status_display()}",
-            body=cr.decision_comment,
-            link=link,
-        )
+    notify.send(
+        _recipients(cr.org, (Role.SECRETARY, Role.LIAISON)),
+        key=f"partyday:change_decided:{cr.pk}",
+        title=f"{cr.month}月主题党日调整申请{cr.get_status_display()}",
+        body=cr.decision_comment,
+        link=link,
+    )
     if approve:
         pd = selectors.scheduled_party_day(cr.org, cr.year, cr.month)
         body = _notice_body(cr.org.name, pd)
-        for user in _member_users([cr.org_id]).get(cr.org_id, []):
-            deliver(
-                user=user,
-                key=f"partyday:moved:{cr.pk}",
-                title=f"{cr.month}月主题党日改期至 {cr.new_date:%m月%d日}",
-                body=body,
-                link=link,
-            )
+        notify.send(
+            _member_users([cr.org_id]).get(cr.org_id, []),
+            key=f"partyday:moved:{cr.pk}",
+            title=f"{cr.month}月主题党日改期至 {cr.new_date:%m月%d日}",
+            body=body,
+            link=link,
+        )
     return cr
 
 
@@ -438,20 +424,19 @@ def send_party_day_notices(*, today: dt.date | None = None) -> int:
     if not due:
         return 0
     users = _member_users([pk for pk, _ in due])
-    messages: list[Message] = []
+    messages: list[notify.Message] = []
     for pk, pd in due:
         assert pd.date is not None
         body = _notice_body(names[pk], pd)
         title = f"主题党日通知：{pd.date:%m月%d日} {pd.start_time:%H:%M}" + (f" {pd.theme}" if pd.theme else "")
         link = reverse("partyday:year", args=[pk, pd.year])
         key = f"partyday:notice:{pk}:{pd.date:%Y%m%d}"
-        messages += [Message(user=u, key=key, title=title, body=body, link=link) for u in users.get(pk, [])]
-    return deliver_bulk(messages)
+        messages += [notify.Message(u, key, title, body, link) for u in users.get(pk, [])]
+    return notify.send_many(messages)
 
 
 def send_plan_reminders(*, today: dt.date | None = None) -> int:
     """Remind branch secretaries and liaisons whose next-year plan is not yet submitted or filed."""
-    from dangjian.accounts.models import RoleAssignment
     from dangjian.orgs.models import OrgKind
 
     from .rules import plan_reminder_days
@@ -462,23 +447,18 @@ def send_plan_reminders(*, today: dt.date | None = None) -> int:
     if left is None:
         return 0
     done = AnnualPlan.objects.filter(year=year, status__in=[PlanState.SUBMITTED, PlanState.FILED]).values("org_id")
-    ras = (
-        RoleAssignment.objects.filter(role__in=("secretary", "liaison"), org__kind=OrgKind.BRANCH, user__is_active=True)
-        .exclude(org_id__in=done)
-        .select_related("user", "org")
+    branches = Organization.objects.filter(kind=OrgKind.BRANCH).exclude(pk__in=done).values("pk")
+    ras = holders((Role.SECRETARY, Role.LIAISON), org_ids=branches).select_related("user", "org")
+    return notify.send_many(
+        notify.Message(
+            ra.user,
+            f"partyday:plan_due:{ra.org_id}:{year}:{left}",
+            f"{year}年主题党日计划还有{left}天截止",
+            f"{ra.org.name}的{year}年度“主题党日+”活动计划应于{year - 1}年12月31日前报上级党委备案。",
+            reverse("partyday:plan", args=[ra.org_id, year]),
+        )
+        for ra in ras
     )
-    sent = 0
-    with transaction.atomic():
-        for ra in ras:
-            if deliver(
-                user=ra.user,
-                key=f"partyday:plan_due:{ra.org_id}:{year}:{left}",
-                title=f"{year}年主题党日计划还有{left}天截止",
-                body=f"{ra.org.name}的{year}年度“主题党日+”活动计划应于{year - 1}年12月31日前报上级党委备案。",
-                link=reverse("partyday:plan", args=[ra.org_id, year]),
-            ):
-                sent += 1
-    return sent
 
 
 def sweep(*, today: dt.date | None = None) -> dict[str, int]:

@@ -123,7 +123,7 @@ def test_stale_version_is_a_conflict(published):
     w = published.world
     with pytest.raises(ValidationError) as exc:
         services.target_claim(actor=w.secretary, target=published.target, version=published.target.version + 1)
-    assert "已被他人更新" in str(exc.value)
+    assert "已被他人修改" in str(exc.value)
     assert AssignmentTarget.objects.get(pk=published.target.pk).status == TargetStatus.UNCLAIMED
 
 

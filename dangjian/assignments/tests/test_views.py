@@ -267,7 +267,7 @@ def test_target_flow_through_views(published, as_secretary, as_admin, as_liaison
     r = as_admin.post(
         reverse("assignments:review", args=[t.pk]), {"decision": "approve", "version": t.version - 1}, follow=True
     )
-    assert "已被他人更新" in r.content.decode()
+    assert "已被他人修改" in r.content.decode()
     as_admin.post(reverse("assignments:review", args=[t.pk]), {"decision": "approve", "version": t.version})
     t.refresh_from_db()
     assert t.status == TargetStatus.APPROVED and t.rounds == 2

@@ -1,11 +1,12 @@
-"""Delivery channels: inbox is the idempotency ledger; email skips people without an address;
-extra gateways plug in through the setting."""
+"""The notification path: the inbox is the idempotency ledger; email skips people without an
+address; extra gateways plug in through the setting."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dangjian.core.channels import EmailChannel, InAppChannel, configured_channels, deliver, register_channel
+from dangjian.core import notify
+from dangjian.core.channels import EmailChannel, configured_channels, register_channel
 from dangjian.core.models import Notification
 from dangjian.core.testing.factories import World
 
@@ -31,9 +32,9 @@ def test_deliver_once_inbox_and_email(world: World, django_capture_on_commit_cal
     world.member_user.email = "m@example.com"
     world.member_user.save(update_fields=["email"])
     with django_capture_on_commit_callbacks(execute=True):
-        assert deliver(user=world.member_user, key="k1", title="标题", body="正文", link="/x/")
-        assert not deliver(user=world.member_user, key="k1", title="标题", body="正文", link="/x/")
-        assert deliver(user=world.secretary, key="k1", title="标题")  # no e-mail address: inbox only
+        assert notify.send([world.member_user], key="k1", title="标题", body="正文", link="/x/") == 1
+        assert notify.send([world.member_user], key="k1", title="标题", body="正文", link="/x/") == 0
+        assert notify.send([world.secretary.pk], key="k1", title="标题") == 1  # no e-mail address: inbox only
     assert Notification.objects.filter(key="k1").count() == 2
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["m@example.com"] and "标题" in mailoutbox[0].subject
 
@@ -41,7 +42,7 @@ def test_deliver_once_inbox_and_email(world: World, django_capture_on_commit_cal
 def test_no_mail_when_transaction_rolls_back(world: World, mailoutbox: Any) -> None:
     world.member_user.email = "m@example.com"
     world.member_user.save(update_fields=["email"])
-    deliver(user=world.member_user, key="k2", title="t")  # test transaction never commits
+    notify.send([world.member_user], key="k2", title="t")  # test transaction never commits
     assert mailoutbox == []
 
 
@@ -53,7 +54,7 @@ def test_plug_in_gateway_by_setting(
     assert [type(c) for c in configured_channels()] == [FakeSms, BrokenGateway]
     sent_sms.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        deliver(user=world.member_user, key="k3", title="短信标题")
+        notify.send([world.member_user], key="k3", title="短信标题")
     assert sent_sms == [(world.member_user.phone, "短信标题")]  # the broken gateway did not stop delivery
     assert mailoutbox == []  # e-mail not configured
     assert Notification.objects.filter(user=world.member_user, key="k3").exists()
@@ -64,25 +65,25 @@ def test_channel_classes_directly(world: World, mailoutbox: Any) -> None:
     world.secretary.email = "s@example.com"
     assert EmailChannel().send(world.secretary, "t", "b", "/l/")
     assert "/l/" in mailoutbox[0].body
-    assert InAppChannel().send(world.secretary, "t", "b", "", key="direct1")
-    assert not InAppChannel().send(world.secretary, "t", "b", "", key="direct1")
 
 
-def test_deliver_bulk_is_idempotent(world: World, django_capture_on_commit_callbacks: Any, mailoutbox: Any) -> None:
-    from dangjian.core.channels import Message, deliver_bulk
-
+def test_send_many_is_idempotent(
+    world: World, django_capture_on_commit_callbacks: Any, mailoutbox: Any, monkeypatch: Any
+) -> None:
     world.member_user.email = "m@example.com"
     world.member_user.save(update_fields=["email"])
-    deliver(user=world.secretary, key="b1", title="已有")
+    notify.send([world.secretary], key="b1", title="已有")
     msgs = [
-        Message(world.member_user, "b1", "批量"),
-        Message(world.secretary, "b1", "批量"),
-        Message(world.liaison, "b1", "批量"),
+        notify.Message(world.member_user.pk, "b1", "批量"),
+        notify.Message(world.secretary, "b1", "批量"),
+        notify.Message(world.liaison, "b1", "批量"),
+        notify.Message(world.liaison, "b1", "批量（同批重复）"),
     ]
+    monkeypatch.setattr(notify, "CHUNK", 2)
     with django_capture_on_commit_callbacks(execute=True):
-        assert deliver_bulk(msgs, chunk=2) == 2
+        assert notify.send_many(msgs) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert deliver_bulk(msgs) == 0
+        assert notify.send_many(msgs) == 0
     assert Notification.objects.filter(key="b1").count() == 3
     assert Notification.objects.get(user=world.secretary, key="b1").title == "已有"
     assert [m.to for m in mailoutbox] == [["m@example.com"]]

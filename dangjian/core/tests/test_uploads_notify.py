@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 from PIL import Image
 
+from dangjian.core import notify
 from dangjian.core.models import Notification
-from dangjian.core.services import notification_mark_read, notify
+from dangjian.core.services import notification_mark_read
 from dangjian.core.uploads import MAX_IMAGE_PIXELS, check_image, check_xlsx
 
 
@@ -92,16 +93,15 @@ def test_image_unsupported_format() -> None:
 
 
 def test_notify_is_idempotent(world) -> None:
-    n1, created1 = notify(user=world.member_user, key="k1", title="提醒")
-    n2, created2 = notify(user=world.member_user, key="k1", title="提醒（重复）")
-    assert created1 and not created2 and n1.pk == n2.pk
-    assert Notification.objects.filter(user=world.member_user).count() == 1
+    assert notify.send([world.member_user], key="k1", title="提醒") == 1
+    assert notify.send([world.member_user], key="k1", title="提醒（重复）") == 0
+    assert Notification.objects.filter(user=world.member_user).get().title == "提醒"
     assert notification_mark_read(user=world.member_user) == 1
     assert notification_mark_read(user=world.member_user) == 0
 
 
 def test_notifications_page_scoped_to_owner(world, as_member, as_outsider) -> None:
-    notify(user=world.member_user, key="k2", title="本支部主题党日通知")
+    notify.send([world.member_user], key="k2", title="本支部主题党日通知")
     assert "本支部主题党日通知" in as_member.get("/notifications/").content.decode()
     assert "本支部主题党日通知" not in as_outsider.get("/notifications/").content.decode()
 

@@ -212,3 +212,65 @@ def test_months() -> None:
 def test_rate_labels() -> None:
     assert [R.rate_for(C.IN_SERVICE, b).label for b in (0, 300_001, 500_001, 1_000_001)] == ["0.5%", "1%", "1.5%", "2%"]
     assert R.rate_for(C.STUDENT, 0).label == "每月0.20元"
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting one payment across its months (pure rule behind dues_payments_record)
+
+
+def _m(month: int, year: int = 2026) -> dt.date:
+    return dt.date(year, month, 1)
+
+
+def test_allocate_exact_amount_one_month() -> None:
+    a = R.allocate_payment(7650, [(_m(3), 7650)])
+    assert a.shares == ((_m(3), 7650),) and a.expected_fen == 7650 and not a.mismatch
+
+
+def test_allocate_quarterly_exact_in_month_order() -> None:
+    a = R.allocate_payment(3 * 7650, [(_m(6), 7650), (_m(4), 7650), (_m(5), 7650)])
+    assert a.shares == ((_m(4), 7650), (_m(5), 7650), (_m(6), 7650)) and not a.mismatch
+
+
+def test_allocate_partial_fills_earliest_months_first() -> None:
+    a = R.allocate_payment(10_000, [(_m(4), 7650), (_m(5), 7650), (_m(6), 7650)])
+    assert a.shares == ((_m(4), 7650), (_m(5), 2350), (_m(6), 0))
+    assert a.expected_fen == 22_950 and a.mismatch
+    assert sum(f for _, f in a.shares) == 10_000
+
+
+def test_allocate_one_fen_short_and_one_fen_over() -> None:
+    short = R.allocate_payment(2 * 7650 - 1, [(_m(1), 7650), (_m(2), 7650)])
+    assert short.shares == ((_m(1), 7650), (_m(2), 7649)) and short.mismatch
+    over = R.allocate_payment(2 * 7650 + 1, [(_m(1), 7650), (_m(2), 7650)])
+    assert over.shares == ((_m(1), 7650), (_m(2), 7651)) and over.mismatch
+
+
+def test_allocate_overpay_lands_on_the_last_month() -> None:
+    # 自愿多交: a capped member (1000 yuan a month) hands over 1500 yuan for one month.
+    a = R.allocate_payment(150_000, [(_m(7), R.DEFAULT_CAP_FEN)])
+    assert a.shares == ((_m(7), 150_000),) and a.expected_fen == R.DEFAULT_CAP_FEN and a.mismatch
+
+
+def test_allocate_exempt_month_gets_nothing_but_is_covered() -> None:
+    a = R.allocate_payment(7650, [(_m(1), 0), (_m(2), 7650)])
+    assert a.shares == ((_m(1), 0), (_m(2), 7650)) and not a.mismatch
+
+
+def test_allocate_advance_months_across_the_year_end() -> None:
+    months = [(_m(12), 2000), (_m(1, 2027), 2000), (_m(2, 2027), 2000)]
+    a = R.allocate_payment(6000, months)
+    assert [m for m, _ in a.shares] == [_m(12), _m(1, 2027), _m(2, 2027)] and not a.mismatch
+
+
+def test_allocate_nothing_to_split() -> None:
+    a = R.allocate_payment(0, [])
+    assert a.shares == () and a.expected_fen == 0 and not a.mismatch
+
+
+def test_advance_months_cap_boundary() -> None:
+    paid = dt.date(2026, 3, 15)
+    assert R.advance_months_error([_m(3), _m(3, 2027)], paid) is None  # 12 months ahead: allowed
+    assert "最多预交12个月" in (R.advance_months_error([_m(4, 2027)], paid) or "")  # 13: refused
+    assert R.advance_months_error([], paid) is None
+    assert R.advance_months_error([dt.date(2027, 3, 31)], paid) is None  # any day of the month counts as the month

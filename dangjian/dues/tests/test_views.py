@@ -144,7 +144,7 @@ def test_index_lists_branches_flags_and_exemptions(as_admin: Client, based: Worl
     resp = as_admin.post(
         reverse("dues:exemption_decide", args=[ex2.pk]), {"decision": "approve", "version": "9"}, follow=True
     )
-    assert "已被他人处理" in resp.content.decode()
+    assert "已被他人修改" in resp.content.decode()
     ex2.refresh_from_db()
     assert ex2.status == "pending"
 

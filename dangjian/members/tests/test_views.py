@@ -169,7 +169,7 @@ def test_edit_and_version_conflict_keeps_input(world: World, as_liaison: Any) ->
     resp = as_liaison.post(url, post)
     body = resp.content.decode()
     assert resp.status_code == 200
-    assert "该党员信息已被他人修改" in body and "过期的修改" in body
+    assert "该记录已被他人修改" in body and "过期的修改" in body
     m.refresh_from_db()
     assert m.unit == "第一次修改" and m.version == 2
 

@@ -1,0 +1,122 @@
+"""The one way a message reaches people: the in-app inbox plus every configured channel.
+
+    notify.send(users, key="dues-arrears-17-202605", title="…", body="…", link="/dues/…")
+    notify.send_many([Message(user_id, key, title, body, link), …])   # different texts (sweeps)
+
+- The inbox row is the idempotency ledger: one per (person, key). Sending a key again creates
+  nothing and sends nothing, so a periodic job can run any number of times.
+- Messages that leave the process (e-mail, and SMS / WeChat gateways named in
+  `DANGJIAN_NOTIFY_CHANNELS`, see `core.channels`) go out after the caller's transaction commits,
+  only for messages that are new, and a failing gateway stops neither the others nor the write.
+- Recipients are users or user ids, in any number: rows are inserted in bulk (`core.bulk`), so a
+  city-wide sweep costs a few statements per thousand messages. Who should receive a message is
+  the caller's business (`accounts.selectors.holders` for "who holds role R at org X").
+
+Meant for one sweep process at a time (cron); even so, the unique (user, key) constraint keeps
+the inbox itself free of duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .bulk import insert_rows
+from .channels import configured_channels
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+CHUNK = 900  # below SQLite's bound-parameter limit for the "already sent?" lookup
+_COLUMNS = ("user_id", "key", "title", "body", "link", "created_at")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message for one person; `user` is a user or a user id."""
+
+    user: Any
+    key: str
+    title: str
+    body: str = ""
+    link: str = ""
+
+    @property
+    def user_id(self) -> int:
+        return int(self.user if isinstance(self.user, int) else self.user.pk)
+
+
+def send(recipients: Iterable[Any], *, key: str, title: str, body: str = "", link: str = "") -> int:
+    """Send one message to every recipient (users or user ids); returns how many were new."""
+    return send_many([Message(u, key, title, body, link) for u in recipients])
+
+
+def send_many(messages: Iterable[Message]) -> int:
+    """Send each message once per (person, key); returns how many were new (stored and sent)."""
+    pending: dict[tuple[int, str], Message] = {}
+    for m in messages:
+        pending.setdefault((m.user_id, m.key[:200]), m)
+    if not pending:
+        return 0
+    items = list(pending.items())
+    new: list[Message] = []
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    with transaction.atomic():
+        for start in range(0, len(items), CHUNK):
+            part = items[start : start + CHUNK]
+            sent = set(
+                Notification.objects.filter(
+                    user_id__in={uid for (uid, _), _ in part}, key__in={k for (_, k), _ in part}
+                ).values_list("user_id", "key")
+            )
+            fresh = [(pair, m) for pair, m in part if pair not in sent]
+            insert_rows(
+                Notification,
+                _COLUMNS,
+                [(uid, k, m.title[:200], m.body, m.link[:300], stamp) for (uid, k), m in fresh],
+                ignore_conflicts=True,
+            )
+            new.extend(m for _, m in fresh)
+        channels = configured_channels()
+        if channels and new:
+            transaction.on_commit(partial(_send_outside, channels, new))
+    return len(new)
+
+
+def _send_outside(channels: list[Any], messages: list[Message]) -> None:
+    """After commit: every new message on every outside channel (each decides if it can reach the person)."""
+    users = _users_of(messages)
+    for m in messages:
+        user = users.get(m.user_id)
+        if user is None:
+            continue
+        for ch in channels:
+            try:
+                ch.send(user, m.title, m.body, m.link)
+            except Exception:  # a gateway outage must not stop the other recipients or channels
+                log.exception("channel %s failed for user %s", getattr(ch, "name", ch), m.user_id)
+
+
+def _users_of(messages: list[Message]) -> dict[int, Any]:
+    """The active recipients as loaded users: objects passed in are used as they are, ids are loaded."""
+    users: dict[int, Any] = {}
+    ids: set[int] = set()
+    for m in messages:
+        if isinstance(m.user, int) or getattr(m.user, "_state", None) is None or m.user._state.adding:
+            ids.add(m.user_id)
+        elif m.user.is_active:
+            users[m.user_id] = m.user
+    ids -= set(users)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        users.update(
+            (u.pk, u) for u in get_user_model().objects.filter(pk__in=ordered[start : start + CHUNK], is_active=True)
+        )
+    return users
