@@ -27,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import ROOT, peak_rss_mb
+from dangjian.core.paths import parent_path
 
 DEFAULT_URL = f"sqlite:///{ROOT / 'var' / 'bench_orglife.sqlite3'}"
 CITY_SQLITE = ROOT / "var" / "bench_city.sqlite3"
@@ -110,7 +111,7 @@ def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
     groups_of: dict[str, list[tuple[int, str]]] = {}
     for pk, path, kind, _ in orgs:
         if kind == "group":
-            groups_of.setdefault(path[:-4], []).append((pk, path))
+            groups_of.setdefault(parent_path(path), []).append((pk, path))
     roster: dict[int, list[tuple[int, bool, int | None, bool]]] = {}
     for pk, org_id, status, group_id, exempt in (
         Member.objects.filter(subtree_q("org_path", root.path), is_active=True)

@@ -27,6 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dangjian.core.paths import ALPHABET, STEPLEN
+
 CITY_ROOT_NAME = "中共云州市委员会"
 CITY_MARK = "云州市（基准测试数据）"
 BRANCH50_NAME = "云州市财政局机关预算处党支部"
@@ -39,8 +41,6 @@ BENCH_USERS: dict[str, tuple[str, str, str, str]] = {
     "liaison": ("13700000004", "基准联络员", "liaison", "branch50"),
     "member": ("13700000005", "基准党员", "member", "branch50"),
 }
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-STEPLEN = 4
 CHINESE_NUM = "一二三四五六七八九十"
 
 

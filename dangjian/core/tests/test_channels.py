@@ -87,3 +87,15 @@ def test_send_many_is_idempotent(
     assert Notification.objects.filter(key="b1").count() == 3
     assert Notification.objects.get(user=world.secretary, key="b1").title == "已有"
     assert [m.to for m in mailoutbox] == [["m@example.com"]]
+
+
+def test_deactivated_account_gets_nothing(
+    world: World, django_capture_on_commit_callbacks: Any, mailoutbox: Any
+) -> None:
+    world.member_user.email = "m@example.com"
+    world.member_user.is_active = False
+    world.member_user.save(update_fields=["email", "is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify.send([world.member_user, world.secretary.pk], key="d1", title="通知") == 1
+    assert list(Notification.objects.filter(key="d1").values_list("user_id", flat=True)) == [world.secretary.pk]
+    assert mailoutbox == []
