@@ -13,12 +13,16 @@ from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, scope_q
 
 from .models import RoleAssignment, User
-from .rules import roles_granting
+from .rules import ROLE_ACTIONS
 
 
-def role_paths_for_action(user: Any, action: str) -> list[str]:
-    roles = roles_granting(action)
-    return list(RoleAssignment.objects.filter(user_id=user.pk, role__in=roles).values_list("org__path", flat=True))
+def role_paths_by_action(user: Any) -> dict[str, list[str]]:
+    """Every action's org paths for `user`, in one query (core.scoping caches it per user object)."""
+    out: dict[str, list[str]] = {}
+    for role, path in RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "org__path"):
+        for action in ROLE_ACTIONS.get(role, ()):
+            out.setdefault(action, []).append(path)
+    return out
 
 
 def roles_of(user: Any) -> QuerySet[RoleAssignment]:

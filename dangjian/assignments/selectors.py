@@ -282,3 +282,8 @@ def attention_items(user: Any) -> list[Attention]:
 
 def reminders_of(t: AssignmentTarget) -> QuerySet[Reminder]:
     return Reminder.objects.filter(target=t).select_related("deliverable").order_by("-created_at")[:20]
+
+
+def can_review(user: Any, target: AssignmentTarget) -> bool:
+    """May `user` review `target`'s submissions (APPROVE where the task was published)?"""
+    return can(user, Action.APPROVE, target.assignment.org_path)

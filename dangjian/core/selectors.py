@@ -17,3 +17,14 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
 def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:
     """Audit trail of the subtrees the user administers."""
     return AuditEvent.objects.filter(scope_q(user, Action.ADMIN, "org_path")).select_related("actor")
+
+
+def can_edit_calendar(user: Any) -> bool:
+    """Superusers and the 组织部 admins of a top-level organization maintain the national calendar."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    from dangjian.accounts.models import RoleAssignment
+
+    return RoleAssignment.objects.filter(user=user, role="org_admin", org__depth=1).exists()

@@ -494,15 +494,21 @@ def open_flags_for(user: Any) -> QuerySet[DuesArrearsFlag]:
 
 
 def pending_exemptions_for(user: Any) -> list[DuesExemption]:
-    """Pending applications the user may decide (APPROVE on the parent of the member's branch)."""
-    from .services import approver_path
-
+    """Pending applications the user may decide (APPROVE on the parent of the member's branch), leaving
+    out those they applied for or that concern themself (four eyes)."""
     qs = (
         DuesExemption.objects.filter(status=ExemptionStatus.PENDING)
         .filter(scope_q(user, Action.APPROVE))
+        .exclude(applied_by_id=user.pk)
+        .exclude(member__user_id=user.pk)
         .select_related("member")[:200]
     )
     return [x for x in qs if can(user, Action.APPROVE, approver_path(x.org_path))]
+
+
+def approver_path(org_path: str) -> str:
+    """The next-level 党委 approves (第七条): the parent of the member's branch."""
+    return org_path[: -Organization.steplen] or org_path
 
 
 def get_exemption_for_decision(user: Any, pk: int | str) -> DuesExemption:

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -16,7 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.models import Notification
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
 from dangjian.core.services import notify
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
@@ -53,18 +53,10 @@ from .rules import (
     payment_findings,
     proxy_error,
 )
+from .selectors import approver_path
 
 MAX_ADVANCE_MONTHS = 12
 EXPECTED_UPDATE_FIELDS = ["category", "base_fen", "rate_label", "unrounded", "amount_fen", "relief", "capped"]
-
-
-def _require(actor: Any, action: str, path: str, message: str) -> None:
-    if actor is not None and not can(actor, action, path):
-        raise PermissionDenied(message)
-
-
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,7 +122,7 @@ def dues_bases_set(*, actor: Any, rows: list[BaseRow]) -> list[DuesBase]:
     """Declare many bases at once (the year-start assessment of a branch): the same checks per row,
     all or nothing, bulk writes, one audit event per base."""
     for r in rows:
-        _require(actor, Action.MANAGE, r.member.org_path, f"无权核定{r.member.name}的党费基数")
+        require(actor, Action.MANAGE, r.member.org_path, f"无权核定{r.member.name}的党费基数")
     errors = _Errors(many=len(rows) > 1)
     prepared: list[tuple[BaseRow, dt.date, int, dict[str, int]]] = []
     for i, r in enumerate(rows):
@@ -179,7 +171,7 @@ def dues_bases_set(*, actor: Any, rows: list[BaseRow]) -> list[DuesBase]:
                 category=r.category,
                 items=breakdown,
                 reason=r.reason.strip(),
-                created_by=_actor_or_none(actor),
+                created_by=user_or_none(actor),
             )
             # FKs are instances already and the range is checked above (and by the DB constraint).
             obj.full_clean(exclude=["member", "created_by"], validate_constraints=False)
@@ -349,7 +341,7 @@ def dues_month_compute(
     Existing lines keep their organization (history stays where the month was due); amounts are
     refreshed unless `only_missing`. Members without a base are counted, not guessed.
     """
-    _require(actor, Action.MANAGE, org.path, "无权计算该组织的应缴党费")
+    require(actor, Action.MANAGE, org.path, "无权计算该组织的应缴党费")
     month = month_start(month)
     path_q = subtree_q("org_path", org.path)
     members = (
@@ -476,7 +468,7 @@ def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPaym
     """Record many payments at once (a party day's sheet, an online-payment statement): the same checks
     per row, all or nothing, bulk writes, one audit event per payment."""
     for r in rows:
-        _require(actor, Action.MANAGE, r.member.org_path, f"无权登记{r.member.name}的党费")
+        require(actor, Action.MANAGE, r.member.org_path, f"无权登记{r.member.name}的党费")
     today = timezone.localdate()
     errors = _Errors(many=len(rows) > 1)
     months_of: list[list[dt.date]] = []
@@ -537,14 +529,14 @@ def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPaym
                     amount_fen=r.amount_fen,
                     expected_fen=expected,
                     method=r.method,
-                    collector=_actor_or_none(actor),
+                    collector=user_or_none(actor),
                     collector_name=(r.collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
                     by_proxy=r.by_proxy,
                     proxy_name=r.proxy_name.strip() if r.by_proxy else "",
                     proxy_reason=r.proxy_reason.strip() if r.by_proxy else "",
                     note=r.note.strip(),
                     mismatch=mismatch,
-                    recorded_by=_actor_or_none(actor),
+                    recorded_by=user_or_none(actor),
                 )
                 p.full_clean(exclude=["member", "org", "collector", "recorded_by"])
                 payments.append(p)
@@ -602,7 +594,7 @@ def _sync_paid(line_ids: list[int]) -> None:
 
 def dues_payment_void(*, actor: Any, payment: DuesPayment, reason: str) -> DuesPayment:
     """Cancel a payment recorded by mistake: its months become unpaid again; the record stays, marked."""
-    _require(actor, Action.MANAGE, payment.org_path, "无权撤销该缴费记录")
+    require(actor, Action.MANAGE, payment.org_path, "无权撤销该缴费记录")
     if not reason.strip():
         raise ValidationError({"reason": "请填写撤销原因"})
     with transaction.atomic():
@@ -620,7 +612,7 @@ def dues_payment_void(*, actor: Any, payment: DuesPayment, reason: str) -> DuesP
             )
         )
         p.voided_at = timezone.now()
-        p.voided_by = _actor_or_none(actor)
+        p.voided_by = user_or_none(actor)
         p.void_reason = reason.strip()[:300]
         p.save(update_fields=["voided_at", "voided_by", "void_reason"])
         audit.record(actor, "dues.payment_void", p, before=before, after=audit.snapshot(p))
@@ -661,7 +653,7 @@ def dues_exemption_apply(
     """A written application to pay less or nothing; by the member or entered by the branch."""
     own = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
     if not own:
-        _require(actor, Action.MANAGE, member.org_path, "无权为该党员提交党费减免申请")
+        require(actor, Action.MANAGE, member.org_path, "无权为该党员提交党费减免申请")
     if kind not in ReliefKind.values:
         raise ValidationError({"kind": "请选择少交或免交"})
     if kind == ReliefKind.REDUCE and reduced_fen <= 0:
@@ -684,7 +676,7 @@ def dues_exemption_apply(
             reason=reason.strip(),
             application=application.strip(),
             branch_discussed_on=branch_discussed_on,
-            applied_by=_actor_or_none(actor),
+            applied_by=user_or_none(actor),
         )
         ex.full_clean()
         ex.save()
@@ -692,24 +684,22 @@ def dues_exemption_apply(
     return ex
 
 
-def approver_path(org_path: str) -> str:
-    """The next-level 党委 approves (第七条): the parent of the member's branch."""
-    return org_path[: -Organization.steplen] or org_path
-
-
 def dues_exemption_decide(
     *, actor: Any, exemption: DuesExemption, approve: bool, version: int, note: str = ""
 ) -> DuesExemption:
-    _require(actor, Action.APPROVE, approver_path(exemption.org_path), "党费减免须由上一级党委批准")
+    """The next-level 党委 approves or rejects. Four eyes: never the applicant or the member concerned."""
+    require(actor, Action.APPROVE, approver_path(exemption.org_path), "党费减免须由上一级党委批准")
     with transaction.atomic():
         ex = DuesExemption.objects.select_for_update().get(pk=exemption.pk)
+        concerned = Member.objects.filter(pk=ex.member_id).values_list("user_id", flat=True).first()
+        require_four_eyes(actor, ex.applied_by_id, concerned)
         if ex.version != version:
             raise ValidationError("该申请已被他人处理，请刷新后查看（您的操作未保存）")
         if ex.status != ExemptionStatus.PENDING:
             raise ValidationError("该申请已处理")
         before = audit.snapshot(ex)
         ex.status = ExemptionStatus.APPROVED if approve else ExemptionStatus.REJECTED
-        ex.decided_by = _actor_or_none(actor)
+        ex.decided_by = user_or_none(actor)
         ex.decided_at = timezone.now()
         ex.decision_note = note.strip()[:300]
         ex.version += 1
@@ -732,7 +722,7 @@ def dues_exemption_decide(
 
 def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) -> DuesDisclosure:
     """Freeze the branch's month (who paid, who did not, totals) and publish it to its members."""
-    _require(actor, Action.MANAGE, org.path, "无权公开该支部的党费收缴情况")
+    require(actor, Action.MANAGE, org.path, "无权公开该支部的党费收缴情况")
     if org.kind != OrgKind.BRANCH:
         raise ValidationError("党费收缴情况按党支部公开")
     month = month_start(month)
@@ -764,7 +754,7 @@ def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) ->
             "expected_total_fen": sum(e.amount_fen for e in lines),
             "paid_total_fen": sum(e.paid_fen for e in lines),
             "published_at": timezone.now(),
-            "published_by": _actor_or_none(actor),
+            "published_by": user_or_none(actor),
         }
         existing = DuesDisclosure.objects.select_for_update().filter(org=org, month=month).first()
         before = audit.snapshot(existing, ["member_count", "paid_count", "paid_total_fen"]) if existing else None
@@ -811,7 +801,7 @@ def _user_ref(pk: int) -> Any:
 def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dict[str, int]:
     """Flag members of the subtree with 6+ consecutive unpaid months through `through`, notify each
     branch's secretaries, and close flags that no longer hold. Idempotent; never changes a status."""
-    _require(actor, Action.MANAGE, org.path, "无权检查该组织的党费欠缴")
+    require(actor, Action.MANAGE, org.path, "无权检查该组织的党费欠缴")
     through = month_start(through)
     window_start = add_months(through, -ARREARS_FLAG_MONTHS - 1)
     rows = (

@@ -425,7 +425,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     done = None
     if request.method == "POST":
         try:
-            done = services.sign_in(user=request.user, token=token)
+            done = services.sign_in(actor=request.user, token=token)
         except ValidationError as exc:
             error = "；".join(exc.messages)
     # Show only what a sign-in page needs: the theme and time, never the attendance list.

@@ -12,7 +12,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -465,3 +467,22 @@ def config_key_or_404(key: str) -> Any:
         return get_key(key)
     except KeyError as exc:
         raise Http404("配置项不存在") from exc
+
+
+def org_path_columns() -> list[tuple[type[models.Model], str]]:
+    """Every (model, column) that copies an org's tree path.
+
+    House convention: a CharField named `*_path` (`org_path`, `from_org_path`, `branch_path` …) on
+    any model holds a copied Organization.path. The audit log is excluded on purpose: its events
+    keep the path as it was (and are hash-chained).
+    """
+    from dangjian.core.models import AuditEvent
+
+    out: list[tuple[type[models.Model], str]] = []
+    for m in apps.get_models():
+        if m is Organization or m is AuditEvent:
+            continue
+        for f in m._meta.concrete_fields:
+            if isinstance(f, models.CharField) and f.name.endswith("_path"):
+                out.append((m, f.name))
+    return out

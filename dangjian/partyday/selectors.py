@@ -12,7 +12,7 @@ from django.http import Http404
 
 from dangjian.core import calendar as cal
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import PLATFORM, Action, can, scope_q
 from dangjian.orgs.config import ancestor_paths, effective
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -189,11 +189,17 @@ def parent_of(org: Organization) -> Organization | None:
     return Organization.objects.filter(path=org.path[: -Organization.steplen]).first()
 
 
+def decider_path(org: Organization) -> str:
+    """Where plans and change requests of `org` are decided: its parent ("" above a top-level org,
+    where nobody but the platform decides). The parent's path, no query."""
+    return org.path[: -Organization.steplen] if org.depth > 1 else PLATFORM
+
+
 def can_decide_for(user: Any, org: Organization) -> bool:
     """The parent committee (APPROVE on the parent) files plans and decides change requests."""
     if org.depth <= 1:
         return False
-    return can(user, Action.APPROVE, org.path[: -Organization.steplen])  # the parent's path, no query
+    return can(user, Action.APPROVE, decider_path(org))
 
 
 def orgs_for_user(user: Any) -> QuerySet[Organization]:

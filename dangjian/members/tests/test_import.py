@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_id_number, make_member
 from dangjian.members.excel import ERROR_HEADER
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, Member
@@ -126,7 +127,7 @@ def test_bad_choice_and_yes_no_values_name_the_column(world: World) -> None:
 
 
 def test_group_by_name_and_unknown_group(world: World) -> None:
-    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group")
     ok = row_for(world.branch.name, name="有小组")
     ok["党小组"] = "第一党小组"
     bad = row_for(world.branch.name, name="错小组")
@@ -328,7 +329,7 @@ def test_member_role_cannot_import(world: World, as_member: Any) -> None:
 def test_template_has_headers_instructions_and_lists(world: World, as_liaison: Any) -> None:
     from openpyxl import load_workbook
 
-    org_create(actor=None, parent=world.branch, name="第二党小组", kind="group")
+    org_create(actor=SYSTEM, parent=world.branch, name="第二党小组", kind="group")
     resp = as_liaison.get(reverse("members:template", args=[world.branch.pk]))
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(body_bytes(resp)))
