@@ -67,9 +67,9 @@ def can_manage_user(actor: Any, user: Any) -> bool:
 
     from .rules import covers_all
 
-    if user.is_superuser and not actor.is_superuser:
+    if user.is_superuser and not getattr(actor, "is_superuser", False):
         return False
-    if actor.pk == user.pk:
+    if getattr(actor, "pk", None) == user.pk:  # never one's own account (and None is nobody)
         return False
     return covers_all(user_anchor_paths(user), scope_prefixes(actor, Action.ADMIN))
 

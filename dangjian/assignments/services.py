@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
+from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import records
@@ -349,8 +349,10 @@ def _missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
 
 
 def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", version: int | None = None) -> Submission:
-    """提交: freeze what is provided as a new round; the summary table is generated now and stored."""
+    """提交: freeze what is provided as a new round; the summary table is generated now and stored.
+    A person submits (the reviewer checks who), never SYSTEM."""
     _require_manage(actor, target)
+    require_person(actor, "任务材料须由本组织书记或联络员提交")
     with transaction.atomic():
         t = _locked(target)
         _check_version(t, version)

@@ -60,7 +60,7 @@ def fixed_day_setting_save(
         raise ValidationError({"day_of_month": "选择“每月固定日期”时须填写“每月几日”（1–31）"})
     if setting.rule != DayRule.FIXED_DATE:
         setting.day_of_month = None
-    setting.updated_by = actor
+    setting.updated_by = user_or_none(actor)
     setting.full_clean()
     setting.save()
     record(
