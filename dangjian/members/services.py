@@ -16,7 +16,7 @@ from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
 from dangjian.core import audit
-from dangjian.core.scoping import Action, can, require, user_or_none
+from dangjian.core.scoping import Action, can, require, require_four_eyes, user_or_none
 from dangjian.core.uploads import check_xlsx
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -128,10 +128,12 @@ def transfer_out(
 
 
 def transfer_accept(*, actor: Any, transfer: MemberTransfer, in_on: dt.date) -> MemberTransfer:
-    """The receiving branch accepts: the member moves to it; earlier records stay with the old org."""
+    """The receiving branch accepts: the member moves to it; earlier records stay with the old org.
+    Four eyes: the person who started the transfer does not accept it."""
     require(actor, Action.MANAGE, transfer.to_org_path, "无权接收该党员")
     if transfer.status != TransferStatus.PENDING or transfer.to_org is None:
         raise ValidationError("该转接不是待接收状态")
+    require_four_eyes(actor, transfer.created_by_id)  # whoever sent the member out does not also take them in
     if transfer.out_on and in_on < transfer.out_on:
         raise ValidationError({"in_on": "转入日期不能早于转出日期"})
     with transaction.atomic():
