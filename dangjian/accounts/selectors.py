@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, scope_q
 
 from .models import RoleAssignment, User
 from .rules import ROLE_ACTIONS
@@ -89,12 +88,14 @@ def roles_in_scope_of(actor: Any, user: Any) -> QuerySet[RoleAssignment]:
 
 
 def get_role_assignment_for_admin(actor: Any, pk: int | str) -> RoleAssignment:
-    ra = RoleAssignment.objects.select_related("user", "org").filter(pk=pk).first()
-    if ra is None or not can(actor, Action.VIEW, ra.org.path):
-        raise Http404("角色分配不存在")
-    if not can(actor, Action.ADMIN, ra.org.path):
-        raise PermissionDenied("无权执行此操作")
-    return ra
+    return get_for_user(
+        RoleAssignment.objects.select_related("user", "org"),
+        pk,
+        actor,
+        Action.ADMIN,
+        not_found="角色分配不存在",
+        path_field="org__path",
+    )
 
 
 def role_assignments_filtered(

@@ -172,6 +172,12 @@ def user_or_none(actor: Actor) -> Any:
 M = TypeVar("M", bound=models.Model)
 
 
+def _path_of(obj: Any, path_field: str) -> str:
+    for attr in path_field.split("__"):
+        obj = getattr(obj, attr)
+    return str(obj)
+
+
 def get_for_user(
     qs: models.QuerySet[M],
     pk: int | str,
@@ -179,16 +185,40 @@ def get_for_user(
     action: str = Action.VIEW,
     *,
     not_found: str,
+    denied: str = DENIED_MESSAGE,
     path_field: str = "org_path",
+    own: Callable[[M], bool] | None = None,
+    also_visible: Callable[[M], bool] | None = None,
+    action_path: Callable[[M], str] | None = None,
 ) -> M:
-    """The row `pk` of `qs`: 404 (`not_found`) if missing or outside the user's VIEW scope, 403 if
-    the user may see it but not do `action` on it (the `get_<obj>_for_user` selector contract)."""
+    """The row `pk` of `qs`: 404 (`not_found`) if missing or outside the user's VIEW scope, 403
+    (`denied`) if the user may see it but not do `action` on it — the one `get_<obj>_for_user` fetch.
+
+    Hooks for the rows a scope does not cover:
+    - `own(row)`: the user's own record (their Member row, their payments, their upload) — returned
+      whatever `action` is, so pass it only for what a person may do on their own record;
+    - `also_visible(row)`: rows the user may see outside their scope (a member who transferred out of
+      their branch, a task's target for its publisher) — affects the 404, never the action;
+    - `action_path(row)`: where `action` is checked when not on the row's own org (the parent that
+      decides a branch's plan, the publisher of a task). `path_field` may follow relations (`org__path`).
+    """
     obj = qs.filter(pk=pk).first()
-    if obj is None or not can(user, Action.VIEW, getattr(obj, path_field)):
+    if obj is None:
+        raise Http404(not_found)
+    if own is not None and own(obj):
+        return obj
+    path = _path_of(obj, path_field)
+    if not (can(user, Action.VIEW, path) or (also_visible is not None and also_visible(obj))):
         raise Http404(not_found)
     if action != Action.VIEW:
-        require(user, action, getattr(obj, path_field))
+        require(user, action, action_path(obj) if action_path is not None else path, denied)
     return obj
+
+
+def is_own(user: Actor, row: Any, field: str = "user_id") -> bool:
+    """Does `row` belong to the signed-in `user` (its `field` holds the user's id)?"""
+    pk = getattr(user, "pk", None)
+    return pk is not None and getattr(user, "is_authenticated", False) and getattr(row, field) == pk
 
 
 class ScopedQuerySet(models.QuerySet[M], Generic[M]):

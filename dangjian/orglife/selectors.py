@@ -211,10 +211,7 @@ def get_photo_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> M
 
 
 def get_attachment_for_user(user: Any, pk: int | str) -> MeetingAttachment:
-    obj = MeetingAttachment.objects.visible_to(user).filter(pk=pk).first()
-    if obj is None:
-        raise Http404("附件不存在")
-    return obj
+    return get_for_user(MeetingAttachment.objects.all(), pk, user, not_found="附件不存在")
 
 
 def exclusions_of(user: Any, org: Organization) -> QuerySet[AttendanceExclusion]:

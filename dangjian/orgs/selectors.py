@@ -13,14 +13,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
+from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
 from .config import ancestor_paths, effective_for_paths, get_key, registered
 from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
@@ -371,12 +370,14 @@ def post_history(org: Organization) -> QuerySet[OrgPost]:
 
 
 def get_post_for_user(user: Any, pk: int | str, action: str = Action.ADMIN) -> OrgPost:
-    post = OrgPost.objects.select_related("org", "member").filter(pk=pk).first()
-    if post is None or not can(user, Action.VIEW, post.org.path):
-        raise Http404("职务记录不存在")
-    if not can(user, action, post.org.path):
-        raise PermissionDenied("无权执行此操作")
-    return post
+    return get_for_user(
+        OrgPost.objects.select_related("org", "member"),
+        pk,
+        user,
+        action,
+        not_found="职务记录不存在",
+        path_field="org__path",
+    )
 
 
 def post_candidates(org: Organization, q: str = "", limit: int = 100) -> QuerySet[Any]:
