@@ -16,7 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.models import Notification
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
+from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.services import notify
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
@@ -651,7 +651,7 @@ def dues_exemption_apply(
     branch_discussed_on: dt.date | None = None,
 ) -> DuesExemption:
     """A written application to pay less or nothing; by the member or entered by the branch."""
-    own = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    own = is_own(actor, member)  # a member applies for themself
     if not own:
         require(actor, Action.MANAGE, member.org_path, "无权为该党员提交党费减免申请")
     if kind not in ReliefKind.values:
