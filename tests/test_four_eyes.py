@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services as assignments
-from dangjian.assignments.models import AssignmentTarget, DeliverableKind
-from dangjian.assignments.rules import DeliverableSpec
+from dangjian.assignments.models import AssignmentTarget
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
 from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.dues import services as dues
@@ -29,9 +28,9 @@ from dangjian.orglife import services as orglife
 from dangjian.orglife.tests.helpers import data as meeting_data
 from dangjian.orglife.tests.helpers import jpeg
 from dangjian.partyday import services as partyday
-from dangjian.partyday.models import AnnualPlan, ChangeRequest
+from dangjian.partyday.models import AnnualPlan
 
-from .test_service_gate import discovered, state
+from .test_service_gate import change_request, discovered, publish_to_branches, state, submitted_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +47,8 @@ Scenario = Callable[[World], tuple[Any, Callable[[Any], Any]]]
 
 
 def _plan(w: World) -> AnnualPlan:
-    year = timezone.localdate().year + 1
-    items = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
-    partyday.plan_save(actor=w.admin, org=w.branch, year=year, items=items)
-    return partyday.plan_submit(actor=w.admin, plan=AnnualPlan.objects.get(org=w.branch, year=year))
+    plan: AnnualPlan = submitted_plan(w, editor=w.admin, submitter=w.admin)
+    return plan
 
 
 def plan_file(w: World) -> tuple[Any, Callable[[Any], Any]]:
@@ -65,17 +62,7 @@ def plan_return(w: World) -> tuple[Any, Callable[[Any], Any]]:
 
 
 def change_request_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
-    year = timezone.localdate().year + 1
-    cr = ChangeRequest.objects.create(
-        org=w.branch,
-        org_path=w.branch.path,
-        year=year,
-        month=3,
-        scheduled_date=dt.date(year, 3, 1),
-        new_date=dt.date(year, 3, 8),
-        reason="与上级会议冲突",
-        requested_by=w.admin,
-    )
+    cr = change_request(w, requested_by=w.admin)
     return w.admin, lambda actor: partyday.change_request_decide(actor=actor, change=cr, approve=True)
 
 
@@ -97,21 +84,12 @@ def dues_exemption_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
 
 
 def target_review(w: World) -> tuple[Any, Callable[[Any], Any]]:
-    today = timezone.localdate()
     meeting = orglife.meeting_create(
         actor=w.liaison,
         org=w.branch,
         data=meeting_data(started_at=timezone.now() - dt.timedelta(days=1), ended_at=timezone.now()),
     )
-    a = assignments.assignment_publish(
-        actor=w.admin,
-        publisher_org=w.city,
-        title="主题党日",
-        theme="学习",
-        window_start=today - dt.timedelta(days=5),
-        window_end=today + dt.timedelta(days=20),
-        deliverables=[DeliverableSpec("会议记录", DeliverableKind.MEETING_RECORD, today + dt.timedelta(days=20))],
-    )
+    a = publish_to_branches(w)
     t = AssignmentTarget.objects.get(assignment=a, org=w.branch)
     t = assignments.target_claim(actor=w.admin, target=t)
     assignments.target_link_meeting(

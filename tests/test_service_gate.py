@@ -110,6 +110,44 @@ class Rows:
     member_role: RoleAssignment
 
 
+def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
+    """Branch A's plan for next year, entered by `editor` and submitted by `submitter`."""
+    year = timezone.localdate().year + 1
+    items = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
+    partyday.plan_save(actor=editor, org=w.branch, year=year, items=items)
+    return partyday.plan_submit(actor=submitter, plan=partyday.AnnualPlan.objects.get(org=w.branch, year=year))
+
+
+def change_request(w: World, *, requested_by: Any) -> ChangeRequest:
+    """A pending request of branch A to move next year's March party day."""
+    year = timezone.localdate().year + 1
+    return ChangeRequest.objects.create(
+        org=w.branch,
+        org_path=w.branch.path,
+        year=year,
+        month=3,
+        scheduled_date=dt.date(year, 3, 1),
+        new_date=dt.date(year, 3, 8),
+        reason="与上级会议冲突",
+        requested_by=requested_by,
+    )
+
+
+def publish_to_branches(w: World) -> Any:
+    """A task the city publishes to every branch, asking for one meeting record."""
+    today = timezone.localdate()
+    due = today + dt.timedelta(days=20)
+    return assignment_publish(
+        actor=w.admin,
+        publisher_org=w.city,
+        title="主题党日",
+        theme="学习",
+        window_start=today - dt.timedelta(days=5),
+        window_end=due,
+        deliverables=[DeliverableSpec("会议记录", DeliverableKind.MEETING_RECORD, due)],
+    )
+
+
 def build_rows(w: World) -> Rows:
     today = timezone.localdate()
     month = today.replace(day=1)
@@ -130,30 +168,9 @@ def build_rows(w: World) -> Rows:
     )
     meeting.refresh_from_db()
     action = ResolutionAction.objects.get(resolution__meeting=meeting)
-    year = today.year + 1
-    partyday.plan_save(
-        actor=w.liaison, org=w.branch, year=year, items={m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
-    )
-    plan = partyday.plan_submit(actor=w.secretary, plan=partyday.AnnualPlan.objects.get(org=w.branch, year=year))
-    change = ChangeRequest.objects.create(
-        org=w.branch,
-        org_path=w.branch.path,
-        year=year,
-        month=3,
-        scheduled_date=dt.date(year, 3, 1),
-        new_date=dt.date(year, 3, 8),
-        reason="与上级会议冲突",
-        requested_by=w.liaison,
-    )
-    a = assignment_publish(
-        actor=w.admin,
-        publisher_org=w.city,
-        title="主题党日",
-        theme="学习",
-        window_start=today - dt.timedelta(days=5),
-        window_end=today + dt.timedelta(days=20),
-        deliverables=[DeliverableSpec("会议记录", DeliverableKind.MEETING_RECORD, today + dt.timedelta(days=20))],
-    )
+    plan = submitted_plan(w, editor=w.liaison, submitter=w.secretary)
+    change = change_request(w, requested_by=w.liaison)
+    a = publish_to_branches(w)
     target = target_claim(actor=w.liaison, target=AssignmentTarget.objects.get(assignment=a, org=w.branch))
     item = target_link_meeting(
         actor=w.liaison, target=target, deliverable_id=a.deliverables.get().pk, meeting_id=meeting.pk
