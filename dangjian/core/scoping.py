@@ -1,7 +1,11 @@
 """The one access primitive: a user's role assignments give org subtrees; data is filtered by path.
 
-Superuser bypass and "no role → nothing" live here and nowhere else. Every selector, view and
-export filters through `scope_q` / `ScopedQuerySet.visible_to` / `can`.
+Superuser bypass, the explicit system actor (`SYSTEM`) and "no role → nothing" live here and nowhere
+else; `None` is never an actor. Every selector, view and export filters through `scope_q` /
+`ScopedQuerySet.visible_to` / `can`; every public service starts with `require` (the write gate,
+proved for each service by tests/test_service_gate.py); every `get_<obj>_for_user` is `get_for_user`;
+decisions call `require_four_eyes`. Core never imports accounts: accounts registers the loader of a
+user's role paths (`register_role_paths_loader`), read once per user object.
 """
 
 from __future__ import annotations
@@ -41,6 +45,16 @@ class SystemActor:
     is_staff = False
 
     def __repr__(self) -> str:
+        return "SYSTEM"
+
+    # One system: copies (a deep-copied fixture, a pickled task argument) are the same object.
+    def __copy__(self) -> SystemActor:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SystemActor:
+        return self
+
+    def __reduce__(self) -> str:
         return "SYSTEM"
 
     def __str__(self) -> str:
@@ -92,7 +106,7 @@ def scope_prefixes(user: Actor, action: str) -> list[str] | None:
     """Minimal org-path prefixes where `user` may do `action`; None means everywhere (SYSTEM, superuser)."""
     if user is SYSTEM:
         return None
-    if user is None or isinstance(user, SystemActor) or not user.is_authenticated or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return []
     if user.is_superuser:
         return None

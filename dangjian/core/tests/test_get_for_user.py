@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -72,6 +73,7 @@ def test_none_sees_nothing_and_system_everything(world: World) -> None:
 
     assert scope_prefixes(None, Action.VIEW) == []
     assert scope_prefixes(SYSTEM, Action.ADMIN) is None
+    assert copy.deepcopy(SYSTEM) is SYSTEM  # one system, however a fixture or task copies it
     with pytest.raises(PermissionDenied):
         require(None, Action.VIEW, world.branch.path)
     require(SYSTEM, Action.ADMIN, world.branch.path)
