@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from dangjian.core.scoping import SYSTEM
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -321,7 +323,7 @@ def main() -> None:
         log(f"bases: reusing {DuesBase.objects.count():,} rows")
 
     # A month's expected amounts for everyone, through the real service (the monthly job).
-    summary, secs, queries = counted(dues_month_compute, actor=None, org=city.root, month=this_month)
+    summary, secs, queries = counted(dues_month_compute, actor=SYSTEM, org=city.root, month=this_month)
     log(
         f"\n== compute {this_month:%Y-%m} expected for everyone: {secs:.1f} s (target ≤ 60 s), {queries} queries, "
         f"{summary['members']:,} members ({summary['members'] / secs:,.0f}/s), "
@@ -332,7 +334,7 @@ def main() -> None:
     else:
         t0 = time.perf_counter()
         for m in months[:-1]:
-            dues_month_compute(actor=None, org=city.root, month=m)
+            dues_month_compute(actor=SYSTEM, org=city.root, month=m)
         log(f"other 11 months computed in {time.perf_counter() - t0:.1f} s")
     if not DuesPayment.objects.exists():
         build_payments(city, months, rng)
@@ -398,7 +400,7 @@ def main() -> None:
     results.append(measure_get(c, "home page with dues attention (member)", reverse("core:home")))
     print_table(results, f"Pages ({connection.vendor}, server time through the Django test client)")
 
-    res, secs, queries = counted(dues_arrears_scan, actor=None, org=city.root, through=add_months(this_month, -1))
+    res, secs, queries = counted(dues_arrears_scan, actor=SYSTEM, org=city.root, through=add_months(this_month, -1))
     log(
         f"\n== city-wide 6-month arrears scan: {secs:.1f} s, {queries} queries, flagged {res['flagged']:,} "
         f"(new {res['created']:,}); peak RSS {peak_rss_mb():.0f} MB"

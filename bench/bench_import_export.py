@@ -24,6 +24,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from dangjian.core.scoping import SYSTEM
+
 ROOT = Path(__file__).resolve().parent.parent
 SQLITE_URL = f"sqlite:///{ROOT / 'var' / 'bench_members.sqlite3'}"
 PG_URL = "postgres://postgres@127.0.0.1:5432/bench_members"
@@ -97,12 +99,12 @@ def phase_setup(args: Any) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     t0 = time.perf_counter()
-    root = org_create(actor=None, parent=None, name="基准测试市委", kind="committee")
-    units = [org_create(actor=None, parent=root, name=f"第{u}党委", kind="committee") for u in range(5)]
+    root = org_create(actor=SYSTEM, parent=None, name="基准测试市委", kind="committee")
+    units = [org_create(actor=SYSTEM, parent=root, name=f"第{u}党委", kind="committee") for u in range(5)]
     for i in range(BRANCHES):
-        b = org_create(actor=None, parent=units[i % 5], name=f"基准第{i:03d}党支部", kind="branch")
+        b = org_create(actor=SYSTEM, parent=units[i % 5], name=f"基准第{i:03d}党支部", kind="branch")
         for g in range(2):
-            org_create(actor=None, parent=b, name=f"第{g + 1}党小组", kind="group")
+            org_create(actor=SYSTEM, parent=b, name=f"第{g + 1}党小组", kind="group")
     user = User.objects.create_user("13900009999", "基准管理员", "Bench-2026-pass")
     RoleAssignment.objects.create(user=user, org=root, role="org_admin")
     return {"orgs_seconds": round(time.perf_counter() - t0, 2)}

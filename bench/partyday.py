@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dangjian.core.scoping import SYSTEM
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -81,8 +83,8 @@ def main() -> None:
         "plan board (root, all branches)",
         lambda: len(selectors.plan_board(city.users["org_admin"], city.root, 2027, today)[0]),
     )
-    run("notice sweep, first run", lambda: services.send_party_day_notices(today=today))
-    run("notice sweep, second run (must send 0)", lambda: services.send_party_day_notices(today=today))
+    run("notice sweep, first run", lambda: services.send_party_day_notices(actor=SYSTEM, today=today))
+    run("notice sweep, second run (must send 0)", lambda: services.send_party_day_notices(actor=SYSTEM, today=today))
     print(f"peak RSS: {peak_rss_mb():.0f} MB")
 
 

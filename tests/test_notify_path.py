@@ -16,6 +16,7 @@ from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holder_ids_by, holders
 from dangjian.core.models import Notification
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_user
 from dangjian.dues import services as dues
 from dangjian.dues.rules import DuesCategory
@@ -99,7 +100,7 @@ def test_deactivated_secretary_gets_no_arrears_or_overdue_notice(
     action = _overdue_action(world)
     with django_capture_on_commit_callbacks(execute=True):
         assert _scan(world)["flagged"] == 1
-        assert orglife.notify_overdue_actions() == 0
+        assert orglife.notify_overdue_actions(actor=SYSTEM) == 0
     assert not Notification.objects.filter(user=world.secretary).exists()
     assert mailoutbox == []
     assert action.status == "open"
@@ -127,9 +128,9 @@ def test_overdue_action_notice_reaches_email_once(
     _with_email(world.secretary, "sec@example.com")
     action = _overdue_action(world)
     with django_capture_on_commit_callbacks(execute=True):
-        assert orglife.notify_overdue_actions() == 1
+        assert orglife.notify_overdue_actions(actor=SYSTEM) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert orglife.notify_overdue_actions() == 0
+        assert orglife.notify_overdue_actions(actor=SYSTEM) == 0
     assert [m.to for m in mailoutbox] == [["sec@example.com"]]
     assert "决议落实措施已逾期" in mailoutbox[0].subject and f"/orglife/{action.resolution.meeting_id}/" in (
         mailoutbox[0].body
@@ -143,6 +144,6 @@ def test_no_email_channel_configured_keeps_the_inbox(
     _with_email(world.secretary, "sec@example.com")
     _overdue_action(world)
     with django_capture_on_commit_callbacks(execute=True):
-        assert orglife.notify_overdue_actions() == 1
+        assert orglife.notify_overdue_actions(actor=SYSTEM) == 1
     assert mailoutbox == []
     assert Notification.objects.filter(user=world.secretary, key__startswith="orglife.action_overdue").exists()

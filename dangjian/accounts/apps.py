@@ -8,7 +8,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.registry import nav_item
-        from dangjian.core.scoping import Action
+        from dangjian.core.scoping import Action, register_role_paths_loader
+
+        from .selectors import role_paths_by_action
+
+        register_role_paths_loader(role_paths_by_action)
 
         nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90)
         nav_item("我的账号", "accounts:me", None, order=95)

@@ -7,20 +7,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, scope_q
 
 from .models import RoleAssignment, User
-from .rules import Role, roles_granting
+from .rules import ROLE_ACTIONS, Role
 
 
-def role_paths_for_action(user: Any, action: str) -> list[str]:
-    roles = roles_granting(action)
-    return list(RoleAssignment.objects.filter(user_id=user.pk, role__in=roles).values_list("org__path", flat=True))
+def role_paths_by_action(user: Any) -> dict[str, list[str]]:
+    """Every action's org paths for `user`, in one query (core.scoping caches it per user object)."""
+    out: dict[str, list[str]] = {}
+    for role, path in RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "org__path"):
+        for action in ROLE_ACTIONS.get(role, ()):
+            out.setdefault(action, []).append(path)
+    return out
 
 
 def holders(
@@ -97,9 +100,9 @@ def can_manage_user(actor: Any, user: Any) -> bool:
 
     from .rules import covers_all
 
-    if user.is_superuser and not actor.is_superuser:
+    if user.is_superuser and not getattr(actor, "is_superuser", False):
         return False
-    if actor.pk == user.pk:
+    if getattr(actor, "pk", None) == user.pk:  # never one's own account (and None is nobody)
         return False
     return covers_all(user_anchor_paths(user), scope_prefixes(actor, Action.ADMIN))
 
@@ -119,12 +122,14 @@ def roles_in_scope_of(actor: Any, user: Any) -> QuerySet[RoleAssignment]:
 
 
 def get_role_assignment_for_admin(actor: Any, pk: int | str) -> RoleAssignment:
-    ra = RoleAssignment.objects.select_related("user", "org").filter(pk=pk).first()
-    if ra is None or not can(actor, Action.VIEW, ra.org.path):
-        raise Http404("角色分配不存在")
-    if not can(actor, Action.ADMIN, ra.org.path):
-        raise PermissionDenied("无权执行此操作")
-    return ra
+    return get_for_user(
+        RoleAssignment.objects.select_related("user", "org"),
+        pk,
+        actor,
+        Action.ADMIN,
+        not_found="角色分配不存在",
+        path_field="org__path",
+    )
 
 
 def role_assignments_filtered(

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
-from dangjian.core.scoping import Action, can, forget_scope
+from dangjian.core.scoping import PLATFORM, SYSTEM, Action, forget_scope, require, require_person
 
 from .models import RoleAssignment, User
 from .rules import Role, is_locked, phone_error
@@ -48,12 +48,14 @@ def login_attempt(*, phone: str, password: str) -> LoginResult:
             user.locked_until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
             user.failed_logins = 0
             fields.append("locked_until")
-            audit.record(None, "account.locked", user, after={"locked_until": user.locked_until})
+            audit.record(SYSTEM, "account.locked", user, after={"locked_until": user.locked_until})
         user.save(update_fields=fields)
         return LoginResult(None, user.locked_until if "locked_until" in fields else None)
 
 
 def user_create(*, actor: Any, phone: str, name: str, password: str | None = None, email: str = "") -> User:
+    """A bare account with no role (roles are granted in an org). The platform's own accounts only."""
+    require(actor, Action.ADMIN, PLATFORM, "只有系统管理员可以直接创建账号")
     if err := phone_error(phone):
         raise ValidationError({"phone": err})
     with transaction.atomic():
@@ -69,7 +71,10 @@ def user_create(*, actor: Any, phone: str, name: str, password: str | None = Non
     return user
 
 
-def password_change(*, user: User, old_password: str, new_password: str) -> None:
+def password_change(*, actor: Any, old_password: str, new_password: str) -> None:
+    """A person changes their own password."""
+    require_person(actor)
+    user: User = actor
     if not user.check_password(old_password):
         raise ValidationError({"old_password": "原密码不正确"})
     validate_password(new_password, user)
@@ -81,10 +86,9 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 
 def role_assign(*, actor: Any, user: User, org: Any, role: str) -> RoleAssignment:
     """Grant `role` in `org`. Only an admin of that org's subtree may grant."""
+    require(actor, Action.ADMIN, org.path, "只能在本级及下级组织中分配角色")
     if role not in Role.values:
         raise ValidationError({"role": "未知的角色"})
-    if not can(actor, Action.ADMIN, org.path):
-        raise PermissionDenied("只能在本级及下级组织中分配角色")
     with transaction.atomic():
         ra, created = RoleAssignment.objects.get_or_create(user=user, org=org, role=role)
         if not created:
@@ -95,8 +99,7 @@ def role_assign(*, actor: Any, user: User, org: Any, role: str) -> RoleAssignmen
 
 
 def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
-    if not can(actor, Action.ADMIN, assignment.org.path):
-        raise PermissionDenied("只能在本级及下级组织中撤销角色")
+    require(actor, Action.ADMIN, assignment.org.path, "只能在本级及下级组织中撤销角色")
     with transaction.atomic():
         audit.record(
             actor,
@@ -112,7 +115,7 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
 def _require_manage_user(actor: Any, user: User) -> None:
     from .selectors import can_manage_user
 
-    if actor is not None and not can_manage_user(actor, user):
+    if not can_manage_user(actor, user):
         raise PermissionDenied("该账号不完全在您的管理范围内，请联系上级党组织管理员")
 
 
@@ -125,8 +128,7 @@ def account_create_for_member(*, actor: Any, member: Any, password: str = "") ->
 
     from .rules import generate_initial_password
 
-    if actor is not None and not can(actor, Action.ADMIN, member.org_path):
-        raise PermissionDenied("只能为本级及下级组织的党员开通账号")
+    require(actor, Action.ADMIN, member.org_path, "只能为本级及下级组织的党员开通账号")
     with transaction.atomic():
         current = Member.objects.select_for_update().get(pk=member.pk)
         if current.user_id:
@@ -165,10 +167,9 @@ def role_grant(
     Returns the assignment and the initial password if an account was created ("" otherwise).
     All or nothing: if the role cannot be granted, no account is created.
     """
+    require(actor, Action.ADMIN, org.path, "只能在本级及下级组织中分配角色")
     if (user is None) == (member is None):
         raise ValidationError({"person": "请选择一名人员"})
-    if not can(actor, Action.ADMIN, org.path):
-        raise PermissionDenied("只能在本级及下级组织中分配角色")
     initial = ""
     with transaction.atomic():
         if member is not None:

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 
 from . import services
 from .models import AssignmentTarget, DeliverableKind, TargetStatus
@@ -105,7 +106,7 @@ def _actor_for(branch: Any, admin: Any, members: list[Any]) -> Any:
     if not member.phone or User.objects.filter(phone=member.phone).exists():
         return None
     try:
-        user = user_create(actor=admin, phone=member.phone, name=member.name)
+        user = user_create(actor=SYSTEM, phone=member.phone, name=member.name)
         role_assign(actor=admin, user=user, org=branch, role="secretary")
     except ValidationError:
         return None

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import CharField as CharFieldExpr
-from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.findings import Finding
 from dangjian.core.paths import subtree_q
 from dangjian.core.registry import Attention
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import DENIED_MESSAGE, Action, can, get_for_user, scope_q
 from dangjian.orgs.models import Organization
 
 from . import rules
@@ -49,14 +47,15 @@ def assignments_published_visible_to(user: Any) -> QuerySet[Assignment]:
 
 def get_assignment_for_user(user: Any, pk: int | str, action: str = Action.APPROVE) -> Assignment:
     """The assignment for its publisher; 404 if the user can neither supervise it nor see a target of it."""
-    a = Assignment.objects.select_related("publisher_org", "published_by").filter(pk=pk).first()
-    if a is None:
-        raise Http404("任务不存在")
-    if can(user, action, a.org_path):
-        return a
-    if can(user, Action.VIEW, a.org_path) or AssignmentTarget.objects.visible_to(user).filter(assignment=a).exists():
-        raise PermissionDenied("只有发布单位可以查看督办情况")
-    raise Http404("任务不存在")
+    return get_for_user(
+        Assignment.objects.select_related("publisher_org", "published_by"),
+        pk,
+        user,
+        action,
+        not_found="任务不存在",
+        denied="只有发布单位可以查看督办情况",
+        also_visible=lambda a: AssignmentTarget.objects.visible_to(user).filter(assignment=a).exists(),
+    )
 
 
 def targets_for_user(user: Any, action: str = Action.MANAGE) -> QuerySet[AssignmentTarget]:
@@ -70,35 +69,44 @@ def targets_for_user(user: Any, action: str = Action.MANAGE) -> QuerySet[Assignm
     )
 
 
+TARGET_DENIED: dict[str, str] = {
+    Action.APPROVE: "只有发布单位可以审核",
+    Action.MANAGE: "只有本组织书记或联络员可以办理",
+}
+
+
 def get_target_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> AssignmentTarget:
     """A target for its org (VIEW/MANAGE) or for the publisher (who always may view and review)."""
-    t = AssignmentTarget.objects.select_related("assignment", "assignment__publisher_org", "org").filter(pk=pk).first()
-    if t is None:
-        raise Http404("任务不存在")
-    publisher = can(user, Action.APPROVE, t.assignment.org_path)
-    if not (publisher or can(user, Action.VIEW, t.org_path)):
-        raise Http404("任务不存在")
-    if action == Action.APPROVE and not publisher:
-        raise PermissionDenied("只有发布单位可以审核")
-    if action == Action.MANAGE and not can(user, Action.MANAGE, t.org_path):
-        raise PermissionDenied("只有本组织书记或联络员可以办理")
-    return t
+    return get_for_user(
+        AssignmentTarget.objects.select_related("assignment", "assignment__publisher_org", "org"),
+        pk,
+        user,
+        action,
+        not_found="任务不存在",
+        denied=TARGET_DENIED.get(action, DENIED_MESSAGE),
+        also_visible=lambda t: can(user, Action.APPROVE, t.assignment.org_path),  # the publisher
+        action_path=(lambda t: t.assignment.org_path) if action == Action.APPROVE else None,
+    )
 
 
 def get_item_for_user(user: Any, pk: int | str) -> TargetItem:
-    item = TargetItem.objects.select_related("target", "target__assignment", "deliverable").filter(pk=pk).first()
-    if item is None:
-        raise Http404("材料不存在")
-    get_target_for_user(user, item.target_id)
-    return item
+    return get_for_user(
+        TargetItem.objects.select_related("target", "target__assignment", "deliverable"),
+        pk,
+        user,
+        not_found="材料不存在",
+        also_visible=lambda i: can(user, Action.APPROVE, i.target.assignment.org_path),  # the publisher
+    )
 
 
 def get_submission_for_user(user: Any, pk: int | str) -> Submission:
-    sub = Submission.objects.select_related("target").filter(pk=pk).first()
-    if sub is None:
-        raise Http404("提交记录不存在")
-    get_target_for_user(user, sub.target_id)
-    return sub
+    return get_for_user(
+        Submission.objects.select_related("target", "target__assignment"),
+        pk,
+        user,
+        not_found="提交记录不存在",
+        also_visible=lambda s: can(user, Action.APPROVE, s.target.assignment.org_path),  # the publisher
+    )
 
 
 @dataclass
@@ -282,3 +290,8 @@ def attention_items(user: Any) -> list[Attention]:
 
 def reminders_of(t: AssignmentTarget) -> QuerySet[Reminder]:
     return Reminder.objects.filter(target=t).select_related("deliverable").order_by("-created_at")[:20]
+
+
+def can_review(user: Any, target: AssignmentTarget) -> bool:
+    """May `user` review `target`'s submissions (APPROVE where the task was published)?"""
+    return can(user, Action.APPROVE, target.assignment.org_path)

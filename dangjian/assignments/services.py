@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -21,7 +21,7 @@ from django.utils import timezone
 from dangjian.core import audit, notify
 from dangjian.core.bulk import ANALYZE_AFTER_ROWS, refresh_statistics
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, require
+from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
 from dangjian.core.versioning import bump, check_version
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -144,7 +144,7 @@ def assignment_publish(
         practical_deeds=list(practical_deeds),
         target_mode=target_mode,
         target_count=target_count,
-        published_by=actor,
+        published_by=user_or_none(actor),
         published_at=now,
     )
     assignment.full_clean()
@@ -200,7 +200,7 @@ def target_claim(*, actor: Any, target: AssignmentTarget, version: int | None = 
         before = audit.snapshot(t, ["status"])
         t.status = TargetStatus.CLAIMED
         t.claimed_at = timezone.now()
-        t.claimed_by = actor
+        t.claimed_by = user_or_none(actor)
         bump(t)
         t.save(update_fields=["status", "claimed_at", "claimed_by", "version"])
         t.refresh_from_db()
@@ -241,7 +241,12 @@ def target_link_meeting(
         if TargetItem.objects.filter(target=t, deliverable=d, meeting_id=meeting.pk).exists():
             raise ValidationError({"meeting": "该会议记录已关联"})
         item = TargetItem(
-            target=t, deliverable=d, org_path=t.org_path, meeting_id=meeting.pk, created_by=actor, round=t.rounds + 1
+            target=t,
+            deliverable=d,
+            org_path=t.org_path,
+            meeting_id=meeting.pk,
+            created_by=user_or_none(actor),
+            round=t.rounds + 1,
         )
         item.full_clean(exclude=["meeting", "created_by"])
         item.save()
@@ -266,13 +271,18 @@ def target_attach_file(
     if d.kind == DeliverableKind.PHOTOS:
         uploads.check_image(upload, MAX_PHOTO_BYTES)
     else:
-        check_document(upload, MAX_DOCUMENT_BYTES)
+        _check_document(upload, MAX_DOCUMENT_BYTES)
     with transaction.atomic():
         t = _locked(target)
         _require_editable(t)
         name = (getattr(upload, "name", "") or "file")[-200:]
         item = TargetItem(
-            target=t, deliverable=d, org_path=t.org_path, original_name=name, created_by=actor, round=t.rounds + 1
+            target=t,
+            deliverable=d,
+            org_path=t.org_path,
+            original_name=name,
+            created_by=user_or_none(actor),
+            round=t.rounds + 1,
         )
         item.file.save(name, upload, save=False)
         item.full_clean(exclude=["meeting", "created_by"])
@@ -281,7 +291,7 @@ def target_attach_file(
     return item
 
 
-def check_document(f: Any, max_bytes: int) -> None:
+def _check_document(f: Any, max_bytes: int) -> None:
     """Documents: PDF, Office (zip-based docx/xlsx/pptx) or images, recognised by content."""
     from dangjian.core import uploads
 
@@ -321,7 +331,7 @@ def target_remove_item(*, actor: Any, item: TargetItem) -> None:
         item.delete()
 
 
-def missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
+def _missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
     """Deliverables the target has not provided yet (the summary table is generated on submit)."""
     provided = set(TargetItem.objects.filter(target=t).values_list("deliverable_id", flat=True))
     return [
@@ -332,8 +342,10 @@ def missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
 
 
 def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", version: int | None = None) -> Submission:
-    """提交: freeze what is provided as a new round; the summary table is generated now and stored."""
+    """提交: freeze what is provided as a new round; the summary table is generated now and stored.
+    A person submits (the reviewer checks who), never SYSTEM."""
     _require_manage(actor, target)
+    require_person(actor, "任务材料须由本组织书记或联络员提交")
     with transaction.atomic():
         t = _locked(target)
         check_version(t, version)
@@ -343,14 +355,19 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
             raise ValidationError("材料已提交，正在等待审核")
         if t.status == TargetStatus.APPROVED:
             raise ValidationError("任务已审核通过，无需再次提交")
-        missing = missing_deliverables(t)
+        missing = _missing_deliverables(t)
         if missing:
             raise ValidationError("以下材料尚未提供：" + "、".join(d.title for d in missing))
         round_no = t.rounds + 1
         now = timezone.now()
         deliverables = list(Deliverable.objects.filter(assignment_id=t.assignment_id))
         sub = Submission(
-            target=t, org_path=t.org_path, round=round_no, submitted_by=actor, submitted_at=now, note=note.strip()
+            target=t,
+            org_path=t.org_path,
+            round=round_no,
+            submitted_by=user_or_none(actor),
+            submitted_at=now,
+            note=note.strip(),
         )
         summary_dlv = [d for d in deliverables if d.kind == DeliverableKind.SUMMARY_TABLE]
         if summary_dlv:
@@ -368,7 +385,7 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
                     original_name=filename,
                     generated=True,
                     round=round_no,
-                    created_by=actor,
+                    created_by=user_or_none(actor),
                 )
         items = TargetItem.objects.filter(target=t).order_by("deliverable_id", "id")
         sub.contents = {
@@ -401,13 +418,12 @@ def target_review(
         if t.status != TargetStatus.SUBMITTED:
             raise ValidationError(f"任务当前状态为“{t.get_status_display()}”，没有待审核的提交")
         sub = Submission.objects.select_for_update().get(target=t, round=t.rounds)
-        if sub.submitted_by_id == getattr(actor, "pk", None):
-            raise PermissionDenied("不能审核本人提交的材料，请由其他审核人处理")
+        require_four_eyes(actor, sub.submitted_by_id)
         if not approve and not comment:
             raise ValidationError({"comment": "退回时请填写退回意见"})
         now = timezone.now()
         sub.decision = SubmissionDecision.APPROVED if approve else SubmissionDecision.RETURNED
-        sub.decided_by = actor
+        sub.decided_by = user_or_none(actor)
         sub.decided_at = now
         sub.comment = comment
         sub.save(update_fields=["decision", "decided_by", "decided_at", "comment"])
@@ -437,7 +453,3 @@ def _notify_review(t: AssignmentTarget, sub: Submission, approve: bool) -> None:
         body=sub.comment,
         link=reverse("assignments:target", args=[t.pk]),
     )
-
-
-def can_review(user: Any, target: AssignmentTarget) -> bool:
-    return can(user, Action.APPROVE, target.assignment.org_path)

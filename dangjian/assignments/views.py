@@ -226,7 +226,7 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
             "a": a,
             "info": info,
             "can_manage": can_manage,
-            "can_review": services.can_review(request.user, t),
+            "can_review": selectors.can_review(request.user, t),
             "meetings": meetings,
             "editable": t.status in (TargetStatus.CLAIMED, TargetStatus.RETURNED),
             "reminders": selectors.reminders_of(t),

@@ -11,22 +11,13 @@ from django.db import transaction
 from . import calendar as cal
 from .audit import record, snapshot
 from .models import CalendarDay, CalendarSource, CalendarYear
-from .paths import depth_of
-from .scoping import Action, scope_prefixes
+from .scoping import SYSTEM, user_or_none
+from .selectors import can_edit_calendar
 from .versioning import bump, check_version
 
 
-def can_edit_calendar(user: Any) -> bool:
-    """Superusers and the 组织部 admins of a top-level organization maintain the national calendar:
-    whoever may ADMIN a whole tree, i.e. one of their admin scopes is a root (depth 1) path."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    prefixes = scope_prefixes(user, Action.ADMIN)
-    return prefixes is None or any(depth_of(p) == 1 for p in prefixes)
-
-
 def _require(user: Any) -> None:
-    if not can_edit_calendar(user):
+    if user is not SYSTEM and not can_edit_calendar(user):
         raise PermissionDenied("只有上级组织部管理员可以维护工作日历")
 
 
@@ -88,7 +79,7 @@ def calendar_day_set(*, actor: Any, date: dt.date, is_working: bool, name: str) 
     day.is_working = is_working
     day.name = name
     day.source = CalendarSource.ADMIN
-    day.updated_by = actor
+    day.updated_by = user_or_none(actor)
     day.full_clean()
     day.save()
     record(actor, "calendar.day_set", day, before=before, after=snapshot(day, ["is_working", "name"]))

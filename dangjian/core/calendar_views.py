@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import calendar as cal
-from .calendar_services import calendar_day_delete, calendar_day_set, calendar_year_set, can_edit_calendar
+from .calendar_services import calendar_day_delete, calendar_day_set, calendar_year_set
 from .models import CalendarDay, CalendarYear
+from .selectors import can_edit_calendar
 from .views_util import flash_errors, flash_form_errors
 
 

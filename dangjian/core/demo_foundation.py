@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dangjian.core.scoping import SYSTEM
+
 from .demo import DemoContext
 
 DEMO_PASSWORD = "Dangjian-2026"  # noqa: S105 - published demo password, printed on purpose
@@ -448,7 +450,7 @@ def build_foundation(
 
     with transaction.atomic():
         # The instance's superuser only acts as the first grantor; it has no usable password.
-        system = user_create(actor=None, phone=SYSTEM_PHONE, name="系统管理员")
+        system = user_create(actor=SYSTEM, phone=SYSTEM_PHONE, name="系统管理员")
         system.is_superuser = True
         system.is_staff = True
         system.save(update_fields=["is_superuser", "is_staff"])

@@ -40,5 +40,5 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    notification_mark_read(user=request.user)
+    notification_mark_read(actor=request.user)
     return redirect("core:notifications")

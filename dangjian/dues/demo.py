@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 
 from . import services
 from .rules import FROM_MEMBER_CATEGORY, DuesCategory, add_months, month_start
@@ -73,8 +74,10 @@ def build_demo(ctx: DemoContext) -> None:
     # An approved reduction (hardship) for one member: branch discusses, next-level committee approves.
     hardship = next((m for m in reversed(members) if m.category == "in_service" and m is not promoted), None)
     if hardship is not None:
+        # The member's written application is entered for the branch; the committee admin decides
+        # (four eyes: whoever applied never approves).
         ex = services.dues_exemption_apply(
-            actor=admin,
+            actor=SYSTEM,
             member=hardship,
             kind="reduce",
             reduced_fen=500,

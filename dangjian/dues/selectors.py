@@ -6,15 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.findings import Finding
-from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.paths import parent_path, subtree_q
+from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
@@ -54,17 +53,15 @@ def last_closed_month() -> dt.date:
 
 def get_member_for_dues(user: Any, pk: int | str, action: str = Action.MANAGE) -> Member:
     """A member whose dues the user may see (`VIEW`: self or MANAGE) or handle (`MANAGE`)."""
-    member = Member.objects.select_related("org", "user").filter(pk=pk).first()
-    if member is None:
-        raise Http404("党员不存在")
-    own = getattr(user, "is_authenticated", False) and member.user_id == user.pk
-    if action == Action.VIEW and own:
-        return member
-    if not can(user, Action.VIEW, member.org_path):
-        raise Http404("党员不存在")
-    if not can(user, Action.MANAGE, member.org_path):
-        raise PermissionDenied("无权查看该党员的党费")
-    return member
+    return get_for_user(
+        Member.objects.select_related("org", "user"),
+        pk,
+        user,
+        Action.MANAGE,
+        not_found="党员不存在",
+        denied="无权查看该党员的党费",
+        own=(lambda m: is_own(user, m)) if action == Action.VIEW else None,
+    )
 
 
 def own_member(user: Any) -> Member | None:
@@ -102,12 +99,9 @@ def member_arrears(member: Member) -> int:
 
 
 def get_payment_for_user(user: Any, pk: int | str, action: str = Action.MANAGE) -> DuesPayment:
-    payment = DuesPayment.objects.filter(pk=pk).first()
-    if payment is None or not can(user, Action.VIEW, payment.org_path):
-        raise Http404("缴费记录不存在")
-    if not can(user, action, payment.org_path):
-        raise PermissionDenied("无权处理该缴费记录")
-    return payment
+    return get_for_user(
+        DuesPayment.objects.all(), pk, user, action, not_found="缴费记录不存在", denied="无权处理该缴费记录"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,23 +488,35 @@ def open_flags_for(user: Any) -> QuerySet[DuesArrearsFlag]:
 
 
 def pending_exemptions_for(user: Any) -> list[DuesExemption]:
-    """Pending applications the user may decide (APPROVE on the parent of the member's branch)."""
-    from .services import approver_path
-
+    """Pending applications the user may decide (APPROVE on the parent of the member's branch), leaving
+    out those they applied for or that concern themself (four eyes)."""
     qs = (
         DuesExemption.objects.filter(status=ExemptionStatus.PENDING)
         .filter(scope_q(user, Action.APPROVE))
+        .exclude(applied_by_id=user.pk)
+        .exclude(member__user_id=user.pk)
         .select_related("member")[:200]
     )
     return [x for x in qs if can(user, Action.APPROVE, approver_path(x.org_path))]
 
 
+def approver_path(org_path: str) -> str:
+    """The next-level 党委 approves (第七条): the parent of the member's branch."""
+    return parent_path(org_path) or org_path
+
+
 def get_exemption_for_decision(user: Any, pk: int | str) -> DuesExemption:
-    """An application the user may decide; 404 if outside their APPROVE scope."""
-    ex = DuesExemption.objects.visible_to(user, Action.APPROVE).filter(pk=pk).first()
-    if ex is None:
-        raise Http404("申请不存在")
-    return ex
+    """An application the user may decide (APPROVE where the next-level 党委 decides): 404 if out of
+    sight, 403 if seen but not theirs to decide."""
+    return get_for_user(
+        DuesExemption.objects.select_related("member"),
+        pk,
+        user,
+        Action.APPROVE,
+        not_found="申请不存在",
+        denied="党费减免须由上一级党委批准",
+        action_path=lambda ex: approver_path(ex.org_path),
+    )
 
 
 @dataclass

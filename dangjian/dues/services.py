@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -16,8 +16,8 @@ from django.utils import timezone
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holder_ids_by
 from dangjian.core import audit, notify
-from dangjian.core.paths import parent_path, subtree_q
-from dangjian.core.scoping import Action, can
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, lock
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
@@ -57,17 +57,9 @@ from .rules import (
     payment_findings,
     proxy_error,
 )
+from .selectors import approver_path
 
 EXPECTED_UPDATE_FIELDS = ["category", "base_fen", "rate_label", "unrounded", "amount_fen", "relief", "capped"]
-
-
-def _require(actor: Any, action: str, path: str, message: str) -> None:
-    if actor is not None and not can(actor, action, path):
-        raise PermissionDenied(message)
-
-
-def _actor_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +125,7 @@ def dues_bases_set(*, actor: Any, rows: list[BaseRow]) -> list[DuesBase]:
     """Declare many bases at once (the year-start assessment of a branch): the same checks per row,
     all or nothing, bulk writes, one audit event per base."""
     for r in rows:
-        _require(actor, Action.MANAGE, r.member.org_path, f"无权核定{r.member.name}的党费基数")
+        require(actor, Action.MANAGE, r.member.org_path, f"无权核定{r.member.name}的党费基数")
     errors = _Errors(many=len(rows) > 1)
     prepared: list[tuple[BaseRow, dt.date, int, dict[str, int]]] = []
     for i, r in enumerate(rows):
@@ -182,7 +174,7 @@ def dues_bases_set(*, actor: Any, rows: list[BaseRow]) -> list[DuesBase]:
                 category=r.category,
                 items=breakdown,
                 reason=r.reason.strip(),
-                created_by=_actor_or_none(actor),
+                created_by=user_or_none(actor),
             )
             # FKs are instances already and the range is checked above (and by the DB constraint).
             obj.full_clean(exclude=["member", "created_by"], validate_constraints=False)
@@ -352,7 +344,7 @@ def dues_month_compute(
     Existing lines keep their organization (history stays where the month was due); amounts are
     refreshed unless `only_missing`. Members without a base are counted, not guessed.
     """
-    _require(actor, Action.MANAGE, org.path, "无权计算该组织的应缴党费")
+    require(actor, Action.MANAGE, org.path, "无权计算该组织的应缴党费")
     month = month_start(month)
     path_q = subtree_q("org_path", org.path)
     members = (
@@ -483,7 +475,7 @@ def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPaym
     Steps: validate the input → lock the members and refuse months already paid → split each amount
     across its months (`rules.allocate_payment`, pure) → write payments, months, ledger and audit."""
     for r in rows:
-        _require(actor, Action.MANAGE, r.member.org_path, f"无权登记{r.member.name}的党费")
+        require(actor, Action.MANAGE, r.member.org_path, f"无权登记{r.member.name}的党费")
     today = timezone.localdate()
     errors = _Errors(many=len(rows) > 1)
     months_of = _validate_payments(rows, today, errors)
@@ -584,14 +576,14 @@ def _write_payments(
             amount_fen=r.amount_fen,
             expected_fen=alloc.expected_fen,
             method=r.method,
-            collector=_actor_or_none(actor),
+            collector=user_or_none(actor),
             collector_name=(r.collector_name.strip() or getattr(actor, "name", "") or "系统")[:50],
             by_proxy=r.by_proxy,
             proxy_name=r.proxy_name.strip() if r.by_proxy else "",
             proxy_reason=r.proxy_reason.strip() if r.by_proxy else "",
             note=r.note.strip(),
             mismatch=alloc.mismatch,
-            recorded_by=_actor_or_none(actor),
+            recorded_by=user_or_none(actor),
         )
         p.full_clean(exclude=["member", "org", "collector", "recorded_by"])
         payments.append(p)
@@ -637,7 +629,7 @@ def _sync_paid(line_ids: list[int]) -> None:
 
 def dues_payment_void(*, actor: Any, payment: DuesPayment, reason: str) -> DuesPayment:
     """Cancel a payment recorded by mistake: its months become unpaid again; the record stays, marked."""
-    _require(actor, Action.MANAGE, payment.org_path, "无权撤销该缴费记录")
+    require(actor, Action.MANAGE, payment.org_path, "无权撤销该缴费记录")
     if not reason.strip():
         raise ValidationError({"reason": "请填写撤销原因"})
     with transaction.atomic():
@@ -655,7 +647,7 @@ def dues_payment_void(*, actor: Any, payment: DuesPayment, reason: str) -> DuesP
             )
         )
         p.voided_at = timezone.now()
-        p.voided_by = _actor_or_none(actor)
+        p.voided_by = user_or_none(actor)
         p.void_reason = reason.strip()[:300]
         p.save(update_fields=["voided_at", "voided_by", "void_reason"])
         audit.record(actor, "dues.payment_void", p, before=before, after=audit.snapshot(p))
@@ -694,9 +686,9 @@ def dues_exemption_apply(
     branch_discussed_on: dt.date | None = None,
 ) -> DuesExemption:
     """A written application to pay less or nothing; by the member or entered by the branch."""
-    own = getattr(actor, "pk", None) is not None and member.user_id == actor.pk
+    own = is_own(actor, member)  # a member applies for themself
     if not own:
-        _require(actor, Action.MANAGE, member.org_path, "无权为该党员提交党费减免申请")
+        require(actor, Action.MANAGE, member.org_path, "无权为该党员提交党费减免申请")
     if kind not in ReliefKind.values:
         raise ValidationError({"kind": "请选择少交或免交"})
     if kind == ReliefKind.REDUCE and reduced_fen <= 0:
@@ -719,7 +711,7 @@ def dues_exemption_apply(
             reason=reason.strip(),
             application=application.strip(),
             branch_discussed_on=branch_discussed_on,
-            applied_by=_actor_or_none(actor),
+            applied_by=user_or_none(actor),
         )
         ex.full_clean()
         ex.save()
@@ -727,22 +719,20 @@ def dues_exemption_apply(
     return ex
 
 
-def approver_path(org_path: str) -> str:
-    """The next-level 党委 approves (第七条): the parent of the member's branch."""
-    return parent_path(org_path) or org_path
-
-
 def dues_exemption_decide(
     *, actor: Any, exemption: DuesExemption, approve: bool, version: int, note: str = ""
 ) -> DuesExemption:
-    _require(actor, Action.APPROVE, approver_path(exemption.org_path), "党费减免须由上一级党委批准")
+    """The next-level 党委 approves or rejects. Four eyes: never the applicant or the member concerned."""
+    require(actor, Action.APPROVE, approver_path(exemption.org_path), "党费减免须由上一级党委批准")
     with transaction.atomic():
         ex = lock(DuesExemption.objects, exemption.pk, version)
+        concerned = Member.objects.filter(pk=ex.member_id).values_list("user_id", flat=True).first()
+        require_four_eyes(actor, ex.applied_by_id, concerned)
         if ex.status != ExemptionStatus.PENDING:
             raise ValidationError("该申请已处理")
         before = audit.snapshot(ex)
         ex.status = ExemptionStatus.APPROVED if approve else ExemptionStatus.REJECTED
-        ex.decided_by = _actor_or_none(actor)
+        ex.decided_by = user_or_none(actor)
         ex.decided_at = timezone.now()
         ex.decision_note = note.strip()[:300]
         bump(ex)
@@ -765,7 +755,7 @@ def dues_exemption_decide(
 
 def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) -> DuesDisclosure:
     """Freeze the branch's month (who paid, who did not, totals) and publish it to its members."""
-    _require(actor, Action.MANAGE, org.path, "无权公开该支部的党费收缴情况")
+    require(actor, Action.MANAGE, org.path, "无权公开该支部的党费收缴情况")
     if org.kind != OrgKind.BRANCH:
         raise ValidationError("党费收缴情况按党支部公开")
     month = month_start(month)
@@ -797,7 +787,7 @@ def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) ->
             "expected_total_fen": sum(e.amount_fen for e in lines),
             "paid_total_fen": sum(e.paid_fen for e in lines),
             "published_at": timezone.now(),
-            "published_by": _actor_or_none(actor),
+            "published_by": user_or_none(actor),
         }
         existing = DuesDisclosure.objects.select_for_update().filter(org=org, month=month).first()
         before = audit.snapshot(existing, ["member_count", "paid_count", "paid_total_fen"]) if existing else None
@@ -835,7 +825,7 @@ def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) ->
 def dues_arrears_scan(*, actor: Any, org: Organization, through: dt.date) -> dict[str, int]:
     """Flag members of the subtree with 6+ consecutive unpaid months through `through`, notify each
     branch's secretaries, and close flags that no longer hold. Idempotent; never changes a status."""
-    _require(actor, Action.MANAGE, org.path, "无权检查该组织的党费欠缴")
+    require(actor, Action.MANAGE, org.path, "无权检查该组织的党费欠缴")
     through = month_start(through)
     window_start = add_months(through, -ARREARS_FLAG_MONTHS - 1)
     rows = (

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from dangjian.core.scoping import SYSTEM
+
 
 @task()
 def dues_monthly(month_iso: str = "") -> dict[str, int]:
@@ -20,6 +22,6 @@ def dues_monthly(month_iso: str = "") -> dict[str, int]:
     month = month_start(dt.date.fromisoformat(month_iso) if month_iso else timezone.localdate())
     totals = {"members": 0, "flagged": 0}
     for root in Organization.objects.get_root_nodes():
-        totals["members"] += dues_month_compute(actor=None, org=root, month=month)["members"]
-        totals["flagged"] += dues_arrears_scan(actor=None, org=root, through=add_months(month, -1))["flagged"]
+        totals["members"] += dues_month_compute(actor=SYSTEM, org=root, month=month)["members"]
+        totals["flagged"] += dues_arrears_scan(actor=SYSTEM, org=root, through=add_months(month, -1))["flagged"]
     return totals

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import error_messages, flash_errors
 
 from . import exports, selectors, services
@@ -171,6 +171,8 @@ def exemption_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         flash_errors(request, exc)
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, "已处理减免申请")
     return redirect("dues:index")

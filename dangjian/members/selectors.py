@@ -6,13 +6,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from dangjian.core.models import AuditEvent
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.orgs.models import Organization, OrgKind
 
 from .models import ImportJob, ImportStatus, Member, MemberTransfer, TransferStatus
@@ -32,21 +31,23 @@ def members_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Member]
 def get_member_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Member:
     """A member the user may see: in their subtree, their own record, or a member who transferred
     out of one of their organizations (history stays visible to both sides). 404 otherwise."""
-    member = Member.objects.select_related("org", "group", "user").filter(pk=pk).first()
-    if member is None:
-        raise Http404("党员不存在")
-    if action == Action.VIEW:
-        if can(user, Action.VIEW, member.org_path) or (user.is_authenticated and member.user_id == user.pk):
-            return member
-        former = MemberTransfer.objects.filter(member_id=member.pk).filter(scope_q(user, Action.VIEW, "from_org_path"))
-        if former.exists():
-            return member
-        raise Http404("党员不存在")
-    if not can(user, Action.VIEW, member.org_path):
-        raise Http404("党员不存在")
-    if not can(user, action, member.org_path):
-        raise PermissionDenied("无权执行此操作")
-    return member
+    viewing = action == Action.VIEW
+    return get_for_user(
+        Member.objects.select_related("org", "group", "user"),
+        pk,
+        user,
+        action,
+        not_found="党员不存在",
+        own=(lambda m: is_own(user, m)) if viewing else None,
+        also_visible=(lambda m: transferred_out_of_scope(user, m)) if viewing else None,
+    )
+
+
+def transferred_out_of_scope(user: Any, member: Member) -> bool:
+    """Did `member` transfer out of an organization the user sees? (Both sides keep the history.)"""
+    return (
+        MemberTransfer.objects.filter(member_id=member.pk).filter(scope_q(user, Action.VIEW, "from_org_path")).exists()
+    )
 
 
 def can_see_sensitive(user: Any, member: Member) -> bool:
@@ -158,10 +159,15 @@ def member_audit_trail(user: Any, member: Member, limit: int = 50) -> list[dict[
 
 
 def get_transfer_for_user(user: Any, pk: int | str) -> MemberTransfer:
-    t = transfers_visible_to(user).filter(pk=pk).first()
-    if t is None:
-        raise Http404("转接记录不存在")
-    return t
+    """A transfer seen from either side: the sending or the receiving organization."""
+    return get_for_user(
+        MemberTransfer.objects.select_related("member", "from_org", "to_org"),
+        pk,
+        user,
+        not_found="转接记录不存在",
+        path_field="from_org_path",
+        also_visible=lambda t: bool(t.to_org_path) and can(user, Action.VIEW, t.to_org_path),
+    )
 
 
 def transfer_targets(query: str, exclude_pk: int | None = None, limit: int = 20) -> list[tuple[int, str]]:
@@ -182,10 +188,15 @@ def import_jobs_for(user: Any) -> QuerySet[ImportJob]:
 
 
 def get_import_job_for_user(user: Any, pk: int | str) -> ImportJob:
-    job = ImportJob.objects.select_related("org", "user").filter(pk=pk).first()
-    if job is None or not (job.user_id == getattr(user, "pk", None) or can(user, Action.MANAGE, job.org_path)):
-        raise Http404("导入记录不存在")
-    return job
+    """An import for the person who uploaded it, or for whoever manages the organization."""
+    return get_for_user(
+        ImportJob.objects.select_related("org", "user"),
+        pk,
+        user,
+        Action.MANAGE,
+        not_found="导入记录不存在",
+        own=lambda job: is_own(user, job),
+    )
 
 
 def export_rows(user: Any, org: Organization, *, masked: bool) -> Iterator[tuple[Any, ...]]:

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
 from dangjian.core import audit
 from dangjian.core.bulk import insert_rows
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, can, require, require_four_eyes, user_or_none
 from dangjian.core.uploads import check_xlsx
 from dangjian.core.versioning import bump, lock
 from dangjian.orgs.models import Organization, OrgKind
@@ -47,8 +47,7 @@ def _check_branch(org: Organization) -> None:
 
 def member_create(*, actor: Any, org: Organization, data: dict[str, Any]) -> Member:
     """Add a member to a branch's roster. `data` is what the member form takes (strings or values)."""
-    if actor is not None and not can(actor, Action.MANAGE, org.path):
-        raise PermissionDenied("无权在该组织登记党员")
+    require(actor, Action.MANAGE, org.path, "无权在该组织登记党员")
     _check_branch(org)
     member = _validated(data, org)
     member.org = org
@@ -61,8 +60,7 @@ def member_create(*, actor: Any, org: Organization, data: dict[str, Any]) -> Mem
 
 def member_update(*, actor: Any, member: Member, version: int, data: dict[str, Any]) -> Member:
     """Edit a member. A stale `version` means someone else saved first: refuse, lose nothing."""
-    if actor is not None and not can(actor, Action.MANAGE, member.org_path):
-        raise PermissionDenied("无权修改该党员信息")
+    require(actor, Action.MANAGE, member.org_path, "无权修改该党员信息")
     with transaction.atomic():
         current = lock(Member.objects, member.pk, version)
         before = audit.snapshot(current, AUDIT_FIELDS)
@@ -86,8 +84,7 @@ def transfer_out(
 ) -> MemberTransfer:
     """Start moving a member's 组织关系 out. Inside the platform it completes when the receiver accepts;
     to an organization outside the platform it completes at once and the member leaves the roster."""
-    if actor is not None and not can(actor, Action.MANAGE, member.org_path):
-        raise PermissionDenied("无权办理该党员的组织关系转出")
+    require(actor, Action.MANAGE, member.org_path, "无权办理该党员的组织关系转出")
     if not member.is_active:
         raise ValidationError("该党员已不在册，不能转出")
     if to_org is None and not to_org_name.strip():
@@ -110,7 +107,7 @@ def transfer_out(
             out_on=out_on,
             letter_number=letter_number,
             note=note,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user_or_none(actor),
         )
         if to_org is None:
             t.status = TransferStatus.COMPLETED
@@ -127,11 +124,12 @@ def transfer_out(
 
 
 def transfer_accept(*, actor: Any, transfer: MemberTransfer, in_on: dt.date) -> MemberTransfer:
-    """The receiving branch accepts: the member moves to it; earlier records stay with the old org."""
+    """The receiving branch accepts: the member moves to it; earlier records stay with the old org.
+    Four eyes: the person who started the transfer does not accept it."""
+    require(actor, Action.MANAGE, transfer.to_org_path, "无权接收该党员")
     if transfer.status != TransferStatus.PENDING or transfer.to_org is None:
         raise ValidationError("该转接不是待接收状态")
-    if actor is not None and not can(actor, Action.MANAGE, transfer.to_org.path):
-        raise PermissionDenied("无权接收该党员")
+    require_four_eyes(actor, transfer.created_by_id)  # whoever sent the member out does not also take them in
     if transfer.out_on and in_on < transfer.out_on:
         raise ValidationError({"in_on": "转入日期不能早于转出日期"})
     with transaction.atomic():
@@ -150,10 +148,9 @@ def transfer_accept(*, actor: Any, transfer: MemberTransfer, in_on: dt.date) -> 
 
 
 def transfer_cancel(*, actor: Any, transfer: MemberTransfer) -> MemberTransfer:
+    require(actor, Action.MANAGE, transfer.from_org_path, "无权撤回该转接")
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError("只能撤回正在办理的转接")
-    if actor is not None and not can(actor, Action.MANAGE, transfer.from_org_path):
-        raise PermissionDenied("无权撤回该转接")
     with transaction.atomic():
         transfer.status = TransferStatus.CANCELLED
         transfer.save(update_fields=["status"])
@@ -171,6 +168,7 @@ def transfer_in_from_outside(
     letter_number: str = "",
 ) -> Member:
     """Register a member arriving from an organization outside the platform."""
+    require(actor, Action.MANAGE, org.path, "无权在该组织登记党员")
     if not from_org_name.strip():
         raise ValidationError({"from_org_name": "请填写转出组织名称"})
     with transaction.atomic():
@@ -184,7 +182,7 @@ def transfer_in_from_outside(
             in_on=in_on,
             letter_number=letter_number,
             status=TransferStatus.COMPLETED,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=user_or_none(actor),
         )
         audit.record(actor, "member.transfer_in", t, org_path=org.path, after=audit.snapshot(t))
     return member
@@ -192,8 +190,7 @@ def transfer_in_from_outside(
 
 def member_leave(*, actor: Any, member: Member, version: int, reason: str, left_on: dt.date, note: str = "") -> Member:
     """Take a member off the roster (去世, 出党 …). The record and its history stay."""
-    if actor is not None and not can(actor, Action.MANAGE, member.org_path):
-        raise PermissionDenied("无权办理该党员离册")
+    require(actor, Action.MANAGE, member.org_path, "无权办理该党员离册")
     if not reason.strip():
         raise ValidationError({"reason": "请填写离册原因"})
     if left_on > timezone.localdate():
@@ -216,8 +213,7 @@ def member_leave(*, actor: Any, member: Member, version: int, reason: str, left_
 
 def member_record_contact(*, actor: Any, member: Member, on: dt.date | None = None) -> Member:
     """“今天已联系”: a 流动党员's last contact date set in one tap."""
-    if actor is not None and not can(actor, Action.MANAGE, member.org_path):
-        raise PermissionDenied("无权修改该党员信息")
+    require(actor, Action.MANAGE, member.org_path, "无权修改该党员信息")
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({"mobile_last_contact": "日期不能晚于今天"})
@@ -254,8 +250,7 @@ def import_job_create(
     task worker). Only a well-formed .xlsx within the size limits is stored."""
     from .excel import uncompressed_size
 
-    if not can(actor, Action.MANAGE, org.path):
-        raise PermissionDenied("无权向该组织导入党员")
+    require(actor, Action.MANAGE, org.path, "无权向该组织导入党员")
     if mode not in (ImportMode.VALIDATE, ImportMode.COMMIT):
         raise ValidationError({"mode": "请选择导入方式"})
     max_bytes = settings.DANGJIAN_MAX_IMPORT_BYTES
@@ -275,15 +270,14 @@ def import_job_create(
         job.file.save("upload.xlsx", upload, save=False)
         job.save()
         audit.record(actor, "member.import_upload", job, after={"file": name, "mode": mode, "rows": job.total})
-    _dispatch(job, large=total is None or total > settings.DANGJIAN_IMPORT_INLINE_ROWS)
+    _dispatch(job, actor=actor, large=total is None or total > settings.DANGJIAN_IMPORT_INLINE_ROWS)
     job.refresh_from_db()
     return job
 
 
 def import_job_rerun(*, actor: Any, job: ImportJob, mode: str) -> ImportJob:
     """Run a checked job again in another mode: 导入 after a clean check, or 只导入无误的行."""
-    if not can(actor, Action.MANAGE, job.org_path):
-        raise PermissionDenied("无权操作该导入")
+    require(actor, Action.MANAGE, job.org_path, "无权操作该导入")
     if mode not in ImportMode.values:
         raise ValidationError({"mode": "请选择导入方式"})
     with transaction.atomic():
@@ -296,18 +290,18 @@ def import_job_rerun(*, actor: Any, job: ImportJob, mode: str) -> ImportJob:
         locked.message = ""
         locked.save(update_fields=["mode", "status", "processed", "message", "updated_at"])
         audit.record(actor, "member.import_run", locked, after={"mode": mode})
-    _dispatch(locked, large=locked.total > settings.DANGJIAN_IMPORT_INLINE_ROWS)
+    _dispatch(locked, actor=actor, large=locked.total > settings.DANGJIAN_IMPORT_INLINE_ROWS)
     locked.refresh_from_db()
     return locked
 
 
-def _dispatch(job: ImportJob, *, large: bool) -> None:
+def _dispatch(job: ImportJob, *, actor: Any, large: bool) -> None:
     if large:
         from .tasks import run_import
 
         transaction.on_commit(lambda: run_import.enqueue(job_pk=job.pk))
     else:
-        import_job_run(job_pk=job.pk)
+        import_job_run(actor=actor, job_pk=job.pk)
 
 
 def _progress(job_pk: int) -> Any:
@@ -317,24 +311,31 @@ def _progress(job_pk: int) -> Any:
     return report
 
 
-def import_job_run(*, job_pk: int) -> ImportJob | None:
+def import_job_run(*, actor: Any, job_pk: int) -> ImportJob | None:
     """Check every row; then, as the mode says, write all rows (only if none is bad), the good rows
-    only, or nothing. The write is one transaction. Running a job twice does nothing twice."""
+    only, or nothing. The write is one transaction. Running a job twice does nothing twice.
+
+    `actor` is who runs the job (SYSTEM on the worker); the rows are checked and written with the
+    permissions of the user who uploaded them."""
     from .importer import validate_workbook
 
+    org_path = ImportJob.objects.filter(pk=job_pk).values_list("org_path", flat=True).first()
+    if org_path is None:
+        return None
+    require(actor, Action.MANAGE, org_path, "无权操作该导入")
     claimed = ImportJob.objects.filter(pk=job_pk, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), processed=0
     )
     if not claimed:
         return None
     job = ImportJob.objects.select_related("org", "user").get(pk=job_pk)
-    actor = job.user
+    uploader = job.user
     try:
         with translation.override("zh-hans"):
-            if not can(actor, Action.MANAGE, job.org_path):
+            if not can(uploader, Action.MANAGE, job.org_path):
                 raise ValidationError("您已无权向该组织导入党员")
             with job.file.open("rb") as f:
-                outcome = validate_workbook(f, user=actor, org=job.org, progress=_progress(job.pk))
+                outcome = validate_workbook(f, user=uploader, org=job.org, progress=_progress(job.pk))
     except ValidationError as exc:
         return _finish(job, ImportStatus.FAILED, message="；".join(exc.messages)[:500])
     except Exception:
@@ -354,7 +355,7 @@ def import_job_run(*, job_pk: int) -> ImportJob | None:
         return _finish(job, status)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.WRITING)
     try:
-        _write_import(job, outcome, actor)
+        _write_import(job, outcome, uploader)
     except Exception:
         logger.exception("import job %s write failed", job_pk)
         job.created_count = job.updated_count = job.unchanged_count = 0
@@ -500,8 +501,7 @@ def member_export(*, actor: Any, org: Organization) -> ExportResult:
     from .excel import COLUMNS, write_rows
     from .selectors import export_rows
 
-    if not can(actor, Action.VIEW, org.path):
-        raise PermissionDenied("无权导出该组织的党员名册")
+    require(actor, Action.VIEW, org.path, "无权导出该组织的党员名册")
     masked = not can(actor, Action.VIEW_SENSITIVE, org.path)
     rows: Iterator[tuple[Any, ...]] = export_rows(actor, org, masked=masked)
     path, count = write_rows([c.header for c in COLUMNS], rows)
@@ -522,8 +522,7 @@ def template_build(*, actor: Any, org: Organization) -> str:
     from .excel import build_template
     from .importer import build_org_index
 
-    if not can(actor, Action.MANAGE, org.path):
-        raise PermissionDenied("无权向该组织导入党员")
+    require(actor, Action.MANAGE, org.path, "无权向该组织导入党员")
     index = build_org_index(actor, org)
     groups = sorted({g.name for gs in index.groups.values() for g in gs.values()})
     return build_template(index.labels, groups)

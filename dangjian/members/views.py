@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.versioning import VersionConflict
 from dangjian.core.views_util import errors_to_form
 from dangjian.orgs.models import OrgKind
@@ -237,6 +237,8 @@ def transfer_accept(request: HttpRequest, pk: int) -> HttpResponse:
         services.transfer_accept(actor=request.user, transfer=transfer, in_on=form.cleaned_data["in_on"])
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, f"已接收 {transfer.member.name} 的组织关系")
     return redirect("members:transfers")

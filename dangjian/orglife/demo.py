@@ -15,9 +15,10 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.models import Organization, OrgKind
 
-from . import rules, services
+from . import rules, selectors, services
 
 THEMES = [
     "学习贯彻全国“两会”精神",
@@ -123,7 +124,7 @@ def build_demo(ctx: DemoContext) -> None:
                 invitees=[{"name": "李晓明", "category": "入党积极分子"}] if mi % 4 == 0 else [],
             )
             marks = []
-            for m in services.expected_members(branch, day):
+            for m in selectors.expected_members(branch, day):
                 r = rng.random()
                 if m.exempt:
                     continue
@@ -147,11 +148,11 @@ def build_demo(ctx: DemoContext) -> None:
             if filed_at is not None and not with_photo and not with_resolution:
                 # Entered and filed in one go (the common case).
                 services.meeting_create(
-                    actor=None, org=branch, data=data, attendance=marks, file=True, filed_at=filed_at
+                    actor=SYSTEM, org=branch, data=data, attendance=marks, file=True, filed_at=filed_at
                 )
                 n_meetings += 1
                 continue
-            meeting = services.meeting_create(actor=None, org=branch, data=data, attendance=marks)
+            meeting = services.meeting_create(actor=SYSTEM, org=branch, data=data, attendance=marks)
             n_meetings += 1
             # A few photos: some fine, some flagged for the reviewer.
             if with_photo:
@@ -167,13 +168,13 @@ def build_demo(ctx: DemoContext) -> None:
                 else:
                     f = _jpeg(photo_seed, taken)
                     reused_photo = reused_photo or (photo_seed, taken)
-                services.photo_add(actor=None, meeting=meeting, file=f, caption="活动现场")
+                services.photo_add(actor=SYSTEM, meeting=meeting, file=f, caption="活动现场")
                 n_photos += 1
                 meeting.refresh_from_db()
             if with_resolution:
                 title, measures = RESOLUTIONS[(bi + mi) % len(RESOLUTIONS)]
                 services.resolution_add(
-                    actor=None,
+                    actor=SYSTEM,
                     meeting=meeting,
                     title=title,
                     content="经支部党员讨论，一致同意。",
@@ -186,7 +187,7 @@ def build_demo(ctx: DemoContext) -> None:
                 )
             if filed_at is not None:
                 meeting.refresh_from_db()
-                services.meeting_file(actor=None, meeting=meeting, version=meeting.version, filed_at=filed_at)
+                services.meeting_file(actor=SYSTEM, meeting=meeting, version=meeting.version, filed_at=filed_at)
     # Close the older measures; recent ones stay open (some overdue) to be reported on next time.
     from .models import ActionStatus, ResolutionAction
 
@@ -194,7 +195,7 @@ def build_demo(ctx: DemoContext) -> None:
     for action in ResolutionAction.objects.filter(status=ActionStatus.OPEN, deadline__lt=cutoff).order_by("id"):
         if rng.random() < 0.85:
             services.action_close(
-                actor=None, action=action, version=action.version, note="已按期落实，在支部会议上通报"
+                actor=SYSTEM, action=action, version=action.version, note="已按期落实，在支部会议上通报"
             )
     # A planned party day for the demo branch (draft, in the future) so the QR sign-in can be tried.
     demo_branch = next((b for b in branches if b.name == "市教育局机关第一党支部"), branches[0] if branches else None)
@@ -202,7 +203,7 @@ def build_demo(ctx: DemoContext) -> None:
         nxt = _first_monday(rules.add_months(current, 1))
         start = timezone.make_aware(dt.datetime(nxt.year, nxt.month, nxt.day, 14, 30))
         services.meeting_create(
-            actor=None,
+            actor=SYSTEM,
             org=demo_branch,
             data=services.MeetingData(
                 kinds=[rules.PARTY_DAY],

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user
+from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
@@ -210,10 +211,7 @@ def get_photo_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> M
 
 
 def get_attachment_for_user(user: Any, pk: int | str) -> MeetingAttachment:
-    obj = MeetingAttachment.objects.visible_to(user).filter(pk=pk).first()
-    if obj is None:
-        raise Http404("附件不存在")
-    return obj
+    return get_for_user(MeetingAttachment.objects.all(), pk, user, not_found="附件不存在")
 
 
 def exclusions_of(user: Any, org: Organization) -> QuerySet[AttendanceExclusion]:
@@ -355,7 +353,6 @@ def absence_streak_members(org: Organization, threshold: int | None = None, last
     streaks = rules.absence_streaks(statuses, threshold)
     if not streaks:
         return []
-    from dangjian.members.models import Member
 
     members = {m.pk: m for m in Member.objects.filter(pk__in=streaks)}
     return sorted(((members[k], v) for k, v in streaks.items() if k in members), key=lambda t: -t[1])
@@ -564,3 +561,22 @@ def compliance_matrix(
             cells.append((month, colour, text))
         rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells))
     return Matrix(org, months, rows, total, page, pages)
+
+
+def expected_members(org: Organization, on: dt.date) -> list[Member]:
+    """The roster of `org` (a branch, or a 党小组's members) as it stood on `on`."""
+    branch = branch_of(org)
+    in_branch = Q(org_id=branch.pk)
+    if org.kind == OrgKind.GROUP:
+        in_branch &= Q(group_id=org.pk)
+    arrived_later = MemberTransfer.objects.filter(to_org_id=branch.pk, status="completed", in_on__gt=on).values(
+        "member_id"
+    )
+    left_later = MemberTransfer.objects.filter(from_org_id=branch.pk, status="completed", out_on__gt=on).values(
+        "member_id"
+    )
+    qs = Member.objects.filter(
+        (in_branch & (Q(is_active=True) | Q(left_on__gt=on)) & ~Q(pk__in=arrived_later))
+        | (Q(pk__in=left_later) if org.kind != OrgKind.GROUP else Q(pk__in=[]))
+    ).filter(joined_on__lte=on)
+    return list(qs.order_by("name", "pk"))

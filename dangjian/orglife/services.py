@@ -16,11 +16,18 @@ from django.utils import timezone
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holder_ids_by
 from dangjian.core import audit, notify
-from dangjian.core.paths import parent_path
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import (
+    PLATFORM,
+    SYSTEM,
+    Action,
+    require,
+    require_four_eyes,
+    require_person,
+    user_or_none,
+)
 from dangjian.core.uploads import MB, check_image, check_size
 from dangjian.core.versioning import bump, lock
-from dangjian.members.models import Member, MemberTransfer
+from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
@@ -42,6 +49,8 @@ from .models import (
     ResolutionAction,
     VoteMatter,
 )
+from .selectors import branch_of as _branch_of
+from .selectors import expected_members
 
 PHOTO_MAX_BYTES = 10 * MB
 ATTACHMENT_MAX_BYTES = 20 * MB
@@ -107,17 +116,6 @@ class ActionData:
     owner_name: str = ""
 
 
-def _require(actor: Any, action: str, path: str, message: str = "无权执行此操作") -> None:
-    if actor is not None and not can(actor, action, path):
-        raise PermissionDenied(message)
-
-
-def _branch_of(org: Organization) -> Organization:
-    if org.kind == OrgKind.GROUP:
-        return Organization.objects.get(path=parent_path(org.path))
-    return org
-
-
 def _has_groups(branch: Organization) -> bool:
     return Organization.objects.filter(path__startswith=branch.path, kind=OrgKind.GROUP).exclude(pk=branch.pk).exists()
 
@@ -174,25 +172,6 @@ def _apply(meeting: Meeting, data: MeetingData) -> None:
     meeting.month = rules.month_key(local)
 
 
-def expected_members(org: Organization, on: dt.date) -> list[Member]:
-    """The roster of `org` (a branch, or a 党小组's members) as it stood on `on`."""
-    branch = _branch_of(org)
-    in_branch = Q(org_id=branch.pk)
-    if org.kind == OrgKind.GROUP:
-        in_branch &= Q(group_id=org.pk)
-    arrived_later = MemberTransfer.objects.filter(to_org_id=branch.pk, status="completed", in_on__gt=on).values(
-        "member_id"
-    )
-    left_later = MemberTransfer.objects.filter(from_org_id=branch.pk, status="completed", out_on__gt=on).values(
-        "member_id"
-    )
-    qs = Member.objects.filter(
-        (in_branch & (Q(is_active=True) | Q(left_on__gt=on)) & ~Q(pk__in=arrived_later))
-        | (Q(pk__in=left_later) if org.kind != OrgKind.GROUP else Q(pk__in=[]))
-    ).filter(joined_on__lte=on)
-    return list(qs.order_by("name", "pk"))
-
-
 def _expected_rows(meeting: Meeting, members: Sequence[Member]) -> list[Attendance]:
     on = meeting.meeting_date
     exclusions = {
@@ -237,7 +216,7 @@ def _sync_expected(meeting: Meeting) -> None:
     meeting.attendance.update(meeting_date=meeting.meeting_date)
 
 
-def refresh_rollup(branch: Organization, months: Sequence[int]) -> None:
+def _refresh_rollup(branch: Organization, months: Sequence[int]) -> None:
     """Rewrite the branch's BranchMonth rows for `months` from its (and its groups') meetings."""
     from django.db.models import Case, Max, Value, When
 
@@ -302,12 +281,12 @@ def meeting_create(
     `attendance` optionally marks people at once (a record entered after the meeting), checked
     exactly as `attendance_mark` checks them; any bad row refuses the whole record. `file=True`
     files it at once (a past meeting entered in one go), with the same checks as `meeting_file`;
-    `filed_at` is for system imports of paper records only (actor None).
+    `filed_at` is for system imports of paper records only (actor SYSTEM).
     """
-    _require(actor, Action.MANAGE, org.path, "无权为该组织录入组织生活记录")
+    require(actor, Action.MANAGE, org.path, "无权为该组织录入组织生活记录")
     if org.kind not in (OrgKind.BRANCH, OrgKind.GROUP):
         raise ValidationError({"org": "组织生活记录应由党支部或党小组录入"})
-    if filed_at is not None and (actor is not None or not file):
+    if filed_at is not None and (actor is not SYSTEM or not file):
         raise PermissionDenied("归档时间由系统记录")
     now = filed_at or timezone.now()
     _validate_data(org, data, held=False)
@@ -315,13 +294,13 @@ def meeting_create(
         errors = rules.meeting_time_errors(data.started_at, data.ended_at, now, held=True)
         if errors:
             raise ValidationError(errors)
-    meeting = Meeting(org=org, org_path=org.path, branch_path=_branch_of(org).path, created_by=_user(actor))
+    meeting = Meeting(org=org, org_path=org.path, branch_path=_branch_of(org).path, created_by=user_or_none(actor))
     _apply(meeting, data)
     cfg = _config(org)
     if file:
         meeting.status = MeetingStatus.FILED
         meeting.filed_at = now
-        meeting.filed_by = _user(actor)
+        meeting.filed_by = user_or_none(actor)
         ended_on = timezone.localtime(meeting.ended_at).date()
         meeting.late = rules.is_late(ended_on, timezone.localtime(now).date(), cfg["deadline_days"])
     _recompute(meeting, cfg)
@@ -335,16 +314,12 @@ def meeting_create(
             _check_marks(meeting, by_member, {m.pk: m for m in members}, attendance)
             _set_marks(by_member, attendance)
         Attendance.objects.bulk_create(rows)
-        refresh_rollup(_branch_of(org), [meeting.month])
+        _refresh_rollup(_branch_of(org), [meeting.month])
         after = audit.snapshot(meeting, AUDIT_FIELDS)
         if attendance:
             after["attendance"] = {str(m.member_id): m.status for m in attendance}
         audit.record(actor, "orglife.meeting_create", meeting, after=after)
     return meeting
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
 
 
 def _locked(meeting: Meeting, version: int) -> Meeting:
@@ -364,7 +339,7 @@ def _save_edit(current: Meeting, data: MeetingData) -> int:
 
 def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingData) -> Meeting:
     """Edit a draft. A filed record refuses (use `meeting_amend`); a stale version refuses."""
-    _require(actor, Action.MANAGE, meeting.org_path, "无权修改该记录")
+    require(actor, Action.MANAGE, meeting.org_path, "无权修改该记录")
     with transaction.atomic():
         current = _locked(meeting, version)
         if current.status == MeetingStatus.FILED:
@@ -373,7 +348,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingD
         before = audit.snapshot(current, AUDIT_FIELDS)
         old_month = _save_edit(current, data)
         _sync_expected(current)
-        refresh_rollup(_branch_of(current.org), [old_month, current.month])
+        _refresh_rollup(_branch_of(current.org), [old_month, current.month])
         audit.record(
             actor, "orglife.meeting_update", current, before=before, after=audit.snapshot(current, AUDIT_FIELDS)
         )
@@ -387,7 +362,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any]
 
 def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingData, reason: str) -> Meeting:
     """Correct a filed record: the reason and the changed fields are kept in its history."""
-    _require(actor, Action.MANAGE, meeting.org_path, "无权更正该记录")
+    require(actor, Action.MANAGE, meeting.org_path, "无权更正该记录")
     if not reason.strip():
         raise ValidationError({"reason": "更正已归档的记录须填写更正原因"})
     with transaction.atomic():
@@ -397,7 +372,7 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
         _validate_data(current.org, data, held=True)
         before = audit.snapshot(current, EDIT_FIELDS)
         old_month = _save_edit(current, data)
-        refresh_rollup(_branch_of(current.org), [old_month, current.month])
+        _refresh_rollup(_branch_of(current.org), [old_month, current.month])
         current.refresh_from_db()
         b, a = _diff(before, audit.snapshot(current, EDIT_FIELDS))
         if not a:
@@ -406,7 +381,7 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
             meeting=current,
             org_path=current.org_path,
             reason=reason.strip(),
-            changed_by=_user(actor),
+            changed_by=user_or_none(actor),
             before=b,
             after=a,
         )
@@ -417,10 +392,10 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
 def meeting_file(*, actor: Any, meeting: Meeting, version: int, filed_at: dt.datetime | None = None) -> Meeting:
     """归档: the record becomes read-only; entry later than the committee's deadline is marked late.
 
-    `filed_at` lets a system import (actor None) file paper records with their real entry date.
+    `filed_at` lets a system import (actor SYSTEM) file paper records with their real entry date.
     """
-    _require(actor, Action.MANAGE, meeting.org_path, "无权归档该记录")
-    if filed_at is not None and actor is not None:
+    require(actor, Action.MANAGE, meeting.org_path, "无权归档该记录")
+    if filed_at is not None and actor is not SYSTEM:
         raise PermissionDenied("归档时间由系统记录")
     now = filed_at or timezone.now()
     with transaction.atomic():
@@ -433,13 +408,13 @@ def meeting_file(*, actor: Any, meeting: Meeting, version: int, filed_at: dt.dat
         cfg = _config(current.org)
         current.status = MeetingStatus.FILED
         current.filed_at = now
-        current.filed_by = _user(actor)
+        current.filed_by = user_or_none(actor)
         ended_on = timezone.localtime(current.ended_at).date()
         current.late = rules.is_late(ended_on, timezone.localtime(now).date(), cfg["deadline_days"])
         _recompute(current, cfg)
         bump(current)
         current.save()
-        refresh_rollup(_branch_of(current.org), [current.month])
+        _refresh_rollup(_branch_of(current.org), [current.month])
         audit.record(
             actor,
             "orglife.meeting_file",
@@ -511,7 +486,7 @@ def attendance_mark(
     *, actor: Any, meeting: Meeting, version: int, marks: Sequence[Mark], amendment_reason: str = ""
 ) -> Meeting:
     """Set present / leave / absent for people on the list. All rows are checked before any is saved."""
-    _require(actor, Action.MANAGE, meeting.org_path, "无权登记出勤")
+    require(actor, Action.MANAGE, meeting.org_path, "无权登记出勤")
     with transaction.atomic():
         current = _locked(meeting, version)
         if current.status == MeetingStatus.FILED and not amendment_reason.strip():
@@ -539,7 +514,7 @@ def attendance_mark(
                 meeting=current,
                 org_path=current.org_path,
                 reason=amendment_reason.strip(),
-                changed_by=_user(actor),
+                changed_by=user_or_none(actor),
                 before={"attendance": before},
                 after={"attendance": after},
             )
@@ -549,11 +524,13 @@ def attendance_mark(
     return current
 
 
-def sign_in(*, user: Any, token: str, now: dt.datetime | None = None) -> Attendance:
+def sign_in(*, actor: Any, token: str, now: dt.datetime | None = None) -> Attendance:
     """A member marks themself present by opening the meeting's QR link during the meeting."""
+    require_person(actor)
+    user = actor
     now = now or timezone.now()
     meeting = Meeting.objects.select_related("org").filter(sign_in_token=token).first()
-    if meeting is None or not getattr(user, "is_authenticated", False):
+    if meeting is None:
         raise ValidationError("签到二维码无效")
     with transaction.atomic():
         row = (
@@ -589,11 +566,11 @@ def exclusion_add(
     *, actor: Any, member: Member, kind: str, note: str, starts_on: dt.date, ends_on: dt.date | None = None
 ) -> AttendanceExclusion:
     """Record an approved exclusion from the expected count (or suspension of 表决权), §0."""
-    _require(actor, Action.APPROVE, member.org_path, "须由书记或上级组织登记")
+    require(actor, Action.APPROVE, member.org_path, "须由书记或上级组织登记")
     ex = AttendanceExclusion(
         member=member, org_path=member.org_path, kind=kind, note=note.strip(), starts_on=starts_on, ends_on=ends_on
     )
-    ex.created_by = _user(actor)
+    ex.created_by = user_or_none(actor)
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": "结束日期应不早于起始日期"})
     ex.full_clean()
@@ -604,7 +581,7 @@ def exclusion_add(
 
 
 def vote_record(*, actor: Any, meeting: Meeting, matter: str, yes: int, no: int, abstain: int) -> VoteMatter:
-    _require(actor, Action.MANAGE, meeting.org_path, "无权登记表决结果")
+    require(actor, Action.MANAGE, meeting.org_path, "无权登记表决结果")
     if not meeting.is_general_meeting:
         raise ValidationError("只有支部党员大会需要登记表决结果")
     if meeting.status == MeetingStatus.FILED:
@@ -626,7 +603,7 @@ def resolution_add(
     *, actor: Any, meeting: Meeting, title: str, content: str, actions: Sequence[ActionData]
 ) -> Resolution:
     """A decision and its implementation plan: each measure with an owner and a deadline."""
-    _require(actor, Action.MANAGE, meeting.org_path, "无权登记决议")
+    require(actor, Action.MANAGE, meeting.org_path, "无权登记决议")
     if meeting.status == MeetingStatus.FILED:
         raise ValidationError(FILED_READ_ONLY)
     errors: dict[str, str] = {}
@@ -673,7 +650,7 @@ def resolution_add(
 
 def action_close(*, actor: Any, action: ResolutionAction, version: int, note: str) -> ResolutionAction:
     """Mark a measure done, recording who closed it and when."""
-    _require(actor, Action.MANAGE, action.org_path, "无权办结该措施")
+    require(actor, Action.MANAGE, action.org_path, "无权办结该措施")
     if not note.strip():
         raise ValidationError({"close_note": "请填写落实情况"})
     with transaction.atomic():
@@ -681,7 +658,7 @@ def action_close(*, actor: Any, action: ResolutionAction, version: int, note: st
         if current.status == ActionStatus.DONE:
             raise ValidationError("该措施已办结")
         current.status = ActionStatus.DONE
-        current.closed_by = _user(actor)
+        current.closed_by = user_or_none(actor)
         current.closed_at = timezone.now()
         current.close_note = note.strip()
         bump(current)
@@ -707,7 +684,7 @@ def _find_duplicate(value: int, exclude_meeting_id: int) -> tuple[MeetingPhoto |
 
 def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "") -> MeetingPhoto:
     """Upload a meeting photo. Bad files are refused; suspicious ones are kept and flagged."""
-    _require(actor, Action.MANAGE, meeting.org_path, "无权上传照片")
+    require(actor, Action.MANAGE, meeting.org_path, "无权上传照片")
     if meeting.status == MeetingStatus.FILED:
         raise ValidationError(FILED_READ_ONLY)
     try:
@@ -736,7 +713,7 @@ def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "
         band3=b[3],
         duplicate_of=dup,
         duplicate_distance=distance,
-        uploaded_by=_user(actor),
+        uploaded_by=user_or_none(actor),
     )
     with transaction.atomic():
         photo.image.save("photo.jpg", ContentFile(content), save=False)
@@ -744,7 +721,7 @@ def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "
         current = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
         _recompute(current)
         current.save(update_fields=["level", "updated_at"])
-        refresh_rollup(_branch_of(current.org), [current.month])
+        _refresh_rollup(_branch_of(current.org), [current.month])
         audit.record(
             actor,
             "orglife.photo_add",
@@ -755,10 +732,12 @@ def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "
 
 
 def photo_review(*, actor: Any, photo: MeetingPhoto) -> MeetingPhoto:
-    """The reviewer confirms a flagged photo after checking it (flags stay visible in the history)."""
-    _require(actor, Action.APPROVE, photo.org_path, "须由书记或上级组织核实")
+    """The reviewer confirms a flagged photo after checking it (flags stay visible in the history).
+    Four eyes: the person who uploaded the photo does not confirm it."""
+    require(actor, Action.APPROVE, photo.org_path, "须由书记或上级组织核实")
+    require_four_eyes(actor, photo.uploaded_by_id)
     with transaction.atomic():
-        photo.reviewed_by = _user(actor)
+        photo.reviewed_by = user_or_none(actor)
         photo.reviewed_at = timezone.now()
         photo.save(update_fields=["reviewed_by", "reviewed_at"])
         audit.record(actor, "orglife.photo_review", photo, after={"reviewed_at": photo.reviewed_at})
@@ -766,7 +745,7 @@ def photo_review(*, actor: Any, photo: MeetingPhoto) -> MeetingPhoto:
 
 
 def attachment_add(*, actor: Any, meeting: Meeting, file: IO[bytes], name: str) -> MeetingAttachment:
-    _require(actor, Action.MANAGE, meeting.org_path, "无权上传附件")
+    require(actor, Action.MANAGE, meeting.org_path, "无权上传附件")
     if meeting.status == MeetingStatus.FILED:
         raise ValidationError(FILED_READ_ONLY)
     try:
@@ -775,7 +754,7 @@ def attachment_add(*, actor: Any, meeting: Meeting, file: IO[bytes], name: str) 
         raise ValidationError({"file": exc.messages}) from exc
     file.seek(0)
     att = MeetingAttachment(meeting=meeting, org_path=meeting.org_path, name=(name or "附件")[:200])
-    att.uploaded_by = _user(actor)
+    att.uploaded_by = user_or_none(actor)
     with transaction.atomic():
         att.file.save("attachment", ContentFile(file.read()), save=False)
         att.save()
@@ -783,8 +762,10 @@ def attachment_add(*, actor: Any, meeting: Meeting, file: IO[bytes], name: str) 
     return att
 
 
-def notify_overdue_actions(*, today: dt.date | None = None) -> int:
-    """Tell each branch's secretaries about measures past their deadline (idempotent per action)."""
+def notify_overdue_actions(*, actor: Any, today: dt.date | None = None) -> int:
+    """Tell each branch's secretaries about measures past their deadline (idempotent per action).
+    A platform-wide sweep: run by SYSTEM."""
+    require(actor, Action.ADMIN, PLATFORM, "只有系统可以运行逾期提醒")
     today = today or timezone.localdate()
     overdue = list(
         ResolutionAction.objects.filter(status=ActionStatus.OPEN, deadline__lt=today).select_related(

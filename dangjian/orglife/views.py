@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
@@ -286,8 +286,12 @@ def photo_image(request: HttpRequest, photo_pk: int) -> FileResponse:
 @require_POST
 def photo_review(request: HttpRequest, photo_pk: int) -> HttpResponse:
     photo = selectors.get_photo_for_user(request.user, photo_pk, Action.APPROVE)
-    services.photo_review(actor=request.user, photo=photo)
-    messages.success(request, "已核实")
+    try:
+        services.photo_review(actor=request.user, photo=photo)
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已核实")
     return redirect(request.POST.get("next") or _detail_url(photo.meeting_id))
 
 
@@ -425,7 +429,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     done = None
     if request.method == "POST":
         try:
-            done = services.sign_in(user=request.user, token=token)
+            done = services.sign_in(actor=request.user, token=token)
         except ValidationError as exc:
             error = "；".join(exc.messages)
     # Show only what a sign-in page needs: the theme and time, never the attendance list.

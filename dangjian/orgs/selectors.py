@@ -12,13 +12,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.apps import apps
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
 from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
-from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
+from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
 from .config import effective_for_paths, get_key, registered
 from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
@@ -367,12 +368,14 @@ def post_history(org: Organization) -> QuerySet[OrgPost]:
 
 
 def get_post_for_user(user: Any, pk: int | str, action: str = Action.ADMIN) -> OrgPost:
-    post = OrgPost.objects.select_related("org", "member").filter(pk=pk).first()
-    if post is None or not can(user, Action.VIEW, post.org.path):
-        raise Http404("职务记录不存在")
-    if not can(user, action, post.org.path):
-        raise PermissionDenied("无权执行此操作")
-    return post
+    return get_for_user(
+        OrgPost.objects.select_related("org", "member"),
+        pk,
+        user,
+        action,
+        not_found="职务记录不存在",
+        path_field="org__path",
+    )
 
 
 def post_candidates(org: Organization, q: str = "", limit: int = 100) -> QuerySet[Any]:
@@ -463,3 +466,22 @@ def config_key_or_404(key: str) -> Any:
         return get_key(key)
     except KeyError as exc:
         raise Http404("配置项不存在") from exc
+
+
+def org_path_columns() -> list[tuple[type[models.Model], str]]:
+    """Every (model, column) that copies an org's tree path.
+
+    House convention: a CharField named `*_path` (`org_path`, `from_org_path`, `branch_path` …) on
+    any model holds a copied Organization.path. The audit log is excluded on purpose: its events
+    keep the path as it was (and are hash-chained).
+    """
+    from dangjian.core.models import AuditEvent
+
+    out: list[tuple[type[models.Model], str]] = []
+    for m in apps.get_models():
+        if m is Organization or m is AuditEvent:
+            continue
+        for f in m._meta.concrete_fields:
+            if isinstance(f, models.CharField) and f.name.endswith("_path"):
+                out.append((m, f.name))
+    return out

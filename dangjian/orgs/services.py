@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from dangjian.core import audit
 from dangjian.core.paths import parent_path
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import PLATFORM, Action, require, require_all, user_or_none
 from dangjian.core.versioning import bump, lock
 
 from .models import Organization, OrgKind, OrgPost, Post
 from .rules import default_term_years
+from .selectors import org_path_columns
 
 # Which kinds may sit under which (a 党小组 only under a branch; a branch never above a 总支).
 ALLOWED_CHILDREN: dict[str, set[str]] = {
@@ -67,10 +67,9 @@ def org_create(
 ) -> Organization:
     """Create an organization under `parent` (None: a new top-level 党委, superuser only)."""
     if parent is None:
-        if not getattr(actor, "is_superuser", False) and actor is not None:
-            raise PermissionDenied("只有系统管理员可以创建顶层党组织")
-    elif actor is not None and not can(actor, Action.ADMIN, parent.path):
-        raise PermissionDenied("只能在本级及下级组织中新建组织")
+        require(actor, Action.ADMIN, PLATFORM, "只有系统管理员可以创建顶层党组织")
+    else:
+        require(actor, Action.ADMIN, parent.path, "只能在本级及下级组织中新建组织")
     _check_child_kind(parent, kind)
     org = Organization(
         name=name.strip(),
@@ -97,8 +96,7 @@ def org_create(
 
 def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -> Organization:
     """Edit an organization's attributes (not its place in the tree). `version` detects lost updates."""
-    if actor is not None and not can(actor, Action.ADMIN, org.path):
-        raise PermissionDenied("无权修改该组织")
+    require(actor, Action.ADMIN, org.path, "无权修改该组织")
     unknown = set(changes) - set(ORG_FIELDS)
     if unknown:
         raise ValueError(f"unknown fields: {unknown}")
@@ -133,29 +131,9 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
     return current
 
 
-def org_path_columns() -> list[tuple[type[models.Model], str]]:
-    """Every (model, column) that copies an org's tree path.
-
-    House convention: a CharField named `*_path` (`org_path`, `from_org_path`, `branch_path` …) on
-    any model holds a copied Organization.path. The audit log is excluded on purpose: its events
-    keep the path as it was (and are hash-chained).
-    """
-    from dangjian.core.models import AuditEvent
-
-    out: list[tuple[type[models.Model], str]] = []
-    for m in apps.get_models():
-        if m is Organization or m is AuditEvent:
-            continue
-        for f in m._meta.concrete_fields:
-            if isinstance(f, models.CharField) and f.name.endswith("_path"):
-                out.append((m, f.name))
-    return out
-
-
 def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Organization:
     """Move a subtree under another parent and re-point every copied org path inside it."""
-    if actor is not None and not (can(actor, Action.ADMIN, org.path) and can(actor, Action.ADMIN, new_parent.path)):
-        raise PermissionDenied("调整隶属关系需同时具有原组织和新上级组织的管理权限")
+    require_all(actor, Action.ADMIN, [org.path, new_parent.path], "调整隶属关系需同时具有原组织和新上级组织的管理权限")
     if new_parent.path.startswith(org.path):
         raise ValidationError({"new_parent": "不能把组织移到其自身或下级组织之下"})
     _check_child_kind(new_parent, org.kind)
@@ -188,8 +166,7 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
 
 
 def post_assign(*, actor: Any, org: Organization, member: Any, post: str, started_on: dt.date | None = None) -> OrgPost:
-    if actor is not None and not can(actor, Action.ADMIN, org.path):
-        raise PermissionDenied("无权任命该组织职务")
+    require(actor, Action.ADMIN, org.path, "无权任命该组织职务")
     # A 党小组 is not where members are registered: its members are those assigned to the group.
     belongs = member.group_id == org.pk if org.kind == OrgKind.GROUP else member.org_path.startswith(org.path)
     if not belongs:
@@ -208,8 +185,7 @@ def post_assign(*, actor: Any, org: Organization, member: Any, post: str, starte
 
 
 def post_end(*, actor: Any, post: OrgPost, ended_on: dt.date) -> OrgPost:
-    if actor is not None and not can(actor, Action.ADMIN, post.org.path):
-        raise PermissionDenied("无权变更该组织职务")
+    require(actor, Action.ADMIN, post.org.path, "无权变更该组织职务")
     if post.started_on and ended_on < post.started_on:
         raise ValidationError({"ended_on": "离任日期不能早于任职日期"})
     with transaction.atomic():
@@ -225,20 +201,17 @@ def config_set(*, actor: Any, org: Organization, key: str, raw_value: Any) -> An
     from .config import get_key
     from .models import OrgConfig
 
-    if actor is not None and not can(actor, Action.ADMIN, org.path):
-        raise PermissionDenied("无权修改该组织的配置")
+    require(actor, Action.ADMIN, org.path, "无权修改该组织的配置")
     ck = get_key(key)
     value = ck.parse(raw_value)
     with transaction.atomic():
         row = OrgConfig.objects.select_for_update().filter(org=org, key=key).first()
         before = {"value": row.value} if row else None
         if row is None:
-            row = OrgConfig.objects.create(
-                org=org, key=key, value=value, updated_by=actor if getattr(actor, "pk", None) else None
-            )
+            row = OrgConfig.objects.create(org=org, key=key, value=value, updated_by=user_or_none(actor))
         else:
             row.value = value
-            row.updated_by = actor if getattr(actor, "pk", None) else None
+            row.updated_by = user_or_none(actor)
             row.save(update_fields=["value", "updated_by", "updated_at"])
         audit.record(actor, "org.config_set", row, org_path=org.path, before=before, after={"key": key, "value": value})
     return value
@@ -248,8 +221,7 @@ def config_clear(*, actor: Any, org: Organization, key: str) -> None:
     """Remove `org`'s own setting so the inherited value applies again."""
     from .models import OrgConfig
 
-    if actor is not None and not can(actor, Action.ADMIN, org.path):
-        raise PermissionDenied("无权修改该组织的配置")
+    require(actor, Action.ADMIN, org.path, "无权修改该组织的配置")
     with transaction.atomic():
         row = OrgConfig.objects.filter(org=org, key=key).first()
         if row is not None:

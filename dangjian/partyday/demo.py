@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core import calendar as cal
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 
 from . import selectors, services
 from .rules import DayRule
@@ -147,7 +148,7 @@ def build_demo(ctx: DemoContext) -> None:
         elif outcomes[i] == "rejected":
             services.change_request_decide(actor=admin, change=cr, approve=False, comment="请按固定党日开展")
 
-    result = services.sweep(today=today)
+    result = services.sweep(actor=SYSTEM, today=today)
     ctx.log(f"partyday: sweep sent {result['notices']} notices, {result['plan_reminders']} plan reminders")
 
 

@@ -6,13 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from dangjian.core import calendar as cal
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import DENIED_MESSAGE, PLATFORM, Action, can, get_for_user, scope_q
 from dangjian.orgs.config import effective
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -189,11 +187,17 @@ def parent_of(org: Organization) -> Organization | None:
     return Organization.objects.filter(path=parent_path(org.path)).first()
 
 
+def decider_path(org: Organization) -> str:
+    """Where plans and change requests of `org` are decided: its parent ("" above a top-level org,
+    where nobody but the platform decides). The parent's path, no query."""
+    return parent_path(org.path) if org.depth > 1 else PLATFORM
+
+
 def can_decide_for(user: Any, org: Organization) -> bool:
     """The parent committee (APPROVE on the parent) files plans and decides change requests."""
     if org.depth <= 1:
         return False
-    return can(user, Action.APPROVE, parent_path(org.path))  # the parent's path, no query
+    return can(user, Action.APPROVE, decider_path(org))
 
 
 def orgs_for_user(user: Any) -> QuerySet[Organization]:
@@ -210,15 +214,16 @@ def get_plan(org: Organization, year: int) -> AnnualPlan | None:
 
 
 def get_plan_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> AnnualPlan:
-    plan = AnnualPlan.objects.filter(pk=pk).select_related("org").first()
-    if plan is None or not can(user, Action.VIEW, plan.org_path):
-        raise Http404("计划不存在")
-    if action == Action.APPROVE:
-        if not can_decide_for(user, plan.org):
-            raise PermissionDenied("只有上级党组织可以备案或退回计划")
-    elif action != Action.VIEW and not can(user, action, plan.org_path):
-        raise PermissionDenied("无权执行此操作")
-    return plan
+    deciding = action == Action.APPROVE
+    return get_for_user(
+        AnnualPlan.objects.select_related("org"),
+        pk,
+        user,
+        action,
+        not_found="计划不存在",
+        denied="只有上级党组织可以备案或退回计划" if deciding else DENIED_MESSAGE,
+        action_path=(lambda plan: decider_path(plan.org)) if deciding else None,
+    )
 
 
 def plan_items_current(plan: AnnualPlan | None) -> dict[int, PlanItem]:
@@ -249,12 +254,16 @@ def changes_to_decide(user: Any) -> QuerySet[ChangeRequest]:
 
 
 def get_change_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> ChangeRequest:
-    cr = ChangeRequest.objects.filter(pk=pk).select_related("org", "requested_by").first()
-    if cr is None or not can(user, Action.VIEW, cr.org_path):
-        raise Http404("申请不存在")
-    if action == Action.APPROVE and not can_decide_for(user, cr.org):
-        raise PermissionDenied("只有上级党组织可以审批调整申请")
-    return cr
+    deciding = action == Action.APPROVE
+    return get_for_user(
+        ChangeRequest.objects.select_related("org", "requested_by"),
+        pk,
+        user,
+        action,
+        not_found="申请不存在",
+        denied="只有上级党组织可以审批调整申请" if deciding else DENIED_MESSAGE,
+        action_path=(lambda cr: decider_path(cr.org)) if deciding else None,
+    )
 
 
 def change_lead_days(org: Organization) -> int:

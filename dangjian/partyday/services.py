@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,8 @@ from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
 from dangjian.core import notify
 from dangjian.core.audit import record
-from dangjian.core.audit import snapshot as _snapshot
-from dangjian.core.scoping import Action, require
+from dangjian.core.audit import snapshot as _audit_snapshot
+from dangjian.core.scoping import PLATFORM, Action, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version
 from dangjian.orgs.models import Organization
 
@@ -23,10 +23,13 @@ from . import selectors
 from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
 from .rules import DayRule, change_request_findings, plan_items_findings
 
+PLAN_DECIDERS = "只有上级党组织可以备案或退回计划"
+SWEEP_ONLY = "只有系统可以运行定期提醒"
 
-def snapshot(obj: Any, fields: Any = None) -> dict[str, Any]:
+
+def _snapshot(obj: Any, fields: Any = None) -> dict[str, Any]:
     """The audit snapshot, with times as text (the audit encoder knows dates, not times)."""
-    return {k: (v.isoformat() if isinstance(v, dt.time) else v) for k, v in _snapshot(obj, fields).items()}
+    return {k: (v.isoformat() if isinstance(v, dt.time) else v) for k, v in _audit_snapshot(obj, fields).items()}
 
 
 # ---------------------------------------------------------------- fixed-day setting
@@ -41,7 +44,7 @@ def fixed_day_setting_save(
     """Set the org's own fixed-day rule (it then applies to its subtree unless overridden below)."""
     require(actor, Action.MANAGE, org.path)
     setting = FixedDaySetting.objects.select_for_update().filter(org=org).first()
-    before = snapshot(setting, SETTING_FIELDS) if setting else None
+    before = _snapshot(setting, SETTING_FIELDS) if setting else None
     if setting is None:
         setting = FixedDaySetting(org=org, org_path=org.path)
     else:
@@ -54,7 +57,7 @@ def fixed_day_setting_save(
         raise ValidationError({"day_of_month": "选择“每月固定日期”时须填写“每月几日”（1–31）"})
     if setting.rule != DayRule.FIXED_DATE:
         setting.day_of_month = None
-    setting.updated_by = actor
+    setting.updated_by = user_or_none(actor)
     setting.full_clean()
     setting.save()
     record(
@@ -63,7 +66,7 @@ def fixed_day_setting_save(
         obj=setting,
         org_path=org.path,
         before=before,
-        after=snapshot(setting, SETTING_FIELDS),
+        after=_snapshot(setting, SETTING_FIELDS),
     )
     return setting
 
@@ -80,7 +83,7 @@ def fixed_day_setting_clear(*, actor: Any, org: Organization) -> None:
         action="partyday.setting_clear",
         obj=setting,
         org_path=org.path,
-        before=snapshot(setting, SETTING_FIELDS),
+        before=_snapshot(setting, SETTING_FIELDS),
     )
     setting.delete()
 
@@ -115,7 +118,7 @@ def plan_save(
         plan = AnnualPlan(org=org, org_path=org.path, year=year)
         plan.full_clean()
         plan.save()
-        record(actor=actor, action="partyday.plan_create", obj=plan, org_path=org.path, after=snapshot(plan))
+        record(actor=actor, action="partyday.plan_create", obj=plan, org_path=org.path, after=_snapshot(plan))
     else:
         check_version(plan, version)
         if plan.status == PlanState.SUBMITTED:
@@ -146,7 +149,7 @@ def plan_save(
             theme=theme,
             content=content,
             change_note=change_note.strip()[:300],
-            created_by=actor,
+            created_by=user_or_none(actor),
         )
         # uniqueness is guaranteed by the row lock on the plan and the DB constraints
         item.full_clean(validate_unique=False, validate_constraints=False)
@@ -182,10 +185,10 @@ def plan_submit(*, actor: Any, plan: AnnualPlan, version: int | None = None) -> 
     parent = selectors.parent_of(plan.org)
     if parent is None:
         raise ValidationError("最高一级党组织没有上级，无需报备")
-    before = snapshot(plan, ["status"])
+    before = _snapshot(plan, ["status"])
     plan.status = PlanState.SUBMITTED
     plan.submitted_at = timezone.now()
-    plan.submitted_by = actor
+    plan.submitted_by = user_or_none(actor)
     bump(plan)
     plan.save(update_fields=["status", "submitted_at", "submitted_by", "version"])
     record(
@@ -194,7 +197,7 @@ def plan_submit(*, actor: Any, plan: AnnualPlan, version: int | None = None) -> 
         obj=plan,
         org_path=plan.org_path,
         before=before,
-        after=snapshot(plan, ["status"]),
+        after=_snapshot(plan, ["status"]),
     )
     notify.send(
         _recipients(parent, (Role.SECRETARY, Role.ORG_ADMIN)),
@@ -208,19 +211,16 @@ def plan_submit(*, actor: Any, plan: AnnualPlan, version: int | None = None) -> 
 
 def _plan_decide(actor: Any, plan: AnnualPlan, file: bool, comment: str, version: int | None) -> AnnualPlan:
     plan = AnnualPlan.objects.select_for_update().select_related("org").get(pk=plan.pk)
-    if not selectors.can_decide_for(actor, plan.org):
-        raise PermissionDenied("只有上级党组织可以备案或退回计划")
     check_version(plan, version)
     if plan.status != PlanState.SUBMITTED:
         raise ValidationError(f"计划当前状态为“{plan.get_status_display()}”，只有已提交的计划可以备案或退回")
-    if plan.submitted_by_id is not None and plan.submitted_by_id == getattr(actor, "pk", None):
-        raise ValidationError("不能审核自己提交的计划")
+    require_four_eyes(actor, plan.submitted_by_id)
     if not file and not comment.strip():
         raise ValidationError({"comment": "退回时须填写“审核意见”"})
-    before = snapshot(plan, ["status", "review_comment"])
+    before = _snapshot(plan, ["status", "review_comment"])
     plan.status = PlanState.FILED if file else PlanState.RETURNED
     plan.reviewed_at = timezone.now()
-    plan.reviewed_by = actor
+    plan.reviewed_by = user_or_none(actor)
     plan.review_comment = comment.strip()
     bump(plan)
     plan.full_clean()
@@ -231,7 +231,7 @@ def _plan_decide(actor: Any, plan: AnnualPlan, file: bool, comment: str, version
         obj=plan,
         org_path=plan.org_path,
         before=before,
-        after=snapshot(plan, ["status", "review_comment"]),
+        after=_snapshot(plan, ["status", "review_comment"]),
     )
     verb = "已备案" if file else "被退回"
     notify.send(
@@ -246,11 +246,13 @@ def _plan_decide(actor: Any, plan: AnnualPlan, file: bool, comment: str, version
 
 @transaction.atomic
 def plan_file(*, actor: Any, plan: AnnualPlan, comment: str = "", version: int | None = None) -> AnnualPlan:
+    require(actor, Action.APPROVE, selectors.decider_path(plan.org), PLAN_DECIDERS)
     return _plan_decide(actor, plan, True, comment, version)
 
 
 @transaction.atomic
 def plan_return(*, actor: Any, plan: AnnualPlan, comment: str, version: int | None = None) -> AnnualPlan:
+    require(actor, Action.APPROVE, selectors.decider_path(plan.org), PLAN_DECIDERS)
     return _plan_decide(actor, plan, False, comment, version)
 
 
@@ -297,11 +299,11 @@ def change_request_create(
         new_time=new_time,
         place=place.strip(),
         reason=reason.strip(),
-        requested_by=actor,
+        requested_by=user_or_none(actor),
     )
     cr.full_clean()
     cr.save()
-    record(actor=actor, action="partyday.change_request", obj=cr, org_path=org.path, after=snapshot(cr))
+    record(actor=actor, action="partyday.change_request", obj=cr, org_path=org.path, after=_snapshot(cr))
     parent = selectors.parent_of(org)
     assert parent is not None
     notify.send(
@@ -317,17 +319,15 @@ def change_request_create(
 @transaction.atomic
 def change_request_decide(*, actor: Any, change: ChangeRequest, approve: bool, comment: str = "") -> ChangeRequest:
     """The parent committee approves (the date moves and members are told) or rejects."""
+    require(actor, Action.APPROVE, selectors.decider_path(change.org), "只有上级党组织可以审批调整申请")
     cr = ChangeRequest.objects.select_for_update().select_related("org").get(pk=change.pk)
-    if not selectors.can_decide_for(actor, cr.org):
-        raise PermissionDenied("只有上级党组织可以审批调整申请")
     if cr.status != ChangeState.PENDING:
         raise ValidationError(f"该申请已{cr.get_status_display()}，不能重复审批")
-    if cr.requested_by_id is not None and cr.requested_by_id == getattr(actor, "pk", None):
-        raise ValidationError("不能审批自己提交的申请")
+    require_four_eyes(actor, cr.requested_by_id)
     if not approve and not comment.strip():
         raise ValidationError({"comment": "不同意时须填写“审批意见”"})
     cr.status = ChangeState.APPROVED if approve else ChangeState.REJECTED
-    cr.decided_by = actor
+    cr.decided_by = user_or_none(actor)
     cr.decided_at = timezone.now()
     cr.decision_comment = comment.strip()
     cr.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
@@ -387,14 +387,15 @@ def _notice_body(org_name: str, pd: selectors.PartyDay) -> str:
     return "\n".join(lines)
 
 
-def send_party_day_notices(*, today: dt.date | None = None) -> int:
+def send_party_day_notices(*, actor: Any, today: dt.date | None = None) -> int:
     """Tell each member with a login about their branch's coming party day (theme, time, place).
 
     Sent `partyday.notice_lead_days` days before (default 3, so members hear 2–3 days ahead even
     when the sweep runs late in the day); a sweep that missed a day catches up until the day itself.
     Idempotent: the key names the org and the date, so a second run sends nothing, and a moved date
-    produces a fresh notice. Returns the number of messages sent.
+    produces a fresh notice. Returns the number of messages sent. A platform-wide sweep: SYSTEM runs it.
     """
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
     from dangjian.orgs.config import effective_for_paths
 
     from .rules import notice_due
@@ -435,8 +436,9 @@ def send_party_day_notices(*, today: dt.date | None = None) -> int:
     return notify.send_many(messages)
 
 
-def send_plan_reminders(*, today: dt.date | None = None) -> int:
+def send_plan_reminders(*, actor: Any, today: dt.date | None = None) -> int:
     """Remind branch secretaries and liaisons whose next-year plan is not yet submitted or filed."""
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
     from dangjian.orgs.models import OrgKind
 
     from .rules import plan_reminder_days
@@ -461,9 +463,10 @@ def send_plan_reminders(*, today: dt.date | None = None) -> int:
     )
 
 
-def sweep(*, today: dt.date | None = None) -> dict[str, int]:
+def sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
     """The daily periodic job: member notices and plan reminders. Safe to run any number of times."""
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
     return {
-        "notices": send_party_day_notices(today=today),
-        "plan_reminders": send_plan_reminders(today=today),
+        "notices": send_party_day_notices(actor=actor, today=today),
+        "plan_reminders": send_plan_reminders(actor=actor, today=today),
     }

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from dangjian.core.scoping import SYSTEM
+
 from . import services
 
 
 @task()
 def send_party_day_notices() -> dict[str, int]:
     """The daily sweep: member notices 2–3 days ahead, and annual-plan reminders before 31 December."""
-    return services.sweep()
+    return services.sweep(actor=SYSTEM)

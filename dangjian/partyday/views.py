@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, can
+from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import get_org_for_user
@@ -204,6 +204,8 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         flash_errors(request, exc)
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, "已备案" if form.cleaned_data["decision"] == "file" else "已退回")
     return redirect("partyday:plan", plan.org_id, plan.year)
@@ -302,6 +304,8 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         flash_errors(request, exc)
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, "审批完成")
     return redirect("partyday:changes")

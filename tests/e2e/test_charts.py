@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory, add_months, month_start
@@ -34,9 +35,9 @@ def test_dues_rollup_chart(e2e_world: World, new_page: Any, live_url: str) -> No
     month = month_start(today)
     other = make_member(w.other_branch, name="钱另支")
     dues_base_set(
-        actor=None, member=w.member, year=month.year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000
+        actor=SYSTEM, member=w.member, year=month.year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000
     )
-    dues_base_set(actor=None, member=other, year=month.year, category=DuesCategory.RETIRED, monthly_base_fen=400_000)
+    dues_base_set(actor=SYSTEM, member=other, year=month.year, category=DuesCategory.RETIRED, monthly_base_fen=400_000)
     dues_month_compute(actor=w.admin, org=w.unit, month=month)
     line = DuesExpected.objects.get(member=w.member, month=month)
     dues_payment_record(actor=w.admin, member=w.member, months=[month], amount_fen=line.amount_fen, paid_on=today)

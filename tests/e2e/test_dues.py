@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.dues.models import DuesDisclosure, DuesPayment
 from dangjian.dues.rules import DuesCategory, month_start
@@ -22,10 +23,10 @@ def test_party_day_dues_collection_and_disclosure(e2e_world: World, new_page: An
     w = e2e_world
     year = timezone.localdate().year
     month = month_start(timezone.localdate())
-    dues_base_set(actor=None, member=w.member, year=year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000)
+    dues_base_set(actor=SYSTEM, member=w.member, year=year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000)
     student = make_member(w.branch, name="刘学生", category="student")
     absent = make_member(w.branch, name="陈未到")
-    dues_base_set(actor=None, member=absent, year=year, category=DuesCategory.RETIRED, monthly_base_fen=400_000)
+    dues_base_set(actor=SYSTEM, member=absent, year=year, category=DuesCategory.RETIRED, monthly_base_fen=400_000)
 
     # The liaison opens the collection sheet on a phone.
     page = new_page(w.liaison)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.members.models import Member
 from dangjian.orglife import rules
@@ -48,7 +49,7 @@ def cell_class(page: Any, live_url: str, unit_pk: int, branch_pk: int, month: in
 
 def test_party_day_record_sign_in_matrix_and_carried_action(e2e_world: World, new_page: Any, live_url: str) -> None:
     w = e2e_world
-    group = org_create(actor=None, parent=w.branch, name="第一党小组", kind="group", sector="agency")
+    group = org_create(actor=SYSTEM, parent=w.branch, name="第一党小组", kind="group", sector="agency")
     Member.objects.filter(pk=w.member.pk).update(group=group)
     other = make_member(w.branch, name="李四海", group=group)
     now = timezone.localtime()

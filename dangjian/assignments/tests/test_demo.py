@@ -7,6 +7,7 @@ from dangjian.assignments.demo import build_demo
 from dangjian.assignments.models import Assignment, Submission
 from dangjian.assignments.selectors import board_counts
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import make_member, make_user
 from dangjian.orgs.services import org_create
 
@@ -16,7 +17,7 @@ def test_demo_recreates_the_march_notice_with_every_status(world):
     members = {world.branch.pk: [world.member]}
     RoleAssignment.objects.create(user=make_user("财政书记", "13800000061"), org=world.other_branch, role="secretary")
     for i in range(8):
-        b = org_create(actor=None, parent=world.unit, name=f"演示党支部{i}", kind="branch")
+        b = org_create(actor=SYSTEM, parent=world.unit, name=f"演示党支部{i}", kind="branch")
         RoleAssignment.objects.create(user=make_user(f"书记{i}", f"138000001{i:02d}"), org=b, role="secretary")
         members[b.pk] = [make_member(b), make_member(b)]
         branches.append(b)

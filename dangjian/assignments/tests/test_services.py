@@ -17,6 +17,7 @@ from dangjian.assignments.models import (
 )
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.core.models import AuditEvent
+from dangjian.core.scoping import FOUR_EYES_MESSAGE, SYSTEM
 from dangjian.core.testing.factories import make_user
 from dangjian.orgs.services import org_create
 
@@ -72,7 +73,7 @@ def test_publish_bad_input_changes_nothing(world):
 
 
 def test_publish_without_targets_is_refused(world):
-    lonely = org_create(actor=None, parent=world.city, name="空党委", kind="committee")
+    lonely = org_create(actor=SYSTEM, parent=world.city, name="空党委", kind="committee")
     with pytest.raises(ValidationError) as exc:
         _publish(world, publisher_org=lonely)
     assert "没有党支部" in str(exc.value)
@@ -265,7 +266,7 @@ def test_approving_ones_own_submission_is_refused(published):
     services.target_submit(actor=w.admin, target=t)
     with pytest.raises(PermissionDenied) as exc:
         services.target_review(actor=w.admin, target=t, approve=True)
-    assert "本人提交" in str(exc.value)
+    assert str(exc.value) == FOUR_EYES_MESSAGE
     t.refresh_from_db()
     assert t.status == TargetStatus.SUBMITTED
     second = make_user("第二审核人", "13800000099")

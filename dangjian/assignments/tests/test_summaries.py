@@ -3,6 +3,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.assignments.models import AssignmentTarget
 from dangjian.assignments.summaries import actions_done, committee_summary_rows, committee_summary_xlsx
+from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.services import org_create
 
 from .conftest import make_meeting
@@ -27,7 +28,7 @@ def test_committee_summary_uses_constant_queries(published):
     n_small, rows = _count_queries(a)
     assert len(rows) == 2
     for i in range(5):
-        b = org_create(actor=None, parent=w.unit, name=f"新增党支部{i}", kind="branch")
+        b = org_create(actor=SYSTEM, parent=w.unit, name=f"新增党支部{i}", kind="branch")
         AssignmentTarget.objects.create(assignment=a, org=b, org_path=b.path)
         make_meeting(b, published.today)
     n_big, rows = _count_queries(a)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from conftest import login_client
 from dangjian.assignments import services
 from dangjian.assignments.models import Assignment, AssignmentTarget, Submission, TargetItem, TargetStatus
+from dangjian.core.scoping import FOUR_EYES_MESSAGE
 
 from .conftest import make_meeting, pdf_bytes, png_bytes
 
@@ -276,7 +277,7 @@ def test_target_flow_through_views(published, as_secretary, as_admin, as_liaison
 def test_own_submission_review_refused_via_view(published, as_admin):
     _submitted(published, actor=published.world.admin)
     r = as_admin.post(reverse("assignments:review", args=[published.target.pk]), {"decision": "approve"}, follow=True)
-    assert "不能审核本人提交的材料" in r.content.decode()
+    assert FOUR_EYES_MESSAGE in r.content.decode()
     assert AssignmentTarget.objects.get(pk=published.target.pk).status == TargetStatus.SUBMITTED
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.core.scoping import SYSTEM
 from dangjian.members.models import Member
 from dangjian.members.rules import id_check_char
 from dangjian.members.services import member_create
@@ -54,7 +55,7 @@ def member_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
-def make_member(org: Organization, actor: Any = None, **overrides: Any) -> Member:
+def make_member(org: Organization, actor: Any = SYSTEM, **overrides: Any) -> Member:
     return member_create(actor=actor, org=org, data=member_data(**overrides))
 
 
@@ -87,10 +88,10 @@ class World:
 
 
 def build_world() -> World:
-    city = org_create(actor=None, parent=None, name="十堰市委", kind="committee", sector="agency")
-    unit = org_create(actor=None, parent=city, name="市直机关工委", kind="committee", sector="agency")
-    branch = org_create(actor=None, parent=unit, name="市教育局机关党支部", kind="branch", sector="agency")
-    other = org_create(actor=None, parent=unit, name="市财政局机关党支部", kind="branch", sector="agency")
+    city = org_create(actor=SYSTEM, parent=None, name="十堰市委", kind="committee", sector="agency")
+    unit = org_create(actor=SYSTEM, parent=city, name="市直机关工委", kind="committee", sector="agency")
+    branch = org_create(actor=SYSTEM, parent=unit, name="市教育局机关党支部", kind="branch", sector="agency")
+    other = org_create(actor=SYSTEM, parent=unit, name="市财政局机关党支部", kind="branch", sector="agency")
     admin = make_user("组织部管理员", "13800000001")
     secretary = make_user("王书记", "13800000002")
     liaison = make_user("李联络员", "13800000003")

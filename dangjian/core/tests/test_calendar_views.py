@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from dangjian.core import calendar as cal
-from dangjian.core.calendar_services import calendar_day_set, can_edit_calendar
+from dangjian.core.calendar_services import calendar_day_set
 from dangjian.core.models import AuditEvent, CalendarDay, CalendarYear
+from dangjian.core.selectors import can_edit_calendar
 from dangjian.core.testing.factories import World
 
 D = dt.date

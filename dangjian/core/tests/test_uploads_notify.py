@@ -96,8 +96,8 @@ def test_notify_is_idempotent(world) -> None:
     assert notify.send([world.member_user], key="k1", title="提醒") == 1
     assert notify.send([world.member_user], key="k1", title="提醒（重复）") == 0
     assert Notification.objects.filter(user=world.member_user).get().title == "提醒"
-    assert notification_mark_read(user=world.member_user) == 1
-    assert notification_mark_read(user=world.member_user) == 0
+    assert notification_mark_read(actor=world.member_user) == 1
+    assert notification_mark_read(actor=world.member_user) == 0
 
 
 def test_notifications_page_scoped_to_owner(world, as_member, as_outsider) -> None:

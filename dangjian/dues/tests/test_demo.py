@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.dues.demo import build_demo
 from dangjian.dues.models import DuesArrearsFlag, DuesBase, DuesDisclosure, DuesExemption, DuesPayment
@@ -18,7 +19,7 @@ def test_demo_builds_a_year_with_arrears_and_disclosure(world: World) -> None:
     members = {world.branch.pk: [world.member, *[make_member(world.branch) for _ in range(6)]]}
     members[world.branch.pk].append(make_member(world.branch, category="retired"))
     for i in range(3):
-        b = org_create(actor=None, parent=world.unit, name=f"演示支部{i}", kind="branch", sector="agency")
+        b = org_create(actor=SYSTEM, parent=world.unit, name=f"演示支部{i}", kind="branch", sector="agency")
         RoleAssignment.objects.create(user=make_user(f"书记{i}"), org=b, role="secretary")
         members[b.pk] = [make_member(b, category=c) for c in ("in_service", "retired", "student", "farmer")]
         branches.append(b)

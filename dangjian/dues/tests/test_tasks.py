@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory, month_start
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_monthly_task_is_idempotent(world: World) -> None:
     dues_base_set(
-        actor=None,
+        actor=SYSTEM,
         member=world.member,
         year=timezone.localdate().year,
         category=DuesCategory.RETIRED,
@@ -55,7 +56,7 @@ def test_home_attention_for_member_in_arrears(world: World) -> None:
     from dangjian.dues.services import dues_month_compute
 
     dues_base_set(
-        actor=None,
+        actor=SYSTEM,
         member=world.member,
         year=timezone.localdate().year,
         category=DuesCategory.STUDENT,
@@ -63,7 +64,7 @@ def test_home_attention_for_member_in_arrears(world: World) -> None:
     )
     this = month_start(timezone.localdate())
     for i in (1, 2, 3):
-        dues_month_compute(actor=None, org=world.branch, month=add_months(this, -i))
+        dues_month_compute(actor=SYSTEM, org=world.branch, month=add_months(this, -i))
     c = Client()
     c.force_login(world.member_user, backend="dangjian.accounts.backends.PhoneBackend")
     assert "您已连续3个月未交纳党费" in c.get(reverse("core:home")).content.decode()

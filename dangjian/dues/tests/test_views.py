@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.dues import services as S
 from dangjian.dues.models import DuesBase, DuesDisclosure, DuesExemption, DuesPayment
@@ -31,7 +32,7 @@ def this_month() -> dt.date:
 @pytest.fixture
 def based(world: World) -> World:
     S.dues_base_set(
-        actor=None,
+        actor=SYSTEM,
         member=world.member,
         year=timezone.localdate().year,
         category=DuesCategory.IN_SERVICE,
@@ -229,7 +230,9 @@ def test_sheet_query_count_does_not_grow_with_members(as_liaison: Client, based:
         as_liaison.get(url)
     for i in range(12):
         mem = make_member(based.branch, name=f"成员{i}")
-        S.dues_base_set(actor=None, member=mem, year=this_month().year, category="in_service", monthly_base_fen=400_000)
+        S.dues_base_set(
+            actor=SYSTEM, member=mem, year=this_month().year, category="in_service", monthly_base_fen=400_000
+        )
     with CaptureQueriesContext(connection) as big:
         as_liaison.get(url)
     assert len(big) == len(small)
@@ -349,7 +352,7 @@ def test_register_xlsx(as_liaison: Client, based: World) -> None:
 
 
 def test_rollup_pages_and_xlsx(as_admin: Client, based: World) -> None:
-    S.dues_month_compute(actor=None, org=based.city, month=this_month())
+    S.dues_month_compute(actor=SYSTEM, org=based.city, month=this_month())
     body = as_admin.get(reverse("dues:rollup", args=[based.city.pk])).content.decode()
     assert based.unit.name in body and "76.50" in body
     body = as_admin.get(reverse("dues:rollup", args=[based.branch.pk])).content.decode()
@@ -363,13 +366,13 @@ def test_rollup_pages_and_xlsx(as_admin: Client, based: World) -> None:
 
 def test_rollup_query_count_bounded(as_admin: Client, based: World) -> None:
     url = reverse("dues:rollup", args=[based.unit.pk])
-    S.dues_month_compute(actor=None, org=based.city, month=this_month())
+    S.dues_month_compute(actor=SYSTEM, org=based.city, month=this_month())
     with CaptureQueriesContext(connection) as small:
         as_admin.get(url)
     for i in range(5):
         mem = make_member(based.other_branch, name=f"他{i}")
-        S.dues_base_set(actor=None, member=mem, year=this_month().year, category="retired", monthly_base_fen=300_000)
-    S.dues_month_compute(actor=None, org=based.city, month=this_month())
+        S.dues_base_set(actor=SYSTEM, member=mem, year=this_month().year, category="retired", monthly_base_fen=300_000)
+    S.dues_month_compute(actor=SYSTEM, org=based.city, month=this_month())
     with CaptureQueriesContext(connection) as big:
         as_admin.get(url)
     assert len(big) == len(small)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import member_data
 from dangjian.members.forms import MEMBER_FIELDS, BulkMemberForms, MemberForm, PrebuiltGroupField
 from dangjian.orgs.services import org_create
@@ -36,7 +37,7 @@ CASES = [
 
 @pytest.mark.parametrize("overrides", CASES)
 def test_bulk_form_matches_member_form(world, overrides: dict[str, Any]) -> None:
-    group = org_create(actor=None, parent=world.branch, name="一组", kind="group")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="一组", kind="group")
     data = _as_strings(member_data(**overrides))
     data.setdefault("group", "")
     page = MemberForm(data=data, branch=world.branch)

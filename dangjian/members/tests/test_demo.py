@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.members.demo import EDU_BRANCH, build_demo
 from dangjian.members.models import ImportJob, ImportStatus, MemberTransfer, TransferStatus
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_build_demo(world: World) -> None:
-    edu = org_create(actor=None, parent=world.unit, name=EDU_BRANCH, kind="branch", sector="agency")
+    edu = org_create(actor=SYSTEM, parent=world.unit, name=EDU_BRANCH, kind="branch", sector="agency")
     RoleAssignment.objects.create(user=world.liaison, org=edu, role="liaison")
     stay = [make_member(edu, name=f"教育{i}") for i in range(3)]
     away = [make_member(world.other_branch, name=f"财政{i}") for i in range(3)]

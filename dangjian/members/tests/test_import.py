@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_id_number, make_member
 from dangjian.members.excel import ERROR_HEADER
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, Member
@@ -126,7 +127,7 @@ def test_bad_choice_and_yes_no_values_name_the_column(world: World) -> None:
 
 
 def test_group_by_name_and_unknown_group(world: World) -> None:
-    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group")
     ok = row_for(world.branch.name, name="有小组")
     ok["党小组"] = "第一党小组"
     bad = row_for(world.branch.name, name="错小组")
@@ -226,9 +227,8 @@ def test_reimport_updates_by_id_number_and_never_duplicates(world: World) -> Non
 
 def test_existing_member_elsewhere_is_not_touched(world: World) -> None:
     theirs = make_member(world.other_branch, name="别支部的人")
-    r = row_for(world.branch.name, name="冒名")
-    r["身份证号"] = theirs.id_number
-    r["出生日期"] = theirs.birth_date
+    # The row is built around their birth date, so its dates are consistent whatever the factory's sequence.
+    r = row_for(world.branch.name, name="冒名", birth_date=theirs.birth_date, id_number=theirs.id_number)
     job = run(world, [r])
     assert errors_of(job) == [(2, "身份证号", "该身份证号已登记在其他党组织（不在您的管理范围内），请办理组织关系转接")]
     theirs.refresh_from_db()
@@ -328,7 +328,7 @@ def test_member_role_cannot_import(world: World, as_member: Any) -> None:
 def test_template_has_headers_instructions_and_lists(world: World, as_liaison: Any) -> None:
     from openpyxl import load_workbook
 
-    org_create(actor=None, parent=world.branch, name="第二党小组", kind="group")
+    org_create(actor=SYSTEM, parent=world.branch, name="第二党小组", kind="group")
     resp = as_liaison.get(reverse("members:template", args=[world.branch.pk]))
     assert resp.status_code == 200
     wb = load_workbook(io.BytesIO(body_bytes(resp)))

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member, member_data
 from dangjian.members.models import Member
 from dangjian.orgs.services import org_create
@@ -214,7 +215,7 @@ def test_index_and_nav(world: World, as_liaison: Any, as_admin: Any) -> None:
 
 
 def test_groups_filter_on_branch(world: World, as_secretary: Any) -> None:
-    g = org_create(actor=None, parent=world.branch, name="一组", kind="group")
+    g = org_create(actor=SYSTEM, parent=world.branch, name="一组", kind="group")
     m = make_member(world.branch, name="组员", group=g)
     assert m.group == g
     url = reverse("members:roster", args=[world.branch.pk])

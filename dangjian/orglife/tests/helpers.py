@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.orglife.services import MeetingData, meeting_create
 
 
@@ -32,7 +33,7 @@ def data(**overrides: Any) -> MeetingData:
     return MeetingData(**values)
 
 
-def make_meeting(org: Any, actor: Any = None, **overrides: Any) -> Any:
+def make_meeting(org: Any, actor: Any = SYSTEM, **overrides: Any) -> Any:
     return meeting_create(actor=actor, org=org, data=data(**overrides))
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.orglife import rules, selectors
 from dangjian.orglife.demo import build_demo
@@ -23,7 +24,7 @@ def test_demo_builds_all_three_colours_and_flags(world: World) -> None:
         for i in range(7):
             members[b.pk].append(make_member(b, name=f"{b.pk}成员{i}"))
     for i in range(6):
-        b = org_create(actor=None, parent=world.unit, name=f"演示支部{i}", kind="branch", sector="agency")
+        b = org_create(actor=SYSTEM, parent=world.unit, name=f"演示支部{i}", kind="branch", sector="agency")
         members[b.pk] = [make_member(b, name=f"演示{i}成员{k}") for k in range(4)]
         branches.append(b)
     ctx = DemoContext(

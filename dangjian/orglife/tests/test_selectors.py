@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member
 from dangjian.orglife import rules, selectors, services
 from dangjian.orgs.services import org_create
@@ -29,7 +30,7 @@ def held(org, actor, month: int, kinds: list[str], *, file: bool = True, late: b
     m = make_meeting(org, actor, kinds=kinds, started_at=in_month(month), **extra)
     if file:
         filed_at = m.ended_at + dt.timedelta(days=10 if late else 1)
-        m = services.meeting_file(actor=None, meeting=m, version=m.version, filed_at=filed_at)
+        m = services.meeting_file(actor=SYSTEM, meeting=m, version=m.version, filed_at=filed_at)
     return m
 
 
@@ -60,11 +61,11 @@ def test_branch_matrix_green_yellow_red(world: World, as_liaison) -> None:
 
 def test_rollup_counts_match_branch_engine(world: World) -> None:
     months = last_months(6)
-    third = org_create(actor=None, parent=world.unit, name="第三支部", kind="branch", sector="agency")
+    third = org_create(actor=SYSTEM, parent=world.unit, name="第三支部", kind="branch", sector="agency")
     for m in months:
         held(world.branch, world.liaison, m, ["party_day", "general_meeting", "party_lecture"])
     for m in months[::2]:
-        held(world.other_branch, None, m, ["party_day"], late=True)
+        held(world.other_branch, SYSTEM, m, ["party_day"], late=True)
     mx = selectors.compliance_matrix(world.admin, world.city, months)
     assert [r.org.pk for r in mx.rows] == [world.unit.pk]
     unit_cells = {month: (colour, text) for month, colour, text in mx.rows[0].cells}
@@ -90,9 +91,9 @@ def test_matrix_query_count_does_not_grow_with_orgs(world: World, django_assert_
     with CaptureQueriesContext(connection) as small:
         selectors.compliance_matrix(world.admin, world.city, months)
     for i in range(15):
-        b = org_create(actor=None, parent=world.unit, name=f"新支部{i}", kind="branch", sector="agency")
+        b = org_create(actor=SYSTEM, parent=world.unit, name=f"新支部{i}", kind="branch", sector="agency")
         make_member(b)
-        held(b, None, months[-2], ["party_day"])
+        held(b, SYSTEM, months[-2], ["party_day"])
     with CaptureQueriesContext(connection) as big:
         mx = selectors.compliance_matrix(world.admin, world.unit, months)
     assert len(big.captured_queries) == len(small.captured_queries)
@@ -101,7 +102,7 @@ def test_matrix_query_count_does_not_grow_with_orgs(world: World, django_assert_
 
 def test_matrix_pages_children(world: World) -> None:
     for i in range(selectors.MATRIX_PAGE + 2):
-        org_create(actor=None, parent=world.unit, name=f"支部{i:02d}", kind="branch", sector="agency")
+        org_create(actor=SYSTEM, parent=world.unit, name=f"支部{i:02d}", kind="branch", sector="agency")
     mx = selectors.compliance_matrix(world.admin, world.unit, last_months(2), page=2)
     assert mx.pages == 2 and len(mx.rows) == 4 and mx.total_rows == selectors.MATRIX_PAGE + 4
 
@@ -163,7 +164,7 @@ def test_rollup_rows_follow_edits(world: World) -> None:
     )
     assert BranchMonth.objects.get(org=world.branch, month=m1).party_day == 0
     assert BranchMonth.objects.get(org=world.branch, month=m2).party_day == 1
-    services.meeting_file(actor=None, meeting=m, version=m.version, filed_at=m.ended_at + dt.timedelta(days=1))
+    services.meeting_file(actor=SYSTEM, meeting=m, version=m.version, filed_at=m.ended_at + dt.timedelta(days=1))
     assert BranchMonth.objects.get(org=world.branch, month=m2).party_day == 2
 
 

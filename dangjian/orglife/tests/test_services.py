@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent, Notification
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.members.models import Member
 from dangjian.orglife import services
@@ -212,16 +213,16 @@ def test_missing_required_actions_make_record_incomplete(world: World) -> None:
 def test_sign_in_window_and_membership(world: World) -> None:
     start = timezone.now() - dt.timedelta(minutes=10)
     m = make_meeting(world.branch, world.liaison, started_at=start, ended_at=start + dt.timedelta(hours=2))
-    row = services.sign_in(user=world.member_user, token=m.sign_in_token)
+    row = services.sign_in(actor=world.member_user, token=m.sign_in_token)
     assert row.status == "present" and row.signed_in_at is not None
     with pytest.raises(ValidationError) as exc:
-        services.sign_in(user=world.outsider, token=m.sign_in_token)
+        services.sign_in(actor=world.outsider, token=m.sign_in_token)
     assert "不在本次会议的应到名单中" in str(exc.value)
     with pytest.raises(ValidationError) as exc:
-        services.sign_in(user=world.member_user, token=m.sign_in_token, now=start + dt.timedelta(hours=3))
+        services.sign_in(actor=world.member_user, token=m.sign_in_token, now=start + dt.timedelta(hours=3))
     assert "已结束" in str(exc.value)
     with pytest.raises(ValidationError):
-        services.sign_in(user=world.member_user, token="bogus")
+        services.sign_in(actor=world.member_user, token="bogus")
 
 
 def test_votes_and_quorum(world: World) -> None:
@@ -275,8 +276,8 @@ def test_resolution_and_actions(world: World) -> None:
     from dangjian.orglife.selectors import meeting_detail
 
     assert [a.pk for a in meeting_detail(world.liaison, nxt).carried_actions] == [action.pk]
-    assert services.notify_overdue_actions() == 1
-    assert services.notify_overdue_actions() == 0  # idempotent
+    assert services.notify_overdue_actions(actor=SYSTEM) == 1
+    assert services.notify_overdue_actions(actor=SYSTEM) == 0  # idempotent
     assert Notification.objects.filter(user=world.secretary, key=f"orglife.action_overdue.{action.pk}").exists()
     closed = services.action_close(actor=world.liaison, action=action, version=action.version, note="已完成")
     assert closed.closed_by == world.liaison and closed.closed_at is not None
@@ -380,7 +381,7 @@ def test_photo_review(world: World) -> None:
 def test_group_meeting_needs_groups_and_group_roster(world: World) -> None:
     with pytest.raises(ValidationError):
         make_meeting(world.branch, world.liaison, kinds=["party_day", "group_meeting"])
-    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group", sector="agency")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group", sector="agency")
     Member.objects.filter(pk=world.member.pk).update(group=group)
     make_member(world.branch, name="别组")
     m = make_meeting(world.branch, world.liaison, kinds=["party_day", "group_meeting"])
@@ -391,7 +392,7 @@ def test_group_meeting_needs_groups_and_group_roster(world: World) -> None:
 
 
 def test_committee_meeting_with_committee(world: World) -> None:
-    branch = org_update(actor=None, org=world.branch, version=world.branch.version, has_committee=True)
+    branch = org_update(actor=SYSTEM, org=world.branch, version=world.branch.version, has_committee=True)
     m = make_meeting(branch, world.liaison, kinds=["party_day", "committee_meeting"])
     assert m.is_committee_meeting
 
@@ -461,7 +462,7 @@ def test_create_and_file_in_one_go(world: World) -> None:
     with pytest.raises(PermissionDenied):
         services.meeting_create(actor=world.liaison, org=world.branch, data=data(), file=True, filed_at=timezone.now())
     late = services.meeting_create(
-        actor=None, org=world.branch, data=data(started_at=at(20)), file=True, filed_at=at(2)
+        actor=SYSTEM, org=world.branch, data=data(started_at=at(20)), file=True, filed_at=at(2)
     )
     assert late.late and late.level == 1
     assert Meeting.objects.count() == 2

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import make_member, make_user
 from dangjian.orgs.attention import structure_attention
 from dangjian.orgs.models import Organization
@@ -22,7 +23,7 @@ from dangjian.orgs.services import config_set, org_create
 def add_branches(parent: Organization, n: int, members_each: int, prefix: str) -> list[Organization]:
     out = []
     for i in range(n):
-        b = org_create(actor=None, parent=parent, name=f"{prefix}{i}", kind="branch", sector="agency")
+        b = org_create(actor=SYSTEM, parent=parent, name=f"{prefix}{i}", kind="branch", sector="agency")
         for _ in range(members_each):
             make_member(b)
         out.append(b)
@@ -31,8 +32,8 @@ def add_branches(parent: Organization, n: int, members_each: int, prefix: str) -
 
 def test_facts_count_full_probationary_and_groups(world) -> None:
     b = world.branch  # already has 张党员 (full)
-    g1 = org_create(actor=None, parent=b, name="一组", kind="group")
-    org_create(actor=None, parent=b, name="二组（空）", kind="group")
+    g1 = org_create(actor=SYSTEM, parent=b, name="一组", kind="group")
+    org_create(actor=SYSTEM, parent=b, name="二组（空）", kind="group")
     for _ in range(3):
         make_member(b, group=g1.pk)
     make_member(b, status="probationary", converted_on=None)
@@ -53,7 +54,7 @@ def test_subtree_structure_query_count_does_not_grow_with_orgs(world) -> None:
     with CaptureQueriesContext(connection) as small:
         subtree_structure(world.city.path, today)
     add_branches(world.unit, 12, 3, "大")
-    config_set(actor=None, org=world.unit, key="orgs.group_max_members", raw_value="8")
+    config_set(actor=SYSTEM, org=world.unit, key="orgs.group_max_members", raw_value="8")
     with CaptureQueriesContext(connection) as big:
         rows = subtree_structure(world.city.path, today)
     assert len(rows) >= 18
@@ -193,9 +194,9 @@ def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
     from dangjian.orgs.services import org_move
 
     leaver = make_member(world.branch, name="转出者")
-    transfer_out(actor=None, member=leaver, out_on=dt.date(2025, 3, 1), to_org=world.other_branch)
+    transfer_out(actor=SYSTEM, member=leaver, out_on=dt.date(2025, 3, 1), to_org=world.other_branch)
     before_events = dict(AuditEvent.objects.values_list("id", "org_path"))
-    target = org_create(actor=None, parent=world.city, name="新工委", kind="committee")
+    target = org_create(actor=SYSTEM, parent=world.city, name="新工委", kind="committee")
     org_move(actor=world.admin, org=world.branch, new_parent=target)
     world.branch.refresh_from_db()
     assert world.branch.path.startswith(target.path)
@@ -211,7 +212,8 @@ def test_move_repoints_every_copied_path_column_including_meeting_branch_path(wo
 
     from dangjian.orglife.models import Meeting
     from dangjian.orglife.services import MeetingData, meeting_create
-    from dangjian.orgs.services import org_move, org_path_columns
+    from dangjian.orgs.selectors import org_path_columns
+    from dangjian.orgs.services import org_move
 
     columns = {(m._meta.label, c) for m, c in org_path_columns()}
     assert ("orglife.Meeting", "branch_path") in columns
@@ -220,13 +222,13 @@ def test_move_repoints_every_copied_path_column_including_meeting_branch_path(wo
 
     start = timezone.now() - dt.timedelta(days=1)
     meeting = meeting_create(
-        actor=None,
+        actor=SYSTEM,
         org=world.branch,
         data=MeetingData(
             kinds=["party_day"], theme="迁移前的主题党日", started_at=start, ended_at=start + dt.timedelta(hours=2)
         ),
     )
-    target = org_create(actor=None, parent=world.city, name="新工委", kind="committee")
+    target = org_create(actor=SYSTEM, parent=world.city, name="新工委", kind="committee")
     org_move(actor=world.admin, org=world.branch, new_parent=target)
     world.branch.refresh_from_db()
     meeting = Meeting.objects.get(pk=meeting.pk)
@@ -240,7 +242,7 @@ def test_group_leader_is_appointed_from_the_groups_members(world) -> None:
     from dangjian.orgs.models import Post
     from dangjian.orgs.services import post_assign
 
-    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group")
     inside = make_member(world.branch, name="组内党员")
     inside.group = group
     inside.save(update_fields=["group"])

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import make_member
 from dangjian.orgs.models import Organization, OrgConfig, OrgPost
 from dangjian.orgs.services import org_create, post_assign
@@ -83,8 +84,8 @@ def test_children_refused(world, as_outsider) -> None:
 
 def test_detail_shows_counts_posts_groups_and_findings(world, as_admin) -> None:
     make_member(world.branch, status="probationary", converted_on=None)
-    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
-    post_assign(actor=None, org=world.branch, member=world.member, post="secretary", started_on=dt.date(2024, 1, 1))
+    group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group")
+    post_assign(actor=SYSTEM, org=world.branch, member=world.member, post="secretary", started_on=dt.date(2024, 1, 1))
     resp = as_admin.get(reverse("orgs:detail", args=[world.branch.pk]))
     html = body(resp)
     assert resp.status_code == 200
@@ -219,7 +220,7 @@ def test_edit_refused(world, as_secretary, as_outsider) -> None:
 
 
 def test_move_subtree_repoints_members(world, as_admin) -> None:
-    other_committee = org_create(actor=None, parent=world.city, name="市教育工委", kind="committee")
+    other_committee = org_create(actor=SYSTEM, parent=world.city, name="市教育工委", kind="committee")
     url = reverse("orgs:move", args=[world.branch.pk])
     resp = as_admin.get(url, {"q": "教育工委"})
     assert "市教育工委" in body(resp)
@@ -285,7 +286,7 @@ def test_post_assign_bad_input(world, as_admin) -> None:
 
 
 def test_posts_refused(world, as_liaison, as_outsider) -> None:
-    post = post_assign(actor=None, org=world.branch, member=world.member, post="secretary")
+    post = post_assign(actor=SYSTEM, org=world.branch, member=world.member, post="secretary")
     url = reverse("orgs:post_assign", args=[world.branch.pk])
     assert_login_redirect(Client().get(url))
     assert as_liaison.post(url, {"member": world.member.pk, "post": "organization"}).status_code == 403
@@ -363,7 +364,7 @@ def test_config_refused(world, as_secretary, as_outsider) -> None:
 
 
 def test_configured_threshold_changes_findings(world, as_admin) -> None:
-    group = org_create(actor=None, parent=world.branch, name="大党小组", kind="group")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="大党小组", kind="group")
     for _ in range(9):
         make_member(world.branch, group=group.pk)
     url = reverse("orgs:detail", args=[world.branch.pk])
@@ -379,7 +380,7 @@ def test_nav_links_exist(world, as_admin, name: str) -> None:
 
 
 def test_group_page_counts_and_lists_its_members(world, as_admin, as_outsider) -> None:
-    group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
+    group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group")
     make_member(world.branch, name="组员甲", group=group.pk)
     make_member(world.branch, name="组员乙", group=group.pk, status="probationary", converted_on=None)
     make_member(world.branch, name="非组员")
@@ -399,7 +400,7 @@ def test_edit_kind_change_must_fit_children_and_members(world, as_admin) -> None
     world.unit.refresh_from_db()
     world.branch.refresh_from_db()
     assert (world.unit.kind, world.branch.kind) == ("committee", "branch")
-    empty = org_create(actor=None, parent=world.unit, name="空支部", kind="branch")
+    empty = org_create(actor=SYSTEM, parent=world.unit, name="空支部", kind="branch")
     resp = as_admin.post(reverse("orgs:edit", args=[empty.pk]), edit_data(empty, kind="general_branch"))
     assert resp.status_code == 302
     empty.refresh_from_db()

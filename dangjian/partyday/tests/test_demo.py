@@ -5,6 +5,7 @@ import random
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.orgs.services import org_create
 from dangjian.partyday.demo import build_demo
@@ -14,7 +15,7 @@ from dangjian.partyday.models import AnnualPlan, ChangeRequest, FixedDaySetting
 def test_demo_builds_every_state(world: World) -> None:
     branches = [world.branch]
     for i in range(5):
-        b = org_create(actor=None, parent=world.unit, name=f"演示支部{i}", kind="branch", sector="agency")
+        b = org_create(actor=SYSTEM, parent=world.unit, name=f"演示支部{i}", kind="branch", sector="agency")
         RoleAssignment.objects.create(user=make_user(f"书记{i}"), org=b, role="secretary")
         make_member(b)
         branches.append(b)

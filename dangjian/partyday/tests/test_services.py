@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dangjian.core import calendar as cal
 from dangjian.core.audit import verify_chain
 from dangjian.core.models import AuditEvent, Notification
+from dangjian.core.scoping import FOUR_EYES_MESSAGE, SYSTEM
 from dangjian.core.testing.factories import World
 from dangjian.orgs.services import config_set
 from dangjian.partyday import selectors, services
@@ -109,9 +110,9 @@ def test_plan_lifecycle_history_and_submitted_twice(world: World) -> None:
 def test_cannot_file_own_submission(world: World) -> None:
     services.plan_save(actor=world.admin, org=world.branch, year=2027, items=FULL)
     plan = services.plan_submit(actor=world.admin, plan=AnnualPlan.objects.get(org=world.branch, year=2027))
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(PermissionDenied) as exc:
         services.plan_file(actor=world.admin, plan=plan)
-    assert "自己提交" in str(exc.value)
+    assert str(exc.value) == FOUR_EYES_MESSAGE
 
 
 def test_change_request_too_late_changes_nothing(world: World) -> None:
@@ -212,15 +213,15 @@ def test_member_notices_sent_once_with_theme(
     services.fixed_day_setting_save(actor=world.secretary, org=world.branch, data={"place": "三楼会议室"})
     day = selectors.scheduled_party_day(world.branch, 2026, 12).date
     assert day is not None
-    assert services.send_party_day_notices(today=day - dt.timedelta(days=4)) == 0
+    assert services.send_party_day_notices(actor=SYSTEM, today=day - dt.timedelta(days=4)) == 0
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.send_party_day_notices(today=day - dt.timedelta(days=3))
+        sent = services.send_party_day_notices(actor=SYSTEM, today=day - dt.timedelta(days=3))
     assert sent == 1
     n = Notification.objects.get(user=world.member_user, key__startswith="partyday:notice:")
     assert "学习全会精神" in n.title and "三楼会议室" in n.body and "14:30" in n.body
     assert len(mailoutbox) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.send_party_day_notices(today=day - dt.timedelta(days=2)) == 0
+        assert services.send_party_day_notices(actor=SYSTEM, today=day - dt.timedelta(days=2)) == 0
     assert len(mailoutbox) == 1
     assert not Notification.objects.filter(user=world.outsider, key__startswith="partyday:notice:").exists()
 
@@ -229,17 +230,17 @@ def test_notice_lead_time_config(world: World) -> None:
     config_set(actor=world.admin, org=world.city, key="partyday.notice_lead_days", raw_value="2")
     day = selectors.scheduled_party_day(world.branch, 2026, 12).date
     assert day is not None
-    assert services.send_party_day_notices(today=day - dt.timedelta(days=3)) == 0
-    assert services.send_party_day_notices(today=day - dt.timedelta(days=2)) == 1
+    assert services.send_party_day_notices(actor=SYSTEM, today=day - dt.timedelta(days=3)) == 0
+    assert services.send_party_day_notices(actor=SYSTEM, today=day - dt.timedelta(days=2)) == 1
 
 
 def test_plan_reminders_before_31_december(world: World) -> None:
     services.plan_save(actor=world.outsider, org=world.other_branch, year=2027, items=FULL)
     services.plan_submit(actor=world.outsider, plan=AnnualPlan.objects.get(org=world.other_branch))
-    assert services.send_plan_reminders(today=D(2026, 12, 23)) == 0
-    sent = services.send_plan_reminders(today=D(2026, 12, 24))
+    assert services.send_plan_reminders(actor=SYSTEM, today=D(2026, 12, 23)) == 0
+    sent = services.send_plan_reminders(actor=SYSTEM, today=D(2026, 12, 24))
     assert sent == 2  # secretary and liaison of branch A; branch B has submitted
-    assert services.send_plan_reminders(today=D(2026, 12, 24)) == 0
+    assert services.send_plan_reminders(actor=SYSTEM, today=D(2026, 12, 24)) == 0
     assert Notification.objects.filter(user=world.secretary, key=f"partyday:plan_due:{world.branch.pk}:2027:7").exists()
 
 

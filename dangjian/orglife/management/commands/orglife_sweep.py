@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.orglife.services import notify_overdue_actions
 from dangjian.orglife.tasks import remind_overdue_actions
 
@@ -21,5 +22,5 @@ class Command(BaseCommand):
             remind_overdue_actions.enqueue()
             self.stdout.write("已加入任务队列")
             return
-        n = notify_overdue_actions()
+        n = notify_overdue_actions(actor=SYSTEM)
         self.stdout.write(f"已发送 {n} 条逾期措施提醒")

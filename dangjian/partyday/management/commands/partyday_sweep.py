@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dangjian.core.scoping import SYSTEM
 from dangjian.partyday import services
 from dangjian.partyday.tasks import send_party_day_notices
 
@@ -29,5 +30,5 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError("日期格式应为 YYYY-MM-DD") from exc
-        result = services.sweep(today=today)
+        result = services.sweep(actor=SYSTEM, today=today)
         self.stdout.write(f"党日通知 {result['notices']} 条，计划提醒 {result['plan_reminders']} 条")

@@ -1,0 +1,146 @@
+"""Four eyes, a rule of the write gate: whoever applied for, submitted or owns an item never decides it.
+
+Every decision service is listed in DECISIONS with a scenario in which the same person — holding the
+right to decide — first applied or submitted, then tries to decide: refused with the one message
+`core.scoping.FOUR_EYES_MESSAGE`, nothing changed; a second person then decides. Services whose names
+read like decisions (…_decide, …_review, …_file, …_return, …_accept, …_approve, …_verify) are found by
+discovery and must be listed here, so a new decision service cannot skip the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from dangjian.accounts.models import RoleAssignment
+from dangjian.assignments import services as assignments
+from dangjian.assignments.models import AssignmentTarget
+from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
+from dangjian.core.testing.factories import World, make_member, make_user
+from dangjian.dues import services as dues
+from dangjian.members import services as members
+from dangjian.orglife import services as orglife
+from dangjian.orglife.tests.helpers import data as meeting_data
+from dangjian.orglife.tests.helpers import jpeg
+from dangjian.partyday import services as partyday
+from dangjian.partyday.models import AnnualPlan
+
+from .test_service_gate import change_request, discovered, publish_to_branches, state, submitted_plan
+
+pytestmark = pytest.mark.django_db
+
+DECISION_NAME = re.compile(r"_(decide|review|file|return|accept|approve|verify)$")
+
+NOT_DECISIONS = {
+    "dangjian.orglife.services.meeting_file": "归档 closes one's own meeting record; nobody else's request is decided",
+    "dangjian.assignments.services.target_attach_file": "uploads a document (the name ends in 'file')",
+}
+
+# A scenario: given the world, `owner` (who may decide) applies/submits; returns (owner, decide) where
+# decide(actor) runs the decision service.
+Scenario = Callable[[World], tuple[Any, Callable[[Any], Any]]]
+
+
+def _plan(w: World) -> AnnualPlan:
+    plan: AnnualPlan = submitted_plan(w, editor=w.admin, submitter=w.admin)
+    return plan
+
+
+def plan_file(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    plan = _plan(w)
+    return w.admin, lambda actor: partyday.plan_file(actor=actor, plan=plan)
+
+
+def plan_return(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    plan = _plan(w)
+    return w.admin, lambda actor: partyday.plan_return(actor=actor, plan=plan, comment="请补充")
+
+
+def change_request_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    cr = change_request(w, requested_by=w.admin)
+    return w.admin, lambda actor: partyday.change_request_decide(actor=actor, change=cr, approve=True)
+
+
+def dues_exemption_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    """The finding of issue 9: the same admin applied for and approved a dues exemption."""
+    month = timezone.localdate().replace(day=1)
+    ex = dues.dues_exemption_apply(
+        actor=w.admin,
+        member=w.member,
+        kind="exempt",
+        start_month=month,
+        end_month=month,
+        reason="家属重病",
+        application="本人书面申请",
+    )
+    return w.admin, lambda actor: dues.dues_exemption_decide(
+        actor=actor, exemption=ex, approve=True, version=ex.version
+    )
+
+
+def target_review(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    meeting = orglife.meeting_create(
+        actor=w.liaison,
+        org=w.branch,
+        data=meeting_data(started_at=timezone.now() - dt.timedelta(days=1), ended_at=timezone.now()),
+    )
+    a = publish_to_branches(w)
+    t = AssignmentTarget.objects.get(assignment=a, org=w.branch)
+    t = assignments.target_claim(actor=w.admin, target=t)
+    assignments.target_link_meeting(
+        actor=w.admin, target=t, deliverable_id=a.deliverables.get().pk, meeting_id=meeting.pk
+    )
+    assignments.target_submit(actor=w.admin, target=t)
+    return w.admin, lambda actor: assignments.target_review(actor=actor, target=t, approve=True)
+
+
+def photo_review(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    start = timezone.now() - dt.timedelta(days=1)
+    meeting = orglife.meeting_create(
+        actor=w.admin, org=w.branch, data=meeting_data(started_at=start, ended_at=start + dt.timedelta(hours=2))
+    )
+    photo = orglife.photo_add(actor=w.admin, meeting=meeting, file=jpeg())
+    return w.admin, lambda actor: orglife.photo_review(actor=actor, photo=photo)
+
+
+def transfer_accept(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    m = make_member(w.branch, name="调动党员")
+    t = members.transfer_out(actor=w.admin, member=m, out_on=timezone.localdate(), to_org=w.other_branch)
+    return w.admin, lambda actor: members.transfer_accept(actor=actor, transfer=t, in_on=timezone.localdate())
+
+
+DECISIONS: dict[str, Scenario] = {
+    "dangjian.partyday.services.plan_file": plan_file,
+    "dangjian.partyday.services.plan_return": plan_return,
+    "dangjian.partyday.services.change_request_decide": change_request_decide,
+    "dangjian.dues.services.dues_exemption_decide": dues_exemption_decide,
+    "dangjian.assignments.services.target_review": target_review,
+    "dangjian.orglife.services.photo_review": photo_review,
+    "dangjian.members.services.transfer_accept": transfer_accept,
+}
+
+
+def test_every_decision_service_is_listed() -> None:
+    found = {name for name in discovered() if DECISION_NAME.search(name) or name.endswith("_decide")}
+    missing = sorted(found - set(DECISIONS) - set(NOT_DECISIONS))
+    assert not missing, f"decision services without a four-eyes scenario: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(DECISIONS))
+def test_the_applicant_never_decides(world: World, name: str) -> None:
+    owner, decide = DECISIONS[name](world)
+    before = state()
+    with pytest.raises(FourEyesRefused) as exc:
+        decide(owner)
+    assert str(exc.value) == FOUR_EYES_MESSAGE
+    assert state() == before, f"{name} changed the database while refusing"
+    # A second person with the same right decides.
+    second = make_user("第二审批人", "13800000077")
+    RoleAssignment.objects.create(user=second, org=world.city, role="org_admin")
+    decide(second)
+    assert state() != before

@@ -1,0 +1,457 @@
+"""The one write gate: every public service refuses `None` and outsiders, and changes nothing.
+
+The services are DISCOVERED: every function not starting with `_` in each app's `services.py` (and
+core's `calendar_services.py`). Each needs a recipe below that calls it with real rows of branch A;
+a service without a recipe fails `test_every_service_has_a_recipe`, so a new one cannot slip through.
+
+Three kinds of service:
+- GATED: acts on an org's records. `None`, the outsider (liaison of branch B) and a stronger outsider
+  (org admin of branch B) each get PermissionDenied and the database is unchanged.
+- SELF: acts on the actor's own account or attendance. `None` and SYSTEM get PermissionDenied; an
+  outsider given branch A's objects is refused and the database is unchanged.
+- UNGATED: no actor by nature, with the reason written down.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import importlib
+import inspect
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.assignments.models import AssignmentTarget, DeliverableKind, TargetItem
+from dangjian.assignments.rules import DeliverableSpec
+from dangjian.assignments.services import assignment_publish, target_claim, target_link_meeting
+from dangjian.core.models import AuditEvent
+from dangjian.core.scoping import SYSTEM
+from dangjian.core.testing.factories import World, build_world, make_member, make_user, member_data
+from dangjian.dues import services as dues
+from dangjian.dues.models import DuesExpected
+from dangjian.dues.rules import DuesCategory
+from dangjian.members.models import ImportJob, ImportMode, ImportStatus, MemberTransfer
+from dangjian.members.services import transfer_out
+from dangjian.orglife import services as orglife
+from dangjian.orglife.models import ResolutionAction
+from dangjian.orglife.tests.helpers import data as meeting_data
+from dangjian.orglife.tests.helpers import jpeg
+from dangjian.orgs.models import Organization, OrgPost, Post
+from dangjian.orgs.services import org_create, post_assign
+from dangjian.partyday import services as partyday
+from dangjian.partyday.models import ChangeRequest
+
+pytestmark = pytest.mark.django_db
+
+SERVICE_MODULES = ["dangjian.core.calendar_services"]  # besides every app's services.py
+
+UNGATED = {
+    "dangjian.accounts.services.login_attempt": "the login itself: there is no actor before it succeeds",
+}
+
+
+def discovered() -> list[str]:
+    names: list[str] = []
+    modules = [f"{cfg.name}.services" for cfg in apps.get_app_configs() if cfg.name.startswith("dangjian.")]
+    for modname in [*modules, *SERVICE_MODULES]:
+        try:
+            module = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name != modname:
+                raise
+            continue
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == modname and not name.startswith("_"):
+                names.append(f"{modname}.{name}")
+    return sorted(names)
+
+
+def service(qualname: str) -> Callable[..., Any]:
+    modname, _, name = qualname.rpartition(".")
+    fn: Callable[..., Any] = getattr(importlib.import_module(modname), name)
+    return fn
+
+
+# ---------------------------------------------------------------------------------------------
+# Branch A's rows, built through the real services
+
+
+@dataclass
+class Rows:
+    w: World
+    today: dt.date
+    month: dt.date
+    third: Organization  # a branch neither outsider has any role in
+    loose: Any  # a branch-A member without an account
+    meeting: Any
+    photo: Any
+    action: Any
+    plan: Any
+    change: Any
+    target: AssignmentTarget
+    item: TargetItem
+    payment: Any
+    exemption: Any
+    job: ImportJob
+    transfer: MemberTransfer
+    post: OrgPost
+    member_role: RoleAssignment
+
+
+def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
+    """Branch A's plan for next year, entered by `editor` and submitted by `submitter`."""
+    year = timezone.localdate().year + 1
+    items = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
+    partyday.plan_save(actor=editor, org=w.branch, year=year, items=items)
+    return partyday.plan_submit(actor=submitter, plan=partyday.AnnualPlan.objects.get(org=w.branch, year=year))
+
+
+def change_request(w: World, *, requested_by: Any) -> ChangeRequest:
+    """A pending request of branch A to move next year's March party day."""
+    year = timezone.localdate().year + 1
+    return ChangeRequest.objects.create(
+        org=w.branch,
+        org_path=w.branch.path,
+        year=year,
+        month=3,
+        scheduled_date=dt.date(year, 3, 1),
+        new_date=dt.date(year, 3, 8),
+        reason="与上级会议冲突",
+        requested_by=requested_by,
+    )
+
+
+def publish_to_branches(w: World) -> Any:
+    """A task the city publishes to every branch, asking for one meeting record."""
+    today = timezone.localdate()
+    due = today + dt.timedelta(days=20)
+    return assignment_publish(
+        actor=w.admin,
+        publisher_org=w.city,
+        title="主题党日",
+        theme="学习",
+        window_start=today - dt.timedelta(days=5),
+        window_end=due,
+        deliverables=[DeliverableSpec("会议记录", DeliverableKind.MEETING_RECORD, due)],
+    )
+
+
+def build_rows(w: World) -> Rows:
+    today = timezone.localdate()
+    month = today.replace(day=1)
+    third = org_create(actor=SYSTEM, parent=w.unit, name="市科技局机关党支部", kind="branch", sector="agency")
+    loose = make_member(w.branch, name="周党员")
+    leaving = make_member(w.branch, name="吴党员")
+    start = timezone.now() - dt.timedelta(days=2)
+    meeting = orglife.meeting_create(
+        actor=w.liaison, org=w.branch, data=meeting_data(started_at=start, ended_at=start + dt.timedelta(hours=2))
+    )
+    photo = orglife.photo_add(actor=w.liaison, meeting=meeting, file=jpeg())
+    orglife.resolution_add(
+        actor=w.liaison,
+        meeting=meeting,
+        title="每名党员领办一件实事",
+        content="",
+        actions=[orglife.ActionData(measure="走访困难党员", deadline=today + dt.timedelta(days=30), owner_name="王")],
+    )
+    meeting.refresh_from_db()
+    action = ResolutionAction.objects.get(resolution__meeting=meeting)
+    plan = submitted_plan(w, editor=w.liaison, submitter=w.secretary)
+    change = change_request(w, requested_by=w.liaison)
+    a = publish_to_branches(w)
+    target = target_claim(actor=w.liaison, target=AssignmentTarget.objects.get(assignment=a, org=w.branch))
+    item = target_link_meeting(
+        actor=w.liaison, target=target, deliverable_id=a.deliverables.get().pk, meeting_id=meeting.pk
+    )
+    target.refresh_from_db()
+    dues.dues_base_set(
+        actor=w.liaison, member=w.member, year=month.year, category=DuesCategory.IN_SERVICE, monthly_base_fen=500_000
+    )
+    dues.dues_month_compute(actor=w.liaison, org=w.branch, month=month)
+    owed = DuesExpected.objects.get(member=w.member, month=month).amount_fen
+    payment = dues.dues_payment_record(actor=w.liaison, member=w.member, months=[month], amount_fen=owed, paid_on=today)
+    exemption = dues.dues_exemption_apply(
+        actor=w.liaison,
+        member=loose,
+        kind="exempt",
+        start_month=month,
+        end_month=month,
+        reason="重病",
+        application="本人书面申请",
+    )
+    job = ImportJob.objects.create(
+        org=w.branch, org_path=w.branch.path, user=w.liaison, mode=ImportMode.VALIDATE, status=ImportStatus.VALIDATED
+    )
+    transfer = transfer_out(actor=w.liaison, member=leaving, out_on=today, to_org=third)
+    post = post_assign(actor=w.admin, org=w.branch, member=w.member, post=Post.ORGANIZATION)
+    return Rows(
+        w, today, month, third, loose, meeting, photo, action, plan, change, target, item, payment, exemption, job,
+        transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch),
+    )  # fmt: skip
+
+
+def upload(name: str, content: bytes = b"PK\x03\x04") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def a_meeting_data(r: Rows) -> Any:
+    return meeting_data(started_at=r.meeting.started_at, ended_at=r.meeting.ended_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recipes: the keyword arguments (besides `actor`) that point a service at branch A's rows.
+
+Recipe = Callable[[Rows], dict[str, Any]]
+
+GATED: dict[str, Recipe] = {
+    # core
+    "dangjian.core.calendar_services.calendar_day_delete": lambda r: {"date": dt.date(2030, 10, 8)},
+    "dangjian.core.calendar_services.calendar_day_set": lambda r: {
+        "date": dt.date(2030, 10, 8), "is_working": False, "name": "国庆节"
+    },
+    "dangjian.core.calendar_services.calendar_year_set": lambda r: {"year": 2030, "complete": True},
+    # accounts
+    "dangjian.accounts.services.account_create_for_member": lambda r: {"member": r.loose},
+    "dangjian.accounts.services.account_unlock": lambda r: {"user": r.w.member_user},
+    "dangjian.accounts.services.password_reset": lambda r: {"user": r.w.member_user},
+    "dangjian.accounts.services.role_assign": lambda r: {"user": r.w.member_user, "org": r.w.branch, "role": "liaison"},
+    "dangjian.accounts.services.role_grant": lambda r: {"org": r.w.branch, "role": "liaison", "user": r.w.member_user},
+    "dangjian.accounts.services.role_revoke": lambda r: {"assignment": r.member_role},
+    "dangjian.accounts.services.user_create": lambda r: {"phone": "13912345678", "name": "新账号"},
+    # orgs
+    "dangjian.orgs.services.config_clear": lambda r: {"org": r.w.branch, "key": "partyday.notice_lead_days"},
+    "dangjian.orgs.services.config_set": lambda r: {
+        "org": r.w.branch, "key": "partyday.notice_lead_days", "raw_value": "5"
+    },
+    "dangjian.orgs.services.org_create": lambda r: {"parent": r.w.branch, "name": "第一党小组", "kind": "group"},
+    "dangjian.orgs.services.org_move": lambda r: {"org": r.w.branch, "new_parent": r.w.city},
+    "dangjian.orgs.services.org_update": lambda r: {"org": r.w.branch, "version": r.w.branch.version, "name": "改名"},
+    "dangjian.orgs.services.post_assign": lambda r: {"org": r.w.branch, "member": r.loose, "post": Post.PROPAGANDA},
+    "dangjian.orgs.services.post_end": lambda r: {"post": r.post, "ended_on": r.today},
+    # members
+    "dangjian.members.services.import_job_create": lambda r: {"org": r.w.branch, "upload": upload("名册.xlsx")},
+    "dangjian.members.services.import_job_rerun": lambda r: {"job": r.job, "mode": ImportMode.COMMIT},
+    "dangjian.members.services.import_job_run": lambda r: {"job_pk": r.job.pk},
+    "dangjian.members.services.member_create": lambda r: {"org": r.w.branch, "data": member_data()},
+    "dangjian.members.services.member_export": lambda r: {"org": r.w.branch},
+    "dangjian.members.services.member_leave": lambda r: {
+        "member": r.w.member, "version": r.w.member.version, "reason": "death", "left_on": r.today
+    },
+    "dangjian.members.services.member_record_contact": lambda r: {"member": r.w.member},
+    "dangjian.members.services.member_update": lambda r: {
+        "member": r.w.member, "version": r.w.member.version, "data": member_data(name="改名")
+    },
+    "dangjian.members.services.template_build": lambda r: {"org": r.w.branch},
+    "dangjian.members.services.transfer_accept": lambda r: {"transfer": r.transfer, "in_on": r.today},
+    "dangjian.members.services.transfer_cancel": lambda r: {"transfer": r.transfer},
+    "dangjian.members.services.transfer_in_from_outside": lambda r: {
+        "org": r.w.branch, "data": member_data(), "from_org_name": "外省某支部", "in_on": r.today
+    },
+    "dangjian.members.services.transfer_out": lambda r: {"member": r.w.member, "out_on": r.today, "to_org": r.third},
+    # orglife
+    "dangjian.orglife.services.action_close": lambda r: {
+        "action": r.action, "version": r.action.version, "note": "已落实"
+    },
+    "dangjian.orglife.services.attachment_add": lambda r: {
+        "meeting": r.meeting, "file": io.BytesIO(b"minutes"), "name": "纪要"
+    },
+    "dangjian.orglife.services.attendance_mark": lambda r: {
+        "meeting": r.meeting, "version": r.meeting.version, "marks": [orglife.Mark(r.w.member.pk, "present")]
+    },
+    "dangjian.orglife.services.exclusion_add": lambda r: {
+        "member": r.w.member, "kind": "abroad", "note": "出国", "starts_on": r.today
+    },
+    "dangjian.orglife.services.meeting_amend": lambda r: {
+        "meeting": r.meeting, "version": r.meeting.version, "data": a_meeting_data(r), "reason": "更正"
+    },
+    "dangjian.orglife.services.meeting_create": lambda r: {"org": r.w.branch, "data": a_meeting_data(r)},
+    "dangjian.orglife.services.meeting_file": lambda r: {"meeting": r.meeting, "version": r.meeting.version},
+    "dangjian.orglife.services.meeting_update": lambda r: {
+        "meeting": r.meeting, "version": r.meeting.version, "data": a_meeting_data(r)
+    },
+    "dangjian.orglife.services.notify_overdue_actions": lambda r: {"today": r.today + dt.timedelta(days=60)},
+    "dangjian.orglife.services.photo_add": lambda r: {"meeting": r.meeting, "file": jpeg(seed=2)},
+    "dangjian.orglife.services.photo_review": lambda r: {"photo": r.photo},
+    "dangjian.orglife.services.resolution_add": lambda r: {
+        "meeting": r.meeting, "title": "决议", "content": "", "actions": []
+    },
+    "dangjian.orglife.services.vote_record": lambda r: {
+        "meeting": r.meeting, "matter": "接收预备党员", "yes": 1, "no": 0, "abstain": 0
+    },
+    # partyday
+    "dangjian.partyday.services.change_request_create": lambda r: {
+        "org": r.w.branch, "year": r.plan.year, "month": 6, "new_date": dt.date(r.plan.year, 6, 20), "reason": "冲突"
+    },
+    "dangjian.partyday.services.change_request_decide": lambda r: {"change": r.change, "approve": True},
+    "dangjian.partyday.services.fixed_day_setting_clear": lambda r: {"org": r.w.branch},
+    "dangjian.partyday.services.fixed_day_setting_save": lambda r: {"org": r.w.branch, "data": {"place": "会议室"}},
+    "dangjian.partyday.services.plan_file": lambda r: {"plan": r.plan},
+    "dangjian.partyday.services.plan_return": lambda r: {"plan": r.plan, "comment": "请补充"},
+    "dangjian.partyday.services.plan_save": lambda r: {
+        "org": r.w.branch, "year": r.plan.year, "items": {1: ("新", "")}
+    },
+    "dangjian.partyday.services.plan_submit": lambda r: {"plan": r.plan},
+    "dangjian.partyday.services.send_party_day_notices": lambda r: {"today": r.today},
+    "dangjian.partyday.services.send_plan_reminders": lambda r: {"today": dt.date(r.today.year, 12, 24)},
+    "dangjian.partyday.services.sweep": lambda r: {"today": r.today},
+    # assignments
+    "dangjian.assignments.services.assignment_publish": lambda r: {
+        "publisher_org": r.w.branch,
+        "title": "任务",
+        "theme": "学习",
+        "window_start": r.today,
+        "window_end": r.today + dt.timedelta(days=10),
+        "deliverables": [DeliverableSpec("记录", DeliverableKind.MEETING_RECORD, r.today + dt.timedelta(days=10))],
+    },
+    "dangjian.assignments.services.target_attach_file": lambda r: {
+        "target": r.target, "deliverable_id": r.item.deliverable_id, "upload": upload("a.pdf", b"%PDF-1.4\n%%EOF")
+    },
+    "dangjian.assignments.services.target_claim": lambda r: {"target": r.target},
+    "dangjian.assignments.services.target_link_meeting": lambda r: {
+        "target": r.target, "deliverable_id": r.item.deliverable_id, "meeting_id": r.meeting.pk
+    },
+    "dangjian.assignments.services.target_remove_item": lambda r: {"item": r.item},
+    "dangjian.assignments.services.target_review": lambda r: {"target": r.target, "approve": True},
+    "dangjian.assignments.services.target_submit": lambda r: {"target": r.target},
+    # dues
+    "dangjian.dues.services.dues_arrears_scan": lambda r: {"org": r.w.branch, "through": r.month},
+    "dangjian.dues.services.dues_base_set": lambda r: {
+        "member": r.loose, "year": r.month.year, "category": DuesCategory.IN_SERVICE, "monthly_base_fen": 300_000
+    },
+    "dangjian.dues.services.dues_bases_set": lambda r: {
+        "rows": [dues.BaseRow(r.loose, r.month.year, DuesCategory.IN_SERVICE, 300_000)]
+    },
+    "dangjian.dues.services.dues_disclosure_publish": lambda r: {"org": r.w.branch, "month": r.month},
+    "dangjian.dues.services.dues_exemption_apply": lambda r: {
+        "member": r.w.member,
+        "kind": "exempt",
+        "start_month": r.month,
+        "end_month": r.month,
+        "reason": "困难",
+        "application": "书面申请",
+    },
+    "dangjian.dues.services.dues_exemption_decide": lambda r: {
+        "exemption": r.exemption, "approve": True, "version": r.exemption.version
+    },
+    "dangjian.dues.services.dues_month_compute": lambda r: {"org": r.w.branch, "month": r.month},
+    "dangjian.dues.services.dues_payment_record": lambda r: {
+        "member": r.loose, "months": [r.month], "amount_fen": 200, "paid_on": r.today
+    },
+    "dangjian.dues.services.dues_payment_void": lambda r: {"payment": r.payment, "reason": "重复登记"},
+    "dangjian.dues.services.dues_payments_record": lambda r: {
+        "rows": [dues.PaymentRow(r.loose, [r.month], 200, r.today)]
+    },
+}  # fmt: skip
+
+SELF: dict[str, Recipe] = {
+    # Acts on the actor's own account: no object of branch A can be named.
+    "dangjian.accounts.services.password_change": lambda r: {
+        "old_password": r.w.password, "new_password": "Another-pass-2026"
+    },
+    "dangjian.core.services.notification_mark_read": lambda r: {},
+    # Marks the actor present at a meeting of branch A: the outsider is not on its list.
+    "dangjian.orglife.services.sign_in": lambda r: {"token": r.meeting.sign_in_token, "now": r.meeting.started_at},
+}  # fmt: skip
+
+
+def state() -> dict[str, Any]:
+    """Row counts of every table and the audit chain's length: a refused call changes none of them."""
+    counts: dict[str, Any] = {m._meta.label: m._default_manager.count() for m in apps.get_models() if not m._meta.proxy}
+    counts["audit"] = AuditEvent.objects.count()
+    counts["passwords"] = sorted(User.objects.values_list("password", flat=True))
+    return counts
+
+
+def outsiders(w: World) -> list[Any]:
+    """The liaison of branch B, and a stronger outsider: an org admin of branch B."""
+    admin_b = make_user("钱管理员", "13800000066")
+    RoleAssignment.objects.create(user=admin_b, org=w.other_branch, role="org_admin")
+    return [w.outsider, admin_b]
+
+
+def test_every_service_has_a_recipe() -> None:
+    known = set(GATED) | set(SELF) | set(UNGATED)
+    missing = [name for name in discovered() if name not in known]
+    assert not missing, f"public services without a gate-test recipe (add one to {__name__}): {missing}"
+    stale = sorted(known - set(discovered()))
+    assert not stale, f"recipes for services that no longer exist: {stale}"
+
+
+@pytest.fixture(scope="module")
+def rows(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Rows]:
+    """Branch A's rows, built once for the module inside a transaction rolled back at its end (each
+    test runs in a savepoint inside it; a refused call writes nothing anyway)."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        w = build_world()
+        yield build_rows(w)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("name", sorted(GATED))
+def test_gated_service_refuses_none_and_outsiders(rows: Rows, db: Any, name: str) -> None:
+    fn = service(name)
+    for actor in [None, *outsiders(rows.w)]:
+        kwargs = GATED[name](rows)
+        before = state()
+        with pytest.raises(PermissionDenied):
+            fn(actor=actor, **kwargs)
+        assert state() == before, f"{name} changed the database for {actor!r}"
+
+
+@pytest.mark.parametrize("name", sorted(GATED))
+def test_recipe_passes_the_gate_for_an_insider(rows: Rows, db: Any, name: str) -> None:
+    """The control: each recipe names rows an insider may act on — the city's org admin, or SYSTEM for
+    platform-wide work — so the refusals above come from the gate, not from a recipe that points
+    nowhere. (A rule of the service may still say no: ValidationError.)"""
+    mine = copy.deepcopy(rows)  # the service may update the instances it is given; the module's stay as built
+    fn = service(name)
+    try:
+        try:
+            fn(actor=mine.w.admin, **GATED[name](mine))
+        except PermissionDenied:
+            fn(actor=SYSTEM, **GATED[name](mine))
+    except ValidationError:
+        pass
+
+
+@pytest.mark.parametrize("name", sorted(SELF))
+def test_self_service_refuses_none_system_and_outsiders(rows: Rows, db: Any, name: str) -> None:
+    fn = service(name)
+    for actor in [None, SYSTEM]:
+        before = state()
+        with pytest.raises(PermissionDenied):
+            fn(actor=actor, **SELF[name](rows))
+        assert state() == before
+    if name.endswith(".sign_in"):
+        for actor in outsiders(rows.w):
+            before = state()
+            with pytest.raises((PermissionDenied, ValidationError)):
+                fn(actor=actor, **SELF[name](rows))
+            assert state() == before
+
+
+def test_system_passes_the_gate(rows: Rows, db: Any) -> None:
+    """SYSTEM is the explicit actor of sweeps, imports and the demo: it passes where None is refused."""
+    world = rows.w
+    assert isinstance(orglife.notify_overdue_actions(actor=SYSTEM, today=rows.today), int)
+    top = org_create(actor=SYSTEM, parent=None, name="另一市委", kind="committee")
+    event = AuditEvent.objects.filter(action="org.create", object_id=str(top.pk)).get()
+    assert event.actor_id is None and event.actor_label == "系统"
+    with pytest.raises(PermissionDenied):
+        org_create(actor=world.admin, parent=None, name="又一市委", kind="committee")
