@@ -286,12 +286,20 @@ class RosterFilterForm(forms.Form):
         label="在册情况", required=False, choices=[("", "在册"), ("left", "已离册"), ("all", "全部")]
     )
 
-    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, groups: list[tuple[int, str]] | None = None, limited: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         from .models import MemberCategory, MemberStatus
 
-        self._set_choices("status", [("", "全部"), *MemberStatus.choices])
-        self._set_choices("category", [("", "全部"), *MemberCategory.choices])
+        if limited:
+            # Names and posts only (see core.masking): no filter on what the page does not show.
+            for name in ("status", "category", "flag", "active"):
+                del self.fields[name]
+
+        if not limited:
+            self._set_choices("status", [("", "全部"), *MemberStatus.choices])
+            self._set_choices("category", [("", "全部"), *MemberCategory.choices])
         self._set_choices("group", [("", "全部"), *(groups or [])])
         if not groups:
             del self.fields["group"]

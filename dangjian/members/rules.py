@@ -52,20 +52,6 @@ def sex_from_id(value: str) -> str | None:
     return "M" if int(v[16]) % 2 else "F"
 
 
-def mask_id_number(value: str) -> str:
-    v = value or ""
-    if len(v) < 10:
-        return "*" * len(v)
-    return v[:6] + "*" * (len(v) - 10) + v[-4:]
-
-
-def mask_phone(value: str) -> str:
-    v = value or ""
-    if len(v) < 7:
-        return "*" * len(v)
-    return v[:3] + "*" * (len(v) - 7) + v[-4:]
-
-
 def years_between(start: dt.date, end: dt.date) -> int:
     years = end.year - start.year
     if (end.month, end.day) < (start.month, start.day):

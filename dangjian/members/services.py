@@ -524,7 +524,8 @@ def member_export(*, actor: Any, org: Organization) -> ExportResult:
     from .excel import COLUMNS, write_rows
     from .selectors import export_rows
 
-    if not can(actor, Action.VIEW, org.path):
+    if not can(actor, Action.MANAGE, org.path):
+        # The roster workbook is for those who keep the roster; a plain member sees names only.
         raise PermissionDenied("无权导出该组织的党员名册")
     masked = not can(actor, Action.VIEW_SENSITIVE, org.path)
     rows: Iterator[tuple[Any, ...]] = export_rows(actor, org, masked=masked)
