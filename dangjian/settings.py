@@ -201,3 +201,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Personal data (issue 9): 身份证号 registered outside a user's scope that they may run into per hour
+# before registering and importing pause (and their committee admins are told).
+DANGJIAN_ID_CONFLICTS_PER_HOUR = int(os.environ.get("DANGJIAN_ID_CONFLICTS_PER_HOUR", "10"))

@@ -120,8 +120,16 @@ class MemberForm(forms.ModelForm):
         return exclude
 
     def validate_unique(self) -> None:
-        if self.check_unique:
-            super().validate_unique()
+        if not self.check_unique:
+            return
+        # 身份证号 uniqueness is the service's: only it knows who asks, and answers a number
+        # registered outside their scope without confirming that it exists (no existence oracle).
+        exclude = self._get_validation_exclusions()
+        exclude.add("id_number")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as e:
+            self._update_errors(e)  # type: ignore[attr-defined]
 
     def clean_id_number(self) -> str:
         value = normalize_id_number(self.cleaned_data.get("id_number", ""))

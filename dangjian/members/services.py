@@ -16,12 +16,15 @@ from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
 from dangjian.core import audit
+from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import Action, can
+from dangjian.core.services import notify
 from dangjian.core.uploads import check_xlsx
 from dangjian.orgs.models import Organization, OrgKind
 
 from .forms import MEMBER_FIELDS, MemberForm
 from .models import ImportJob, ImportMode, ImportStatus, Member, MemberTransfer, TransferStatus
+from .rules import ID_CONFLICT_LIMIT_MESSAGE, ID_CONFLICT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +32,90 @@ AUDIT_FIELDS = [*MEMBER_FIELDS, "org", "is_active", "left_on", "left_reason"]
 CONFLICT_MESSAGE = "该党员信息已被他人修改，请刷新后重新编辑（您的修改未保存）"
 # An .xlsx is a zip: refuse one that would inflate far beyond its upload size limit (a "zip bomb").
 MAX_UNCOMPRESSED_FACTOR = 12
+ID_CONFLICT_ACTION = "member.id_conflict"
 
 
 class VersionConflict(ValidationError):
     """Someone else saved the record after the user opened it."""
 
 
-def _validated(data: dict[str, Any], branch: Organization, instance: Member | None = None) -> Member:
+def _validated(actor: Any, data: dict[str, Any], branch: Organization, instance: Member | None = None) -> Member:
     form = MemberForm(data=data, branch=branch, instance=instance)
     if not form.is_valid():
         raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
     member: Member = form.save(commit=False)
+    _check_id_number_free(actor, member, branch)
     return member
+
+
+def id_conflicts_left(actor: Any) -> int:
+    """How many more 身份证号 registered outside `actor`'s scope they may run into this hour."""
+    limit: int = settings.DANGJIAN_ID_CONFLICTS_PER_HOUR
+    if getattr(actor, "pk", None) is None:
+        return limit  # the system actor (demo data, commands)
+    since = timezone.now() - dt.timedelta(hours=1)
+    afters = AuditEvent.objects.filter(action=ID_CONFLICT_ACTION, actor_id=actor.pk, created_at__gte=since)
+    used = sum(int((a or {}).get("count", 0)) for a in afters.values_list("after", flat=True))
+    return max(limit - used, 0)
+
+
+def _require_id_conflicts_left(actor: Any) -> None:
+    # Refused whatever the numbers are: a refusal that depended on them would be the oracle again.
+    if id_conflicts_left(actor) <= 0:
+        raise ValidationError(ID_CONFLICT_LIMIT_MESSAGE)
+
+
+def id_conflicts_record(*, actor: Any, org: Organization, count: int, source: str) -> None:
+    """Log `count` out-of-scope 身份证号 conflicts met by `actor`; the committee admins above `org`
+    are told once an hour when the actor reaches the hourly limit (someone may be probing numbers)."""
+    if count <= 0 or getattr(actor, "pk", None) is None:
+        return
+    before = id_conflicts_left(actor)
+    with transaction.atomic():
+        audit.record(actor, ID_CONFLICT_ACTION, org, org_path=org.path, after={"count": count, "source": source})
+    if before > count:
+        return
+    hour = timezone.localtime().strftime("%Y%m%d%H")
+    for admin in committee_admins_above(org):
+        notify(
+            user=admin,
+            key=f"member.id_conflicts:{actor.pk}:{hour}",
+            title=f"{actor.name} 一小时内多次登记无法登记的身份证号",
+            body=(
+                f"{actor.name}（{org.name}）在一小时内 {settings.DANGJIAN_ID_CONFLICTS_PER_HOUR} 次以上登记或导入"
+                "已在其管理范围外登记的身份证号，登记和导入已暂停一小时。请核实是否为正常的组织关系转接。"
+            ),
+        )
+
+
+def committee_admins_above(org: Organization) -> list[Any]:
+    """The 组织部/党委管理员 of the nearest committee above (or at) `org` that has any."""
+    from dangjian.accounts.models import RoleAssignment
+
+    step = len(org.path) // max(org.depth, 1)
+    ancestors = [org.path[:n] for n in range(step, len(org.path) + 1, step)]
+    ras = (
+        RoleAssignment.objects.filter(
+            role="org_admin", org__path__in=ancestors, org__kind=OrgKind.COMMITTEE, user__is_active=True
+        )
+        .select_related("user", "org")
+        .order_by("-org__depth", "pk")
+    )
+    nearest = [ra for ra in ras if ra.org.depth == ras[0].org.depth] if ras else []
+    return [ra.user for ra in nearest]
+
+
+def _check_id_number_free(actor: Any, member: Member, branch: Organization) -> None:
+    """A 身份证号 already on the roster: name the record when the actor may see it; otherwise one
+    neutral message that does not confirm it exists, rate-limited per user and audited."""
+    _require_id_conflicts_left(actor)
+    current = Member.objects.filter(id_number=member.id_number).exclude(pk=member.pk).first()
+    if current is None:
+        return
+    if actor is None or can(actor, Action.MANAGE, current.org_path):
+        raise ValidationError({"id_number": f"该身份证号已登记为“{current.org.name}”的党员 {current.name}"})
+    id_conflicts_record(actor=actor, org=branch, count=1, source="form")
+    raise ValidationError({"id_number": ID_CONFLICT_MESSAGE})
 
 
 def _check_branch(org: Organization) -> None:
@@ -53,7 +128,7 @@ def member_create(*, actor: Any, org: Organization, data: dict[str, Any]) -> Mem
     if actor is not None and not can(actor, Action.MANAGE, org.path):
         raise PermissionDenied("无权在该组织登记党员")
     _check_branch(org)
-    member = _validated(data, org)
+    member = _validated(actor, data, org)
     member.org = org
     member.org_path = org.path
     with transaction.atomic():
@@ -66,12 +141,14 @@ def member_update(*, actor: Any, member: Member, version: int, data: dict[str, A
     """Edit a member. A stale `version` means someone else saved first: refuse, lose nothing."""
     if actor is not None and not can(actor, Action.MANAGE, member.org_path):
         raise PermissionDenied("无权修改该党员信息")
+    # Checked once outside the transaction too, so the audit event of a refused 身份证号 is kept.
+    _validated(actor, data, member.org, instance=Member.objects.get(pk=member.pk))
     with transaction.atomic():
         current = Member.objects.select_for_update().get(pk=member.pk)
         if current.version != version:
             raise VersionConflict(CONFLICT_MESSAGE)
         before = audit.snapshot(current, AUDIT_FIELDS)
-        updated = _validated(data, current.org, instance=current)
+        updated = _validated(actor, data, current.org, instance=current)
         updated.version = current.version + 1
         updated.save()
         audit.record(actor, "member.update", updated, before=before, after=audit.snapshot(updated, AUDIT_FIELDS))
@@ -339,8 +416,14 @@ def import_job_run(*, job_pk: int) -> ImportJob | None:
         with translation.override("zh-hans"):
             if not can(actor, Action.MANAGE, job.org_path):
                 raise ValidationError("您已无权向该组织导入党员")
+            left = id_conflicts_left(actor)
+            _require_id_conflicts_left(actor)
             with job.file.open("rb") as f:
                 outcome = validate_workbook(f, user=actor, org=job.org, progress=_progress(job.pk))
+            id_conflicts_record(actor=actor, org=job.org, count=outcome.id_conflicts, source="import")
+            if outcome.id_conflicts > left:
+                # Past the hourly limit no row is answered: the per-row result would be the oracle.
+                raise ValidationError(ID_CONFLICT_LIMIT_MESSAGE)
     except ValidationError as exc:
         return _finish(job, ImportStatus.FAILED, message="；".join(exc.messages)[:500])
     except Exception:
