@@ -175,7 +175,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def board_export(request: HttpRequest, pk: int) -> HttpResponse:
-    from openpyxl import Workbook
+    from dangjian.core.xlsx import Workbook
 
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)
