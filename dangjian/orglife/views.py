@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
+from dangjian.core.masking import may_see_identity
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import OrgKind
@@ -189,6 +190,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "sign_in_url": request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token])),
             "has_dues_tags": _has_dues_tags(),
+            # Plain members see who came, not others' 免参 status or leave reasons (core.masking).
+            "sees_identity": may_see_identity(request.user, meeting.org_path),
         },
     )
 

@@ -18,6 +18,7 @@ from dangjian.core.masking import age_years, mask_id_number, mask_name, mask_pho
 from dangjian.core.testing.factories import World, make_id_number, make_member
 from dangjian.members.models import Member
 from dangjian.members.selectors import export_rows
+from dangjian.orglife.tests.helpers import make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +107,15 @@ def test_plain_member_can_rebuild_no_number(world: World, as_member: Any) -> Non
         reverse("members:roster", args=[world.branch.pk]) + "?flag=exempt",
         reverse("members:roster", args=[world.branch.pk]) + f"?q={other.id_number[-4:]}",
     ]
+    meeting = make_meeting(world.branch, world.liaison)
+    start.append(reverse("orglife:detail", args=[meeting.pk]))
     pages = crawl(as_member, start)
     assert len(pages) > 5
     for url, body in pages.items():
         assert not leaks(body, other), (url, leaks(body, other))
+        assert "免参" not in body and "免于参加" not in body, url
+    meeting_page = pages[reverse("orglife:detail", args=[meeting.pk])]
+    assert "被查看者：不计入" in meeting_page, meeting_page[meeting_page.find("出勤") :][:600]
     detail = pages[reverse("members:detail", args=[other.pk])]
     assert "被查看者" in detail and "免参" not in detail and "长期外出务工" not in detail
     roster = pages[reverse("members:roster", args=[world.branch.pk]) + "?flag=exempt"]
