@@ -6,8 +6,8 @@ the first 6 and last 4 digits of a 身份证号 and hid digits 7–14 — exactl
 the same page — so anyone could rebuild the whole number. With 4 characters shown and no birth
 date, 14 characters (region code, birth date, order number) stay unknown.
 
-Every page, export, search and JSON response uses these functions (templates through the
-`masking` template library); no other module builds a mask of its own.
+Every page, export and search uses these functions (selectors and views decide what a template
+receives); no other module builds a mask of its own.
 """
 
 from __future__ import annotations
