@@ -86,6 +86,8 @@ def test_other_documents_are_attachments(published: Published) -> None:
     assert r["Content-Disposition"].startswith("attachment")
     assert r["X-Content-Type-Options"] == "nosniff"
     assert sniff_type(b"<html>") == "application/octet-stream"
+    # nosniff on every response, pages included (SECURE_CONTENT_TYPE_NOSNIFF).
+    assert Client().get(reverse("accounts:login"))["X-Content-Type-Options"] == "nosniff"
 
 
 def test_generated_summary_is_scoped_random_and_an_attachment(published: Published) -> None:
