@@ -201,3 +201,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Personal data (issue 9): 身份证号 registered outside a user's scope that they may run into per hour
+# before registering and importing pause (and their committee admins are told).
+DANGJIAN_ID_CONFLICTS_PER_HOUR = int(os.environ.get("DANGJIAN_ID_CONFLICTS_PER_HOUR", "10"))
+# Stored files are served only by views that check the record's scope; the bytes go out through
+# Django ("django"), nginx X-Accel-Redirect ("x-accel", internal location DANGJIAN_FILE_ACCEL_PREFIX
+# mapped to MEDIA_ROOT) or X-Sendfile ("x-sendfile"). MEDIA_URL is never routed.
+DANGJIAN_FILE_SERVE = os.environ.get("DANGJIAN_FILE_SERVE", "django")
+if DANGJIAN_FILE_SERVE not in ("django", "x-accel", "x-sendfile"):
+    raise ImproperlyConfigured("DANGJIAN_FILE_SERVE must be django, x-accel or x-sendfile")
+DANGJIAN_FILE_ACCEL_PREFIX = os.environ.get("DANGJIAN_FILE_ACCEL_PREFIX", "/protected-media/")

@@ -7,12 +7,15 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与权限"
 
     def ready(self) -> None:
+        from dangjian.core import notify
         from dangjian.core.registry import nav_item
         from dangjian.core.scoping import Action, register_role_paths_loader
 
-        from .selectors import role_paths_by_action
+        from .rules import Role
+        from .selectors import holder_ids_by, role_paths_by_action
 
         register_role_paths_loader(role_paths_by_action)
+        notify.register_holder_ids(lambda role, paths: holder_ids_by(Role(role), org_paths=paths, key="org__path"))
 
         nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90)
         nav_item("我的账号", "accounts:me", None, order=95)

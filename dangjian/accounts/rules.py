@@ -71,10 +71,3 @@ def covers_all(anchor_paths: list[str], admin_prefixes: list[str] | None) -> boo
     if not anchor_paths:
         return False
     return all(any(p.startswith(a) for a in admin_prefixes) for p in anchor_paths)
-
-
-def mask_phone_short(phone: str) -> str:
-    """138****0001: enough to tell two namesakes apart without revealing the number."""
-    if len(phone) != 11:
-        return "—"
-    return f"{phone[:3]}****{phone[-4:]}"

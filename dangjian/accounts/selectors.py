@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from dangjian.core.masking import mask_name, mask_phone
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, scope_q
 
@@ -158,14 +159,15 @@ def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> lis
     """Search by phone (exact, any account) or by name (accounts and members inside the actor's scope)."""
     from dangjian.members.models import Member
 
-    from .rules import mask_phone_short, phone_error
+    from .rules import phone_error
 
     q = q.strip()
     if not q:
         return []
     out: list[Candidate] = []
     admin_q = scope_q(actor, Action.ADMIN, "org_path")
-    if phone_error(q) is None:
+    by_phone = phone_error(q) is None
+    if by_phone:
         users = User.objects.filter(phone=q, is_active=True)
         members = Member.objects.filter(admin_q, subtree_q("org_path", org_path), phone=q, is_active=True)
     else:
@@ -175,9 +177,12 @@ def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> lis
         users = User.objects.filter(in_scope, name__icontains=q, is_active=True).distinct()
         members = Member.objects.filter(admin_q, subtree_q("org_path", org_path), name__icontains=q, is_active=True)
     for u in users.order_by("name", "pk")[:limit]:
-        out.append(Candidate(f"user:{u.pk}", u.name, f"已有账号 · 手机 {mask_phone_short(u.phone)}"))
+        # Found by its exact number, an account may lie anywhere on the platform: its name stays
+        # masked, or the box would turn any phone number into a real name.
+        name = mask_name(u.name) if by_phone else u.name
+        out.append(Candidate(f"user:{u.pk}", name, f"已有账号 · 手机 {mask_phone(u.phone)}"))
     for m in members.filter(user__isnull=True).select_related("org").order_by("name", "pk")[:limit]:
-        hint = f"手机 {mask_phone_short(m.phone)}" if m.phone else "未登记手机号"
+        hint = f"手机 {mask_phone(m.phone)}" if m.phone else "未登记手机号"
         out.append(Candidate(f"member:{m.pk}", m.name, f"{m.org.name} 党员 · 尚无账号 · {hint}"))
     return out
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
@@ -75,8 +76,13 @@ def _png(rng: Any) -> bytes:
 
 
 def _pdf(title: str) -> bytes:
-    # A minimal valid PDF standing in for the scanned 承诺书.
-    return ("%PDF-1.4\n% " + title + "\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").encode()
+    # A one-page PDF standing in for the scanned 承诺书 (it must open as a PDF to be accepted).
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
 
 
 def _actor_for(branch: Any, admin: Any, members: list[Any]) -> Any:

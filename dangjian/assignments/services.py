@@ -22,6 +22,7 @@ from dangjian.core import audit, notify
 from dangjian.core.bulk import ANALYZE_AFTER_ROWS, refresh_statistics
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
+from dangjian.core.uploads import random_name
 from dangjian.core.versioning import bump, check_version
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -271,7 +272,7 @@ def target_attach_file(
     if d.kind == DeliverableKind.PHOTOS:
         uploads.check_image(upload, MAX_PHOTO_BYTES)
     else:
-        _check_document(upload, MAX_DOCUMENT_BYTES)
+        uploads.check_document(upload, MAX_DOCUMENT_BYTES)
     with transaction.atomic():
         t = _locked(target)
         _require_editable(t)
@@ -284,40 +285,12 @@ def target_attach_file(
             created_by=user_or_none(actor),
             round=t.rounds + 1,
         )
-        item.file.save(name, upload, save=False)
+        # Stored under a random name (the original stays in `original_name`, for the download).
+        item.file.save(uploads.random_name(), upload, save=False)
         item.full_clean(exclude=["meeting", "created_by"])
         item.save()
         audit.record(actor, "assignment.attach", item, after={"deliverable": d.pk, "file": item.file.name})
     return item
-
-
-def _check_document(f: Any, max_bytes: int) -> None:
-    """Documents: PDF, Office (zip-based docx/xlsx/pptx) or images, recognised by content."""
-    from dangjian.core import uploads
-
-    uploads.check_size(f, max_bytes, "文档")
-    f.seek(0)
-    head = f.read(8)
-    f.seek(0)
-    if head.startswith(b"%PDF-"):
-        return
-    if head.startswith(b"PK\x03\x04"):
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(f) as zf:
-                names = set(zf.namelist())
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise ValidationError({"file": "文档已损坏，无法读取"}) from exc
-        finally:
-            f.seek(0)
-        if "[Content_Types].xml" in names:
-            return
-        raise ValidationError({"file": "文档类型不支持（支持 PDF、Word、Excel、PPT 或图片）"})
-    try:
-        uploads.check_image(f, max_bytes)
-    except ValidationError as exc:
-        raise ValidationError({"file": "文档类型不支持（支持 PDF、Word、Excel、PPT 或图片）"}) from exc
 
 
 def target_remove_item(*, actor: Any, item: TargetItem) -> None:
@@ -374,7 +347,7 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
             from .summaries import target_summary_xlsx
 
             content, filename = target_summary_xlsx(t)
-            sub.summary_file.save(filename, ContentFile(content), save=False)
+            sub.summary_file.save(random_name(".xlsx"), ContentFile(content), save=False)
             for d in summary_dlv:
                 TargetItem.objects.filter(target=t, deliverable=d, generated=True).delete()
                 TargetItem.objects.create(

@@ -80,8 +80,9 @@ def branch_summary_xlsx(
     *, org_name: str, period_label: str, facts: Sequence[MeetingFacts], assignment: Assignment | None = None
 ) -> bytes:
     """The 主题党日活动总结表 as a workbook: one block of rows per meeting, figures from records."""
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+
+    from dangjian.core.xlsx import Workbook
 
     wb = Workbook()
     ws = wb.active
@@ -274,9 +275,10 @@ def committee_summary_rows(assignment: Assignment) -> Any:
 
 
 def committee_summary_xlsx(assignment: Assignment) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+
+    from dangjian.core.xlsx import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("月度汇总")

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core import audit
+from dangjian.core.files import file_response
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import error_messages, flash_errors
 from dangjian.orgs.selectors import get_org_for_user
@@ -174,7 +175,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def board_export(request: HttpRequest, pk: int) -> HttpResponse:
-    from openpyxl import Workbook
+    from dangjian.core.xlsx import Workbook
 
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)
@@ -374,7 +375,7 @@ def item_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     item = selectors.get_item_for_user(request.user, pk)
     if not item.file:
         raise Http404("没有文件")
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.original_name or "file")
+    return file_response(item.file, filename=item.original_name or "file")
 
 
 @login_required
@@ -382,8 +383,7 @@ def submission_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     sub = selectors.get_submission_for_user(request.user, pk)
     if not sub.summary_file:
         raise Http404("没有生成的总结表")
-    name = sub.summary_file.name.rsplit("/", 1)[-1]
-    return FileResponse(sub.summary_file.open("rb"), as_attachment=True, filename=name)
+    return file_response(sub.summary_file, filename=f"主题党日活动总结表-第{sub.round}轮.xlsx")
 
 
 @login_required

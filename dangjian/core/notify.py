@@ -35,6 +35,25 @@ from .models import Notification
 
 log = logging.getLogger(__name__)
 
+# "Who holds role R at these orgs" lives in accounts, above every app that sends notices; accounts
+# registers it here so apps below it (members) can still address a role without importing it.
+_holder_ids: Any = None
+
+
+def register_holder_ids(fn: Any) -> None:
+    """`fn(role, org_paths) -> {org path: [active user ids]}`; accounts registers it in ready()."""
+    global _holder_ids
+    _holder_ids = fn
+
+
+def holder_ids(role: str, org_paths: Iterable[str]) -> dict[str, list[int]]:
+    """{org path → ids of the active accounts holding `role` there} for the given exact paths."""
+    if _holder_ids is None:
+        raise RuntimeError("no role-holder resolver registered (accounts app not installed?)")
+    result: dict[str, list[int]] = _holder_ids(role, list(org_paths))
+    return result
+
+
 CHUNK = 900  # below SQLite's bound-parameter limit for the "already sent?" lookup
 _COLUMNS = ("user_id", "key", "title", "body", "link", "created_at")
 

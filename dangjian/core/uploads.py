@@ -76,3 +76,79 @@ def check_image(f: IO[bytes], max_bytes: int, allowed: tuple[str, ...] = ("JPEG"
     if fmt not in allowed:
         raise ValidationError(f"不支持的图片格式：{fmt or '未知'}（支持 JPEG、PNG、WebP）")
     return fmt
+
+
+# --- documents: recognised by parsing, not by their first bytes ---------------------------------
+
+DOCUMENT_TYPES_MESSAGE = "文档类型不支持（支持 PDF、Word、Excel、PPT 或图片）"
+# Parts that make a zip an Office Open XML document of each kind.
+_OFFICE_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
+
+
+def check_pdf(f: IO[bytes]) -> None:
+    """A PDF must open as a PDF (cross-reference table, catalog, at least one page): a file that
+    merely starts with `%PDF-` (e.g. HTML behind that header) is refused."""
+    from pypdf import PdfReader
+
+    f.seek(0)
+    try:
+        reader = PdfReader(f, strict=True)
+        if reader.is_encrypted:
+            raise ValidationError({"file": "PDF 文件已加密，请上传未加密的文件"})
+        if len(reader.pages) < 1:
+            raise ValueError("no pages")
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds of errors on a malformed file
+        raise ValidationError({"file": "PDF 文件已损坏或不是有效的 PDF，无法打开"}) from exc
+    finally:
+        f.seek(0)
+
+
+def _check_office(f: IO[bytes]) -> str:
+    try:
+        with zipfile.ZipFile(f) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValidationError({"file": "文档已损坏，无法读取"}) from exc
+    finally:
+        f.seek(0)
+    kind = next((k for part, k in _OFFICE_PARTS.items() if part in names), "")
+    if "[Content_Types].xml" not in names or not kind:
+        raise ValidationError({"file": DOCUMENT_TYPES_MESSAGE})
+    if kind == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            load_workbook(f, read_only=True).close()
+        except Exception as exc:  # openpyxl raises many kinds of errors on a malformed workbook
+            raise ValidationError({"file": "Excel 文件已损坏，无法读取"}) from exc
+        finally:
+            f.seek(0)
+    return kind
+
+
+def check_document(f: IO[bytes], max_bytes: int) -> str:
+    """Documents: PDF, Office (docx/xlsx/pptx) or images, each opened by its own parser.
+    Returns the kind: "pdf", "docx", "xlsx", "pptx" or "image"."""
+    check_size(f, max_bytes, "文档")
+    f.seek(0)
+    head = f.read(8)
+    f.seek(0)
+    if head.startswith(b"%PDF-"):
+        check_pdf(f)
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _check_office(f)
+    try:
+        check_image(f, max_bytes)
+    except ValidationError as exc:
+        raise ValidationError({"file": DOCUMENT_TYPES_MESSAGE}) from exc
+    return "image"
+
+
+def random_name(suffix: str = "") -> str:
+    """A stored file's name: random, so nothing about it (original name, date, owner) can be guessed."""
+    import secrets
+
+    return secrets.token_hex(16) + suffix

@@ -11,11 +11,11 @@ from urllib.parse import quote
 
 from django.db import transaction
 from django.http import HttpResponse
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dangjian.core import audit
+from dangjian.core.xlsx import Workbook
 
 from .rules import fen_to_yuan, month_label
 from .selectors import RegisterRow, Rollup

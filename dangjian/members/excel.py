@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from dangjian.core.xlsx import Workbook, neutralise
 
 from .forms import MEMBER_FIELDS
 from .models import Education, Member, MemberCategory, MemberStatus, Sex
@@ -47,7 +48,6 @@ CHOICE_ALIASES: dict[str, dict[str, str]] = {
 REQUIRED_FIELDS = {"name", "sex", "birth_date", "id_number", "joined_on", "status", "category"}
 YES, NO = "是", "否"
 # Cells beginning with these are read as formulas by spreadsheet programs (CSV/formula injection).
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_SAFE_TYPES = (str, int, float, bool, dt.datetime, dt.date, dt.time)
 
 
@@ -83,13 +83,6 @@ CODE_TO_LABEL = {f: dict(choices) for f, choices in CHOICE_FIELDS.items()}
 LABEL_TO_CODE = {
     f: {**{label: code for code, label in choices}, **CHOICE_ALIASES.get(f, {})} for f, choices in CHOICE_FIELDS.items()
 }
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _header_cells(ws: Any, headers: Sequence[str], required: set[str] | None = None) -> list[WriteOnlyCell]:

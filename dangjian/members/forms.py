@@ -120,8 +120,16 @@ class MemberForm(forms.ModelForm):
         return exclude
 
     def validate_unique(self) -> None:
-        if self.check_unique:
-            super().validate_unique()
+        if not self.check_unique:
+            return
+        # 身份证号 uniqueness is the service's: only it knows who asks, and answers a number
+        # registered outside their scope without confirming that it exists (no existence oracle).
+        exclude = self._get_validation_exclusions()
+        exclude.add("id_number")
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as e:
+            self._update_errors(e)  # type: ignore[attr-defined]
 
     def clean_id_number(self) -> str:
         value = normalize_id_number(self.cleaned_data.get("id_number", ""))
@@ -286,12 +294,20 @@ class RosterFilterForm(forms.Form):
         label="在册情况", required=False, choices=[("", "在册"), ("left", "已离册"), ("all", "全部")]
     )
 
-    def __init__(self, *args: Any, groups: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, groups: list[tuple[int, str]] | None = None, limited: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         from .models import MemberCategory, MemberStatus
 
-        self._set_choices("status", [("", "全部"), *MemberStatus.choices])
-        self._set_choices("category", [("", "全部"), *MemberCategory.choices])
+        if limited:
+            # Names and posts only (see core.masking): no filter on what the page does not show.
+            for name in ("status", "category", "flag", "active"):
+                del self.fields[name]
+
+        if not limited:
+            self._set_choices("status", [("", "全部"), *MemberStatus.choices])
+            self._set_choices("category", [("", "全部"), *MemberCategory.choices])
         self._set_choices("group", [("", "全部"), *(groups or [])])
         if not groups:
             del self.fields["group"]

@@ -32,7 +32,7 @@ from .excel import (
 )
 from .forms import BulkMemberForms, PrebuiltGroupField
 from .models import Member
-from .rules import normalize_id_number
+from .rules import ID_CONFLICT_MESSAGE, normalize_id_number
 
 LOOKUP_CHUNK = 900  # below SQLite's bound-parameter limit
 
@@ -131,6 +131,8 @@ class Outcome:
     good: list[GoodRow] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)
+    # Rows whose 身份证号 is registered outside the user's scope (rate-limited, audited by the service).
+    id_conflicts: int = 0
 
     def add_error(self, row: int, column: str, message: str) -> None:
         self.errors.append({"row": row, "column": column, "message": message})
@@ -287,7 +289,9 @@ def _match_existing(out: Outcome, index: OrgIndex) -> None:
             kept.append(g)
             continue
         if not index.can_manage(current.org_path):
-            out.add_error(g.row, header, "该身份证号已登记在其他党组织（不在您的管理范围内），请办理组织关系转接")
+            # One neutral message: confirming "registered elsewhere" made the import an existence oracle.
+            out.add_error(g.row, header, ID_CONFLICT_MESSAGE)
+            out.id_conflicts += 1
         elif not current.is_active:
             out.add_error(g.row, header, "该身份证号对应的党员已离册，不能通过导入恢复")
         elif current.org_id != g.member.org.pk:

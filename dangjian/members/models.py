@@ -11,7 +11,7 @@ from django.utils import timezone
 from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
 
-from .rules import mask_id_number, mask_phone, party_standing_years
+from .rules import party_standing_years
 
 
 class MemberStatus(models.TextChoices):
@@ -117,14 +117,6 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def id_number_masked(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def phone_masked(self) -> str:
-        return mask_phone(self.phone)
 
     def standing_years(self, today: dt.date | None = None) -> int | None:
         return party_standing_years(self.converted_on, today or timezone.localdate())

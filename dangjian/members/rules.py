@@ -37,6 +37,12 @@ def id_number_error(value: str) -> str | None:
     return None
 
 
+# A 身份证号 registered outside the user's scope gets this one message, which neither confirms nor
+# denies where (or whether) the number is registered: "已登记在其他党组织" was an existence oracle.
+ID_CONFLICT_MESSAGE = "该身份证号无法在本组织登记，如需转入请办理组织关系转接"
+ID_CONFLICT_LIMIT_MESSAGE = "一小时内无法登记的身份证号过多，已暂停登记和导入，请稍后再试"
+
+
 def birth_date_from_id(value: str) -> dt.date | None:
     v = normalize_id_number(value)
     try:
@@ -50,20 +56,6 @@ def sex_from_id(value: str) -> str | None:
     if len(v) != 18 or not v[16].isdigit():
         return None
     return "M" if int(v[16]) % 2 else "F"
-
-
-def mask_id_number(value: str) -> str:
-    v = value or ""
-    if len(v) < 10:
-        return "*" * len(v)
-    return v[:6] + "*" * (len(v) - 10) + v[-4:]
-
-
-def mask_phone(value: str) -> str:
-    v = value or ""
-    if len(v) < 7:
-        return "*" * len(v)
-    return v[:3] + "*" * (len(v) - 7) + v[-4:]
 
 
 def years_between(start: dt.date, end: dt.date) -> int:

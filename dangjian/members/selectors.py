@@ -9,13 +9,13 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 
+from dangjian.core.masking import mask_id_number, mask_phone, may_see_identity
 from dangjian.core.models import AuditEvent
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.orgs.models import Organization, OrgKind
 
 from .models import ImportJob, ImportStatus, Member, MemberTransfer, TransferStatus
-from .rules import mask_id_number, mask_phone
 
 DIGITS_RE = re.compile(r"^[0-9Xx]{3,18}$")
 
@@ -51,10 +51,9 @@ def transferred_out_of_scope(user: Any, member: Member) -> bool:
 
 
 def can_see_sensitive(user: Any, member: Member) -> bool:
-    """身份证号 and phone unmasked: the member themself, or roles that need them in the member's org."""
-    if getattr(user, "is_authenticated", False) and member.user_id == user.pk:
-        return True
-    return can(user, Action.VIEW_SENSITIVE, member.org_path)
+    """The full record (身份证号, phone, birth date, flags): the member themself, or roles that need
+    them in the member's org. Everyone else sees names and posts only (`core.masking`)."""
+    return may_see_identity(user, member.org_path, member.user_id)
 
 
 def roster(
@@ -71,6 +70,10 @@ def roster(
     """
     f = filters or {}
     qs = members_visible_to(user).filter(subtree_q("org_path", org_path))
+    if not can(user, Action.VIEW_SENSITIVE, org_path):
+        # A plain member sees names and posts only: filtering by status, category or the 免参 /
+        # 失联 / 流动 flags would disclose what the page hides.
+        f = {"q": f.get("q", ""), "group": f.get("group")}
     active = f.get("active", "all" if include_inactive else "")
     if active == "left":
         qs = qs.filter(is_active=False)
@@ -170,15 +173,19 @@ def get_transfer_for_user(user: Any, pk: int | str) -> MemberTransfer:
     )
 
 
-def transfer_targets(query: str, exclude_pk: int | None = None, limit: int = 20) -> list[tuple[int, str]]:
-    """Branches anywhere on the platform matching a name (a member may move to any branch)."""
+def transfer_targets(user: Any, query: str, exclude_pk: int | None = None, limit: int = 10) -> list[tuple[int, str]]:
+    """Destination branches for a transfer: organizations only, never people.
+
+    Branches in the user's own scope match by part of their name; a branch elsewhere on the platform
+    only by its full name (as written on the 介绍信), so the box cannot list every branch."""
     query = (query or "").strip()
     if len(query) < 2:
         return []
-    qs = Organization.objects.filter(kind=OrgKind.BRANCH, name__icontains=query).order_by("name", "pk")
+    branches = Organization.objects.filter(kind=OrgKind.BRANCH)
+    qs = branches.filter(scope_q(user, Action.VIEW, "path"), name__icontains=query) | branches.filter(name=query)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return [(o.pk, o.name) for o in qs.only("pk", "name")[:limit]]
+    return [(o.pk, o.name) for o in qs.order_by("name", "pk").only("pk", "name")[:limit]]
 
 
 def import_jobs_for(user: Any) -> QuerySet[ImportJob]:
@@ -245,7 +252,7 @@ def export_rows(user: Any, org: Organization, *, masked: bool) -> Iterator[tuple
             r[1],
             sex.get(r[2], r[2]),
             r[3],
-            r[4],
+            None if masked else r[4],  # a birth date would rebuild a masked 身份证号
             mask_id_number(r[5]) if masked else r[5],
             mask_phone(r[6]) if masked else r[6],
             edu.get(r[7], r[7]),

@@ -15,8 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connections, models, transaction
 from django.utils import timezone, translation
 
-from dangjian.core import audit
+from dangjian.core import audit, notify
 from dangjian.core.bulk import insert_rows
+from dangjian.core.models import AuditEvent
+from dangjian.core.paths import ancestor_paths
 from dangjian.core.scoping import Action, can, require, require_four_eyes, user_or_none
 from dangjian.core.uploads import check_xlsx
 from dangjian.core.versioning import bump, lock
@@ -24,20 +26,87 @@ from dangjian.orgs.models import Organization, OrgKind
 
 from .forms import MEMBER_FIELDS, MemberForm
 from .models import ImportJob, ImportMode, ImportStatus, Member, MemberTransfer, TransferStatus
+from .rules import ID_CONFLICT_LIMIT_MESSAGE, ID_CONFLICT_MESSAGE
 
 logger = logging.getLogger(__name__)
 
 AUDIT_FIELDS = [*MEMBER_FIELDS, "org", "is_active", "left_on", "left_reason"]
 # An .xlsx is a zip: refuse one that would inflate far beyond its upload size limit (a "zip bomb").
 MAX_UNCOMPRESSED_FACTOR = 12
+ID_CONFLICT_ACTION = "member.id_conflict"
 
 
-def _validated(data: dict[str, Any], branch: Organization, instance: Member | None = None) -> Member:
+def _validated(actor: Any, data: dict[str, Any], branch: Organization, instance: Member | None = None) -> Member:
     form = MemberForm(data=data, branch=branch, instance=instance)
     if not form.is_valid():
         raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
     member: Member = form.save(commit=False)
+    _check_id_number_free(actor, member, branch)
     return member
+
+
+def _id_conflicts_left(actor: Any) -> int:
+    """How many more 身份证号 registered outside `actor`'s scope they may run into this hour."""
+    limit: int = settings.DANGJIAN_ID_CONFLICTS_PER_HOUR
+    if getattr(actor, "pk", None) is None:
+        return limit  # the system actor (demo data, commands)
+    since = timezone.now() - dt.timedelta(hours=1)
+    afters = AuditEvent.objects.filter(action=ID_CONFLICT_ACTION, actor_id=actor.pk, created_at__gte=since)
+    used = sum(int((a or {}).get("count", 0)) for a in afters.values_list("after", flat=True))
+    return max(limit - used, 0)
+
+
+def _require_id_conflicts_left(actor: Any) -> None:
+    # Refused whatever the numbers are: a refusal that depended on them would be the oracle again.
+    if _id_conflicts_left(actor) <= 0:
+        raise ValidationError(ID_CONFLICT_LIMIT_MESSAGE)
+
+
+def _id_conflicts_record(*, actor: Any, org: Organization, count: int, source: str) -> None:
+    """Log `count` out-of-scope 身份证号 conflicts met by `actor`; the committee admins above `org`
+    are told once an hour when the actor reaches the hourly limit (someone may be probing numbers)."""
+    if count <= 0 or getattr(actor, "pk", None) is None:
+        return
+    before = _id_conflicts_left(actor)
+    with transaction.atomic():
+        audit.record(actor, ID_CONFLICT_ACTION, org, org_path=org.path, after={"count": count, "source": source})
+    if before > count:
+        return
+    hour = timezone.localtime().strftime("%Y%m%d%H")
+    notify.send(
+        _committee_admin_ids_above(org),
+        key=f"member.id_conflicts:{actor.pk}:{hour}",
+        title=f"{actor.name} 一小时内多次登记无法登记的身份证号",
+        body=(
+            f"{actor.name}（{org.name}）在一小时内 {settings.DANGJIAN_ID_CONFLICTS_PER_HOUR} 次以上登记或导入"
+            "已在其管理范围外登记的身份证号，登记和导入已暂停一小时。请核实是否为正常的组织关系转接。"
+        ),
+    )
+
+
+def _committee_admin_ids_above(org: Organization) -> list[int]:
+    """The 组织部/党委管理员 of the nearest committee above (or at) `org` that has any."""
+    committees = Organization.objects.filter(
+        path__in=ancestor_paths(org.path, include_self=True), kind=OrgKind.COMMITTEE
+    ).values_list("path", flat=True)
+    by_path = notify.holder_ids("org_admin", committees)
+    for path in sorted(by_path, key=len, reverse=True):
+        if by_path[path]:
+            return by_path[path]
+    return []
+
+
+def _check_id_number_free(actor: Any, member: Member, branch: Organization) -> None:
+    """A 身份证号 already on the roster: name the record when the actor may see it; otherwise one
+    neutral message that does not confirm it exists, rate-limited per user and audited."""
+    _require_id_conflicts_left(actor)
+    current = Member.objects.filter(id_number=member.id_number).exclude(pk=member.pk).first()
+    if current is None:
+        return
+    if can(actor, Action.MANAGE, current.org_path):
+        raise ValidationError({"id_number": f"该身份证号已登记为“{current.org.name}”的党员 {current.name}"})
+    _id_conflicts_record(actor=actor, org=branch, count=1, source="form")
+    raise ValidationError({"id_number": ID_CONFLICT_MESSAGE})
 
 
 def _check_branch(org: Organization) -> None:
@@ -49,7 +118,7 @@ def member_create(*, actor: Any, org: Organization, data: dict[str, Any]) -> Mem
     """Add a member to a branch's roster. `data` is what the member form takes (strings or values)."""
     require(actor, Action.MANAGE, org.path, "无权在该组织登记党员")
     _check_branch(org)
-    member = _validated(data, org)
+    member = _validated(actor, data, org)
     member.org = org
     member.org_path = org.path
     with transaction.atomic():
@@ -61,10 +130,12 @@ def member_create(*, actor: Any, org: Organization, data: dict[str, Any]) -> Mem
 def member_update(*, actor: Any, member: Member, version: int, data: dict[str, Any]) -> Member:
     """Edit a member. A stale `version` means someone else saved first: refuse, lose nothing."""
     require(actor, Action.MANAGE, member.org_path, "无权修改该党员信息")
+    # Checked once outside the transaction too, so the audit event of a refused 身份证号 is kept.
+    _validated(actor, data, member.org, instance=Member.objects.get(pk=member.pk))
     with transaction.atomic():
         current = lock(Member.objects, member.pk, version)
         before = audit.snapshot(current, AUDIT_FIELDS)
-        updated = _validated(data, current.org, instance=current)
+        updated = _validated(actor, data, current.org, instance=current)
         updated.version = current.version
         bump(updated)
         updated.save()
@@ -334,8 +405,14 @@ def import_job_run(*, actor: Any, job_pk: int) -> ImportJob | None:
         with translation.override("zh-hans"):
             if not can(uploader, Action.MANAGE, job.org_path):
                 raise ValidationError("您已无权向该组织导入党员")
+            left = _id_conflicts_left(uploader)
+            _require_id_conflicts_left(uploader)
             with job.file.open("rb") as f:
                 outcome = validate_workbook(f, user=uploader, org=job.org, progress=_progress(job.pk))
+            _id_conflicts_record(actor=uploader, org=job.org, count=outcome.id_conflicts, source="import")
+            if outcome.id_conflicts > left:
+                # Past the hourly limit no row is answered: the per-row result would be the oracle.
+                raise ValidationError(ID_CONFLICT_LIMIT_MESSAGE)
     except ValidationError as exc:
         return _finish(job, ImportStatus.FAILED, message="；".join(exc.messages)[:500])
     except Exception:
@@ -501,7 +578,8 @@ def member_export(*, actor: Any, org: Organization) -> ExportResult:
     from .excel import COLUMNS, write_rows
     from .selectors import export_rows
 
-    require(actor, Action.VIEW, org.path, "无权导出该组织的党员名册")
+    # The roster workbook is for those who keep the roster; a plain member sees names only.
+    require(actor, Action.MANAGE, org.path, "无权导出该组织的党员名册")
     masked = not can(actor, Action.VIEW_SENSITIVE, org.path)
     rows: Iterator[tuple[Any, ...]] = export_rows(actor, org, masked=masked)
     path, count = write_rows([c.header for c in COLUMNS], rows)

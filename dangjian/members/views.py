@@ -57,7 +57,8 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
-    form = RosterFilterForm(request.GET or None, groups=selectors.groups_in(org))
+    limited = not can(request.user, Action.VIEW_SENSITIVE, org.path)
+    form = RosterFilterForm(request.GET or None, groups=selectors.groups_in(org), limited=limited)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.roster(request.user, org.path, filters=filters).order_by("org_path", "name", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -73,7 +74,9 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
             "show_total": True,
             "can_manage": can(request.user, Action.MANAGE, org.path),
             "is_branch": org.kind == OrgKind.BRANCH,
-            "can_search_numbers": can(request.user, Action.VIEW_SENSITIVE, org.path),
+            "can_search_numbers": not limited,
+            "limited": limited,
+            "can_export": can(request.user, Action.MANAGE, org.path),
         },
     )
 
@@ -88,6 +91,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "member": member,
             "sensitive": selectors.can_see_sensitive(request.user, member),
+            # Reached through the transfer history of a former branch: that side sees the transfers.
+            "former_side": not can(request.user, Action.VIEW, member.org_path),
             "can_manage": can_manage,
             "transfers": selectors.member_transfers(member),
             "posts": selectors.member_posts(member),
@@ -179,7 +184,7 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer_out(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_user(request.user, pk, Action.MANAGE)
     q = request.GET.get("q", "") or request.POST.get("q", "")
-    targets = selectors.transfer_targets(q, exclude_pk=member.org_id)
+    targets = selectors.transfer_targets(request.user, q, exclude_pk=member.org_id)
     form = TransferOutForm(request.POST or None, targets=targets, initial={"out_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

@@ -25,7 +25,7 @@ from dangjian.core.scoping import (
     require_person,
     user_or_none,
 )
-from dangjian.core.uploads import MB, check_image, check_size
+from dangjian.core.uploads import MB, check_document, check_image
 from dangjian.core.versioning import bump, lock
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
@@ -749,7 +749,8 @@ def attachment_add(*, actor: Any, meeting: Meeting, file: IO[bytes], name: str) 
     if meeting.status == MeetingStatus.FILED:
         raise ValidationError(FILED_READ_ONLY)
     try:
-        check_size(file, ATTACHMENT_MAX_BYTES, "附件")
+        # Opened by its parser (PDF, Office, image): a renamed page or script is refused.
+        check_document(file, ATTACHMENT_MAX_BYTES)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from exc
     file.seek(0)

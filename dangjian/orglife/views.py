@@ -9,13 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core.files import file_response
+from dangjian.core.masking import may_see_identity
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import OrgKind
@@ -187,6 +190,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "sign_in_url": request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token])),
             "has_dues_tags": _has_dues_tags(),
+            # Plain members see who came, not others' 免参 status or leave reasons (core.masking).
+            "sees_identity": may_see_identity(request.user, meeting.org_path),
         },
     )
 
@@ -277,9 +282,9 @@ def _photo_reasons(photo: Any) -> list[str]:
 
 
 @login_required
-def photo_image(request: HttpRequest, photo_pk: int) -> FileResponse:
+def photo_image(request: HttpRequest, photo_pk: int) -> HttpResponseBase:
     photo = selectors.get_photo_for_user(request.user, photo_pk)
-    return FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    return file_response(photo.image, filename=f"照片-{photo.pk}.jpg")
 
 
 @login_required
@@ -314,9 +319,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, att_pk: int) -> FileResponse:
+def attachment_download(request: HttpRequest, att_pk: int) -> HttpResponseBase:
     att = selectors.get_attachment_for_user(request.user, att_pk)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    return file_response(att.file, filename=att.name)
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import login_client
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.services import account_unlock, password_reset, role_assign, role_grant
 from dangjian.core.models import AuditEvent
@@ -77,11 +78,25 @@ def test_roles_list_refused(world, as_secretary, as_outsider) -> None:
 def test_grant_role_to_existing_user_by_phone(world, as_admin) -> None:
     url = reverse("accounts:role_grant", args=[world.branch.pk])
     resp = as_admin.get(url, {"q": world.outsider.phone})
-    assert "赵外人" in body(resp) and "已有账号" in body(resp)
+    # An exact phone match may be anyone on the platform: the name stays masked, the phone shows its last 4.
+    assert "赵**" in body(resp) and "赵外人" not in body(resp) and "已有账号" in body(resp)
+    assert "*******0005" in body(resp)
     resp = as_admin.post(url, {"person": f"user:{world.outsider.pk}", "role": "member"})
     assert resp.status_code == 302
     assert RoleAssignment.objects.filter(user=world.outsider, org=world.branch, role="member").exists()
     assert AuditEvent.objects.filter(action="role.assign").exists()
+
+
+def test_grant_search_turns_no_phone_into_a_name_and_names_stay_in_scope(world) -> None:
+    branch_admin = make_user("支部管理员", "13700000011")
+    RoleAssignment.objects.create(user=branch_admin, org=world.branch, role="org_admin")
+    c = login_client(branch_admin)
+    url = reverse("accounts:role_grant", args=[world.branch.pk])
+    page = body(c.get(url, {"q": world.outsider.phone}))
+    assert "赵外人" not in page and "赵**" in page
+    page = body(c.get(url, {"q": "赵外"}))
+    assert "赵外人" not in page and "赵**" not in page and "没有找到" in page
+    assert "李联络员" in body(c.get(url, {"q": "李联"}))  # in scope: found by name
 
 
 def test_grant_role_to_roster_member_creates_account_with_generated_password(world, as_admin) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from dangjian.assignments.models import Assignment, AssignmentTarget, DeliverableKind
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish
-from dangjian.core.testing.factories import World
+from dangjian.core.testing.factories import World, make_pdf
 from dangjian.orglife.models import Attendance, Meeting, Resolution
 
 
@@ -59,7 +59,7 @@ def png_bytes() -> bytes:
 
 
 def pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return make_pdf()
 
 
 @dataclass

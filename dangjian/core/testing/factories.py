@@ -26,6 +26,21 @@ def make_id_number(birth: dt.date, seq: int | None = None, male: bool = True, re
     return first17 + id_check_char(first17)
 
 
+def make_pdf(title: str = "") -> bytes:
+    """A small PDF that opens as a PDF (one blank page), as the upload check requires."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if title:
+        writer.add_metadata({"/Title": title})
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
 def make_phone(seq: int | None = None) -> str:
     n = next(_seq) if seq is None else seq
     return f"139{n:08d}"

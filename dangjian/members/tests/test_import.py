@@ -230,7 +230,7 @@ def test_existing_member_elsewhere_is_not_touched(world: World) -> None:
     # The row is built around their birth date, so its dates are consistent whatever the factory's sequence.
     r = row_for(world.branch.name, name="冒名", birth_date=theirs.birth_date, id_number=theirs.id_number)
     job = run(world, [r])
-    assert errors_of(job) == [(2, "身份证号", "该身份证号已登记在其他党组织（不在您的管理范围内），请办理组织关系转接")]
+    assert errors_of(job) == [(2, "身份证号", "该身份证号无法在本组织登记，如需转入请办理组织关系转接")]
     theirs.refresh_from_db()
     assert theirs.name == "别支部的人" and theirs.org == world.other_branch
 

@@ -18,11 +18,19 @@ pytestmark = pytest.mark.django_db
 def test_transfer_within_platform_both_sides(world: World, as_liaison: Any, as_outsider: Any) -> None:
     m = make_member(world.branch, name="转接人")
     url = reverse("members:transfer_out", args=[m.pk])
-    page = as_liaison.get(url, {"q": "财政局"}).content.decode()
+    # A branch outside the user's scope is found by its full name only.
+    assert world.other_branch.name not in as_liaison.get(url, {"q": "财政局"}).content.decode()
+    page = as_liaison.get(url, {"q": world.other_branch.name}).content.decode()
     assert world.other_branch.name in page
     today = timezone.localdate()
     resp = as_liaison.post(
-        url, {"q": "财政局", "to_org": world.other_branch.pk, "out_on": today.isoformat(), "letter_number": "A-001"}
+        url,
+        {
+            "q": world.other_branch.name,
+            "to_org": world.other_branch.pk,
+            "out_on": today.isoformat(),
+            "letter_number": "A-001",
+        },
     )
     assert resp.status_code == 302
     t = MemberTransfer.objects.get(member=m)

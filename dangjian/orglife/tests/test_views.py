@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member
+from dangjian.core.testing.factories import World, make_member, make_pdf
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance, Meeting, MeetingPhoto, Resolution, VoteMatter
 
@@ -25,7 +25,7 @@ SECRET = "学习贯彻全国两会精神"
 def meeting(world: World) -> Meeting:
     m = make_meeting(world.branch, world.liaison, started_at=at(3), kinds=["party_day", "general_meeting"])
     services.photo_add(actor=world.liaison, meeting=m, file=jpeg(at(3, 15)))
-    services.attachment_add(actor=world.liaison, meeting=m, file=io.BytesIO(b"sign-in sheet"), name="签到表.txt")
+    services.attachment_add(actor=world.liaison, meeting=m, file=io.BytesIO(make_pdf()), name="签到表.pdf")
     services.resolution_add(
         actor=world.liaison,
         meeting=m,
