@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db import models
 
 from dangjian.core.scoping import Action
@@ -29,16 +27,6 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 def roles_granting(action: str) -> list[str]:
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
-
-
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def phone_error(phone: str) -> str | None:
-    """Mainland mobile numbers: 11 digits starting 13–19."""
-    if not PHONE_RE.match(phone or ""):
-        return "手机号应为 11 位数字，以 13–19 开头"
-    return None
 
 
 def is_locked(failed_count: int, max_failures: int) -> bool:

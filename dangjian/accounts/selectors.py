@@ -117,9 +117,10 @@ class Candidate:
 
 def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> list[Candidate]:
     """Search by phone (exact, any account) or by name (accounts and members inside the actor's scope)."""
+    from dangjian.core.validators import phone_error
     from dangjian.members.models import Member
 
-    from .rules import mask_phone_short, phone_error
+    from .rules import mask_phone_short
 
     q = q.strip()
     if not q:

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.scoping import Action, can, forget_scope
+from dangjian.core.validators import phone_error
 
 from .models import RoleAssignment, User
-from .rules import Role, is_locked, phone_error
+from .rules import Role, is_locked
 
 
 @dataclass(frozen=True)

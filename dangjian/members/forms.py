@@ -10,7 +10,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
-from dangjian.accounts.rules import phone_error
+from dangjian.core.validators import phone_error
 
 from .models import Member
 from .rules import id_number_error, member_date_errors, normalize_id_number

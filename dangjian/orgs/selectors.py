@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
@@ -136,9 +137,8 @@ class OrgStructure:
 
 
 def _member_model() -> Any:
-    from dangjian.members.models import Member
-
-    return Member
+    # By app label, like Post.member's "members.Member": members sits above orgs in the layers.
+    return apps.get_model("members", "Member")
 
 
 def thresholds_for_paths(paths: list[str]) -> dict[str, StructureThresholds]:

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.assignments.models import AssignmentTarget, Submission, TargetStatus
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 from .conftest import screenshot
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues.models import DuesDisclosure, DuesPayment
 from dangjian.dues.rules import DuesCategory, month_start
 from dangjian.dues.services import dues_base_set
+from dangjian.site.testing.factories import World, make_member
 
 from .conftest import screenshot
 

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member
 from dangjian.members.models import Member
 from dangjian.orglife import rules
 from dangjian.orglife.models import Attendance, Meeting
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
 from .conftest import screenshot
 

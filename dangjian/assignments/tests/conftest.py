@@ -13,8 +13,8 @@ from django.utils import timezone
 from dangjian.assignments.models import Assignment, AssignmentTarget, DeliverableKind
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish
-from dangjian.core.testing.factories import World
 from dangjian.orglife.models import Attendance, Meeting, Resolution
+from dangjian.site.testing.factories import World
 
 
 def make_meeting(

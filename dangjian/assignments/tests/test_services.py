@@ -17,8 +17,8 @@ from dangjian.assignments.models import (
 )
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.core.models import AuditEvent
-from dangjian.core.testing.factories import make_user
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import make_user
 
 from .conftest import make_meeting, pdf_bytes, png_bytes
 

@@ -9,8 +9,8 @@ from dangjian.assignments.models import OVERDUE, Reminder, ReminderKind, TargetS
 from dangjian.assignments.selectors import board_counts, board_queryset
 from dangjian.assignments.sweep import run_sweep
 from dangjian.core.models import Notification
-from dangjian.core.testing.factories import make_user
 from dangjian.orgs.models import OrgConfig
+from dangjian.site.testing.factories import make_user
 
 from .conftest import pdf_bytes
 

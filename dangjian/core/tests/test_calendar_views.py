@@ -12,7 +12,7 @@ from django.urls import reverse
 from dangjian.core import calendar as cal
 from dangjian.core.calendar_services import calendar_day_set, can_edit_calendar
 from dangjian.core.models import AuditEvent, CalendarDay, CalendarYear
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 D = dt.date
 

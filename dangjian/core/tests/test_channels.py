@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from dangjian.core.channels import EmailChannel, InAppChannel, configured_channels, deliver, register_channel
 from dangjian.core.models import Notification
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 sent_sms: list[tuple[str, str]] = []
 

@@ -38,7 +38,7 @@ def test_roles_scope(world) -> None:
 
 
 def test_no_role_sees_nothing(db) -> None:
-    from dangjian.core.testing.factories import make_user
+    from dangjian.site.testing.factories import make_user
 
     u = make_user("无角色")
     assert scope_prefixes(u, Action.VIEW) == []

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent, Notification
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues import services as S
 from dangjian.dues.models import (
     DuesArrearsFlag,
@@ -26,6 +25,7 @@ from dangjian.dues.rules import add_months, month_start
 from dangjian.dues.selectors import collection_sheet, member_ledger, party_day_counts, rollup
 from dangjian.members.services import transfer_accept, transfer_out
 from dangjian.orgs.models import OrgConfig
+from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
 

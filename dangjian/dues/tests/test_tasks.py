@@ -4,11 +4,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory, month_start
 from dangjian.dues.services import dues_base_set
 from dangjian.dues.tasks import dues_monthly
+from dangjian.site.testing.factories import World
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues import services as S
 from dangjian.dues.models import DuesBase, DuesDisclosure, DuesExemption, DuesPayment
 from dangjian.dues.rules import DuesCategory, add_months, month_start
+from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
 

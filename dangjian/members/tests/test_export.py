@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
-from dangjian.core.testing.factories import World, make_member
 from dangjian.members.excel import neutralise
 from dangjian.members.models import Member
 from dangjian.members.rules import mask_id_number, mask_phone
+from dangjian.site.testing.factories import World, make_member
 
 from .helpers import HEADERS, body_bytes, read_sheet
 

@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
-from dangjian.core.testing.factories import World, make_id_number, make_member
 from dangjian.members.excel import ERROR_HEADER
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, Member
 from dangjian.members.services import import_job_create, import_job_rerun
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_id_number, make_member
 
 from .helpers import HEADERS, body_bytes, read_sheet, row_for, upload, workbook_bytes
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member, member_data
 from dangjian.members.models import Member, MemberTransfer, TransferStatus
+from dangjian.site.testing.factories import World, make_member, member_data
 
 pytestmark = pytest.mark.django_db
 

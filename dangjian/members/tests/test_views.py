@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dangjian.core.testing.factories import World, make_member, member_data
 from dangjian.members.models import Member
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member, member_data
 
 pytestmark = pytest.mark.django_db
 

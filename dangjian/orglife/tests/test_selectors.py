@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member
 from dangjian.orglife import rules, selectors, services
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
 from .helpers import at, jpeg, make_meeting
 

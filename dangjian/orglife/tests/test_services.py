@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from dangjian.core.models import AuditEvent, Notification
-from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.members.models import Member
 from dangjian.orglife import services
 from dangjian.orglife.models import (
@@ -21,6 +20,7 @@ from dangjian.orglife.models import (
     ResolutionAction,
 )
 from dangjian.orgs.services import org_create, org_update
+from dangjian.site.testing.factories import World, make_member, make_user
 
 from .helpers import at, data, jpeg, make_meeting
 

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance, Meeting, MeetingPhoto, Resolution, VoteMatter
+from dangjian.site.testing.factories import World, make_member
 
 from .helpers import at, jpeg, make_meeting
 

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
-from dangjian.core.testing.factories import make_member, make_user
 from dangjian.orgs.attention import structure_attention
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import org_overview, structure_report, subtree_structure
 from dangjian.orgs.services import config_set, org_create
+from dangjian.site.testing.factories import make_member, make_user
 
 
 def add_branches(parent: Organization, n: int, members_each: int, prefix: str) -> list[Organization]:

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dangjian.core.models import Notification
-from dangjian.core.testing.factories import World
 from dangjian.partyday import selectors
 from dangjian.partyday.tasks import send_party_day_notices
+from dangjian.site.testing.factories import World
 
 
 def test_sweep_command_runs_once_and_is_idempotent(world: World) -> None:

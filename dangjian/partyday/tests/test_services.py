@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from dangjian.core import calendar as cal
 from dangjian.core.audit import verify_chain
 from dangjian.core.models import AuditEvent, Notification
-from dangjian.core.testing.factories import World
 from dangjian.orgs.services import config_set
 from dangjian.partyday import selectors, services
 from dangjian.partyday.models import AnnualPlan, ChangeRequest, PlanItem, PlanState
 from dangjian.partyday.rules import DayRule, PlanStatus, nominal_day
+from dangjian.site.testing.factories import World
 
 D = dt.date
 FULL = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .demo import DemoContext
+from dangjian.core.demo import DemoContext
 
 DEMO_PASSWORD = "Dangjian-2026"  # noqa: S105 - published demo password, printed on purpose
 DEMO_ROOT_NAME = "中共汉江市委员会"

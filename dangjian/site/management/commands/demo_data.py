@@ -13,14 +13,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from dangjian.core.demo_foundation import DEMO_LOGINS, build_foundation, demo_loaded, print_logins
+from dangjian.site.demo_foundation import DEMO_LOGINS, build_foundation, demo_loaded, print_logins
 
 
 def demo_builders() -> list[tuple[str, Any]]:
     """`build_demo` of every installed dangjian app that has a `demo` module, in INSTALLED_APPS order."""
     out = []
     for config in apps.get_app_configs():
-        if not config.name.startswith("dangjian.") or config.name == "dangjian.core":
+        if not config.name.startswith("dangjian.") or config.name in ("dangjian.core", "dangjian.site"):
             continue
         module_name = f"{config.name}.demo"
         try:
