@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core.registry import meeting_panels
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import OrgKind
@@ -186,18 +187,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (AttendanceStatus.ABSENT, "缺席"),
             ],
             "sign_in_url": request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token])),
-            "has_dues_tags": _has_dues_tags(),
+            "panels": meeting_panels(request, meeting),
         },
     )
-
-
-def _has_dues_tags() -> bool:
-    from importlib.util import find_spec
-
-    try:
-        return find_spec("dangjian.dues.templatetags.dues_tags") is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @login_required

@@ -391,6 +391,17 @@ def test_party_day_tag(rf: Any, based: World) -> None:
     assert "应缴 1 人" in html and "href" not in html
 
 
+def test_party_day_meeting_page_shows_the_dues_panel_through_the_registry(as_liaison: Client, based: World) -> None:
+    from dangjian.orglife.tests.helpers import make_meeting
+
+    party_day = make_meeting(based.branch)
+    html = as_liaison.get(reverse("orglife:detail", args=[party_day.pk])).content.decode()
+    assert 'id="dues"' in html and "本月党费：应缴" in html
+    lecture = make_meeting(based.branch, kinds=["party_lecture"], lecturer="王书记", lecture_topic="党章")
+    html = as_liaison.get(reverse("orglife:detail", args=[lecture.pk])).content.decode()
+    assert 'id="dues"' not in html
+
+
 def test_payment_void_view(as_liaison: Client, as_outsider: Client, based: World) -> None:
     p = S.dues_payment_record(
         actor=based.liaison, member=based.member, months=[this_month()], amount_fen=7650, paid_on=timezone.localdate()
