@@ -160,9 +160,6 @@ DANGJIAN_MAX_IMPORT_ROWS = int(os.environ.get("DANGJIAN_MAX_IMPORT_ROWS", "50000
 # Imports above this many rows run on the task worker with visible progress.
 DANGJIAN_IMPORT_INLINE_ROWS = int(os.environ.get("DANGJIAN_IMPORT_INLINE_ROWS", "300"))
 
-# Idempotent daily sweeps run by `manage.py periodic` (cron/systemd timer in production).
-DANGJIAN_PERIODIC_COMMANDS = ["partyday_sweep", "assignments_sweep", "orglife_sweep", "dues_monthly"]
-
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("DANGJIAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -98,12 +98,12 @@ def test_no_escalation_inside_grace(published):
 
 
 def test_management_command_runs_the_sweep(published, capsys):
-    call_command("assignments_sweep", date=published.today.isoformat())
+    call_command("periodic", only=["assignments"], date=published.today.isoformat())
     out = capsys.readouterr().out
     # New-task notices to both targets, plus the 3-day reminder of the document due in 2 days.
     assert "reminders=4" in out and "'new': 2" in out and "'remind': 2" in out
-    call_command("assignments_sweep", date=published.today.isoformat())
-    assert "reminders=0 notifications=0" in capsys.readouterr().out
+    call_command("periodic", only=["assignments"], date=published.today.isoformat())
+    assert "reminders=0，notifications=0" in capsys.readouterr().out
 
 
 def test_board_counts_and_filters(published, monkeypatch):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -23,7 +25,7 @@ def test_monthly_task_is_idempotent(world: World) -> None:
     )
     result = dues_monthly.enqueue()
     assert result.return_value == {"members": 1, "flagged": 0}
-    call_command("dues_monthly")
+    call_command("periodic", "--only", "dues", stdout=io.StringIO())
     line = DuesExpected.objects.get()
     assert line.month == month_start(timezone.localdate()) and line.amount_fen == 2500
 

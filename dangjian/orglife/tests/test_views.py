@@ -368,7 +368,7 @@ def test_sweep_command(world: World) -> None:
         actions=[services.ActionData("措施", timezone.localdate() - dt.timedelta(days=1), owner=world.member)],
     )
     out = io.StringIO()
-    call_command("orglife_sweep", stdout=out)
-    assert "已发送 1 条" in out.getvalue()
-    call_command("orglife_sweep", stdout=out)
+    call_command("periodic", "--only", "orglife", stdout=out)
+    assert "reminders=1" in out.getvalue()
+    call_command("periodic", "--only", "orglife", stdout=out)
     assert Notification.objects.filter(user=world.secretary).count() == 1
