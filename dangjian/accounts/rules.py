@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 
 from dangjian.core.scoping import Action
@@ -39,8 +41,6 @@ _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" 
 
 def generate_initial_password(length: int = 10) -> str:
     """A random initial password with letters and digits (never all digits, never guessable)."""
-    import secrets
-
     while True:
         pw = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):

@@ -10,10 +10,12 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import Action, can, scope_prefixes, scope_q
+from dangjian.core.validators import phone_error
+from dangjian.members.models import Member
 
 from .models import RoleAssignment, User
-from .rules import roles_granting
+from .rules import covers_all, mask_phone_short, roles_granting
 
 
 def role_paths_for_action(user: Any, action: str) -> list[str]:
@@ -50,8 +52,6 @@ def user_by_phone(phone: str) -> User | None:
 
 def user_anchor_paths(user: Any) -> list[str]:
     """Where an account belongs: the orgs of its roles and the branch of its roster entry."""
-    from dangjian.members.models import Member
-
     paths = list(RoleAssignment.objects.filter(user_id=user.pk).values_list("org__path", flat=True))
     paths += list(Member.objects.filter(user_id=user.pk).values_list("org_path", flat=True))
     return paths
@@ -59,10 +59,6 @@ def user_anchor_paths(user: Any) -> list[str]:
 
 def can_manage_user(actor: Any, user: Any) -> bool:
     """Reset password / unlock: the account must lie wholly inside the actor's admin subtrees."""
-    from dangjian.core.scoping import scope_prefixes
-
-    from .rules import covers_all
-
     if user.is_superuser and not actor.is_superuser:
         return False
     if actor.pk == user.pk:
@@ -117,11 +113,6 @@ class Candidate:
 
 def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> list[Candidate]:
     """Search by phone (exact, any account) or by name (accounts and members inside the actor's scope)."""
-    from dangjian.core.validators import phone_error
-    from dangjian.members.models import Member
-
-    from .rules import mask_phone_short
-
     q = q.strip()
     if not q:
         return []
@@ -146,8 +137,6 @@ def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> lis
 
 def resolve_candidate(actor: Any, org_path: str, value: str) -> tuple[User | None, Any]:
     """Turn a submitted "user:<pk>" / "member:<pk>" back into an object the actor may pick (else 404)."""
-    from dangjian.members.models import Member
-
     kind, _, raw = value.partition(":")
     if not raw.isdigit():
         raise Http404("人员不存在")

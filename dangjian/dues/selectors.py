@@ -27,6 +27,7 @@ from .models import (
     DuesExemption,
     DuesExpected,
     DuesPayment,
+    DuesPaymentMonth,
     ExemptionStatus,
 )
 from .rules import (
@@ -37,6 +38,7 @@ from .rules import (
     consecutive_unpaid,
     month_start,
 )
+from .services import approver_path
 
 
 def current_month() -> dt.date:
@@ -476,7 +478,6 @@ def register_rows(org: Organization, year: int) -> list[RegisterRow]:
         r.base_fen, r.rate_label = base_fen, rate_label
         r.amounts[month.month] = amount
         r.paid[month.month] = paid
-    from .models import DuesPaymentMonth
 
     for member_id, month, paid_on in DuesPaymentMonth.objects.filter(
         member_id__in=list(out), month__year=year, org_path=org.path
@@ -495,8 +496,6 @@ def open_flags_for(user: Any) -> QuerySet[DuesArrearsFlag]:
 
 def pending_exemptions_for(user: Any) -> list[DuesExemption]:
     """Pending applications the user may decide (APPROVE on the parent of the member's branch)."""
-    from .services import approver_path
-
     qs = (
         DuesExemption.objects.filter(status=ExemptionStatus.PENDING)
         .filter(scope_q(user, Action.APPROVE))

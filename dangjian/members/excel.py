@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .forms import MEMBER_FIELDS
@@ -198,8 +199,6 @@ def build_template(org_labels: Sequence[str], group_names: Sequence[str]) -> str
 
 
 def _letter(idx: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(idx + 1)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .services import import_job_run
+
 
 @task()
 def run_import(job_pk: int) -> str:
-    from .services import import_job_run
-
     job = import_job_run(job_pk=job_pk)
     return job.status if job is not None else "skipped"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dangjian.orgs import config
+from dangjian.orgs.models import OrgConfig
 
 from . import rules
 from .models import MeetingKind
@@ -12,8 +13,6 @@ from .models import MeetingKind
 
 def effective_config(path: str) -> dict[str, Any]:
     """Every orglife setting in force at `path`, in one query (nearest ancestor wins, else the default)."""
-    from dangjian.orgs.models import OrgConfig
-
     ancestors = config.ancestor_paths(path)
     rows = list(
         OrgConfig.objects.filter(org__path__in=ancestors, key__startswith="orglife.").values_list(

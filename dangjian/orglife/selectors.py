@@ -6,6 +6,7 @@ For other apps (assignments' 主题党日活动总结表, dues' party-day link) 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,11 +14,13 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.paths import subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user
+from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
@@ -77,8 +80,6 @@ def meetings_of_org(user: Any, org: Organization, *, month: int | None = None, k
 
 def meeting_calendar(user: Any, org: Organization, month: int) -> list[list[tuple[dt.date | None, list[Meeting]]]]:
     """Weeks (Mon–Sun) of `month` with the meetings on each day (one query)."""
-    import calendar
-
     meetings = list(meetings_of_org(user, org, month=month).order_by("started_at"))
     by_day: dict[dt.date, list[Meeting]] = {}
     for m in meetings:
@@ -355,7 +356,6 @@ def absence_streak_members(org: Organization, threshold: int | None = None, last
     streaks = rules.absence_streaks(statuses, threshold)
     if not streaks:
         return []
-    from dangjian.members.models import Member
 
     members = {m.pk: m for m in Member.objects.filter(pk__in=streaks)}
     return sorted(((members[k], v) for k, v in streaks.items() if k in members), key=lambda t: -t[1])
@@ -502,8 +502,6 @@ def compliance_matrix(
     page = min(max(page, 1), pages)
     children = children[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE]
     # Branch counts per child (with a committee / with groups): one aggregate over the subtree.
-    from django.db.models.functions import Substr
-
     branch_counts = {
         r["child"]: r
         for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -378,8 +379,6 @@ def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    import segno
-
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     url = request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token]))
     buf = io.BytesIO()

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from .models import OrgConfig
+
 
 @dataclass(frozen=True)
 class ConfigKey:
@@ -78,8 +80,6 @@ def ancestor_paths(path: str, steplen: int = 4) -> list[str]:
 
 def effective(path: str, key: str) -> Any:
     """The value in force for the org at `path`: nearest ancestor's setting, else the default."""
-    from .models import OrgConfig
-
     ck = get_key(key)
     rows = dict(OrgConfig.objects.filter(org__path__in=ancestor_paths(path), key=key).values_list("org__path", "value"))
     for p in reversed(ancestor_paths(path)):
@@ -90,8 +90,6 @@ def effective(path: str, key: str) -> Any:
 
 def effective_for_paths(paths: list[str], key: str) -> dict[str, Any]:
     """`effective` for many orgs with one query (settings rows are few; orgs may be thousands)."""
-    from .models import OrgConfig
-
     ck = get_key(key)
     rows = sorted(OrgConfig.objects.filter(key=key).values_list("org__path", "value"), key=lambda r: len(r[0]))
     if not rows:  # the common case: nobody changed it

@@ -24,6 +24,7 @@ from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, sco
 from .config import ancestor_paths, effective_for_paths, get_key, registered
 from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
 from .rules import DEFAULT_THRESHOLDS, FINDING_LABELS, OrgFacts, StructureThresholds, check_structure
+from .services import ALLOWED_CHILDREN
 
 STEPLEN = Organization.steplen
 
@@ -393,8 +394,6 @@ def post_member_queryset(org: Organization) -> QuerySet[Any]:
 
 def move_candidates(user: Any, org: Organization, q: str = "", limit: int = 30) -> list[Organization]:
     """Possible new parents: orgs the user administers, of a kind that may hold `org`, outside its subtree."""
-    from .services import ALLOWED_CHILDREN
-
     kinds = [k for k, allowed in ALLOWED_CHILDREN.items() if org.kind in allowed]
     qs = orgs_visible_to(user, Action.ADMIN).filter(kind__in=kinds).exclude(subtree_q("path", org.path))
     if org.depth > 1:
@@ -405,8 +404,6 @@ def move_candidates(user: Any, org: Organization, q: str = "", limit: int = 30) 
 
 
 def move_parent_queryset(user: Any, org: Organization) -> QuerySet[Organization]:
-    from .services import ALLOWED_CHILDREN
-
     kinds = [k for k, allowed in ALLOWED_CHILDREN.items() if org.kind in allowed]
     return orgs_visible_to(user, Action.ADMIN).filter(kind__in=kinds).exclude(subtree_q("path", org.path))
 

@@ -13,6 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from dangjian.accounts.models import User
+from dangjian.core.audit import verify_chain
 from dangjian.site.demo_foundation import DEMO_LOGINS, build_foundation, demo_loaded, print_logins
 
 
@@ -64,7 +66,6 @@ class Command(BaseCommand):
             if not options["no_logins"]:
                 print_logins(self.stdout.write)
             return
-        from dangjian.accounts.models import User
 
         taken = list(User.objects.filter(phone__in=[lg.phone for lg in DEMO_LOGINS]).values_list("phone", flat=True))
         if taken:
@@ -84,7 +85,6 @@ class Command(BaseCommand):
                             f"{label} 演示数据生成失败 / demo builder of '{label}' failed: {exc!r}"
                         ) from exc
                     self.stdout.write(f"  {label}: {time.perf_counter() - t:.1f} s")
-        from dangjian.core.audit import verify_chain
 
         check = verify_chain()
         if not check.ok:
