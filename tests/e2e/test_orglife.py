@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dangjian.members.models import Member
 from dangjian.orglife import rules
@@ -29,8 +30,6 @@ LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def photo_bytes(taken: dt.datetime) -> bytes:
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGB", (400, 300), (190, 20, 20))
     ImageDraw.Draw(img).rectangle([60, 50, 300, 220], fill=(250, 210, 40))
     exif = Image.Exif()

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from dangjian.assignments.models import Assignment, AssignmentTarget, DeliverableKind
 from dangjian.assignments.rules import DeliverableSpec
@@ -51,8 +52,6 @@ def make_meeting(
 
 
 def png_bytes() -> bytes:
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 10, 10)).save(buf, "PNG")
     return buf.getvalue()

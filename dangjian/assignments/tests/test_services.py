@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services
@@ -219,8 +220,6 @@ def test_submit_requires_every_deliverable(published):
 
 
 def test_full_flow_return_resubmit_approve_keeps_history(published):
-    from openpyxl import load_workbook
-
     w = published.world
     t = _complete(published, w.secretary)
     sub1 = services.target_submit(actor=w.secretary, target=t, note="请审核")

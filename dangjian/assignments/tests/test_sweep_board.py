@@ -2,12 +2,15 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services
-from dangjian.assignments.models import OVERDUE, Reminder, ReminderKind, TargetStatus
+from dangjian.assignments.models import OVERDUE, DeliverableKind, Reminder, ReminderKind, TargetStatus
+from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.selectors import board_counts, board_queryset
 from dangjian.assignments.sweep import run_sweep
+from dangjian.assignments.tasks import reminder_sweep
 from dangjian.core.models import Notification
 from dangjian.orgs.models import OrgConfig
 from dangjian.site.testing.factories import make_user
@@ -115,8 +118,6 @@ def test_board_counts_and_filters(published, monkeypatch):
     counts = board_counts(a)
     assert counts["claimed"] == 1 and counts["unclaimed"] == 1
     # Past the document's due date both are overdue (neither provided it).
-    from django.utils import timezone
-
     later = published.dlv("document").due_on + dt.timedelta(days=1)
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kw: later)
     counts = board_counts(a)
@@ -128,10 +129,6 @@ def test_board_counts_and_filters(published, monkeypatch):
 
 
 def test_task_runs_the_sweep_and_publishing_enqueues_it(world, django_capture_on_commit_callbacks):
-    from dangjian.assignments.models import DeliverableKind
-    from dangjian.assignments.rules import DeliverableSpec
-    from dangjian.assignments.tasks import reminder_sweep
-
     today = dt.date.today()
     with django_capture_on_commit_callbacks(execute=True):
         a = services.assignment_publish(

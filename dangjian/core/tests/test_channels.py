@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from dangjian.core.channels import EmailChannel, InAppChannel, configured_channels, deliver, register_channel
+from dangjian.core.channels import (
+    EmailChannel,
+    InAppChannel,
+    Message,
+    configured_channels,
+    deliver,
+    deliver_bulk,
+    register_channel,
+)
 from dangjian.core.models import Notification
 from dangjian.site.testing.factories import World
 
@@ -69,8 +77,6 @@ def test_channel_classes_directly(world: World, mailoutbox: Any) -> None:
 
 
 def test_deliver_bulk_is_idempotent(world: World, django_capture_on_commit_callbacks: Any, mailoutbox: Any) -> None:
-    from dangjian.core.channels import Message, deliver_bulk
-
     world.member_user.email = "m@example.com"
     world.member_user.save(update_fields=["email"])
     deliver(user=world.secretary, key="b1", title="已有")

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.accounts.models import RoleAssignment
 from dangjian.core.models import AuditEvent, Notification
 from dangjian.dues import services as S
 from dangjian.dues.models import (
@@ -347,8 +348,6 @@ def test_disclosure_publish_snapshot_and_notify(world: World) -> None:
 
 
 def test_six_months_arrears_flagged_to_branch_never_status_change(world: World) -> None:
-    from dangjian.accounts.models import RoleAssignment
-
     base(world, yuan=5100)
     for month in range(1, 9):
         S.dues_month_compute(actor=world.liaison, org=world.branch, month=m(month))

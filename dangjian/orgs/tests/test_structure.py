@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,10 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
+from dangjian.core.audit import verify_chain
+from dangjian.core.models import AuditEvent
+from dangjian.members.models import MemberTransfer
+from dangjian.members.services import transfer_out
+from dangjian.orglife.models import Meeting
+from dangjian.orglife.services import MeetingData, meeting_create
+from dangjian.orgs import attention
 from dangjian.orgs.attention import structure_attention
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, Post
 from dangjian.orgs.selectors import org_overview, structure_report, subtree_structure
-from dangjian.orgs.services import config_set, org_create
+from dangjian.orgs.services import config_set, org_create, org_move, org_path_columns, post_assign
 from dangjian.site.testing.factories import make_member, make_user
 
 
@@ -165,10 +174,6 @@ def test_home_page_query_count_does_not_grow(world, as_admin) -> None:
 
 
 def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
-    from django.core.cache import cache
-
-    from dangjian.orgs import attention
-
     cache.clear()
     monkeypatch.setattr(attention, "CACHE_MIN_ORGS", 1)
     try:
@@ -186,12 +191,6 @@ def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
 
 
 def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
-    from dangjian.core.audit import verify_chain
-    from dangjian.core.models import AuditEvent
-    from dangjian.members.models import MemberTransfer
-    from dangjian.members.services import transfer_out
-    from dangjian.orgs.services import org_move
-
     leaver = make_member(world.branch, name="转出者")
     transfer_out(actor=None, member=leaver, out_on=dt.date(2025, 3, 1), to_org=world.other_branch)
     before_events = dict(AuditEvent.objects.values_list("id", "org_path"))
@@ -207,12 +206,6 @@ def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
 
 
 def test_move_repoints_every_copied_path_column_including_meeting_branch_path(world) -> None:
-    from django.utils import timezone
-
-    from dangjian.orglife.models import Meeting
-    from dangjian.orglife.services import MeetingData, meeting_create
-    from dangjian.orgs.services import org_move, org_path_columns
-
     columns = {(m._meta.label, c) for m, c in org_path_columns()}
     assert ("orglife.Meeting", "branch_path") in columns
     assert ("members.MemberTransfer", "to_org_path") in columns
@@ -235,11 +228,6 @@ def test_move_repoints_every_copied_path_column_including_meeting_branch_path(wo
 
 
 def test_group_leader_is_appointed_from_the_groups_members(world) -> None:
-    from django.core.exceptions import ValidationError
-
-    from dangjian.orgs.models import Post
-    from dangjian.orgs.services import post_assign
-
     group = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group")
     inside = make_member(world.branch, name="组内党员")
     inside.group = group
