@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from dangjian.core.admin import ReadOnlyAdmin
+from dangjian.core.calendar_services import calendar_day_set
+from dangjian.core.models import AuditEvent, CalendarDay
 from dangjian.site.testing.factories import World
 
 # The working-day calendar is no domain record: its admin saves through core.calendar_services.
@@ -74,3 +77,21 @@ def test_member_change_page_is_view_only_and_post_is_refused(world: World) -> No
     )
     world.member.refresh_from_db()
     assert world.member.name != "改名"
+
+
+def test_calendar_bulk_delete_goes_through_the_service(world: World) -> None:
+    world.admin.is_superuser = world.admin.is_staff = True
+    world.admin.save(update_fields=["is_superuser", "is_staff"])
+    calendar_day_set(actor=world.admin, date=dt.date(2031, 5, 1), is_working=False, name="劳动节")
+    client = Client()
+    client.force_login(world.admin, backend="dangjian.accounts.backends.PhoneBackend")
+    day = CalendarDay.objects.get(date=dt.date(2031, 5, 1))
+    before = AuditEvent.objects.count()
+    resp = client.post(
+        reverse("admin:core_calendarday_changelist"),
+        {"action": "delete_selected", "_selected_action": [day.pk], "post": "yes"},
+    )
+    assert resp.status_code == 302
+    assert not CalendarDay.objects.filter(pk=day.pk).exists()
+    assert AuditEvent.objects.filter(action="calendar.day_clear").count() == 1
+    assert AuditEvent.objects.count() == before + 1

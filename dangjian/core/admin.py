@@ -69,3 +69,8 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
 
     def delete_model(self, request: Any, obj: CalendarDay) -> None:
         calendar_day_delete(actor=request.user, date=obj.date)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        # The "delete selected" action too: one audited service call per day, never a bulk DELETE.
+        for day in queryset:
+            calendar_day_delete(actor=request.user, date=day.date)
