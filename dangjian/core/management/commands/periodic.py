@@ -23,7 +23,7 @@ def _summary(result: Any) -> str:
 
 
 class Command(BaseCommand):
-    help = "运行全部定期巡检（党日通知、任务提醒督办、决议落实逾期、党费月度计算）；可重复运行，不会重复发送"
+    help = "运行各应用登记的全部定期巡检（--only 只运行指定应用）；可重复运行，不会重复发送或重复创建"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--only", action="append", default=[], metavar="APP", help="只运行该应用的巡检（可重复）")
