@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from dangjian.core.testing.factories import World, build_world
+from dangjian.site.testing.factories import World, build_world
 
 
 @pytest.fixture(autouse=True)

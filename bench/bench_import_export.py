@@ -113,8 +113,8 @@ def phase_setup(args: Any) -> dict[str, Any]:
 def build_workbook(rows: int) -> bytes:
     from openpyxl import Workbook
 
-    from dangjian.core.testing.factories import make_id_number
     from dangjian.members.excel import COLUMNS, DATA_SHEET
+    from dangjian.site.testing.factories import make_id_number
 
     # A normal (not write-only) workbook, like one saved by Excel or WPS: it declares its dimension.
     wb = Workbook()
@@ -239,9 +239,9 @@ def phase_import(args: Any, traced: bool = False, keep: bool = False) -> dict[st
 
 def phase_generate(args: Any) -> dict[str, Any]:
     """Top the roster up to `export_rows` members with bulk_create (benchmark data, not audited)."""
-    from dangjian.core.testing.factories import make_id_number
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization, OrgKind
+    from dangjian.site.testing.factories import make_id_number
 
     branches = list(Organization.objects.filter(kind=OrgKind.BRANCH).order_by("path"))
     have = Member.objects.count()

@@ -377,9 +377,9 @@ def generate(
 
     from bench._common import peak_rss_mb
     from dangjian.accounts.models import RoleAssignment, User
-    from dangjian.core.demo_foundation import PROFILES, PersonFactory
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization, OrgPost
+    from dangjian.site.demo_foundation import PROFILES, PersonFactory
 
     t_start = time.perf_counter()
     today = timezone.localdate()

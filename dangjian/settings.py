@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dangjian.partyday",
     "dangjian.assignments",
     "dangjian.dues",
+    "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]
 
 MIDDLEWARE = [
@@ -158,9 +159,6 @@ DANGJIAN_MAX_IMPORT_BYTES = int(os.environ.get("DANGJIAN_MAX_IMPORT_BYTES", str(
 DANGJIAN_MAX_IMPORT_ROWS = int(os.environ.get("DANGJIAN_MAX_IMPORT_ROWS", "50000"))
 # Imports above this many rows run on the task worker with visible progress.
 DANGJIAN_IMPORT_INLINE_ROWS = int(os.environ.get("DANGJIAN_IMPORT_INLINE_ROWS", "300"))
-
-# Idempotent daily sweeps run by `manage.py periodic` (cron/systemd timer in production).
-DANGJIAN_PERIODIC_COMMANDS = ["partyday_sweep", "assignments_sweep", "orglife_sweep", "dues_monthly"]
 
 TASKS = {
     "default": {

@@ -21,7 +21,6 @@ from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services as assignments
 from dangjian.assignments.models import AssignmentTarget
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
-from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.dues import services as dues
 from dangjian.members import services as members
 from dangjian.orglife import services as orglife
@@ -29,6 +28,7 @@ from dangjian.orglife.tests.helpers import data as meeting_data
 from dangjian.orglife.tests.helpers import jpeg
 from dangjian.partyday import services as partyday
 from dangjian.partyday.models import AnnualPlan
+from dangjian.site.testing.factories import World, make_member, make_user
 
 from .test_service_gate import change_request, discovered, publish_to_branches, state, submitted_plan
 

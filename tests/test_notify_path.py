@@ -17,10 +17,10 @@ from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holder_ids_by, holders
 from dangjian.core.models import Notification
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_user
 from dangjian.dues import services as dues
 from dangjian.dues.rules import DuesCategory
 from dangjian.orglife import services as orglife
+from dangjian.site.testing.factories import World, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,6 @@ from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish, target_claim, target_link_meeting
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, build_world, make_member, make_user, member_data
 from dangjian.dues import services as dues
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory
@@ -51,6 +50,7 @@ from dangjian.orgs.models import Organization, OrgPost, Post
 from dangjian.orgs.services import org_create, post_assign
 from dangjian.partyday import services as partyday
 from dangjian.partyday.models import ChangeRequest
+from dangjian.site.testing.factories import World, build_world, make_member, make_user, member_data
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .rules import Role, phone_error
+from dangjian.core.validators import phone_error
+
+from .rules import Role
 
 
 class LoginForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import secrets
 
 from django.db import models
 
@@ -31,16 +31,6 @@ def roles_granting(action: str) -> list[str]:
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
 
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def phone_error(phone: str) -> str | None:
-    """Mainland mobile numbers: 11 digits starting 13–19."""
-    if not PHONE_RE.match(phone or ""):
-        return "手机号应为 11 位数字，以 13–19 开头"
-    return None
-
-
 def is_locked(failed_count: int, max_failures: int) -> bool:
     return failed_count >= max_failures
 
@@ -51,8 +41,6 @@ _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" 
 
 def generate_initial_password(length: int = 10) -> str:
     """A random initial password with letters and digits (never all digits, never guessable)."""
-    import secrets
-
     while True:
         pw = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
         if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):

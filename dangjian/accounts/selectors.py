@@ -12,10 +12,12 @@ from django.http import Http404
 
 from dangjian.core.masking import mask_name, mask_phone
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, get_for_user, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
+from dangjian.core.validators import phone_error
+from dangjian.members.models import Member
 
 from .models import RoleAssignment, User
-from .rules import ROLE_ACTIONS, Role
+from .rules import ROLE_ACTIONS, Role, covers_all
 
 
 def role_paths_by_action(user: Any) -> dict[str, list[str]]:
@@ -88,8 +90,6 @@ def user_by_phone(phone: str) -> User | None:
 
 def user_anchor_paths(user: Any) -> list[str]:
     """Where an account belongs: the orgs of its roles and the branch of its roster entry."""
-    from dangjian.members.models import Member
-
     paths = list(RoleAssignment.objects.filter(user_id=user.pk).values_list("org__path", flat=True))
     paths += list(Member.objects.filter(user_id=user.pk).values_list("org_path", flat=True))
     return paths
@@ -97,10 +97,6 @@ def user_anchor_paths(user: Any) -> list[str]:
 
 def can_manage_user(actor: Any, user: Any) -> bool:
     """Reset password / unlock: the account must lie wholly inside the actor's admin subtrees."""
-    from dangjian.core.scoping import scope_prefixes
-
-    from .rules import covers_all
-
     if user.is_superuser and not getattr(actor, "is_superuser", False):
         return False
     if getattr(actor, "pk", None) == user.pk:  # never one's own account (and None is nobody)
@@ -157,10 +153,6 @@ class Candidate:
 
 def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> list[Candidate]:
     """Search by phone (exact, any account) or by name (accounts and members inside the actor's scope)."""
-    from dangjian.members.models import Member
-
-    from .rules import phone_error
-
     q = q.strip()
     if not q:
         return []
@@ -189,8 +181,6 @@ def person_candidates(actor: Any, org_path: str, q: str, limit: int = 20) -> lis
 
 def resolve_candidate(actor: Any, org_path: str, value: str) -> tuple[User | None, Any]:
     """Turn a submitted "user:<pk>" / "member:<pk>" back into an object the actor may pick (else 404)."""
-    from dangjian.members.models import Member
-
     kind, _, raw = value.partition(":")
     if not raw.isdigit():
         raise Http404("人员不存在")

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.scoping import PLATFORM, SYSTEM, Action, forget_scope, require, require_person
+from dangjian.core.validators import phone_error
 
 from .models import RoleAssignment, User
-from .rules import Role, is_locked, phone_error
+from .rules import Role, is_locked
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,17 @@ class AssignmentsConfig(AppConfig):
     verbose_name = "任务督办"
 
     def ready(self) -> None:
+        from dangjian.core.periodic import periodic_job
         from dangjian.core.registry import attention_provider, nav_item
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
         from .selectors import attention_items
+        from .tasks import reminder_sweep
 
         nav_item("任务", "assignments:index", Action.VIEW, order=40)
         attention_provider(attention_items)
+        periodic_job(self.label, "任务报送提醒、逾期督办", reminder_sweep)
         config.register(
             "assignments.remind_days_first",
             "任务报送第一次提醒（截止前天数）",

@@ -18,14 +18,21 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 from pypdf import PdfWriter
 
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.services import role_assign, user_create
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
+from dangjian.orglife import services as orglife
+from dangjian.orglife.models import Meeting
+from dangjian.orgs.models import OrgPost
 
 from . import services
 from .models import AssignmentTarget, DeliverableKind, TargetStatus
 from .rules import DeliverableSpec
+from .sweep import run_sweep
 
 THEME = "学习贯彻全国“两会”精神，扎实开展“五亮五共”活动，共同缔造美好幸福生活"
 REQUIRED_ACTIONS = ["佩戴党徽", "交纳党费", "重温誓词", "诵读党章"]
@@ -68,8 +75,6 @@ PLAN = [
 
 
 def _png(rng: Any) -> bytes:
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.new("RGB", (64, 48), (rng.randint(150, 230), rng.randint(0, 60), rng.randint(0, 60))).save(buf, "PNG")
     return buf.getvalue()
@@ -88,10 +93,6 @@ def _pdf(title: str) -> bytes:
 def _actor_for(branch: Any, admin: Any, members: list[Any]) -> Any:
     """The branch's secretary or liaison; a branch without one gets its secretary's account now
     (the member holding the 书记 post, else the first on the roster), granted by the org admin."""
-    from dangjian.accounts.models import RoleAssignment, User
-    from dangjian.accounts.services import role_assign, user_create
-    from dangjian.orgs.models import OrgPost
-
     ra = (
         RoleAssignment.objects.filter(org=branch, role__in=["secretary", "liaison"])
         .select_related("user")
@@ -121,9 +122,6 @@ def _actor_for(branch: Any, admin: Any, members: list[Any]) -> Any:
 
 def _party_day(branch: Any, actor: Any, since: dt.date, day: dt.date, members: list[Any], rng: Any) -> Any:
     """The branch's party-day record in the window so far: an existing one, or one recorded now."""
-    from dangjian.orglife import services as orglife
-    from dangjian.orglife.models import Meeting
-
     existing = (
         Meeting.objects.filter(
             branch_path=branch.path, is_party_day=True, meeting_date__gte=since, meeting_date__lte=day
@@ -255,8 +253,6 @@ def build_demo(ctx: DemoContext) -> None:
                         )
                         services.target_submit(actor=actor, target=t, note="已补充现场照片")
             counts[outcome] = counts.get(outcome, 0) + 1
-
-    from .sweep import run_sweep
 
     result = run_sweep(today=today, assignment_id=a.pk)
     statuses = {s: AssignmentTarget.objects.filter(assignment=a, status=s).count() for s in TargetStatus.values}

@@ -9,6 +9,7 @@ No database, no request. Sources:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -128,8 +129,6 @@ def should_escalate(today: dt.date, due_on: dt.date, grace_days: int) -> bool:
 
 def parse_lines(text: str) -> list[str]:
     """A study list typed one item per line; list numbering (1. / 1、/ (1)) is stripped."""
-    import re
-
     items: list[str] = []
     for raw in (text or "").splitlines():
         line = re.sub(r"^\s*(?:[（(]?\d+[)）.、．]|[-*•])\s*", "", raw).strip()

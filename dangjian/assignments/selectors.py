@@ -14,9 +14,11 @@ from typing import Any
 
 from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import CharField as CharFieldExpr
+from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.findings import Finding
+from dangjian.core import calendar
+from dangjian.core.findings import Finding, Severity
 from dangjian.core.paths import subtree_q
 from dangjian.core.registry import Attention
 from dangjian.core.scoping import DENIED_MESSAGE, Action, can, get_for_user, scope_q
@@ -120,8 +122,6 @@ class TargetDetail:
 
 def deliverable_findings(assignment: Assignment) -> list[Finding]:
     """Calendar notes on the due dates (a due date on a holiday or weekend)."""
-    from dangjian.core import calendar
-
     out: list[Finding] = []
     for d in assignment.deliverables.all():
         info = calendar.day_info(d.due_on)
@@ -252,10 +252,6 @@ def chosen_org_choices(publisher: Organization) -> QuerySet[Organization]:
 
 def attention_items(user: Any) -> list[Attention]:
     """待办 for the home page: targets to claim or redo, submissions to review (a few queries)."""
-    from django.urls import reverse
-
-    from dangjian.core.findings import Severity
-
     items: list[Attention] = []
     if not getattr(user, "is_authenticated", False):
         return items

@@ -13,15 +13,18 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
 
 from dangjian.core.paths import parent_path, subtree_q
 from dangjian.orgs.models import Organization
 
 from . import records
-from .models import Assignment, AssignmentTarget, TargetItem
+from .models import Assignment, AssignmentTarget, TargetItem, TargetStatus
 from .records import MeetingFacts
 
 HEADER_FILL = "F6E3E3"
@@ -67,8 +70,6 @@ def target_facts(t: AssignmentTarget, with_photos: bool = False) -> list[Meeting
 
 
 def _style_header(ws: Any, row: int, ncols: int) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
     for c in range(1, ncols + 1):
         cell = ws.cell(row=row, column=c)
         cell.font = Font(bold=True)
@@ -131,7 +132,6 @@ def branch_summary_pdf(
     *, org_name: str, period_label: str, facts: Sequence[MeetingFacts], assignment: Assignment | None = None
 ) -> bytes:
     """The same table as PDF (WeasyPrint; Chinese set in Noto Sans CJK), with photo thumbnails."""
-    from django.conf import settings
     from weasyprint import HTML
 
     required = list(assignment.required_actions) if assignment else []
@@ -202,8 +202,6 @@ COMMITTEE_HEADERS = [
 def committee_summary_rows(assignment: Assignment) -> Any:
     """Yield one row per target branch (and per extra meeting), reading in a constant number of queries:
     targets, parent names, meetings, attendance, resolutions, photos."""
-    from .models import TargetStatus
-
     status_label = dict(TargetStatus.choices)
     targets = list(
         AssignmentTarget.objects.filter(assignment=assignment)
@@ -275,7 +273,6 @@ def committee_summary_rows(assignment: Assignment) -> Any:
 
 
 def committee_summary_xlsx(assignment: Assignment) -> bytes:
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     from dangjian.core.xlsx import Workbook

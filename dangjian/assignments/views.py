@@ -5,23 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from dangjian.core import audit
 from dangjian.core.files import file_response
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import error_messages, flash_errors
-from dangjian.orgs.selectors import get_org_for_user
+from dangjian.orgs.selectors import get_org_for_user, orgs_visible_to
 
 from . import records, selectors, services, summaries
 from .forms import DeliverableFormSet, LinkMeetingForm, PublishForm, ReviewForm, UploadForm
@@ -32,8 +35,6 @@ BOARD_PAGE = 50
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    from django.utils.http import content_disposition_header
-
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
@@ -119,8 +120,6 @@ def publish(request: HttpRequest) -> HttpResponse:
 
 
 def _chosen_all(user: Any) -> Any:
-    from dangjian.orgs.selectors import orgs_visible_to
-
     return orgs_visible_to(user, Action.ADMIN).exclude(kind="group")
 
 
@@ -154,7 +153,6 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)
     page = Paginator(selectors.board_queryset(a, **filters), BOARD_PAGE).get_page(request.GET.get("page"))
-    from urllib.parse import urlencode
 
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
@@ -192,8 +190,6 @@ def board_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _audit_export(user: Any, a: Any, action: str, extra: dict[str, Any]) -> None:
-    from django.db import transaction
-
     with transaction.atomic():
         audit.record(user, action, a, after=extra)
 

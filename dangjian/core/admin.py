@@ -1,14 +1,40 @@
-"""Django admin for the working-day calendar; edits go through the same services as the UI."""
+"""The Django admin: read-only for domain records; the calendar's edits go through its services.
+
+Domain apps register their models with `ReadOnlyAdmin` (and `ReadOnlyTabularInline`): the admin is
+for looking. A change made here would bypass the service's scope check, validation and audit chain,
+so every write belongs in the app's pages (which call the services).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from . import calendar as cal
 from .calendar_services import calendar_day_delete, calendar_day_set, calendar_year_set
 from .models import CalendarDay, CalendarYear
+
+
+class ReadOnlyMixin:
+    """No add, change or delete in the admin (superusers included); viewing stays."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin[Any]):
+    """The base of every domain model's admin."""
+
+
+class ReadOnlyTabularInline(ReadOnlyMixin, admin.TabularInline[Any, Any]):
+    """An inline under a `ReadOnlyAdmin`."""
 
 
 @admin.register(CalendarYear)
@@ -21,9 +47,8 @@ class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
         saved = calendar_year_set(actor=request.user, year=obj.year, complete=obj.complete, notes=obj.notes)
         obj.pk = saved.pk
 
-    def delete_model(self, request: Any, obj: CalendarYear) -> None:
-        super().delete_model(request, obj)
-        cal.invalidate(obj.year)
+    def has_delete_permission(self, request: HttpRequest, obj: CalendarYear | None = None) -> bool:
+        return False  # no service deletes a year's record; mark it incomplete instead
 
 
 @admin.register(CalendarDay)
@@ -44,3 +69,8 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
 
     def delete_model(self, request: Any, obj: CalendarDay) -> None:
         calendar_day_delete(actor=request.user, date=obj.date)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        # The "delete selected" action too: one audited service call per day, never a bulk DELETE.
+        for day in queryset:
+            calendar_day_delete(actor=request.user, date=day.date)

@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from .models import CalendarDay, CalendarYear
+
 WEEKDAY_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 CACHE_TTL_SECONDS = 300.0
 _SEARCH_LIMIT_DAYS = 400  # guards loops against an absurd admin entry (a year with no working day)
@@ -91,8 +93,6 @@ def invalidate(year: int | None = None) -> None:
 
 
 def _load_year(year: int) -> YearData:
-    from .models import CalendarDay, CalendarYear
-
     complete = CalendarYear.objects.filter(year=year, complete=True).exists()
     rows = CalendarDay.objects.filter(date__gte=dt.date(year, 1, 1), date__lte=dt.date(year, 12, 31)).values_list(
         "date", "is_working", "name"
@@ -264,8 +264,6 @@ def seed_from_library(year_model: Any, day_model: Any, years: list[int] | None =
 def ensure_seeded() -> dict[int, int]:
     """Seed from the library when the tables are empty (fresh install, or a test database that a
     transactional test flushed). Returns what was written; does nothing when data exists."""
-    from .models import CalendarDay, CalendarYear
-
     if CalendarYear.objects.exists():
         return {}
     return seed_from_library(CalendarYear, CalendarDay)

@@ -2,6 +2,8 @@
 
 - `nav_item(...)`: a navigation link, shown when the user holds the action anywhere.
 - `attention_provider(fn)`: `fn(user) -> list[Attention]` items for the home page (待办/提醒).
+- `meeting_panel(fn)`: `fn(request, meeting) -> str` HTML shown on a meeting's page ("" for none),
+  e.g. dues shows 本月党费 on a party-day record without orglife importing dues.
 Apps register in their AppConfig.ready().
 """
 
@@ -38,6 +40,7 @@ class Attention:
 
 _NAV: list[NavItem] = []
 _ATTENTION: list[Callable[[Any], list[Attention]]] = []
+_MEETING_PANELS: list[Callable[[Any, Any], str]] = []
 
 
 def nav_item(label: str, url_name: str, action: str | None = None, order: int = 100) -> None:
@@ -62,3 +65,14 @@ def attention_for(user: Any) -> list[Attention]:
         items.extend(fn(user))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.ADVISORY: 2}
     return sorted(items, key=lambda a: order[a.severity])
+
+
+def meeting_panel(fn: Callable[[Any, Any], str]) -> Callable[[Any, Any], str]:
+    if fn not in _MEETING_PANELS:
+        _MEETING_PANELS.append(fn)
+    return fn
+
+
+def meeting_panels(request: Any, meeting: Any) -> list[str]:
+    """The other apps' panels for this meeting's page, in registration (INSTALLED_APPS) order."""
+    return [html for fn in _MEETING_PANELS if (html := fn(request, meeting))]

@@ -7,6 +7,7 @@ import zipfile
 from typing import IO
 
 from django.core.exceptions import ValidationError
+from PIL import Image, UnidentifiedImageError
 
 MB = 1024 * 1024
 # Pixels above this are refused before decoding (an "image bomb" decompresses to gigabytes).
@@ -56,8 +57,6 @@ def check_xlsx(f: IO[bytes], max_bytes: int) -> None:
 
 def check_image(f: IO[bytes], max_bytes: int, allowed: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "HEIF")) -> str:
     """Open the image to learn its real format and size; return the format name."""
-    from PIL import Image, UnidentifiedImageError
-
     check_size(f, max_bytes, "图片")
     f.seek(0)
     try:

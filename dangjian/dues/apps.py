@@ -7,11 +7,14 @@ class DuesConfig(AppConfig):
     verbose_name = "党费"
 
     def ready(self) -> None:
-        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.periodic import periodic_job
+        from dangjian.core.registry import attention_provider, meeting_panel, nav_item
         from dangjian.orgs import config
 
         from .attention import dues_attention
+        from .panels import party_day_dues_panel
         from .rules import DEFAULT_CAP_FEN, FARMER_MAX_FEN, FARMER_MIN_FEN, Rounding
+        from .tasks import dues_monthly
 
         # Rounding has no national rule (domain-rules §2.3, UNVERIFIED): each committee chooses.
         config.register(
@@ -41,3 +44,5 @@ class DuesConfig(AppConfig):
         nav_item("我的党费", "dues:my", None, order=60)
         nav_item("党费收缴", "dues:index", "manage", order=61)
         attention_provider(dues_attention)
+        meeting_panel(party_day_dues_panel)
+        periodic_job(self.label, "党费月度应缴计算、连续欠缴检查", dues_monthly)

@@ -11,6 +11,7 @@ from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
 
 from . import services
+from .models import DuesExpected
 from .rules import FROM_MEMBER_CATEGORY, DuesCategory, add_months, month_start
 
 DEMO_BRANCH = "市教育局机关第一党支部"
@@ -105,8 +106,6 @@ def build_demo(ctx: DemoContext) -> None:
     others = [m for m in members if m.pk not in behind and m.pk != login_member_id]
     for m in rng.sample(others, min(4, len(others))):
         behind[m.pk] = rng.randint(2, 4)
-
-    from .models import DuesExpected
 
     ledger: dict[tuple[int, dt.date], int] = {
         (mid, mon): amount

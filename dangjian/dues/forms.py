@@ -9,7 +9,17 @@ from django import forms
 from django.utils import timezone
 
 from .models import PaymentMethod
-from .rules import BASE_ITEMS, DuesCategory, MoneyError, ReliefKind, base_error, month_label, parse_month, parse_yuan
+from .rules import (
+    BASE_ITEMS,
+    DuesCategory,
+    MoneyError,
+    ReliefKind,
+    add_months,
+    base_error,
+    month_label,
+    parse_month,
+    parse_yuan,
+)
 
 
 class YuanField(forms.CharField):
@@ -152,6 +162,4 @@ class ExemptionForm(forms.Form):
 
 
 def month_choices(center: dt.date, before: int = 12, after: int = 3) -> list[tuple[str, str]]:
-    from .rules import add_months
-
     return [(f"{m:%Y-%m}", month_label(m)) for m in (add_months(center, i) for i in range(after, -before - 1, -1))]

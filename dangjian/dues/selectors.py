@@ -26,6 +26,7 @@ from .models import (
     DuesExemption,
     DuesExpected,
     DuesPayment,
+    DuesPaymentMonth,
     ExemptionStatus,
 )
 from .rules import (
@@ -470,7 +471,6 @@ def register_rows(org: Organization, year: int) -> list[RegisterRow]:
         r.base_fen, r.rate_label = base_fen, rate_label
         r.amounts[month.month] = amount
         r.paid[month.month] = paid
-    from .models import DuesPaymentMonth
 
     for member_id, month, paid_on in DuesPaymentMonth.objects.filter(
         member_id__in=list(out), month__year=year, org_path=org.path

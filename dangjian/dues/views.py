@@ -19,7 +19,7 @@ from dangjian.core.views_util import error_messages, flash_errors
 
 from . import exports, selectors, services
 from .forms import BaseForm, ExemptionForm, PaymentForm, QuickPaymentForm, month_choices
-from .rules import excluded_items, fen_to_yuan, month_label, parse_month
+from .rules import FROM_MEMBER_CATEGORY, excluded_items, fen_to_yuan, month_label, parse_month
 
 
 def _month_param(request: HttpRequest) -> dt.date:
@@ -89,7 +89,6 @@ def member_card(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def base_set(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.get_member_for_dues(request.user, pk, Action.MANAGE)
-    from .rules import FROM_MEMBER_CATEGORY
 
     form = BaseForm(
         request.POST or None,

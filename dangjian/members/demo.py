@@ -1,7 +1,7 @@
 """Demo data for the roster: transfers on both sides and two roster imports (one clean, one with a
 bad row), so the transfer list, the import pages and the home page's reminders have something real.
 
-The members themselves (with 流动/免参/失联 flags) come from the foundation (core/demo_foundation.py).
+The members themselves (with 流动/免参/失联 flags) come from the foundation (site/demo_foundation.py).
 """
 
 from __future__ import annotations

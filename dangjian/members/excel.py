@@ -18,6 +18,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from dangjian.core.xlsx import Workbook, neutralise
@@ -191,8 +192,6 @@ def build_template(org_labels: Sequence[str], group_names: Sequence[str]) -> str
 
 
 def _letter(idx: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(idx + 1)
 
 

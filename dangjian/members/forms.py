@@ -10,9 +10,11 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
-from dangjian.accounts.rules import phone_error
+from dangjian.core.paths import subtree_q
+from dangjian.core.validators import phone_error
+from dangjian.orgs.models import Organization, OrgKind
 
-from .models import Member
+from .models import Member, MemberCategory, MemberStatus
 from .rules import id_number_error, member_date_errors, normalize_id_number
 
 MEMBER_FIELDS = [
@@ -103,9 +105,6 @@ class MemberForm(forms.ModelForm):
         if group_field is not None:
             self.fields["group"] = group_field
         else:
-            from dangjian.core.paths import subtree_q
-            from dangjian.orgs.models import Organization, OrgKind
-
             groups = Organization.objects.filter(kind=OrgKind.GROUP).order_by("path")
             groups = groups.filter(subtree_q("path", branch.path)) if branch is not None else groups.none()
             self.fields["group"].queryset = groups  # type: ignore[attr-defined]
@@ -298,7 +297,6 @@ class RosterFilterForm(forms.Form):
         self, *args: Any, groups: list[tuple[int, str]] | None = None, limited: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        from .models import MemberCategory, MemberStatus
 
         if limited:
             # Names and posts only (see core.masking): no filter on what the page does not show.

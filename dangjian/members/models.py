@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -185,8 +186,6 @@ class ImportStatus(models.TextChoices):
 
 
 def _import_upload_to(instance: ImportJob, filename: str) -> str:
-    import uuid
-
     # Never reuse the uploader's file name on disk: it is shown to the user from `original_name`.
     return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.xlsx"
 

@@ -15,6 +15,8 @@ from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.orgs.models import Organization, OrgKind
 
+from .excel import CODE_TO_LABEL, ERROR_HEADER, NO, YES, open_rows, write_rows
+from .importer import build_org_index
 from .models import ImportJob, ImportStatus, Member, MemberTransfer, TransferStatus
 
 DIGITS_RE = re.compile(r"^[0-9Xx]{3,18}$")
@@ -208,9 +210,6 @@ def get_import_job_for_user(user: Any, pk: int | str) -> ImportJob:
 
 def export_rows(user: Any, org: Organization, *, masked: bool) -> Iterator[tuple[Any, ...]]:
     """Rows for the roster workbook, in template column order, streamed from the database."""
-    from .excel import CODE_TO_LABEL, NO, YES
-    from .importer import build_org_index
-
     labels = build_org_index(user, org, action=Action.VIEW).label_of
     qs = (
         members_visible_to(user)
@@ -311,8 +310,6 @@ def branches_by_pk(pks: list[int]) -> QuerySet[Organization]:
 
 def import_error_workbook(job: ImportJob) -> str:
     """The uploaded rows again, each with its errors in an extra column (to fix and re-upload)."""
-    from .excel import ERROR_HEADER, open_rows, write_rows
-
     by_row: dict[int, list[str]] = {}
     for e in job.errors or []:
         text = f"{e['column']}：{e['message']}" if e.get("column") else e["message"]

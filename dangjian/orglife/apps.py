@@ -7,6 +7,7 @@ class OrglifeConfig(AppConfig):
     verbose_name = "组织生活"
 
     def ready(self) -> None:
+        from dangjian.core.periodic import periodic_job
         from dangjian.core.registry import attention_provider, nav_item
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
@@ -14,6 +15,7 @@ class OrglifeConfig(AppConfig):
         from . import rules
         from .attention import orglife_attention
         from .models import MeetingKind
+        from .tasks import remind_overdue_actions
 
         # Local practice (domain-rules §1.6 [P] and the seeds): each committee may adjust for its subtree.
         config.register(
@@ -73,3 +75,4 @@ class OrglifeConfig(AppConfig):
         nav_item("组织生活", "orglife:index", Action.VIEW, order=30)
         nav_item("我的出勤", "orglife:my_attendance", None, order=31)
         attention_provider(orglife_attention)
+        periodic_job(self.label, "决议落实措施逾期提醒", remind_overdue_actions)

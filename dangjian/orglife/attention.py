@@ -9,10 +9,10 @@ from django.urls import reverse
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
+from .selectors import flagged_photos, overdue_actions
+
 
 def orglife_attention(user: Any) -> list[Attention]:
-    from .selectors import flagged_photos, overdue_actions
-
     items: list[Attention] = []
     n_actions = overdue_actions(user).count()
     if n_actions:

@@ -6,6 +6,7 @@ from typing import Any
 
 from dangjian.core.paths import ancestor_paths
 from dangjian.orgs import config
+from dangjian.orgs.models import OrgConfig
 
 from . import rules
 from .models import MeetingKind
@@ -13,8 +14,6 @@ from .models import MeetingKind
 
 def effective_config(path: str) -> dict[str, Any]:
     """Every orglife setting in force at `path`, in one query (nearest ancestor wins, else the default)."""
-    from dangjian.orgs.models import OrgConfig
-
     ancestors = ancestor_paths(path)
     rows = list(
         OrgConfig.objects.filter(org__path__in=ancestors, key__startswith="orglife.").values_list(

@@ -13,12 +13,14 @@ import io
 from typing import Any
 
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules, selectors, services
+from .models import ActionStatus, ResolutionAction
 
 THEMES = [
     "学习贯彻全国“两会”精神",
@@ -44,8 +46,6 @@ RESOLUTIONS = [
 
 
 def _jpeg(seed: int, taken_at: dt.datetime | None) -> io.BytesIO:
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGB", (480, 360), (180 + seed % 60, 20, 20))
     draw = ImageDraw.Draw(img)
     for i in range(10):
@@ -189,8 +189,6 @@ def build_demo(ctx: DemoContext) -> None:
                 meeting.refresh_from_db()
                 services.meeting_file(actor=SYSTEM, meeting=meeting, version=meeting.version, filed_at=filed_at)
     # Close the older measures; recent ones stay open (some overdue) to be reported on next time.
-    from .models import ActionStatus, ResolutionAction
-
     cutoff = ctx.today - dt.timedelta(days=75)
     for action in ResolutionAction.objects.filter(status=ActionStatus.OPEN, deadline__lt=cutoff).order_by("id"):
         if rng.random() < 0.85:

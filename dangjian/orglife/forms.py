@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.members.models import Member
 
 from . import rules
-from .models import MeetingKind
+from .models import ExclusionKind, MeetingKind
 from .services import ActionData, MeetingData
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -253,8 +253,6 @@ class ExclusionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, branch: Any, **kwargs: Any) -> None:
-        from .models import ExclusionKind
-
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = Member.objects.filter(org=branch, is_active=True).order_by("name")  # type: ignore[attr-defined]
         self.fields["kind"].choices = ExclusionKind.choices  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from PIL import Image, ImageOps
 
 EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
@@ -21,8 +22,6 @@ def exif_taken_at(f: IO[bytes]) -> dt.datetime | None:
     Cameras write local wall time without a zone; we read it as the site's zone (Asia/Shanghai)
     unless OffsetTimeOriginal says otherwise.
     """
-    from PIL import Image
-
     f.seek(0)
     try:
         with Image.open(f) as img:
@@ -57,8 +56,6 @@ def dhash(f: IO[bytes]) -> int:
     Robust to re-compression, resizing and small colour changes, so a photo re-used for another
     meeting (even re-saved or shrunk by a chat app) lands within a few bits of the original.
     """
-    from PIL import Image, ImageOps
-
     f.seek(0)
     try:
         with Image.open(f) as img:
@@ -86,8 +83,6 @@ def bands(value: int) -> tuple[int, int, int, int]:
 
 
 def image_size(f: IO[bytes]) -> tuple[int, int]:
-    from PIL import Image
-
     f.seek(0)
     try:
         with Image.open(f) as img:

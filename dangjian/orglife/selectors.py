@@ -6,6 +6,7 @@ For other apps (assignments' 主题党日活动总结表, dues' party-day link) 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -78,8 +80,6 @@ def meetings_of_org(user: Any, org: Organization, *, month: int | None = None, k
 
 def meeting_calendar(user: Any, org: Organization, month: int) -> list[list[tuple[dt.date | None, list[Meeting]]]]:
     """Weeks (Mon–Sun) of `month` with the meetings on each day (one query)."""
-    import calendar
-
     meetings = list(meetings_of_org(user, org, month=month).order_by("started_at"))
     by_day: dict[dt.date, list[Meeting]] = {}
     for m in meetings:
@@ -499,8 +499,6 @@ def compliance_matrix(
     page = min(max(page, 1), pages)
     children = children[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE]
     # Branch counts per child (with a committee / with groups): one aggregate over the subtree.
-    from django.db.models.functions import Substr
-
     branch_counts = {
         r["child"]: r
         for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
 from dangjian.core.masking import may_see_identity
+from dangjian.core.registry import meeting_panels
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import OrgKind
@@ -189,20 +191,11 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (AttendanceStatus.ABSENT, "缺席"),
             ],
             "sign_in_url": request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token])),
-            "has_dues_tags": _has_dues_tags(),
             # Plain members see who came, not others' 免参 status or leave reasons (core.masking).
             "sees_identity": may_see_identity(request.user, meeting.org_path),
+            "panels": meeting_panels(request, meeting),
         },
     )
-
-
-def _has_dues_tags() -> bool:
-    from importlib.util import find_spec
-
-    try:
-        return find_spec("dangjian.dues.templatetags.dues_tags") is not None
-    except ModuleNotFoundError:
-        return False
 
 
 @login_required
@@ -395,8 +388,6 @@ def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
-    import segno
-
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     url = request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token]))
     buf = io.BytesIO()

@@ -14,6 +14,7 @@ from dangjian.core.registry import Attention
 from dangjian.core.scoping import Action, can, scope_prefixes
 
 from .models import Organization
+from .selectors import structure_summary
 
 # A city-wide roll-up costs a few hundred ms; on the home page (opened many times a day) a large
 # subtree's summary is reused for a short while. The structure list and org pages are always live.
@@ -22,8 +23,6 @@ CACHE_SECONDS = 120
 
 
 def summary_for(prefix: str, today: Any) -> list[Any]:
-    from .selectors import structure_summary
-
     if Organization.objects.filter(subtree_q("path", prefix)).count() < CACHE_MIN_ORGS:
         return structure_summary(prefix, today)
     key = f"orgs:structure_summary:{prefix}:{today.isoformat()}"

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core.paths import ancestor_paths
 
+from .models import OrgConfig
+
 
 @dataclass(frozen=True)
 class ConfigKey:
@@ -76,8 +78,6 @@ def get_key(key: str) -> ConfigKey:
 
 def effective(path: str, key: str) -> Any:
     """The value in force for the org at `path`: nearest ancestor's setting, else the default."""
-    from .models import OrgConfig
-
     ck = get_key(key)
     rows = dict(OrgConfig.objects.filter(org__path__in=ancestor_paths(path), key=key).values_list("org__path", "value"))
     for p in reversed(ancestor_paths(path)):
@@ -88,8 +88,6 @@ def effective(path: str, key: str) -> Any:
 
 def effective_for_paths(paths: list[str], key: str) -> dict[str, Any]:
     """`effective` for many orgs with one query (settings rows are few; orgs may be thousands)."""
-    from .models import OrgConfig
-
     ck = get_key(key)
     rows = sorted(OrgConfig.objects.filter(key=key).values_list("org__path", "value"), key=lambda r: len(r[0]))
     if not rows:  # the common case: nobody changed it

@@ -1,6 +1,6 @@
 """Demo data for the org tree: one committee's local thresholds, so the config page shows inheritance.
 
-The tree, posts and terms themselves come from the foundation (core/demo_foundation.py).
+The tree, posts and terms themselves come from the foundation (site/demo_foundation.py).
 """
 
 from __future__ import annotations

@@ -19,6 +19,15 @@ class OrgKind(models.TextChoices):
     GROUP = "group", "党小组"
 
 
+# Which kinds may sit under which (a 党小组 only under a branch; a branch never above a 总支).
+ALLOWED_CHILDREN: dict[str, set[str]] = {
+    OrgKind.COMMITTEE: {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH},
+    OrgKind.GENERAL_BRANCH: {OrgKind.BRANCH},
+    OrgKind.BRANCH: {OrgKind.GROUP},
+    OrgKind.GROUP: set(),
+}
+
+
 class Sector(models.TextChoices):
     AGENCY = "agency", "机关"
     UNIVERSITY = "university", "高校"

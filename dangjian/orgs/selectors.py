@@ -22,7 +22,7 @@ from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
 from .config import effective_for_paths, get_key, registered
-from .models import Organization, OrgConfig, OrgKind, OrgPost, Post
+from .models import ALLOWED_CHILDREN, Organization, OrgConfig, OrgKind, OrgPost, Post
 from .rules import DEFAULT_THRESHOLDS, FINDING_LABELS, OrgFacts, StructureThresholds, check_structure
 
 # COUNT(*) and COUNT(status): every column the count needs is in the (org, is_active, status) index,
@@ -135,9 +135,8 @@ class OrgStructure:
 
 
 def _member_model() -> Any:
-    from dangjian.members.models import Member
-
-    return Member
+    # By app label, like Post.member's "members.Member": members sits above orgs in the layers.
+    return apps.get_model("members", "Member")
 
 
 def thresholds_for_paths(paths: list[str]) -> dict[str, StructureThresholds]:
@@ -394,8 +393,6 @@ def post_member_queryset(org: Organization) -> QuerySet[Any]:
 
 def move_candidates(user: Any, org: Organization, q: str = "", limit: int = 30) -> list[Organization]:
     """Possible new parents: orgs the user administers, of a kind that may hold `org`, outside its subtree."""
-    from .services import ALLOWED_CHILDREN
-
     kinds = [k for k, allowed in ALLOWED_CHILDREN.items() if org.kind in allowed]
     qs = orgs_visible_to(user, Action.ADMIN).filter(kind__in=kinds).exclude(subtree_q("path", org.path))
     if org.depth > 1:
@@ -406,8 +403,6 @@ def move_candidates(user: Any, org: Organization, q: str = "", limit: int = 30) 
 
 
 def move_parent_queryset(user: Any, org: Organization) -> QuerySet[Organization]:
-    from .services import ALLOWED_CHILDREN
-
     kinds = [k for k, allowed in ALLOWED_CHILDREN.items() if org.kind in allowed]
     return orgs_visible_to(user, Action.ADMIN).filter(kind__in=kinds).exclude(subtree_q("path", org.path))
 

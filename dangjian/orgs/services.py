@@ -15,17 +15,9 @@ from dangjian.core.paths import parent_path
 from dangjian.core.scoping import PLATFORM, Action, require, require_all, user_or_none
 from dangjian.core.versioning import bump, lock
 
-from .models import Organization, OrgKind, OrgPost, Post
+from .models import ALLOWED_CHILDREN, Organization, OrgKind, OrgPost, Post
 from .rules import default_term_years
 from .selectors import org_path_columns
-
-# Which kinds may sit under which (a 党小组 only under a branch; a branch never above a 总支).
-ALLOWED_CHILDREN: dict[str, set[str]] = {
-    OrgKind.COMMITTEE: {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH},
-    OrgKind.GENERAL_BRANCH: {OrgKind.BRANCH},
-    OrgKind.BRANCH: {OrgKind.GROUP},
-    OrgKind.GROUP: set(),
-}
 
 ORG_FIELDS = (
     "name",

@@ -16,9 +16,9 @@ from dangjian.core.views_util import errors_to_form
 
 from . import selectors, services
 from .forms import ChecksFilterForm, MoveForm, OrgEditForm, OrgForm, PostAssignForm, PostEndForm
-from .models import Organization
+from .models import ALLOWED_CHILDREN, Organization
 from .rules import FINDING_LABELS, default_term_years
-from .services import ALLOWED_CHILDREN, ORG_FIELDS
+from .services import ORG_FIELDS
 
 
 def _posted(request: HttpRequest) -> Any:

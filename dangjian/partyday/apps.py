@@ -7,11 +7,13 @@ class PartydayConfig(AppConfig):
     verbose_name = "主题党日"
 
     def ready(self) -> None:
+        from dangjian.core.periodic import periodic_job
         from dangjian.core.registry import attention_provider, nav_item
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
         from .attention import partyday_attention
+        from .tasks import send_party_day_notices
 
         # Seed 001: "必须提前3天向上级党委（党组）书面申请" and "提前2?3天向党员通知" ([P] local practice).
         config.register(
@@ -41,3 +43,4 @@ class PartydayConfig(AppConfig):
         nav_item("主题党日", "partyday:home", Action.VIEW, order=40)
         nav_item("工作日历", "core:calendar", Action.VIEW, order=95)
         attention_provider(partyday_attention)
+        periodic_job(self.label, "党日通知、年度计划提醒", send_party_day_notices)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from dangjian.accounts.models import RoleAssignment
 from dangjian.core import calendar as cal
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
@@ -33,8 +34,6 @@ THEMES = [
 
 def _actor_for(branch: Any, fallback: Any) -> Any:
     """The branch's own secretary or liaison login; else the demo's system account acting for it."""
-    from dangjian.accounts.models import RoleAssignment
-
     ra = (
         RoleAssignment.objects.filter(org=branch, role__in=("secretary", "liaison"))
         .select_related("user")

@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from dangjian.core import calendar as cal
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import DENIED_MESSAGE, PLATFORM, Action, can, get_for_user, scope_q
 from dangjian.orgs.config import effective
 from dangjian.orgs.models import Organization, OrgKind
+from dangjian.partyday.rules import plan_due_date
 
 from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
 from .rules import DayRule, FixedDaySpec, MonthSchedule, PlanStatus, TimeOfDay, plan_display_status, schedule_month
@@ -323,15 +324,11 @@ def plan_board(
 
 
 def _plan_field(field: str, year: int) -> Any:
-    from django.db.models import OuterRef, Subquery
-
     return Subquery(AnnualPlan.objects.filter(org_id=OuterRef("pk"), year=year).values(field)[:1])
 
 
 def _plan_counts(branches: QuerySet[Organization], year: int, today: dt.date) -> dict[PlanStatus, int]:
     """Counts per displayed status computed in the database (one aggregate query)."""
-    from dangjian.partyday.rules import plan_due_date
-
     late = today > plan_due_date(year)
     has = Q(partyday_plans__year=year)
     agg = branches.aggregate(

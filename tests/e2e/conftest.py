@@ -4,7 +4,7 @@ Fixtures
 - ``browser``  — one headless Chromium per test session (``/usr/bin/chromium``; never a downloaded build).
 - ``live_url`` — base URL of the live server (the test database is transactional, so the server
   thread sees what the test wrote; static files are served from the staticfiles finders).
-- ``e2e_world`` — the persona World (see ``dangjian.core.testing.factories``) saved in that database.
+- ``e2e_world`` — the persona World (see ``dangjian.site.testing.factories``) saved in that database.
 - ``new_page(user=None)`` — a fresh 375×812 zh-CN page in its own context; when ``user`` is given it
   logs in by really submitting the login form with the user's phone and ``World.password``.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing.factories import World, build_world
+from dangjian.site.testing.factories import World, build_world
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse ORM calls
 # made from the test body (they are plain synchronous calls, not inside a coroutine).

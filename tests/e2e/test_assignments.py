@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from dangjian.assignments.models import AssignmentTarget, Submission, TargetStatus
-from dangjian.core.testing.factories import World
+from dangjian.orglife import services as orglife
+from dangjian.site.testing.factories import World
 
 from .conftest import screenshot
 
@@ -21,8 +23,6 @@ pytestmark = pytest.mark.e2e
 
 def _party_day(world: World) -> Any:
     """The branch's party-day record, entered through the orglife service (not this test's subject)."""
-    from dangjian.orglife import services as orglife
-
     day = timezone.localdate() - dt.timedelta(days=1)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(14, 0)))
     return orglife.meeting_create(
@@ -88,7 +88,6 @@ def test_publish_claim_submit_return_resubmit_approve(
         sec.click("#summary-xlsx")
     saved = tmp_path / "summary.xlsx"
     dl.value.save_as(saved)
-    from openpyxl import load_workbook
 
     cells = [c for row in load_workbook(BytesIO(saved.read_bytes())).active.iter_rows(values_only=True) for c in row]
     assert "学习贯彻全国两会精神主题党日" in cells and "党员活动室" in cells

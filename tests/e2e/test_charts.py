@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory, add_months, month_start
 from dangjian.dues.services import dues_base_set, dues_month_compute, dues_payment_record
 from dangjian.orglife import services as orglife_services
 from dangjian.orglife.tests.helpers import at, data
+from dangjian.site.testing.factories import World, make_member
 
 from .conftest import screenshot
 

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues.models import DuesDisclosure, DuesPayment
 from dangjian.dues.rules import DuesCategory, month_start
 from dangjian.dues.services import dues_base_set
+from dangjian.site.testing.factories import World, make_member
 
 from .conftest import screenshot
 

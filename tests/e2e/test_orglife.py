@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.members.models import Member
 from dangjian.orglife import rules
 from dangjian.orglife.models import Attendance, Meeting
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
 from .conftest import screenshot
 
@@ -30,8 +31,6 @@ LOCAL = "%Y-%m-%dT%H:%M"
 
 
 def photo_bytes(taken: dt.datetime) -> bytes:
-    from PIL import Image, ImageDraw
-
     img = Image.new("RGB", (400, 300), (190, 20, 20))
     ImageDraw.Draw(img).rectangle([60, 50, 300, 220], fill=(250, 210, 40))
     exif = Image.Exif()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dangjian.accounts.models import RoleAssignment, User
-from dangjian.core.testing.factories import World, make_member
+from dangjian.site.testing.factories import World, make_member
 
 from .conftest import screenshot
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing.factories import World
 from dangjian.members.models import Member
 from dangjian.members.tests.helpers import row_for, workbook_bytes
+from dangjian.site.testing.factories import World
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

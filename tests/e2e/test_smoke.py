@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 from .conftest import screenshot
 

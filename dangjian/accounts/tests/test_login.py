@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian import settings as project_settings
 from dangjian.accounts.services import login_attempt
 from dangjian.core.models import AuditEvent
 
@@ -52,8 +53,6 @@ def test_login_next_must_be_local(world) -> None:
 
 
 def test_argon2_is_the_production_hasher() -> None:
-    from dangjian import settings as project_settings
-
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 

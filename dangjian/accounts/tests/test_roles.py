@@ -14,8 +14,8 @@ from conftest import login_client
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.services import account_unlock, password_reset, role_assign, role_grant
 from dangjian.core.models import AuditEvent
-from dangjian.core.testing.factories import make_member, make_user
 from dangjian.members.models import Member
+from dangjian.site.testing.factories import make_member, make_user
 
 BRANCH_NAME = "市教育局机关党支部"
 

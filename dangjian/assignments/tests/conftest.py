@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from dangjian.assignments.models import Assignment, AssignmentTarget, DeliverableKind
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish
-from dangjian.core.testing.factories import World, make_pdf
 from dangjian.orglife.models import Attendance, Meeting, Resolution
+from dangjian.site.testing.factories import World, make_pdf
 
 
 def make_meeting(
@@ -51,8 +52,6 @@ def make_meeting(
 
 
 def png_bytes() -> bytes:
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 10, 10)).save(buf, "PNG")
     return buf.getvalue()

@@ -8,8 +8,8 @@ from dangjian.assignments.models import Assignment, Submission
 from dangjian.assignments.selectors import board_counts
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import make_member, make_user
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import make_member, make_user
 
 
 def test_demo_recreates_the_march_notice_with_every_status(world):

@@ -8,6 +8,7 @@ from dangjian.assignments.models import DeliverableKind
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.selectors import attention_items, deliverable_findings
 from dangjian.assignments.sweep import run_sweep
+from dangjian.core import calendar
 
 from .conftest import make_meeting
 
@@ -52,8 +53,6 @@ def test_due_date_on_a_holiday_is_noted():
 
 
 def test_detail_page_shows_calendar_note(world, as_admin):
-    from dangjian.core import calendar
-
     today = dt.date.today()
     sunday = today + dt.timedelta(days=1)
     while calendar.is_working_day(sunday):  # the next rest day (a weekend or a holiday)

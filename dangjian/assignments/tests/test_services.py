@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services
@@ -18,8 +19,8 @@ from dangjian.assignments.models import (
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, SYSTEM
-from dangjian.core.testing.factories import make_user
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import make_user
 
 from .conftest import make_meeting, pdf_bytes, png_bytes
 
@@ -220,8 +221,6 @@ def test_submit_requires_every_deliverable(published):
 
 
 def test_full_flow_return_resubmit_approve_keeps_history(published):
-    from openpyxl import load_workbook
-
     w = published.world
     t = _complete(published, w.secretary)
     sub1 = services.target_submit(actor=w.secretary, target=t, note="请审核")

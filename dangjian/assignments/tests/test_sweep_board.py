@@ -2,15 +2,18 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services
-from dangjian.assignments.models import OVERDUE, Reminder, ReminderKind, TargetStatus
+from dangjian.assignments.models import OVERDUE, DeliverableKind, Reminder, ReminderKind, TargetStatus
+from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.selectors import board_counts, board_queryset
 from dangjian.assignments.sweep import run_sweep
+from dangjian.assignments.tasks import reminder_sweep
 from dangjian.core.models import Notification
-from dangjian.core.testing.factories import make_user
 from dangjian.orgs.models import OrgConfig
+from dangjian.site.testing.factories import make_user
 
 from .conftest import pdf_bytes
 
@@ -98,12 +101,12 @@ def test_no_escalation_inside_grace(published):
 
 
 def test_management_command_runs_the_sweep(published, capsys):
-    call_command("assignments_sweep", date=published.today.isoformat())
+    call_command("periodic", only=["assignments"], date=published.today.isoformat())
     out = capsys.readouterr().out
     # New-task notices to both targets, plus the 3-day reminder of the document due in 2 days.
     assert "reminders=4" in out and "'new': 2" in out and "'remind': 2" in out
-    call_command("assignments_sweep", date=published.today.isoformat())
-    assert "reminders=0 notifications=0" in capsys.readouterr().out
+    call_command("periodic", only=["assignments"], date=published.today.isoformat())
+    assert "reminders=0，notifications=0" in capsys.readouterr().out
 
 
 def test_board_counts_and_filters(published, monkeypatch):
@@ -115,8 +118,6 @@ def test_board_counts_and_filters(published, monkeypatch):
     counts = board_counts(a)
     assert counts["claimed"] == 1 and counts["unclaimed"] == 1
     # Past the document's due date both are overdue (neither provided it).
-    from django.utils import timezone
-
     later = published.dlv("document").due_on + dt.timedelta(days=1)
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kw: later)
     counts = board_counts(a)
@@ -128,10 +129,6 @@ def test_board_counts_and_filters(published, monkeypatch):
 
 
 def test_task_runs_the_sweep_and_publishing_enqueues_it(world, django_capture_on_commit_callbacks):
-    from dangjian.assignments.models import DeliverableKind
-    from dangjian.assignments.rules import DeliverableSpec
-    from dangjian.assignments.tasks import reminder_sweep
-
     today = dt.date.today()
     with django_capture_on_commit_callbacks(execute=True):
         a = services.assignment_publish(

@@ -1,11 +1,16 @@
 import datetime as dt
+import shutil
+import subprocess
+from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from conftest import login_client
+from dangjian.accounts.models import RoleAssignment
 from dangjian.assignments import services
 from dangjian.assignments.models import Assignment, AssignmentTarget, Submission, TargetItem, TargetStatus
 from dangjian.core.scoping import FOUR_EYES_MESSAGE
@@ -161,8 +166,6 @@ def test_publish_view_refused_for_non_admins(world, as_secretary, as_outsider):
 
 
 def test_admin_cannot_publish_from_an_org_outside_scope(world):
-    from dangjian.accounts.models import RoleAssignment
-
     RoleAssignment.objects.create(user=world.outsider, org=world.other_branch, role="org_admin")
     c = login_client(world.outsider)
     # other_branch is a branch: not a publishing org → no choices → 403.
@@ -190,10 +193,6 @@ def test_detail_and_board(published, as_admin, as_secretary, django_assert_max_n
 
 
 def test_board_export_and_committee_summary(published, as_admin):
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
     _submitted(published)
     a = published.assignment
     r = as_admin.get(reverse("assignments:board_export", args=[a.pk]), {"status": "submitted"})
@@ -307,10 +306,6 @@ def test_item_file_and_remove(published, as_secretary):
 
 
 def test_branch_summary_any_month(published, as_secretary):
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
     w = published.world
     make_meeting(w.branch, dt.date(2026, 3, 16), theme="三月主题党日", members=[w.member], present=0, leave=1)
     r = as_secretary.get(reverse("assignments:branch_summary", args=[w.branch.pk, 2026, 3, "xlsx"]))
@@ -328,9 +323,6 @@ def test_branch_summary_any_month(published, as_secretary):
 
 def _assert_pdf_text(content: bytes, needles: list[str]) -> None:
     """The PDF's Chinese text is real text in an embedded CJK font (checked with poppler when present)."""
-    import shutil
-    import subprocess
-
     tool = shutil.which("pdftotext")
     if tool is None:
         pytest.skip("pdftotext (poppler-utils) not installed")

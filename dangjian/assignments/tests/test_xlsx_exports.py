@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from conftest import login_client
 from dangjian.assignments.models import Assignment
+from dangjian.core.scoping import SYSTEM
 from dangjian.core.xlsx import Workbook, neutralise
 from dangjian.dues import services as dues
 from dangjian.dues.rules import DuesCategory, month_start
@@ -70,7 +71,7 @@ def test_every_xlsx_endpoint_holds_no_formula(published: Published) -> None:
     w.branch.refresh_from_db()
     w.member.refresh_from_db()
     dues.dues_base_set(
-        actor=None, member=w.member, year=today.year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000
+        actor=SYSTEM, member=w.member, year=today.year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000
     )
     dues.dues_payment_record(
         actor=w.liaison, member=w.member, months=[month_start(today)], amount_fen=7650, paid_on=today

@@ -9,11 +9,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from dangjian.accounts.models import User
 from dangjian.core import calendar as cal
 from dangjian.core.calendar_services import calendar_day_set
 from dangjian.core.models import AuditEvent, CalendarDay, CalendarYear
 from dangjian.core.selectors import can_edit_calendar
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 D = dt.date
 
@@ -115,8 +116,6 @@ def test_setting_a_day_back_to_normal_removes_the_exception(world: World) -> Non
 
 
 def test_django_admin_lists_calendar(world: World) -> None:
-    from dangjian.accounts.models import User
-
     su = User.objects.create_superuser("13900000099", "超级管理员", "pw-12345678")
     c = Client()
     c.force_login(su, backend="dangjian.accounts.backends.PhoneBackend")

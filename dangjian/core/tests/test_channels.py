@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from dangjian.core import notify
-from dangjian.core.channels import EmailChannel, configured_channels, register_channel
+from dangjian.core.channels import (
+    EmailChannel,
+    configured_channels,
+    register_channel,
+)
 from dangjian.core.models import Notification
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 sent_sms: list[tuple[str, str]] = []
 

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from dangjian.core.scoping import Action, get_for_user
-from dangjian.core.testing.factories import World
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+from dangjian.site.testing.factories import World
 
 
 def test_visible_row_is_returned(world: World) -> None:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from dangjian.core import audit
 from dangjian.core.audit import verify_chain
@@ -9,6 +12,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.core.paths import minimal_prefixes, subtree_q, successor
 from dangjian.core.scoping import Action, can, scope_prefixes
 from dangjian.members.models import Member
+from dangjian.site.testing.factories import make_user
 
 
 def test_successor_carries_over_z() -> None:
@@ -38,8 +42,6 @@ def test_roles_scope(world) -> None:
 
 
 def test_no_role_sees_nothing(db) -> None:
-    from dangjian.core.testing.factories import make_user
-
     u = make_user("无角色")
     assert scope_prefixes(u, Action.VIEW) == []
 
@@ -74,11 +76,6 @@ def test_record_outside_transaction_refused(world) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_snapshot_values_of_every_kind_are_chained(world) -> None:
-    import datetime as dt
-    import decimal
-
-    from django.db import transaction
-
     with transaction.atomic():
         audit.record(
             None,
@@ -106,8 +103,6 @@ def test_snapshot_values_of_every_kind_are_chained(world) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_bulk_append_chains_like_single_appends(world) -> None:
     """Large batches take the bulk path (COPY on PostgreSQL); the chain must verify all the same."""
-    from django.db import transaction
-
     changes = [
         audit.Change(action="test.bulk", object_type="x", object_id=str(i), object_label=f"第{i}条", after={"n": i})
         for i in range(250)

@@ -8,10 +8,10 @@ from django.utils import timezone
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.dues.demo import build_demo
 from dangjian.dues.models import DuesArrearsFlag, DuesBase, DuesDisclosure, DuesExemption, DuesPayment
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member, make_user
 
 
 def test_demo_builds_a_year_with_arrears_and_disclosure(world: World) -> None:

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dangjian.accounts.models import RoleAssignment
 from dangjian.core.models import AuditEvent, Notification
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues import services as S
 from dangjian.dues.models import (
     DuesArrearsFlag,
@@ -26,6 +26,7 @@ from dangjian.dues.rules import add_months, month_start
 from dangjian.dues.selectors import collection_sheet, member_ledger, party_day_counts, rollup
 from dangjian.members.services import transfer_accept, transfer_out
 from dangjian.orgs.models import OrgConfig
+from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -347,8 +348,6 @@ def test_disclosure_publish_snapshot_and_notify(world: World) -> None:
 
 
 def test_six_months_arrears_flagged_to_branch_never_status_change(world: World) -> None:
-    from dangjian.accounts.models import RoleAssignment
-
     base(world, yuan=5100)
     for month in range(1, 9):
         S.dues_month_compute(actor=world.liaison, org=world.branch, month=m(month))

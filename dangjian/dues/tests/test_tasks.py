@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accounts.models import RoleAssignment
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World
 from dangjian.dues.models import DuesExpected
-from dangjian.dues.rules import DuesCategory, month_start
-from dangjian.dues.services import dues_base_set
+from dangjian.dues.rules import DuesCategory, add_months, month_start
+from dangjian.dues.services import dues_base_set, dues_disclosure_publish, dues_month_compute
 from dangjian.dues.tasks import dues_monthly
+from dangjian.site.testing.factories import World
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +29,12 @@ def test_monthly_task_is_idempotent(world: World) -> None:
     )
     result = dues_monthly.enqueue()
     assert result.return_value == {"members": 1, "flagged": 0}
-    call_command("dues_monthly")
+    call_command("periodic", "--only", "dues", stdout=io.StringIO())
     line = DuesExpected.objects.get()
     assert line.month == month_start(timezone.localdate()) and line.amount_fen == 2500
 
 
 def test_member_sees_own_branch_disclosure_without_role(world: World, client: object) -> None:
-    from django.test import Client
-    from django.urls import reverse
-
-    from dangjian.accounts.models import RoleAssignment
-    from dangjian.dues.services import dues_disclosure_publish
-
     RoleAssignment.objects.filter(user=world.member_user).delete()
     dues_disclosure_publish(actor=world.liaison, org=world.branch, month=month_start(timezone.localdate()))
     c = Client()
@@ -49,12 +48,6 @@ def test_member_sees_own_branch_disclosure_without_role(world: World, client: ob
 
 
 def test_home_attention_for_member_in_arrears(world: World) -> None:
-    from django.test import Client
-    from django.urls import reverse
-
-    from dangjian.dues.rules import add_months
-    from dangjian.dues.services import dues_month_compute
-
     dues_base_set(
         actor=SYSTEM,
         member=world.member,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,10 +16,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.dues import services as S
 from dangjian.dues.models import DuesBase, DuesDisclosure, DuesExemption, DuesPayment
 from dangjian.dues.rules import DuesCategory, add_months, month_start
+from dangjian.members.services import transfer_out
+from dangjian.orglife.tests.helpers import make_meeting
+from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -210,8 +213,6 @@ def test_quick_pay_mismatch_with_note_is_flagged(as_liaison: Client, based: Worl
 
 
 def test_quick_pay_member_who_left(as_liaison: Client, based: World) -> None:
-    from dangjian.members.services import transfer_out
-
     transfer_out(actor=based.liaison, member=based.member, out_on=timezone.localdate(), to_org_name="外地支部")
     url = reverse("dues:quick_pay", args=[based.branch.pk, based.member.pk]) + f"?month={this_month():%Y-%m}"
     resp = as_liaison.post(url, {"amount": "76.5", "method": "cash"}, HTTP_HX_REQUEST="true")
@@ -379,8 +380,6 @@ def test_rollup_query_count_bounded(as_admin: Client, based: World) -> None:
 
 
 def test_party_day_tag(rf: Any, based: World) -> None:
-    from django.template import Context, Template
-
     req = rf.get("/")
     req.user = based.liaison
     html = Template("{% load dues_tags %}{% party_day_dues org day %}").render(
@@ -392,6 +391,15 @@ def test_party_day_tag(rf: Any, based: World) -> None:
         Context({"org": based.branch, "day": timezone.now(), "request": req})
     )
     assert "应缴 1 人" in html and "href" not in html
+
+
+def test_party_day_meeting_page_shows_the_dues_panel_through_the_registry(as_liaison: Client, based: World) -> None:
+    party_day = make_meeting(based.branch)
+    html = as_liaison.get(reverse("orglife:detail", args=[party_day.pk])).content.decode()
+    assert 'id="dues"' in html and "本月党费：应缴" in html
+    lecture = make_meeting(based.branch, kinds=["party_lecture"], lecturer="王书记", lecture_topic="党章")
+    html = as_liaison.get(reverse("orglife:detail", args=[lecture.pk])).content.decode()
+    assert 'id="dues"' not in html
 
 
 def test_payment_void_view(as_liaison: Client, as_outsider: Client, based: World) -> None:

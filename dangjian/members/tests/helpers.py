@@ -9,8 +9,8 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from dangjian.core.testing.factories import member_data
 from dangjian.members.excel import CODE_TO_LABEL, COLUMNS, DATA_SHEET, NO, YES
+from dangjian.site.testing.factories import member_data
 
 HEADERS = [c.header for c in COLUMNS]
 

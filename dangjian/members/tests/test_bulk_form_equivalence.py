@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import member_data
 from dangjian.members.forms import MEMBER_FIELDS, BulkMemberForms, MemberForm, PrebuiltGroupField
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import member_data
 
 
 def _as_strings(data: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from django.utils import timezone
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.members.demo import EDU_BRANCH, build_demo
 from dangjian.members.models import ImportJob, ImportStatus, MemberTransfer, TransferStatus
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
 

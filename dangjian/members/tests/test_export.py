@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
-from dangjian.core.testing.factories import World, make_member
 from dangjian.members.excel import neutralise
 from dangjian.members.models import Member
+from dangjian.members.services import member_leave
+from dangjian.site.testing.factories import World, make_member
 
 from .helpers import HEADERS, body_bytes, read_sheet
 
@@ -73,8 +74,6 @@ def test_export_follows_scope(world: World, as_admin: Any, as_outsider: Any, cli
 
 
 def test_export_excludes_members_who_left(world: World, as_secretary: Any) -> None:
-    from dangjian.members.services import member_leave
-
     m = make_member(world.branch, name="已离册者")
     member_leave(actor=world.secretary, member=m, version=m.version, reason="死亡", left_on=m.joined_on)
     names = {r[1] for r in export(as_secretary, world.branch.pk)[1:]}

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from dangjian.core.models import AuditEvent, Notification
-from dangjian.core.testing.factories import World, make_member, member_data
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, Member
 from dangjian.members.rules import ID_CONFLICT_LIMIT_MESSAGE, ID_CONFLICT_MESSAGE
 from dangjian.members.services import import_job_create, member_create, member_update
+from dangjian.site.testing.factories import World, make_member, member_data
 
 from .helpers import row_for, upload, workbook_bytes
 

@@ -9,18 +9,23 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from openpyxl import load_workbook
 
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_id_number, make_member
+from dangjian.members import views
 from dangjian.members.excel import ERROR_HEADER
+from dangjian.members.importer import validate_workbook
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, Member
 from dangjian.members.services import import_job_create, import_job_rerun
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_id_number, make_member
 
 from .helpers import HEADERS, body_bytes, read_sheet, row_for, upload, workbook_bytes
 
@@ -252,8 +257,6 @@ def test_large_import_runs_as_background_task(
 
 
 def test_validation_queries_do_not_grow_with_rows(world: World) -> None:
-    from dangjian.members.importer import validate_workbook
-
     def count(n: int) -> int:
         content = workbook_bytes([row_for(world.branch.name) for _ in range(n)])
         with CaptureQueriesContext(connection) as ctx:
@@ -326,8 +329,6 @@ def test_member_role_cannot_import(world: World, as_member: Any) -> None:
 
 
 def test_template_has_headers_instructions_and_lists(world: World, as_liaison: Any) -> None:
-    from openpyxl import load_workbook
-
     org_create(actor=SYSTEM, parent=world.branch, name="第二党小组", kind="group")
     resp = as_liaison.get(reverse("members:template", args=[world.branch.pk]))
     assert resp.status_code == 200
@@ -358,9 +359,6 @@ def test_large_import_through_the_database_worker(
     world: World, settings: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     """The real queue: the upload enqueues a task row; the worker command picks it up and runs it."""
-    from django.core.management import call_command
-    from django_tasks_db.models import DBTaskResult
-
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     settings.DANGJIAN_IMPORT_INLINE_ROWS = 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -376,8 +374,6 @@ def test_large_import_through_the_database_worker(
 
 
 def test_every_bad_row_is_listed_page_by_page(world: World, as_liaison: Any, monkeypatch: Any) -> None:
-    from dangjian.members import views
-
     rows = [row_for(world.branch.name, name=f"多错{i}") for i in range(5)]
     for r in rows:
         r["身份证号"] = "x"

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from dangjian.core.masking import age_years, mask_id_number, mask_name, mask_phone, may_see_identity
-from dangjian.core.testing.factories import World, make_id_number, make_member
 from dangjian.members.models import Member
 from dangjian.members.selectors import export_rows
 from dangjian.orglife.tests.helpers import make_meeting
+from dangjian.site.testing.factories import World, make_id_number, make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member, member_data
 from dangjian.members.models import Member, MemberTransfer, TransferStatus
+from dangjian.members.services import transfer_out
+from dangjian.site.testing.factories import World, make_member, member_data
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +61,6 @@ def test_transfer_within_platform_both_sides(world: World, as_liaison: Any, as_o
 
 
 def test_cancel_pending_transfer(world: World, as_liaison: Any, as_outsider: Any) -> None:
-    from dangjian.members.services import transfer_out
-
     m = make_member(world.branch, name="撤回人")
     t = transfer_out(actor=world.liaison, member=m, out_on=timezone.localdate(), to_org=world.other_branch)
     resp = as_outsider.post(reverse("members:transfer_cancel", args=[t.pk]), follow=True)

@@ -8,11 +8,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member, member_data
 from dangjian.members.models import Member
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member, member_data
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,6 @@ def test_contact_today(world: World, as_liaison: Any) -> None:
     resp = as_liaison.post(reverse("members:contact", args=[m.pk]))
     assert resp.status_code == 302
     m.refresh_from_db()
-    from django.utils import timezone
 
     assert m.mobile_last_contact == timezone.localdate()
     resp = as_liaison.post(reverse("members:contact", args=[world.member.pk]), follow=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from typing import Any
 
 import pytest
@@ -84,8 +85,6 @@ def test_not_a_workbook() -> None:
 
 
 def test_entity_declarations_are_refused() -> None:
-    import zipfile
-
     content = sample(False)
     src = zipfile.ZipFile(io.BytesIO(content))
     out = io.BytesIO()

@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from dangjian.core.scoping import SYSTEM
 from dangjian.orglife.services import MeetingData, meeting_create
@@ -41,8 +42,6 @@ def jpeg(
     exif_time: dt.datetime | None = None, seed: int = 1, size: tuple[int, int] = (320, 240), quality: int = 85
 ) -> io.BytesIO:
     """A photo-like JPEG (a gradient pattern that depends on `seed`), with EXIF DateTimeOriginal if given."""
-    from PIL import Image, ImageDraw
-
     w, h = 320, 240
     img = Image.new("RGB", (w, h), (200, 30, 30))
     draw = ImageDraw.Draw(img)

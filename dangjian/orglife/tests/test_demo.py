@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.orglife import rules, selectors
 from dangjian.orglife.demo import build_demo
 from dangjian.orglife.models import Meeting, MeetingPhoto, ResolutionAction
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import login_client
-from dangjian.core.testing.factories import World, make_pdf
 from dangjian.orglife import services
 from dangjian.orglife.models import MeetingAttachment
+from dangjian.site.testing.factories import World, make_pdf
 
 from .helpers import jpeg, make_meeting
 

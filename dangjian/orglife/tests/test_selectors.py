@@ -10,11 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member
 from dangjian.orglife import rules, selectors, services
+from dangjian.orglife.models import BranchMonth
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
-from .helpers import at, jpeg, make_meeting
+from .helpers import at, data, jpeg, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -154,8 +155,6 @@ def test_absence_streak_members(world: World) -> None:
 
 
 def test_rollup_rows_follow_edits(world: World) -> None:
-    from dangjian.orglife.models import BranchMonth
-
     m1, m2 = last_months(2)
     m = make_meeting(world.branch, world.liaison, started_at=in_month(m1))
     assert BranchMonth.objects.get(org=world.branch, month=m1).party_day == 1
@@ -169,6 +168,4 @@ def test_rollup_rows_follow_edits(world: World) -> None:
 
 
 def data_for(start: dt.datetime, kinds: list[str]) -> services.MeetingData:
-    from .helpers import data
-
     return data(started_at=start, kinds=kinds)

@@ -8,10 +8,10 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from PIL import Image
 
 from dangjian.core.models import AuditEvent, Notification
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.members.models import Member
 from dangjian.orglife import services
 from dangjian.orglife.models import (
@@ -21,7 +21,9 @@ from dangjian.orglife.models import (
     MeetingPhoto,
     ResolutionAction,
 )
-from dangjian.orgs.services import org_create, org_update
+from dangjian.orglife.selectors import meeting_detail
+from dangjian.orgs.services import config_set, org_create, org_update
+from dangjian.site.testing.factories import World, make_member, make_user
 
 from .helpers import at, data, jpeg, make_meeting
 
@@ -196,8 +198,6 @@ def test_late_entry_is_allowed_and_marked(world: World) -> None:
 
 
 def test_deadline_is_configurable_per_committee(world: World) -> None:
-    from dangjian.orgs.services import config_set
-
     config_set(actor=world.admin, org=world.city, key="orglife.entry_deadline_days", raw_value="15")
     m = make_meeting(world.branch, world.liaison, started_at=at(10))
     m = services.meeting_file(actor=world.liaison, meeting=m, version=m.version)
@@ -240,7 +240,6 @@ def test_votes_and_quorum(world: World) -> None:
         services.vote_record(actor=world.liaison, meeting=m, matter="接收预备党员", yes=4, no=0, abstain=0)
     assert "超过实到" in str(exc.value)
     v = services.vote_record(actor=world.liaison, meeting=m, matter="接收预备党员", yes=3, no=0, abstain=0)
-    from dangjian.orglife.selectors import meeting_detail
 
     d = meeting_detail(world.liaison, m)
     assert d.quorum is not None and d.quorum.ok  # 3 of 4
@@ -273,7 +272,6 @@ def test_resolution_and_actions(world: World) -> None:
     assert action.owner_name == "张党员"
     # The next meeting shows it as an item to report on; the secretary is told it is overdue.
     nxt = make_meeting(world.branch, world.liaison, started_at=at(5))
-    from dangjian.orglife.selectors import meeting_detail
 
     assert [a.pk for a in meeting_detail(world.liaison, nxt).carried_actions] == [action.pk]
     assert services.notify_overdue_actions(actor=SYSTEM) == 1
@@ -309,8 +307,6 @@ def test_photo_oversized_refused(world: World) -> None:
 
 
 def test_photo_image_bomb_refused(world: World) -> None:
-    from PIL import Image
-
     m = make_meeting(world.branch, world.liaison)
     buf = io.BytesIO()
     Image.new("1", (10000, 5000)).save(buf, format="PNG")  # 50 Mpx in a few kB
@@ -345,8 +341,6 @@ def test_near_duplicate_photo_in_another_branch_is_flagged(world: World) -> None
     different = services.photo_add(actor=world.outsider, meeting=theirs, file=jpeg(at(1, 15), seed=9))
     assert different.duplicate_of is None
     # The outsider sees only that it was used elsewhere, with no details of the other branch's meeting.
-    from dangjian.orglife.selectors import meeting_detail
-
     view = next(p for p in meeting_detail(world.outsider, theirs).photos if p.photo.pk == reused.pk)
     assert view.duplicate_text == "已在其他支部的会议中使用"
     assert view.duplicate_link == f"/orglife/{mine.pk}/"
@@ -355,8 +349,6 @@ def test_near_duplicate_photo_in_another_branch_is_flagged(world: World) -> None
 
 
 def test_photo_requirement_per_kind(world: World) -> None:
-    from dangjian.orgs.services import config_set
-
     config_set(actor=world.admin, org=world.city, key="orglife.photos.party_day", raw_value="1")
     m = make_meeting(world.branch, world.liaison)
     m = services.meeting_file(actor=world.liaison, meeting=m, version=m.version)

@@ -6,13 +6,15 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member, make_pdf
+from dangjian.core.models import Notification
 from dangjian.orglife import services
-from dangjian.orglife.models import Attendance, Meeting, MeetingPhoto, Resolution, VoteMatter
+from dangjian.orglife.models import Attendance, AttendanceExclusion, Meeting, MeetingPhoto, Resolution, VoteMatter
+from dangjian.site.testing.factories import World, make_member, make_pdf
 
 from .helpers import at, jpeg, make_meeting
 
@@ -324,8 +326,6 @@ def test_review_requires_approve(as_liaison: Client, as_member: Client) -> None:
 
 
 def test_exclusions_view(world: World, as_secretary: Client, as_liaison: Client, as_outsider: Client) -> None:
-    from dangjian.orglife.models import AttendanceExclusion
-
     url = reverse("orglife:exclusions", args=[world.branch.pk])
     assert Client().get(url).status_code == 302
     assert as_outsider.get(url).status_code == 404
@@ -355,10 +355,6 @@ def test_exclusions_view(world: World, as_secretary: Client, as_liaison: Client,
 
 
 def test_sweep_command(world: World) -> None:
-    from django.core.management import call_command
-
-    from dangjian.core.models import Notification
-
     m = make_meeting(world.branch, world.liaison, started_at=at(40))
     services.resolution_add(
         actor=world.liaison,
@@ -368,7 +364,7 @@ def test_sweep_command(world: World) -> None:
         actions=[services.ActionData("措施", timezone.localdate() - dt.timedelta(days=1), owner=world.member)],
     )
     out = io.StringIO()
-    call_command("orglife_sweep", stdout=out)
-    assert "已发送 1 条" in out.getvalue()
-    call_command("orglife_sweep", stdout=out)
+    call_command("periodic", "--only", "orglife", stdout=out)
+    assert "reminders=1" in out.getvalue()
+    call_command("periodic", "--only", "orglife", stdout=out)
     assert Notification.objects.filter(user=world.secretary).count() == 1

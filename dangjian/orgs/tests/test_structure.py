@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -12,12 +14,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
+from dangjian.core.audit import verify_chain
+from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import make_member, make_user
+from dangjian.members.models import MemberTransfer
+from dangjian.members.services import transfer_out
+from dangjian.orglife.models import Meeting
+from dangjian.orglife.services import MeetingData, meeting_create
+from dangjian.orgs import attention
 from dangjian.orgs.attention import structure_attention
-from dangjian.orgs.models import Organization
+from dangjian.orgs.models import Organization, Post
 from dangjian.orgs.selectors import org_overview, structure_report, subtree_structure
-from dangjian.orgs.services import config_set, org_create
+from dangjian.orgs.services import config_set, org_create, org_move, post_assign
+from dangjian.site.testing.factories import make_member, make_user
 
 
 def add_branches(parent: Organization, n: int, members_each: int, prefix: str) -> list[Organization]:
@@ -166,10 +175,6 @@ def test_home_page_query_count_does_not_grow(world, as_admin) -> None:
 
 
 def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
-    from django.core.cache import cache
-
-    from dangjian.orgs import attention
-
     cache.clear()
     monkeypatch.setattr(attention, "CACHE_MIN_ORGS", 1)
     try:
@@ -187,12 +192,6 @@ def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
 
 
 def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
-    from dangjian.core.audit import verify_chain
-    from dangjian.core.models import AuditEvent
-    from dangjian.members.models import MemberTransfer
-    from dangjian.members.services import transfer_out
-    from dangjian.orgs.services import org_move
-
     leaver = make_member(world.branch, name="转出者")
     transfer_out(actor=SYSTEM, member=leaver, out_on=dt.date(2025, 3, 1), to_org=world.other_branch)
     before_events = dict(AuditEvent.objects.values_list("id", "org_path"))
@@ -210,8 +209,6 @@ def test_move_repoints_copied_paths_but_not_the_audit_log(world) -> None:
 def test_move_repoints_every_copied_path_column_including_meeting_branch_path(world) -> None:
     from django.utils import timezone
 
-    from dangjian.orglife.models import Meeting
-    from dangjian.orglife.services import MeetingData, meeting_create
     from dangjian.orgs.selectors import org_path_columns
     from dangjian.orgs.services import org_move
 
@@ -237,11 +234,6 @@ def test_move_repoints_every_copied_path_column_including_meeting_branch_path(wo
 
 
 def test_group_leader_is_appointed_from_the_groups_members(world) -> None:
-    from django.core.exceptions import ValidationError
-
-    from dangjian.orgs.models import Post
-    from dangjian.orgs.services import post_assign
-
     group = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group")
     inside = make_member(world.branch, name="组内党员")
     inside.group = group

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import make_member
 from dangjian.orgs.models import Organization, OrgConfig, OrgPost
 from dangjian.orgs.services import org_create, post_assign
+from dangjian.site.testing.factories import make_member
 
 BRANCH_NAME = "市教育局机关党支部"
 

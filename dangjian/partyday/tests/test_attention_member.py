@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from dangjian.core.calendar import ensure_seeded
 from dangjian.partyday.attention import next_party_day_attention
 
@@ -36,7 +38,6 @@ def test_people_without_a_roster_record_get_nothing(world) -> None:
 
 def test_home_page_shows_it_to_the_member_only(world, as_member, as_outsider) -> None:
     ensure_seeded()
-    from django.utils import timezone
 
     today = timezone.localdate()
     expected = next_party_day_attention(world.member_user, today=today)

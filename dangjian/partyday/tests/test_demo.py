@@ -6,10 +6,10 @@ import random
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
-from dangjian.core.testing.factories import World, make_member, make_user
 from dangjian.orgs.services import org_create
 from dangjian.partyday.demo import build_demo
 from dangjian.partyday.models import AnnualPlan, ChangeRequest, FixedDaySetting
+from dangjian.site.testing.factories import World, make_member, make_user
 
 
 def test_demo_builds_every_state(world: World) -> None:

@@ -12,11 +12,11 @@ from dangjian.core import calendar as cal
 from dangjian.core.audit import verify_chain
 from dangjian.core.models import AuditEvent, Notification
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, SYSTEM
-from dangjian.core.testing.factories import World
 from dangjian.orgs.services import config_set
 from dangjian.partyday import selectors, services
 from dangjian.partyday.models import AnnualPlan, ChangeRequest, PlanItem, PlanState
 from dangjian.partyday.rules import DayRule, PlanStatus, nominal_day
+from dangjian.site.testing.factories import World
 
 D = dt.date
 FULL = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}

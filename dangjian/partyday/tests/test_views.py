@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core import calendar as cal
-from dangjian.core.testing.factories import World
 from dangjian.orgs.services import config_set
 from dangjian.partyday import ics, selectors, services
 from dangjian.partyday.models import AnnualPlan, ChangeRequest, FixedDaySetting, PlanState
+from dangjian.site.testing.factories import World
 
 FULL = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
 

@@ -19,9 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dangjian.core.scoping import SYSTEM
+from django.db import transaction
+from django.utils import timezone
 
-from .demo import DemoContext
+from dangjian.accounts.services import account_create_for_member, role_assign, user_create
+from dangjian.core.demo import DemoContext
+from dangjian.core.scoping import SYSTEM
+from dangjian.members.rules import id_check_char
+from dangjian.members.services import member_create
+from dangjian.orgs.models import Organization, Post
+from dangjian.orgs.rules import default_term_years
+from dangjian.orgs.services import org_create, post_assign
 
 DEMO_PASSWORD = "Dangjian-2026"  # noqa: S105 - published demo password, printed on purpose
 DEMO_ROOT_NAME = "中共汉江市委员会"
@@ -184,8 +192,6 @@ class PersonFactory:
     """
 
     def __init__(self, rng: random.Random, today: dt.date, phone_offset: int = 0) -> None:
-        from dangjian.members.rules import id_check_char
-
         self.rng = rng
         self.today = today
         self._check = id_check_char
@@ -433,15 +439,6 @@ def build_foundation(
     password: str = DEMO_PASSWORD,
 ) -> FoundationResult:
     """Build the demo tree, roster, posts and logins through the services. ~40 branches, ~800 members."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from dangjian.accounts.services import account_create_for_member, role_assign, user_create
-    from dangjian.members.services import member_create
-    from dangjian.orgs.models import Organization, Post
-    from dangjian.orgs.rules import default_term_years
-    from dangjian.orgs.services import org_create, post_assign
-
     t0 = time.perf_counter()
     today = today or timezone.localdate()
     rng = random.Random(seed)
@@ -595,8 +592,6 @@ def build_foundation(
 
 
 def demo_loaded() -> bool:
-    from dangjian.orgs.models import Organization
-
     return Organization.objects.filter(depth=1, name=DEMO_ROOT_NAME).exists()
 
 

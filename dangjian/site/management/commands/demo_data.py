@@ -13,14 +13,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from dangjian.core.demo_foundation import DEMO_LOGINS, build_foundation, demo_loaded, print_logins
+from dangjian.accounts.models import User
+from dangjian.core.audit import verify_chain
+from dangjian.site.demo_foundation import DEMO_LOGINS, build_foundation, demo_loaded, print_logins
 
 
 def demo_builders() -> list[tuple[str, Any]]:
     """`build_demo` of every installed dangjian app that has a `demo` module, in INSTALLED_APPS order."""
     out = []
     for config in apps.get_app_configs():
-        if not config.name.startswith("dangjian.") or config.name == "dangjian.core":
+        if not config.name.startswith("dangjian.") or config.name in ("dangjian.core", "dangjian.site"):
             continue
         module_name = f"{config.name}.demo"
         try:
@@ -64,7 +66,6 @@ class Command(BaseCommand):
             if not options["no_logins"]:
                 print_logins(self.stdout.write)
             return
-        from dangjian.accounts.models import User
 
         taken = list(User.objects.filter(phone__in=[lg.phone for lg in DEMO_LOGINS]).values_list("phone", flat=True))
         if taken:
@@ -84,7 +85,6 @@ class Command(BaseCommand):
                             f"{label} 演示数据生成失败 / demo builder of '{label}' failed: {exc!r}"
                         ) from exc
                     self.stdout.write(f"  {label}: {time.perf_counter() - t:.1f} s")
-        from dangjian.core.audit import verify_chain
 
         check = verify_chain()
         if not check.ok:

@@ -17,7 +17,13 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core.audit import verify_chain
-from dangjian.core.demo_foundation import (
+from dangjian.core.scoping import Action, can
+from dangjian.members.forms import MemberForm
+from dangjian.members.models import Member
+from dangjian.members.rules import id_number_error
+from dangjian.orgs.models import Organization, OrgKind, OrgPost
+from dangjian.orgs.selectors import subtree_structure
+from dangjian.site.demo_foundation import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     PROFILES,
@@ -26,12 +32,6 @@ from dangjian.core.demo_foundation import (
     build_foundation,
     demo_loaded,
 )
-from dangjian.core.scoping import Action, can
-from dangjian.members.forms import MemberForm
-from dangjian.members.models import Member
-from dangjian.members.rules import id_number_error
-from dangjian.orgs.models import Organization, OrgKind, OrgPost
-from dangjian.orgs.selectors import subtree_structure
 
 TODAY = dt.date(2026, 7, 1)
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
