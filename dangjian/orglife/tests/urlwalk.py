@@ -1,0 +1,51 @@
+"""URL-walk fixtures for orglife: a draft meeting of branch A with a photo, an attachment, a
+resolution and its action."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.utils import timezone
+
+from dangjian.core.testing.factories import World
+from dangjian.orglife import services
+
+from .helpers import jpeg, make_meeting
+
+
+def rows(world: World) -> dict[str, dict[str, Any]]:
+    meeting = make_meeting(world.branch, actor=world.liaison)
+    photo = services.photo_add(actor=world.liaison, meeting=meeting, file=jpeg())
+    attachment = services.attachment_add(
+        actor=world.liaison, meeting=meeting, file=io.BytesIO(b"sign-in sheet"), name="签到表.txt"
+    )
+    resolution = services.resolution_add(
+        actor=world.liaison,
+        meeting=meeting,
+        title="开展志愿服务",
+        content="",
+        actions=[services.ActionData("联系社区", timezone.localdate() + dt.timedelta(days=10), owner=world.member)],
+    )
+    today = timezone.localdate()
+    m = {"pk": meeting}
+    return {
+        "orglife:branch_month": {"month": today.year * 100 + today.month},
+        "orglife:detail": m,
+        "orglife:edit": m,
+        "orglife:attendance": m,
+        "orglife:file": m,
+        "orglife:photo_upload": m,
+        "orglife:attachment_upload": m,
+        "orglife:resolution_add": m,
+        "orglife:vote_add": m,
+        "orglife:qr": m,
+        "orglife:print": m,
+        "orglife:pdf": m,
+        "orglife:photo": {"photo_pk": photo},
+        "orglife:photo_review": {"photo_pk": photo},
+        "orglife:attachment": {"att_pk": attachment},
+        "orglife:action_close": {"action_pk": resolution.actions.get()},
+        "orglife:sign_in": {"token": meeting.sign_in_token},
+    }
