@@ -67,8 +67,8 @@ TOKEN_ROUTES = {
     ),
 }
 
-# Reads that append to the audit chain and nothing else (DESIGN §5: every export of personal data
-# is written to the audit log).
+# Reads that append to the audit chain and nothing else (every export of personal data is written
+# to the audit log).
 AUDITED_READS = {"members:export": "the roster export is audited"}
 
 # POSTs by which a user changes their own records: (tables it may change, reason). Every row it adds
@@ -108,8 +108,8 @@ def _patterns(resolver: URLResolver, prefix: str = "", ns: str = "") -> Iterator
                 continue  # Django admin has its own login
             child_ns = f"{ns}{p.namespace}:" if p.namespace else ns
             yield from _patterns(p, prefix + str(p.pattern), child_ns)
-        elif isinstance(p, URLPattern) and p.name:
-            yield f"{ns}{p.name}", prefix + str(p.pattern)
+        elif isinstance(p, URLPattern):
+            yield f"{ns}{p.name or ''}", prefix + str(p.pattern)
 
 
 ROUTES = sorted(_patterns(get_resolver()))
@@ -170,8 +170,8 @@ def build_plan(world: World) -> Plan:
     problems = [f"{n}: urlwalk fixture names a route that does not exist" for n in sorted(set(supplied) - names)]
     routes = []
     for name, route in ROUTES:
-        if name in PUBLIC:
-            continue
+        if name in PUBLIC or not name or name.endswith(":"):
+            continue  # unnamed routes fail test_the_walk_finds_the_apps
         given = supplied.get(name, {})
         kwargs: dict[str, Any] = {}
         for m in KWARG.finditer(route):
@@ -523,8 +523,22 @@ def full_plan(plan: Plan) -> Plan:
 
 
 def test_the_walk_finds_the_apps() -> None:
+    unnamed = [route for name, route in ROUTES if (not name or name.endswith(":")) and route not in MEDIA]
+    assert not unnamed, f"routes the walk cannot name (give each a name): {unnamed}"
     names = {n.split(":")[0] for n, _ in ROUTES}
     assert {"core", "accounts", "orgs", "members", "orglife", "partyday", "assignments", "dues"} <= names
+
+
+MEDIA = [route for _, route in ROUTES if route.lstrip("^").startswith("media/")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with DEBUG on (the demo default) /media/<path> serves every upload to anyone, signed in or"
+    " not; every file is to be served by a scope-checked view instead — remove this mark when it is",
+)
+def test_no_route_serves_uploads_unchecked() -> None:
+    assert not MEDIA
 
 
 def test_every_route_with_an_argument_gets_a_real_row(plan: Plan) -> None:
