@@ -51,22 +51,14 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     _attach(world, done_target)
     submission = target_submit(actor=world.liaison, target=done_target)
     today = timezone.localdate()
-    a, t = {"pk": assignment}, {"pk": open_target}
+    by_assignment = ("assignments:detail", "assignments:board", "assignments:board_export")
+    by_target = ("assignments:target", "assignments:claim", "assignments:link_meeting", "assignments:upload")
     return {
-        "assignments:detail": a,
-        "assignments:board": a,
-        "assignments:board_export": a,
-        "assignments:committee_summary": a,
-        "assignments:target": t,
-        "assignments:claim": t,
-        "assignments:link_meeting": t,
-        "assignments:upload": t,
-        "assignments:submit": t,
+        **{name: {"pk": assignment} for name in (*by_assignment, "assignments:committee_summary")},
+        **{name: {"pk": open_target} for name in (*by_target, "assignments:submit", "assignments:study")},
+        "assignments:target_summary": {"pk": open_target, "fmt": "xlsx"},
         "assignments:review": {"pk": done_target},
-        "assignments:target_summary": {**t, "fmt": "xlsx"},
-        "assignments:study": t,
-        "assignments:item_file": {"pk": item},
-        "assignments:remove_item": {"pk": item},
+        **{name: {"pk": item} for name in ("assignments:item_file", "assignments:remove_item")},
         "assignments:submission_file": {"pk": submission},
         "assignments:branch_summary": {"year": today.year, "month": today.month, "fmt": "xlsx"},
     }

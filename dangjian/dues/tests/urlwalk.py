@@ -33,13 +33,9 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         reason="家庭重大变故",
         application="书面申请",
     )
-    member = {"pk": world.member}
+    by_member = ("dues:member", "dues:member_card", "dues:base_set", "dues:pay", "dues:exemption_apply")
     return {
-        "dues:member": member,
-        "dues:member_card": member,
-        "dues:base_set": member,
-        "dues:pay": member,
-        "dues:exemption_apply": member,
+        **{name: {"pk": world.member} for name in by_member},
         "dues:payment_void": {"pk": payment},
         "dues:exemption_decide": {"pk": exemption},
         "dues:quick_pay": {"member_pk": world.member},

@@ -22,17 +22,11 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     # Validate only, with one bad row: the job has an error report and writes no member.
     book = workbook_bytes([row_for(world.branch.name, name="导入党员"), row_for(world.branch.name, id_number="1")])
     job = import_job_create(actor=world.liaison, org=world.branch, upload=upload(book), mode=ImportMode.VALIDATE)
-    member = {"pk": world.member}
+    by_member = ("members:detail", "members:edit", "members:contact", "members:leave", "members:transfer_out")
+    by_transfer = ("members:transfer_accept", "members:transfer_cancel")
+    by_job = ("members:import_detail", "members:import_progress", "members:import_run", "members:import_errors")
     return {
-        "members:detail": member,
-        "members:edit": member,
-        "members:contact": member,
-        "members:leave": member,
-        "members:transfer_out": member,
-        "members:transfer_accept": {"pk": transfer},
-        "members:transfer_cancel": {"pk": transfer},
-        "members:import_detail": {"pk": job},
-        "members:import_progress": {"pk": job},
-        "members:import_run": {"pk": job},
-        "members:import_errors": {"pk": job},
+        **{name: {"pk": world.member} for name in by_member},
+        **{name: {"pk": transfer} for name in by_transfer},
+        **{name: {"pk": job} for name in by_job},
     }

@@ -29,20 +29,14 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         actions=[services.ActionData("联系社区", timezone.localdate() + dt.timedelta(days=10), owner=world.member)],
     )
     today = timezone.localdate()
-    m = {"pk": meeting}
+    by_meeting = (
+        *("orglife:detail", "orglife:edit", "orglife:attendance", "orglife:file", "orglife:photo_upload"),
+        *("orglife:attachment_upload", "orglife:resolution_add", "orglife:vote_add"),
+        *("orglife:qr", "orglife:print", "orglife:pdf"),
+    )
     return {
+        **{name: {"pk": meeting} for name in by_meeting},
         "orglife:branch_month": {"month": today.year * 100 + today.month},
-        "orglife:detail": m,
-        "orglife:edit": m,
-        "orglife:attendance": m,
-        "orglife:file": m,
-        "orglife:photo_upload": m,
-        "orglife:attachment_upload": m,
-        "orglife:resolution_add": m,
-        "orglife:vote_add": m,
-        "orglife:qr": m,
-        "orglife:print": m,
-        "orglife:pdf": m,
         "orglife:photo": {"photo_pk": photo},
         "orglife:photo_review": {"photo_pk": photo},
         "orglife:attachment": {"att_pk": attachment},

@@ -13,14 +13,8 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     post = post_assign(
         actor=world.admin, org=world.branch, member=world.member, post="secretary", started_on=dt.date(2024, 1, 1)
     )
-    org = {"pk": world.branch}
+    by_org = ("orgs:detail", "orgs:children", "orgs:create_child", "orgs:edit", "orgs:move", "orgs:post_assign")
     return {
-        "orgs:detail": org,
-        "orgs:children": org,
-        "orgs:create_child": org,
-        "orgs:edit": org,
-        "orgs:move": org,
-        "orgs:post_assign": org,
-        "orgs:config": org,
+        **{name: {"pk": world.branch} for name in (*by_org, "orgs:config")},
         "orgs:post_end": {"pk": post},
     }

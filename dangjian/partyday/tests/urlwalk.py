@@ -19,15 +19,11 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     change = services.change_request_create(
         actor=world.secretary, org=world.branch, year=YEAR, month=3, new_date=dt.date(YEAR, 3, 3), reason="培训"
     )
-    org = {"pk": world.branch}
+    by_org = ("partyday:setting", "partyday:setting_clear", "partyday:change_new")
+    by_org_year = ("partyday:year", "partyday:plan", "partyday:plan_submit", "partyday:board")
     return {
-        "partyday:year": {**org, "year": YEAR},
-        "partyday:setting": org,
-        "partyday:setting_clear": org,
-        "partyday:plan": {**org, "year": YEAR},
-        "partyday:plan_submit": {**org, "year": YEAR},
+        **{name: {"pk": world.branch} for name in by_org},
+        **{name: {"pk": world.branch, "year": YEAR} for name in by_org_year},
         "partyday:plan_decide": {"pk": plan},
-        "partyday:board": {**org, "year": YEAR},
-        "partyday:change_new": org,
         "partyday:change_decide": {"pk": change},
     }
