@@ -597,7 +597,9 @@ def test_member_cannot_post_to_any_management_route(full_plan: Plan) -> None:
             readable = w.got.get(route.name) == 200 and r.status_code == 200
             w.expect(r.status_code in (403, 404, 405) or readable, route, method, r, "management POST not refused")
 
-    walk_as(full_plan, _login(full_plan.world.member_user), check, SELF_SERVICE).done()
+    w = walk_as(full_plan, _login(full_plan.world.member_user), check, SELF_SERVICE)
+    w.done()
+    assert "POST orglife:sign_in" in w.changed, "the member's own sign-in should have gone through"
 
 
 def test_the_same_posts_work_for_the_committee_admin(full_plan: Plan) -> None:

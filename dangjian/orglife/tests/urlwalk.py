@@ -1,5 +1,5 @@
 """URL-walk fixtures for orglife: a draft meeting of branch A with a photo, an attachment, a
-resolution and its action."""
+resolution and its action; and a meeting under way for the QR sign-in."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from .helpers import jpeg, make_meeting
 
 
 def rows(world: World) -> dict[str, dict[str, Any]]:
-    meeting = make_meeting(world.branch, actor=world.liaison)
+    meeting = make_meeting(world.branch, actor=world.liaison)  # held yesterday, not yet filed
+    # Under way now, so a member of branch A may sign in with its QR token (the member walk does).
+    start = timezone.now() - dt.timedelta(minutes=30)
+    live = make_meeting(world.branch, actor=world.liaison, started_at=start, ended_at=start + dt.timedelta(hours=2))
     photo = services.photo_add(actor=world.liaison, meeting=meeting, file=jpeg())
     attachment = services.attachment_add(
         actor=world.liaison, meeting=meeting, file=io.BytesIO(b"sign-in sheet"), name="签到表.txt"
@@ -41,5 +44,5 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "orglife:photo_review": {"photo_pk": photo},
         "orglife:attachment": {"att_pk": attachment},
         "orglife:action_close": {"action_pk": resolution.actions.get()},
-        "orglife:sign_in": {"token": meeting.sign_in_token},
+        "orglife:sign_in": {"token": live.sign_in_token},
     }
