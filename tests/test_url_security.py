@@ -42,9 +42,9 @@ from PIL import Image
 
 from dangjian.accounts.models import User
 from dangjian.core.models import AuditEvent, AuditHead
-from dangjian.core.testing.factories import World
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
+from dangjian.site.testing.factories import World
 
 # Endpoints that are public by design or carry their own credential (tested on their own below).
 PUBLIC = {
@@ -532,12 +532,8 @@ def test_the_walk_finds_the_apps() -> None:
 MEDIA = [route for _, route in ROUTES if route.lstrip("^").startswith("media/")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with DEBUG on (the demo default) /media/<path> serves every upload to anyone, signed in or"
-    " not; every file is to be served by a scope-checked view instead — remove this mark when it is",
-)
 def test_no_route_serves_uploads_unchecked() -> None:
+    """Every file is served by a scope-checked view (core.files); /media/ is never routed."""
     assert not MEDIA
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dangjian.accounts.models import RoleAssignment
-from dangjian.core.testing.factories import World
+from dangjian.site.testing.factories import World
 
 
 def rows(world: World) -> dict[str, dict[str, Any]]:

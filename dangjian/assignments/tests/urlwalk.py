@@ -12,9 +12,7 @@ from django.utils import timezone
 from dangjian.assignments.models import Assignment, AssignmentTarget, DeliverableKind, TargetMode
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish, target_attach_file, target_claim, target_submit
-from dangjian.core.testing.factories import World
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from dangjian.site.testing.factories import World, make_pdf
 
 
 def _publish(world: World, title: str) -> tuple[Assignment, AssignmentTarget]:
@@ -40,7 +38,7 @@ def _publish(world: World, title: str) -> tuple[Assignment, AssignmentTarget]:
 
 def _attach(world: World, target: AssignmentTarget) -> Any:
     d = target.assignment.deliverables.get(kind=DeliverableKind.DOCUMENT)
-    upload = SimpleUploadedFile("承诺书.pdf", PDF, content_type="application/pdf")
+    upload = SimpleUploadedFile("承诺书.pdf", make_pdf("承诺书"), content_type="application/pdf")
     return target_attach_file(actor=world.liaison, target=target, deliverable_id=d.pk, upload=upload)
 
 

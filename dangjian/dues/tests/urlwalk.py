@@ -6,9 +6,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World
 from dangjian.dues import services as S
 from dangjian.dues.rules import DuesCategory, month_start
+from dangjian.site.testing.factories import World
 
 
 def rows(world: World) -> dict[str, dict[str, Any]]:

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World, make_member
 from dangjian.members.models import ImportMode
 from dangjian.members.services import import_job_create, transfer_out
 from dangjian.orgs.services import org_create
+from dangjian.site.testing.factories import World, make_member
 
 from .helpers import row_for, upload, workbook_bytes
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from dangjian.core.testing.factories import World
 from dangjian.orglife import services
+from dangjian.site.testing.factories import World, make_pdf
 
 from .helpers import jpeg, make_meeting
 
@@ -22,7 +22,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     live = make_meeting(world.branch, actor=world.liaison, started_at=start, ended_at=start + dt.timedelta(hours=2))
     photo = services.photo_add(actor=world.liaison, meeting=meeting, file=jpeg())
     attachment = services.attachment_add(
-        actor=world.liaison, meeting=meeting, file=io.BytesIO(b"sign-in sheet"), name="签到表.txt"
+        actor=world.liaison, meeting=meeting, file=io.BytesIO(make_pdf("签到表")), name="签到表.pdf"
     )
     resolution = services.resolution_add(
         actor=world.liaison,

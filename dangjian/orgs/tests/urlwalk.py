@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dangjian.core.testing.factories import World
 from dangjian.orgs.services import post_assign
+from dangjian.site.testing.factories import World
 
 
 def rows(world: World) -> dict[str, dict[str, Any]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dangjian.core.testing.factories import World
 from dangjian.partyday import services
+from dangjian.site.testing.factories import World
 
 YEAR = 2027
 PLAN = {m: (f"{m}月主题", f"{m}月内容") for m in range(1, 13)}
