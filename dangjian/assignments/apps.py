@@ -13,7 +13,7 @@ class AssignmentsConfig(AppConfig):
 
         from .selectors import attention_items
 
-        nav_item("任务", "assignments:index", Action.VIEW, order=40)
+        nav_item("任务", "assignments:index", Action.VIEW, order=40, tab="任务", icon="task", tab_action=Action.MANAGE)
         attention_provider(attention_items)
         config.register(
             "assignments.remind_days_first",

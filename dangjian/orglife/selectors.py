@@ -253,6 +253,17 @@ def overdue_actions(user: Any, today: dt.date | None = None) -> QuerySet[Resolut
     )
 
 
+def meetings_to_file(user: Any, today: dt.date | None = None) -> QuerySet[Meeting]:
+    """Drafts of meetings already held (date before today) that the user may enter and file."""
+    today = today or timezone.localdate()
+    return (
+        Meeting.objects.visible_to(user, Action.MANAGE)
+        .filter(status=MeetingStatus.DRAFT, meeting_date__lt=today)
+        .select_related("org")
+        .order_by("meeting_date", "id")
+    )
+
+
 # ---------------------------------------------------------------- for other apps
 
 

@@ -180,6 +180,16 @@ def year_schedule(org: Organization, year: int) -> list[PartyDay]:
     return [days[(org.pk, m)] for m in range(1, 13)]
 
 
+def next_party_day(org: Organization, today: dt.date) -> PartyDay | None:
+    """The org's next party day on or after `today`: this month's, else next month's."""
+    first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    for year, month in ((today.year, today.month), (first_of_next.year, first_of_next.month)):
+        pd = scheduled_party_day(org, year, month)
+        if pd.date is not None and pd.date >= today:
+            return pd
+    return None
+
+
 # ---------------------------------------------------------------- access
 
 
