@@ -10,5 +10,5 @@ class AccountsConfig(AppConfig):
         from dangjian.core.registry import nav_item
         from dangjian.core.scoping import Action
 
-        nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90)
-        nav_item("我的账号", "accounts:me", None, order=95)
+        nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90, icon="key")
+        nav_item("我的账号", "accounts:me", None, order=95, icon="me")

@@ -53,12 +53,12 @@ def describe(violations: list[dict[str, Any]]) -> str:
 
 
 def small_targets(page: Any) -> list[str]:
-    """Buttons, tab/side navigation links and pager links smaller than 44 × 44 CSS px (visible ones)."""
+    """Buttons, fields, tab/side navigation links, pager links and arrows under 44 × 44 CSS px."""
     return list(
         page.evaluate(
             """() => {
             const sel = "button, .btn, input[type=submit], .tabbar a, .sidenav a, .pager a, .topbar a, "
-                + "ul.todo a, a.tap";
+                + "ul.todo a, a.tap, select, input[type=text], input[type=search], input[type=date], input[type=tel]";
             const bad = [];
             for (const el of document.querySelectorAll(sel)) {
                 const r = el.getBoundingClientRect();
