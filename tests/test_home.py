@@ -111,7 +111,9 @@ def test_task_todo_shows_its_deadline_and_goes_when_submitted(world: World, as_l
     assert "本月主题党日" not in body(as_liaison)
 
 
-def test_held_meeting_in_draft_is_a_todo_until_filed(world: World, as_liaison: Client, as_member: Client) -> None:
+def test_held_meeting_in_draft_is_a_todo_until_filed(
+    world: World, as_liaison: Client, as_member: Client, as_admin: Client
+) -> None:
     day = timezone.localdate() - dt.timedelta(days=2)
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(14, 0)))
     m = orglife.meeting_create(
@@ -127,6 +129,7 @@ def test_held_meeting_in_draft_is_a_todo_until_filed(world: World, as_liaison: C
     html = body(as_liaison)
     assert "会议记录待归档：研究发展党员工作" in html and reverse("orglife:detail", args=[m.pk]) in html
     assert "会议记录待归档" not in body(as_member)  # a plain member files nothing
+    assert "会议记录待归档" not in body(as_admin)  # the city admin sees it in the matrix, not as a to-do
     Meeting.objects.filter(pk=m.pk).update(status=MeetingStatus.FILED)
     assert "会议记录待归档" not in body(as_liaison)
 
@@ -160,7 +163,9 @@ def test_home_links_favicon_and_no_inline_scripts(as_member: Client) -> None:
     assert "<script>" not in html and " onclick=" not in html
 
 
-def test_unpaid_dues_of_the_month_for_the_branch_until_paid(world: World, as_liaison: Client, as_admin: Client) -> None:
+def test_unpaid_dues_of_the_month_for_the_branch_and_the_member_until_paid(
+    world: World, as_liaison: Client, as_admin: Client, as_member: Client
+) -> None:
     this = month_start(timezone.localdate())
     dues_base_set(
         actor=None, member=world.member, year=this.year, category=DuesCategory.RETIRED, monthly_base_fen=500_000
@@ -169,5 +174,7 @@ def test_unpaid_dues_of_the_month_for_the_branch_until_paid(world: World, as_lia
     html = body(as_liaison)
     assert "本月党费：1 人未交" in html and reverse("dues:sheet", args=[world.branch.pk]) in html
     assert "本月党费" not in body(as_admin)  # the city admin is not a branch's collector
+    mine = body(as_member)
+    assert "本月党费 25.00 元待交" in mine and reverse("dues:my") in mine
     DuesExpected.objects.filter(member=world.member, month=this).update(is_paid=True)
-    assert "本月党费" not in body(as_liaison)
+    assert "本月党费" not in body(as_liaison) and "本月党费" not in body(as_member)

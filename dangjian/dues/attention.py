@@ -11,12 +11,13 @@ from django.urls import reverse
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
-from .rules import ARREARS_WARN_MONTHS
+from .rules import ARREARS_WARN_MONTHS, fen_to_yuan
 from .selectors import (
     current_month,
     member_arrears,
     open_flags_for,
     own_member,
+    own_month_due,
     pending_exemptions_for,
     unpaid_this_month,
 )
@@ -51,6 +52,18 @@ def dues_attention(user: Any) -> list[Attention]:
         items.append(Attention(f"{len(pending)}件党费减免申请待批准", "上一级党委批准后生效", reverse("dues:index")))
     member = own_member(user)
     if member is not None and member.is_active:
+        due = own_month_due(member)
+        if due is not None:
+            owed = fen_to_yuan(due.amount_fen - due.paid_fen)
+            items.append(
+                Attention(
+                    f"本月党费 {owed} 元待交",
+                    "请按月交给党支部指定的收缴人",
+                    reverse("dues:my"),
+                    Severity.ADVISORY,
+                    due=month_end,
+                )
+            )
         streak = member_arrears(member)
         if streak:
             items.append(

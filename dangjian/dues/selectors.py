@@ -509,6 +509,11 @@ def unpaid_this_month(user: Any) -> list[tuple[Organization, int]]:
     return [(branches[path], n) for path, n in counts]
 
 
+def own_month_due(member: Member) -> DuesExpected | None:
+    """The member's dues line for this month while it is still unpaid (None if paid or nothing due)."""
+    return DuesExpected.objects.filter(member=member, month=current_month(), is_paid=False, amount_fen__gt=0).first()
+
+
 def pending_exemptions_for(user: Any) -> list[DuesExemption]:
     """Pending applications the user may decide (APPROVE on the parent of the member's branch)."""
     from .services import approver_path
