@@ -176,5 +176,13 @@ def test_unpaid_dues_of_the_month_for_the_branch_and_the_member_until_paid(
     assert "本月党费" not in body(as_admin)  # the city admin is not a branch's collector
     mine = body(as_member)
     assert "本月党费 25.00 元待交" in mine and reverse("dues:my") in mine
-    DuesExpected.objects.filter(member=world.member, month=this).update(is_paid=True)
+    DuesExpected.objects.filter(member=world.member, month=this).update(is_paid=True, paid_fen=2500)
     assert "本月党费" not in body(as_liaison) and "本月党费" not in body(as_member)
+    assert f"{this.month}月党费已交 25.00 元" in body(as_member)
+
+
+def test_structure_findings_are_standing_reminders_below_the_todo_list(world: World, as_admin: Client) -> None:
+    html = body(as_admin)
+    todo = html[html.index('id="todo-title"') : html.index('id="standing-title"')]
+    standing = html[html.index('id="standing-title"') :]
+    assert "正式党员不足3人" in standing and "正式党员不足3人" not in todo

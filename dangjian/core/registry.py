@@ -40,6 +40,9 @@ class Attention:
     link: str
     severity: Severity = Severity.WARNING
     due: dt.date | None = None  # shown as a countdown ("还有 3 天" / "逾期 2 天")
+    # A standing condition (a structure finding, a term running out) rather than a piece of work
+    # with an end: listed under 检查提醒 below the 待办 list.
+    standing: bool = False
 
 
 _NAV: list[NavItem] = []

@@ -17,7 +17,7 @@ from .selectors import (
     member_arrears,
     open_flags_for,
     own_member,
-    own_month_due,
+    own_month_line,
     pending_exemptions_for,
     unpaid_this_month,
 )
@@ -52,9 +52,9 @@ def dues_attention(user: Any) -> list[Attention]:
         items.append(Attention(f"{len(pending)}件党费减免申请待批准", "上一级党委批准后生效", reverse("dues:index")))
     member = own_member(user)
     if member is not None and member.is_active:
-        due = own_month_due(member)
-        if due is not None:
-            owed = fen_to_yuan(due.amount_fen - due.paid_fen)
+        line = own_month_line(member)
+        if line is not None and not line.is_paid and line.amount_fen > 0:
+            owed = fen_to_yuan(line.amount_fen - line.paid_fen)
             items.append(
                 Attention(
                     f"本月党费 {owed} 元待交",

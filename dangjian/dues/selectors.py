@@ -509,9 +509,9 @@ def unpaid_this_month(user: Any) -> list[tuple[Organization, int]]:
     return [(branches[path], n) for path, n in counts]
 
 
-def own_month_due(member: Member) -> DuesExpected | None:
-    """The member's dues line for this month while it is still unpaid (None if paid or nothing due)."""
-    return DuesExpected.objects.filter(member=member, month=current_month(), is_paid=False, amount_fen__gt=0).first()
+def own_month_line(member: Member) -> DuesExpected | None:
+    """The member's dues line for this month (None until the month's dues are computed)."""
+    return DuesExpected.objects.filter(member=member, month=current_month()).first()
 
 
 def pending_exemptions_for(user: Any) -> list[DuesExemption]:

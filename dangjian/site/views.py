@@ -20,6 +20,8 @@ from dangjian.accounts.selectors import roles_of
 from dangjian.core.registry import attention_for
 from dangjian.core.scoping import Action, can
 from dangjian.core.selectors import notifications_for
+from dangjian.dues.models import DuesExpected
+from dangjian.dues.selectors import own_member, own_month_line
 from dangjian.orglife.selectors import meetings_of_org
 from dangjian.orgs.models import Organization
 from dangjian.partyday.selectors import PartyDay, next_party_day
@@ -67,9 +69,19 @@ def party_day_card(user: Any, role_orgs: list[Organization], today: dt.date) -> 
     return PartyDayCard(org, pd, (pd.date - today).days, link, label)
 
 
+def paid_this_month(user: Any) -> DuesExpected | None:
+    """The member's dues line for this month once paid (unpaid, it is a 待办 item instead)."""
+    member = own_member(user)
+    if member is None or not member.is_active:
+        return None
+    line = own_month_line(member)
+    return line if line is not None and line.is_paid else None
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """待办 first (due or overdue, most urgent first), then the coming party day and unread notices."""
+    """The coming party day, 待办 (most urgent first, then by due date), unread notices, and the
+    standing findings (检查提醒) of the orgs the user runs."""
     user = request.user
     orgs: dict[int, tuple[Any, list[str], bool]] = {}
     for ra in roles_of(user):
@@ -77,6 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
             orgs[ra.org_id] = (ra.org, [], can(user, Action.VIEW, ra.org.path))
         orgs[ra.org_id][1].append(ra.get_role_display())
     today = timezone.localdate()
+    items = attention_for(user)
     notices = list(notifications_for(user).filter(read_at__isnull=True).order_by("-created_at")[:NOTICES_ON_HOME])
     return render(
         request,
@@ -84,8 +97,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "today": today,
             "orgs": list(orgs.values()),
-            "todo": attention_for(user),
+            "todo": [a for a in items if not a.standing],
+            "standing": [a for a in items if a.standing],
             "party_day": party_day_card(user, [o for o, _, _ in orgs.values()], today),
             "notices": notices,
+            "dues_paid": paid_this_month(user),
         },
     )
