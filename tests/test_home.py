@@ -23,6 +23,7 @@ from dangjian.dues.services import dues_base_set, dues_month_compute
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import Meeting, MeetingStatus
+from dangjian.partyday.models import AnnualPlan, PlanState
 from tests.helpers import publish_party_day_task
 
 HOME = "/"
@@ -186,3 +187,19 @@ def test_structure_findings_are_standing_reminders_below_the_todo_list(world: Wo
     todo = html[html.index('id="todo-title"') : html.index('id="standing-title"')]
     standing = html[html.index('id="standing-title"') :]
     assert "正式党员不足3人" in standing and "正式党员不足3人" not in todo
+
+
+def test_annual_plan_waits_for_the_committee_then_goes_back_to_the_branch(
+    world: World, as_admin: Client, as_secretary: Client, as_liaison: Client
+) -> None:
+    year = timezone.localdate().year + 1
+    branch = world.branch
+    plan = AnnualPlan.objects.create(org=branch, org_path=branch.path, year=year, status=PlanState.SUBMITTED)
+    assert f"{year}年主题党日计划待备案" in body(as_admin)
+    assert "计划待备案" not in body(as_secretary)  # the branch's own plan is the committee's to file
+    AnnualPlan.objects.filter(pk=plan.pk).update(status=PlanState.RETURNED, review_comment="请补充党课安排")
+    html = body(as_liaison)
+    assert f"{year}年主题党日计划被退回" in html and "请补充党课安排" in html
+    assert "计划待备案" not in body(as_admin)
+    AnnualPlan.objects.filter(pk=plan.pk).update(status=PlanState.FILED)
+    assert "主题党日计划" not in body(as_liaison) and "主题党日计划" not in body(as_admin)

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from dangjian.core import calendar as cal
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, scope_q
+from dangjian.core.scoping import Action, can, scope_prefixes, scope_q
 from dangjian.orgs.config import ancestor_paths, effective
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -256,6 +256,20 @@ def changes_to_decide(user: Any) -> QuerySet[ChangeRequest]:
         .select_related("org")
         .order_by("scheduled_date", "id")
     )
+
+
+def plans_to_decide(user: Any) -> QuerySet[AnnualPlan]:
+    """Submitted annual plans of the orgs strictly below where the user holds APPROVE."""
+    prefixes = scope_prefixes(user, Action.APPROVE)
+    qs = AnnualPlan.objects.filter(scope_q(user, Action.APPROVE, "org_path"), status=PlanState.SUBMITTED)
+    if prefixes:
+        qs = qs.exclude(org_path__in=prefixes)  # an org's own plan is filed by its parent
+    return qs.select_related("org").order_by("submitted_at", "id")
+
+
+def plans_returned_to(user: Any) -> QuerySet[AnnualPlan]:
+    """Annual plans returned for revision to the orgs the user enters records for."""
+    return AnnualPlan.objects.filter(org_path__in=scope_prefixes(user, Action.MANAGE) or [], status=PlanState.RETURNED)
 
 
 def get_change_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> ChangeRequest:
