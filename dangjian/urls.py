@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from dangjian.core import urls as core_urls
+from dangjian.site import views as site_views
+
 admin.site.site_header = "党建工作平台 后台管理"
 admin.site.site_title = "党建工作平台"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", include("dangjian.core.urls")),
+    # The site's home keeps its name `core:home`: it joins core's namespace here.
+    path("", include(([path("", site_views.home, name="home"), *core_urls.urlpatterns], "core"))),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),

@@ -17,5 +17,5 @@ class AccountsConfig(AppConfig):
         register_role_paths_loader(role_paths_by_action)
         notify.register_holder_ids(lambda role, paths: holder_ids_by(Role(role), org_paths=paths, key="org__path"))
 
-        nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90)
-        nav_item("我的账号", "accounts:me", None, order=95)
+        nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90, icon="key")
+        nav_item("我的账号", "accounts:me", None, order=95, icon="me")

@@ -15,7 +15,7 @@ class AssignmentsConfig(AppConfig):
         from .selectors import attention_items
         from .tasks import reminder_sweep
 
-        nav_item("任务", "assignments:index", Action.VIEW, order=40)
+        nav_item("任务", "assignments:index", Action.VIEW, order=40, tab="任务", icon="task", tab_action=Action.MANAGE)
         attention_provider(attention_items)
         periodic_job(self.label, "任务报送提醒、逾期督办", reminder_sweep)
         config.register(

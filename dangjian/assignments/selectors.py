@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import CharField as CharFieldExpr
 from django.urls import reverse
 from django.utils import timezone
@@ -251,19 +251,30 @@ def chosen_org_choices(publisher: Organization) -> QuerySet[Organization]:
 
 
 def attention_items(user: Any) -> list[Attention]:
-    """待办 for the home page: targets to claim or redo, submissions to review (a few queries)."""
+    """待办 for the home page: targets to claim, finish or redo (with their nearest deadline), and
+    submissions to review (a few queries). A submitted or approved target is gone from the list."""
     items: list[Attention] = []
     if not getattr(user, "is_authenticated", False):
         return items
-    mine = targets_for_user(user).filter(status__in=[TargetStatus.UNCLAIMED, TargetStatus.RETURNED])
+    labels = {
+        TargetStatus.UNCLAIMED: "待领取",
+        TargetStatus.CLAIMED: "待提交",
+        TargetStatus.RETURNED: "被退回，请修改后重新提交",
+    }
+    mine = (
+        targets_for_user(user)
+        .filter(status__in=list(labels))
+        .annotate(next_due=Min("assignment__deliverables__due_on"))
+        .order_by("next_due", "org_path")
+    )
     for t in mine[:5]:
-        label = "待领取" if t.status == TargetStatus.UNCLAIMED else "被退回，请修改后重新提交"
         items.append(
             Attention(
-                f"任务{label}：{t.assignment.title}",
+                f"任务{labels[TargetStatus(t.status)]}：{t.assignment.title}",
                 f"{t.org.name}",
                 reverse("assignments:target", args=[t.pk]),
                 Severity.WARNING,
+                due=t.next_due,
             )
         )
     pending = (

@@ -1,7 +1,8 @@
 """Extension points so each app can add to the shared layout without core knowing the app.
 
-- `nav_item(...)`: a navigation link, shown when the user holds the action anywhere.
-- `attention_provider(fn)`: `fn(user) -> list[Attention]` items for the home page (待办/提醒).
+- `nav_item(...)`: a navigation link, shown when the user holds the action anywhere. With `tab`
+  (a short label and an icon name) it may also sit in the phone's bottom tab bar.
+- `attention_provider(fn)`: `fn(user) -> list[Attention]` items for the home page's 待办 list.
 - `meeting_panel(fn)`: `fn(request, meeting) -> str` HTML shown on a meeting's page ("" for none),
   e.g. dues shows 本月党费 on a party-day record without orglife importing dues.
 Apps register in their AppConfig.ready().
@@ -9,6 +10,7 @@ Apps register in their AppConfig.ready().
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,9 @@ class NavItem:
     url_name: str
     action: str | None  # None: any logged-in user
     order: int = 100
+    tab: str = ""  # short label in the phone's tab bar ("" = only in the side nav / 我的 page)
+    icon: str = ""  # icon name in core/_icon.html
+    tab_action: str | None = None  # the tab is this entry only for users holding this action
 
     @property
     def url(self) -> str:
@@ -36,6 +41,10 @@ class Attention:
     detail: str
     link: str
     severity: Severity = Severity.WARNING
+    due: dt.date | None = None  # shown as a countdown ("还有 3 天" / "逾期 2 天")
+    # A standing condition (a structure finding, a term running out) rather than a piece of work
+    # with an end: listed under 检查提醒 below the 待办 list.
+    standing: bool = False
 
 
 _NAV: list[NavItem] = []
@@ -43,9 +52,18 @@ _ATTENTION: list[Callable[[Any], list[Attention]]] = []
 _MEETING_PANELS: list[Callable[[Any, Any], str]] = []
 
 
-def nav_item(label: str, url_name: str, action: str | None = None, order: int = 100) -> None:
+def nav_item(
+    label: str,
+    url_name: str,
+    action: str | None = None,
+    order: int = 100,
+    *,
+    tab: str = "",
+    icon: str = "",
+    tab_action: str | None = None,
+) -> None:
     if not any(i.url_name == url_name for i in _NAV):
-        _NAV.append(NavItem(label, url_name, action, order))
+        _NAV.append(NavItem(label, url_name, action, order, tab, icon, tab_action))
         _NAV.sort(key=lambda i: i.order)
 
 
@@ -64,7 +82,26 @@ def attention_for(user: Any) -> list[Attention]:
     for fn in _ATTENTION:
         items.extend(fn(user))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.ADVISORY: 2}
-    return sorted(items, key=lambda a: order[a.severity])
+    # Most urgent first; within a severity, the nearest due date first, undated items last.
+    return sorted(items, key=lambda a: (order[a.severity], a.due or dt.date.max))
+
+
+# The phone's bottom bar holds 首页, at most this many app tabs, and 我的.
+MAX_APP_TABS = 3
+
+
+def tabs_for(items: list[NavItem], holds: Callable[[str], bool]) -> list[NavItem]:
+    """The app tabs among a user's visible nav items: one per tab label; an entry with a
+    `tab_action` the user holds wins over the everyone-entry (a liaison's 党费 tab is 党费收缴,
+    a member's is 我的党费); at most MAX_APP_TABS, in nav order."""
+    chosen: dict[str, NavItem] = {}
+    for item in items:
+        if not item.tab or (item.tab_action is not None and not holds(item.tab_action)):
+            continue
+        have = chosen.get(item.tab)
+        if have is None or (have.tab_action is None and item.tab_action is not None):
+            chosen[item.tab] = item
+    return sorted(chosen.values(), key=lambda i: i.order)[:MAX_APP_TABS]
 
 
 def meeting_panel(fn: Callable[[Any, Any], str]) -> Callable[[Any, Any], str]:

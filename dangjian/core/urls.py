@@ -2,9 +2,11 @@ from django.urls import path
 
 from . import views
 
+# The home page (`core:home`, at "") is the site layer's (dangjian/site/views.py); dangjian/urls.py
+# adds it to this namespace, since core imports no domain app.
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("more/", views.more, name="more"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

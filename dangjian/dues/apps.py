@@ -41,8 +41,8 @@ class DuesConfig(AppConfig):
             max_value=FARMER_MAX_FEN,
             help="2008 规定 第六条：每月0.2元至1元，由党委确定",
         )
-        nav_item("我的党费", "dues:my", None, order=60)
-        nav_item("党费收缴", "dues:index", "manage", order=61)
+        nav_item("我的党费", "dues:my", None, order=60, tab="党费", icon="dues")
+        nav_item("党费收缴", "dues:index", "manage", order=61, tab="党费", icon="dues", tab_action="manage")
         attention_provider(dues_attention)
         meeting_panel(party_day_dues_panel)
         periodic_job(self.label, "党费月度应缴计算、连续欠缴检查", dues_monthly)

@@ -1,7 +1,9 @@
-"""Home-page items: long arrears for the branch, applications to decide, the member's own arrears."""
+"""Home-page items: this month's unpaid dues and long arrears for the branch, applications to
+decide, the member's own arrears."""
 
 from __future__ import annotations
 
+import calendar
 from typing import Any
 
 from django.urls import reverse
@@ -9,12 +11,32 @@ from django.urls import reverse
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
-from .rules import ARREARS_WARN_MONTHS
-from .selectors import member_arrears, open_flags_for, own_member, pending_exemptions_for
+from .rules import ARREARS_WARN_MONTHS, fen_to_yuan
+from .selectors import (
+    current_month,
+    member_arrears,
+    open_flags_for,
+    own_member,
+    own_month_line,
+    pending_exemptions_for,
+    unpaid_this_month,
+)
 
 
 def dues_attention(user: Any) -> list[Attention]:
     items: list[Attention] = []
+    month = current_month()
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    for branch, n in unpaid_this_month(user):
+        items.append(
+            Attention(
+                f"本月党费：{n} 人未交",
+                f"{branch.name} · {month:%Y年%m月}，点开收缴表逐人登记",
+                reverse("dues:sheet", args=[branch.pk]),
+                Severity.ADVISORY,
+                due=month_end,
+            )
+        )
     flags = open_flags_for(user).count()
     if flags:
         items.append(
@@ -30,6 +52,18 @@ def dues_attention(user: Any) -> list[Attention]:
         items.append(Attention(f"{len(pending)}件党费减免申请待批准", "上一级党委批准后生效", reverse("dues:index")))
     member = own_member(user)
     if member is not None and member.is_active:
+        line = own_month_line(member)
+        if line is not None and not line.is_paid and line.amount_fen > 0:
+            owed = fen_to_yuan(line.amount_fen - line.paid_fen)
+            items.append(
+                Attention(
+                    f"本月党费 {owed} 元待交",
+                    "请按月交给党支部指定的收缴人",
+                    reverse("dues:my"),
+                    Severity.ADVISORY,
+                    due=month_end,
+                )
+            )
         streak = member_arrears(member)
         if streak:
             items.append(

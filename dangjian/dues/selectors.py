@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dangjian.core.findings import Finding
 from dangjian.core.paths import parent_path, subtree_q
-from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_prefixes, scope_q
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
@@ -485,6 +485,27 @@ def register_rows(org: Organization, year: int) -> list[RegisterRow]:
 
 def open_flags_for(user: Any) -> QuerySet[DuesArrearsFlag]:
     return DuesArrearsFlag.objects.filter(resolved_at__isnull=True).filter(scope_q(user, Action.MANAGE))
+
+
+def unpaid_this_month(user: Any) -> list[tuple[Organization, int]]:
+    """(branch, members who owe this month and have not paid) for the branches the user runs
+    themselves (a committee-wide admin has the roll-up instead), one query each way."""
+    prefixes = scope_prefixes(user, Action.MANAGE) or []
+    branches = {o.path: o for o in Organization.objects.filter(path__in=prefixes, kind=OrgKind.BRANCH)}
+    if not branches:
+        return []
+    counts = (
+        DuesExpected.objects.filter(org_path__in=list(branches), month=current_month(), is_paid=False, amount_fen__gt=0)
+        .values_list("org_path")
+        .annotate(n=Count("id"))
+        .order_by("org_path")
+    )
+    return [(branches[path], n) for path, n in counts]
+
+
+def own_month_line(member: Member) -> DuesExpected | None:
+    """The member's dues line for this month (None until the month's dues are computed)."""
+    return DuesExpected.objects.filter(member=member, month=current_month()).first()
 
 
 def pending_exemptions_for(user: Any) -> list[DuesExemption]:

@@ -12,7 +12,7 @@ class MembersConfig(AppConfig):
 
         from .attention import members_attention
 
-        nav_item("党员名册", "members:index", Action.VIEW, order=15)
-        nav_item("组织关系转接", "members:transfers", Action.MANAGE, order=16)
-        nav_item("名册导入记录", "members:imports", Action.MANAGE, order=17)
+        nav_item("党员名册", "members:index", Action.VIEW, order=15, icon="people")
+        nav_item("组织关系转接", "members:transfers", Action.MANAGE, order=16, icon="transfer")
+        nav_item("名册导入记录", "members:imports", Action.MANAGE, order=17, icon="list")
         attention_provider(members_attention)

@@ -30,13 +30,17 @@ def members_attention(user: Any) -> list[Attention]:
             )
         )
     since = timezone.now() - dt.timedelta(days=RECENT_IMPORT_DAYS)
-    for job in recent_import_jobs(user, since)[:3]:
+    latest: dict[int, Any] = {}
+    for job in recent_import_jobs(user, since)[:20]:  # newest first
+        latest.setdefault(job.org_id, job)
+    # Only each branch's latest import counts: a later import resolves an earlier failure, and a
+    # clean import is done (nothing left to do). Rows it could not take remain a 待办.
+    for job in list(latest.values())[:3]:
         link = reverse("members:import_detail", args=[job.pk])
         if job.status == ImportStatus.COMPLETED:
-            detail = f"新增 {job.created_count} 人，更新 {job.updated_count} 人"
             if job.error_rows:
-                detail += f"，{job.error_rows} 行有错误未导入"
-            items.append(Attention(f"名册导入完成：{job.org.name}", detail, link, Severity.ADVISORY))
+                detail = f"新增 {job.created_count} 人，更新 {job.updated_count} 人，{job.error_rows} 行有错误未导入"
+                items.append(Attention(f"名册导入有未导入的行：{job.org.name}", detail, link, Severity.WARNING))
         elif job.status in (ImportStatus.REJECTED, ImportStatus.FAILED):
             detail = job.message or "未写入任何数据"
             if job.error_rows:

@@ -72,7 +72,9 @@ class OrglifeConfig(AppConfig):
                 max_value=20,
                 help="默认不要求照片（减轻基层负担）；上级党委可按会议类型要求",
             )
-        nav_item("组织生活", "orglife:index", Action.VIEW, order=30)
-        nav_item("我的出勤", "orglife:my_attendance", None, order=31)
+        nav_item(
+            "组织生活", "orglife:index", Action.VIEW, order=30, tab="组织生活", icon="meeting", tab_action=Action.MANAGE
+        )
+        nav_item("我的出勤", "orglife:my_attendance", None, order=31, tab="组织生活", icon="meeting")
         attention_provider(orglife_attention)
         periodic_job(self.label, "决议落实措施逾期提醒", remind_overdue_actions)

@@ -1,4 +1,4 @@
-"""Home-page items: overdue resolution measures and photos waiting for a reviewer's check."""
+"""Home-page items: meetings held but not filed, overdue resolution measures, photos to check."""
 
 from __future__ import annotations
 
@@ -13,7 +13,18 @@ from .selectors import flagged_photos, overdue_actions
 
 
 def orglife_attention(user: Any) -> list[Attention]:
+    from .selectors import meetings_to_file
+
     items: list[Attention] = []
+    for m in meetings_to_file(user)[:3]:
+        items.append(
+            Attention(
+                f"会议记录待归档：{m.theme}",
+                f"{m.org.name} · {m.meeting_date:%m月%d日}已召开，请补全出勤和记录后归档",
+                reverse("orglife:detail", args=[m.pk]),
+                Severity.WARNING,
+            )
+        )
     n_actions = overdue_actions(user).count()
     if n_actions:
         items.append(

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
-from dangjian.core.scoping import Action, can, get_for_user
+from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -248,6 +248,19 @@ def overdue_actions(user: Any, today: dt.date | None = None) -> QuerySet[Resolut
         .filter(status=ActionStatus.OPEN, deadline__lt=today)
         .select_related("resolution__meeting", "org")
         .order_by("deadline")
+    )
+
+
+def meetings_to_file(user: Any, today: dt.date | None = None) -> QuerySet[Meeting]:
+    """Drafts of meetings already held (date before today) of the orgs the user enters records
+    for themselves: their own branch (with its 党小组) or committee, not every branch below a
+    committee admin (that is the matrix's job), so it is an exact match on `branch_path`."""
+    today = today or timezone.localdate()
+    return (
+        Meeting.objects.filter(branch_path__in=scope_prefixes(user, Action.MANAGE) or [])
+        .filter(status=MeetingStatus.DRAFT, meeting_date__lt=today)
+        .select_related("org")
+        .order_by("meeting_date", "id")
     )
 
 

@@ -39,6 +39,6 @@ class OrgsConfig(AppConfig):
             max_value=24,
             help="任期届满前多少个月开始提醒换届（一般为6个月）",
         )
-        nav_item("组织架构", "orgs:tree", Action.VIEW, order=10)
-        nav_item("结构检查", "orgs:checks", Action.APPROVE, order=20)
+        nav_item("组织架构", "orgs:tree", Action.VIEW, order=10, icon="org")
+        nav_item("结构检查", "orgs:checks", Action.APPROVE, order=20, icon="check")
         attention_provider(structure_attention)

@@ -59,5 +59,5 @@ def structure_attention(user: Any) -> list[Attention]:
                     if list_ok
                     else reverse("orgs:detail", args=[root.pk])
                 )
-            items.append(Attention(title, f"结构检查 · {root.name}", link, s.severity))
+            items.append(Attention(title, f"结构检查 · {root.name}", link, s.severity, standing=True))
     return items

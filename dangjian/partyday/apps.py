@@ -40,7 +40,7 @@ class PartydayConfig(AppConfig):
             max_value=1_000_000,
             help="订阅地址泄露时把该值加1，本组织及下级此前的手机日历订阅地址全部作废",
         )
-        nav_item("主题党日", "partyday:home", Action.VIEW, order=40)
-        nav_item("工作日历", "core:calendar", Action.VIEW, order=95)
+        nav_item("主题党日", "partyday:home", Action.VIEW, order=40, icon="flag")
+        nav_item("工作日历", "core:calendar", Action.VIEW, order=95, icon="calendar")
         attention_provider(partyday_attention)
         periodic_job(self.label, "党日通知、年度计划提醒", send_party_day_notices)

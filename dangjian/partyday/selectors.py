@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from dangjian.core import calendar as cal
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
-from dangjian.core.scoping import DENIED_MESSAGE, PLATFORM, Action, can, get_for_user, scope_q
+from dangjian.core.scoping import DENIED_MESSAGE, PLATFORM, Action, can, get_for_user, scope_prefixes, scope_q
 from dangjian.orgs.config import effective
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.partyday.rules import plan_due_date
@@ -179,6 +179,16 @@ def year_schedule(org: Organization, year: int) -> list[PartyDay]:
     return [days[(org.pk, m)] for m in range(1, 13)]
 
 
+def next_party_day(org: Organization, today: dt.date) -> PartyDay | None:
+    """The org's next party day on or after `today`: this month's, else next month's."""
+    first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    for year, month in ((today.year, today.month), (first_of_next.year, first_of_next.month)):
+        pd = scheduled_party_day(org, year, month)
+        if pd.date is not None and pd.date >= today:
+            return pd
+    return None
+
+
 # ---------------------------------------------------------------- access
 
 
@@ -252,6 +262,20 @@ def changes_to_decide(user: Any) -> QuerySet[ChangeRequest]:
         .select_related("org")
         .order_by("scheduled_date", "id")
     )
+
+
+def plans_to_decide(user: Any) -> QuerySet[AnnualPlan]:
+    """Submitted annual plans of the orgs strictly below where the user holds APPROVE."""
+    prefixes = scope_prefixes(user, Action.APPROVE)
+    qs = AnnualPlan.objects.filter(scope_q(user, Action.APPROVE, "org_path"), status=PlanState.SUBMITTED)
+    if prefixes:
+        qs = qs.exclude(org_path__in=prefixes)  # an org's own plan is filed by its parent
+    return qs.select_related("org").order_by("submitted_at", "id")
+
+
+def plans_returned_to(user: Any) -> QuerySet[AnnualPlan]:
+    """Annual plans returned for revision to the orgs the user enters records for."""
+    return AnnualPlan.objects.filter(org_path__in=scope_prefixes(user, Action.MANAGE) or [], status=PlanState.RETURNED)
 
 
 def get_change_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> ChangeRequest:
