@@ -149,8 +149,34 @@ def initial_from(meeting: Any) -> dict[str, Any]:
     }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files (Django's documented pattern); cleans to a list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data] if data else single(None, initial)
+        return [single(data, initial)]
+
+
 class PhotoForm(forms.Form):
-    image = forms.FileField(label="会议照片", error_messages={"required": "请选择照片"})
+    """Several photos at once (the view reads every file of `image`); the caption applies to all."""
+
+    MAX_FILES = 20
+
+    image = MultipleFileField(
+        label="会议照片",
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        error_messages={"required": "请选择照片"},
+    )
     caption = forms.CharField(
         label="说明", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "field"})
     )

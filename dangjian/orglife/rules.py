@@ -72,6 +72,9 @@ DEFAULT_SIGNIN_GRACE_MINUTES = 30
 DUPLICATE_MAX_DISTANCE = 3  # Hamming distance on the 64-bit dHash; 4 bands of 16 bits guarantee recall ≤ 3
 
 FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3, "half_year": 6, "yearly": 12}
+# Attendance by exception: the list starts as 出席 and the liaison marks only who was on leave or absent.
+DEFAULT_ATTENDANCE = "present"
+ATTENDANCE_DEFAULT_CHOICES = (("present", "默认出席（只标出请假、缺席）"), ("absent", "逐人登记（默认缺席）"))
 FREQUENCY_CHOICES = (("monthly", "每月"), ("quarterly", "每季度"), ("half_year", "每半年"), ("yearly", "每年"))
 
 

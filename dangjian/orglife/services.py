@@ -190,8 +190,18 @@ def expected_members(org: Organization, on: dt.date) -> list[Member]:
     return list(qs.order_by("name", "pk"))
 
 
+def _initial_status(meeting: Meeting) -> str:
+    """Attendance by exception: each expected member starts as 出席 unless the committee chose
+    to mark everyone one by one (then they start as 缺席, as on paper)."""
+    default = _config(meeting.org)["attendance_default"]
+    return AttendanceStatus.PRESENT if default == "present" else AttendanceStatus.ABSENT
+
+
 def _expected_rows(meeting: Meeting, members: Sequence[Member]) -> list[Attendance]:
+    if not members:
+        return []
     on = meeting.meeting_date
+    initial = _initial_status(meeting)
     exclusions = {
         e.member_id: e
         for e in AttendanceExclusion.objects.filter(member__in=members, starts_on__lte=on).filter(
@@ -214,7 +224,7 @@ def _expected_rows(meeting: Meeting, members: Sequence[Member]) -> list[Attendan
                 member=m,
                 org_path=meeting.org_path,
                 meeting_date=on,
-                status=entry.status or AttendanceStatus.ABSENT,
+                status=entry.status or initial,
                 reason=entry.reason,
                 voting=entry.voting,
             )
@@ -483,9 +493,10 @@ def _check_marks(
             if mark.status == AttendanceStatus.PRESENT and not_started:
                 errors.append(f"{label}：会议尚未开始，不能登记出席或请假")
             continue
-        if mark.status == AttendanceStatus.LEAVE and not mark.reason.strip():
-            errors.append(f"{label}：请假须填写原因")
-        if mark.status != AttendanceStatus.ABSENT and not_started:
+        # The reason of a leave is optional (report once: the liaison is not made to type it).
+        # Before the meeting only changes are checked: the list starts as 出席 by default.
+        unchanged = row is not None and row.status == mark.status
+        if mark.status != AttendanceStatus.ABSENT and not_started and not unchanged:
             errors.append(f"{label}：会议尚未开始，不能登记出席或请假")
     if errors:
         raise ValidationError(errors)
@@ -547,6 +558,15 @@ def attendance_mark(
             actor, "orglife.attendance_mark", current, before={"attendance": before}, after={"attendance": after}
         )
     return current
+
+
+def attendance_all_present(*, actor: Any, meeting: Meeting, version: int, amendment_reason: str = "") -> Meeting:
+    """全部出席: every expected member on the list (not the exempt or excluded) is marked present."""
+    rows = meeting.attendance.exclude(status__in=[AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED])
+    marks = [Mark(mid, AttendanceStatus.PRESENT) for mid in rows.values_list("member_id", flat=True)]
+    return attendance_mark(
+        actor=actor, meeting=meeting, version=version, marks=marks, amendment_reason=amendment_reason
+    )
 
 
 def sign_in(*, user: Any, token: str, now: dt.datetime | None = None) -> Attendance:
@@ -754,6 +774,22 @@ def photo_add(*, actor: Any, meeting: Meeting, file: IO[bytes], caption: str = "
             after={"time_check": photo.time_check, "taken_at": taken_at, "duplicate_of": dup.pk if dup else None},
         )
     return photo
+
+
+def photo_delete(*, actor: Any, photo: MeetingPhoto) -> None:
+    """Remove a photo from a draft record (a wrong or blurred shot); a filed record keeps its photos."""
+    _require(actor, Action.MANAGE, photo.org_path, "无权删除照片")
+    with transaction.atomic():
+        current = Meeting.objects.select_for_update().select_related("org").get(pk=photo.meeting_id)
+        if current.status == MeetingStatus.FILED:
+            raise ValidationError(FILED_READ_ONLY)
+        audit.record(actor, "orglife.photo_delete", photo, before={"image": photo.image.name})
+        name = photo.image.name
+        photo.delete()
+        transaction.on_commit(lambda: photo.image.storage.delete(name))
+        _recompute(current)
+        current.save(update_fields=["level", "updated_at"])
+        refresh_rollup(_branch_of(current.org), [current.month])
 
 
 def photo_review(*, actor: Any, photo: MeetingPhoto) -> MeetingPhoto:

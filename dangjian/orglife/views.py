@@ -170,6 +170,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     detail = selectors.meeting_detail(request.user, meeting)
     org = meeting.org
     branch = selectors.branch_of(org)
+    cfg = effective_config(meeting.org_path)
     return render(
         request,
         "orglife/meeting_detail.html",
@@ -186,6 +187,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (AttendanceStatus.ABSENT, "缺席"),
             ],
             "sign_in_url": request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token])),
+            # No sign-in code before the day: a planned meeting is not a held one.
+            "qr_open": timezone.localdate() >= meeting.meeting_date,
+            "attendance_default": cfg["attendance_default"],
+            "photos_required": max((cfg["photos"].get(k, 0) for k in meeting.kinds), default=0),
             "has_dues_tags": _has_dues_tags(),
         },
     )
@@ -232,6 +237,26 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def meeting_all_present(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    try:
+        services.attendance_all_present(
+            actor=request.user,
+            meeting=meeting,
+            version=int(request.POST.get("version", "")),
+            amendment_reason=request.POST.get("amendment_reason", ""),
+        )
+    except ValueError:
+        messages.error(request, "请求无效，请刷新页面后重试")
+    except ValidationError as exc:
+        flash_errors(request, exc, FIELD_LABELS)
+    else:
+        messages.success(request, "已将应到党员全部记为出席")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
 def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     try:
@@ -250,21 +275,41 @@ def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
 def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     form = PhotoForm(request.POST, request.FILES)
-    if not form.is_valid():
+    files = request.FILES.getlist("image")[: PhotoForm.MAX_FILES]
+    if not form.is_valid() or not files:
         messages.error(request, "照片：请选择要上传的照片")
         return redirect(_detail_url(pk))
+    # Several photos at once: each is checked and stored on its own, so one bad file does not
+    # lose the others; the message names the file that was refused.
+    added = 0
+    for i, f in enumerate(files, start=1):
+        label = f"第 {i} 张（{f.name}）" if len(files) > 1 else ""
+        try:
+            photo = services.photo_add(
+                actor=request.user, meeting=meeting, file=f, caption=form.cleaned_data["caption"]
+            )
+        except ValidationError as exc:
+            flash_errors(request, exc, {**FIELD_LABELS, "image": f"照片{label}"})
+            continue
+        added += 1
+        if photo.flagged:
+            messages.warning(request, f"照片{label}已上传，但需核实：" + "；".join(_photo_reasons(photo)))
+    if added:
+        messages.success(request, f"已上传 {added} 张照片")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, photo_pk: int) -> HttpResponse:
+    photo = selectors.get_photo_for_user(request.user, photo_pk, Action.MANAGE)
     try:
-        photo = services.photo_add(
-            actor=request.user, meeting=meeting, file=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
-        )
+        services.photo_delete(actor=request.user, photo=photo)
     except ValidationError as exc:
         flash_errors(request, exc, FIELD_LABELS)
     else:
-        if photo.flagged:
-            messages.warning(request, "照片已上传，但需核实：" + "；".join(_photo_reasons(photo)))
-        else:
-            messages.success(request, "照片已上传")
-    return redirect(_detail_url(pk))
+        messages.success(request, "照片已删除")
+    return redirect(_detail_url(photo.meeting_id))
 
 
 def _photo_reasons(photo: Any) -> list[str]:

@@ -143,7 +143,7 @@ def test_absence_streak_members(world: World) -> None:
     for days in (90, 60, 30):
         m = make_meeting(world.branch, world.liaison, started_at=at(days))
         services.attendance_mark(
-            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(world.member.pk, "present")]
+            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(other.pk, "absent")]
         )
         m.refresh_from_db()
         services.meeting_file(actor=world.liaison, meeting=m, version=m.version)

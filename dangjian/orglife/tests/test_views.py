@@ -176,23 +176,28 @@ def test_attendance_post_and_bad_rows(world: World, meeting: Meeting, as_liaison
         follow=True,
     )
     assert "不是本组织党员" in r.content.decode()
-    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"  # by exception
     r = as_liaison.post(url, {"version": "x", "member": [world.member.pk]}, follow=True)
     assert "请求无效" in r.content.decode()
-    r = as_liaison.post(
-        url,
-        {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "present"},
-        follow=True,
-    )
-    assert "出勤已保存" in r.content.decode()
-    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"
-    # A stale form (the version moved on) is refused with a conflict message.
     r = as_liaison.post(
         url,
         {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "absent"},
         follow=True,
     )
+    assert "出勤已保存" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    # A stale form (the version moved on) is refused with a conflict message.
+    r = as_liaison.post(
+        url,
+        {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "present"},
+        follow=True,
+    )
     assert "已被他人修改" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    # 全部出席 in one tap.
+    meeting.refresh_from_db()
+    r = as_liaison.post(reverse("orglife:all_present", args=[meeting.pk]), {"version": meeting.version}, follow=True)
+    assert "全部记为出席" in r.content.decode()
     assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"
 
 
