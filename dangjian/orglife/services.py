@@ -569,6 +569,26 @@ def attendance_all_present(*, actor: Any, meeting: Meeting, version: int, amendm
     )
 
 
+def _sign_in_error(meeting: Meeting, row: Attendance | None, now: dt.datetime) -> str | None:
+    err = rules.sign_in_error(
+        now=now,
+        started_at=meeting.started_at,
+        ended_at=meeting.ended_at,
+        grace_minutes=effective_config(meeting.org_path)["grace"],
+        on_list=row is not None,
+        filed=meeting.status == MeetingStatus.FILED,
+    )
+    if err is None and row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+        err = "您已按规定免于参加本次活动，无需签到"
+    return err
+
+
+def sign_in_refusal(*, user: Any, meeting: Meeting, now: dt.datetime | None = None) -> tuple[bool, str | None]:
+    """Before showing the sign-in button: (is the user on the list, why they may not sign in now)."""
+    row = Attendance.objects.filter(meeting=meeting, member__user_id=getattr(user, "pk", 0)).first()
+    return row is not None, _sign_in_error(meeting, row, now or timezone.now())
+
+
 def sign_in(*, user: Any, token: str, now: dt.datetime | None = None) -> Attendance:
     """A member marks themself present by opening the meeting's QR link during the meeting."""
     now = now or timezone.now()
@@ -582,17 +602,7 @@ def sign_in(*, user: Any, token: str, now: dt.datetime | None = None) -> Attenda
             .select_related("member")
             .first()
         )
-        grace = effective_config(meeting.org_path)["grace"]
-        err = rules.sign_in_error(
-            now=now,
-            started_at=meeting.started_at,
-            ended_at=meeting.ended_at,
-            grace_minutes=grace,
-            on_list=row is not None,
-            filed=meeting.status == MeetingStatus.FILED,
-        )
-        if err is None and row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
-            err = "您已按规定免于参加本次活动，无需签到"
+        err = _sign_in_error(meeting, row, now)
         if err is not None:
             raise ValidationError(err)
         assert row is not None

@@ -434,6 +434,8 @@ def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
     import segno
 
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    if timezone.localdate() < meeting.meeting_date:
+        raise Http404("签到二维码在会议当天开放")
     url = request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token]))
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=6, border=2)
@@ -473,12 +475,16 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
             done = services.sign_in(user=request.user, token=token)
         except ValidationError as exc:
             error = "；".join(exc.messages)
-    # Show only what a sign-in page needs: the theme and time, never the attendance list.
+    on_list, refusal = services.sign_in_refusal(user=request.user, meeting=meeting)
+    if done is None and not error and refusal:
+        error = refusal  # the button is not offered when signing in would be refused
+    # Show only what a sign-in page needs: the theme and time to people on the list, never the
+    # attendance list; someone not on the list (another branch) sees nothing of the meeting.
     return render(
         request,
         "orglife/sign_in.html",
-        {"meeting": meeting, "error": error, "done": done},
-        status=400 if error else 200,
+        {"meeting": meeting if on_list else None, "error": error, "done": done},
+        status=400 if error and request.method == "POST" else 200,
     )
 
 

@@ -216,6 +216,53 @@ def test_photo_upload_bad_files(world: World, meeting: Meeting, as_liaison: Clie
     assert MeetingPhoto.objects.count() == n + 1
 
 
+def test_several_photos_at_once_and_delete_before_filing(
+    world: World, meeting: Meeting, as_liaison: Client, as_outsider: Client
+) -> None:
+    url = reverse("orglife:photo_upload", args=[meeting.pk])
+    n = MeetingPhoto.objects.count()
+    bad = io.BytesIO(b"not an image" * 50)
+    bad.name = "bad.jpg"
+    r = as_liaison.post(url, {"image": [jpeg(at(3, 15), seed=3), bad, jpeg(at(3, 15), seed=4)]}, follow=True)
+    page = r.content.decode()
+    assert "已上传 2 张照片" in page and "第 2 张（bad.jpg）" in page  # the bad one is named, the others kept
+    assert MeetingPhoto.objects.count() == n + 2
+    page = as_liaison.get(reverse("orglife:detail", args=[meeting.pk])).content.decode()
+    assert 'capture="environment"' in page and "multiple" in page
+    photo = MeetingPhoto.objects.filter(meeting=meeting).last()
+    assert photo is not None
+    delete = reverse("orglife:photo_delete", args=[photo.pk])
+    assert as_outsider.post(delete).status_code == 404
+    r = as_liaison.post(delete, follow=True)
+    assert "照片已删除" in r.content.decode()
+    assert MeetingPhoto.objects.count() == n + 1
+    # A filed record keeps its photos.
+    meeting.refresh_from_db()
+    services.meeting_file(actor=world.liaison, meeting=meeting, version=meeting.version)
+    other = MeetingPhoto.objects.filter(meeting=meeting).first()
+    assert other is not None
+    r = as_liaison.post(reverse("orglife:photo_delete", args=[other.pk]), follow=True)
+    assert "已归档" in r.content.decode()
+    assert MeetingPhoto.objects.count() == n + 1
+
+
+def test_attendance_default_may_be_unmarked_per_committee(world: World) -> None:
+    from dangjian.orgs.services import config_set
+
+    config_set(actor=world.admin, org=world.city, key="orglife.attendance_default", raw_value="absent")
+    m = make_meeting(world.branch, world.liaison)
+    assert set(m.attendance.values_list("status", flat=True)) == {"absent"}
+
+
+def test_no_sign_in_code_before_the_day(world: World, as_liaison: Client) -> None:
+    planned = make_meeting(world.branch, world.liaison, started_at=at(-3))
+    page = as_liaison.get(reverse("orglife:detail", args=[planned.pk])).content.decode()
+    assert "<h2>扫码签到</h2>" not in page and "签到二维码" not in page
+    assert as_liaison.get(reverse("orglife:qr", args=[planned.pk])).status_code == 404
+    held = make_meeting(world.branch, world.liaison, started_at=at(0, 0))
+    assert "<h2>扫码签到</h2>" in as_liaison.get(reverse("orglife:detail", args=[held.pk])).content.decode()
+
+
 def test_file_edit_and_amend_views(world: World, meeting: Meeting, as_liaison: Client) -> None:
     r = as_liaison.post(reverse("orglife:file", args=[meeting.pk]), {"version": meeting.version}, follow=True)
     assert "已归档" in r.content.decode()
@@ -286,6 +333,10 @@ def test_sign_in_view(world: World, as_member: Client, as_outsider: Client) -> N
     r = as_outsider.post(url)
     assert r.status_code == 400 and "不在本次会议的应到名单中" in r.content.decode()
     assert "张党员" not in r.content.decode()
+    # Another branch's member sees nothing of the meeting and is offered no button.
+    page = as_outsider.get(url).content.decode()
+    assert m.theme not in page and "不在本次会议的应到名单中" in page and "signin-btn" not in page
+    assert "signin-btn" in as_member.get(url).content.decode()
     r = as_member.post(url)
     assert r.status_code == 200 and "签到成功" in r.content.decode()
     assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
@@ -296,6 +347,8 @@ def test_sign_in_outside_window(world: World, as_member: Client) -> None:
     m = make_meeting(world.branch, world.liaison, started_at=at(-1))
     r = as_member.post(reverse("orglife:sign_in", args=[m.sign_in_token]))
     assert r.status_code == 400 and "签到尚未开始" in r.content.decode()
+    page = as_member.get(reverse("orglife:sign_in", args=[m.sign_in_token])).content.decode()
+    assert "签到尚未开始" in page and "signin-btn" not in page and m.theme in page
 
 
 def test_my_attendance_shows_only_own_rows(
