@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -132,7 +133,5 @@ def test_hub_page_and_button(published: Published) -> None:
     assert Meeting.objects.filter(org=w.branch).count() == 1
 
 
-def _upload(name: str, content: bytes) -> object:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
+def _upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
