@@ -21,6 +21,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, require
+from dangjian.core.text import quote
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import records
@@ -507,7 +508,7 @@ def _notify_review(t: AssignmentTarget, sub: Submission, approve: bool) -> None:
     notify(
         user=sub.submitted_by,
         key=f"asg{t.assignment_id}.t{t.pk}.review{sub.round}",
-        title=f"任务“{t.assignment.title}”第{sub.round}次提交{verb}",
+        title=f"任务{quote(t.assignment.title)}第{sub.round}次提交{verb}",
         body=sub.comment,
         link=reverse("assignments:target", args=[t.pk]),
     )

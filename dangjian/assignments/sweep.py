@@ -33,6 +33,7 @@ from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.rules import Role
 from dangjian.core import audit
 from dangjian.core.models import Notification
+from dangjian.core.text import quote
 from dangjian.orgs import config
 
 from .models import (
@@ -299,7 +300,7 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
                     lambda t, d=d, stage=stage, when=when: (
                         f"asg{assignment.pk}.d{d.pk}.r{stage}.t{t[0]}",
                         f"报送提醒：{d.title}{when}截止",
-                        f"任务“{a_title}”的“{d.title}”截止日期为 {d.due_on:%Y-%m-%d}，请按时报送。",
+                        f"任务{quote(a_title)}的{quote(d.title)}截止日期为 {d.due_on:%Y-%m-%d}，请按时报送。",
                         link(t[0]),
                     ),
                     now,
@@ -321,8 +322,9 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
                 recipients,
                 lambda t, d=d: (
                     f"asg{assignment.pk}.d{d.pk}.overdue.t{t[0]}",
-                    f"逾期督办：{t[3]}未按时报送“{d.title}”",
-                    f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止，{t[3]}尚未报送，请督促办理。",
+                    f"逾期督办：{t[3]}未按时报送{quote(d.title)}",
+                    f"任务{quote(a_title)}的{quote(d.title)}已于 {d.due_on:%Y-%m-%d} 截止，"
+                    f"{t[3]}尚未报送，请督促办理。",
                     link(t[0]),
                 ),
                 now,
@@ -340,8 +342,8 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
                 (
                     uid,
                     f"asg{assignment.pk}.d{d.pk}.overdue.publisher",
-                    f"督办：{len(cands)} 个组织逾期未报送“{d.title}”",
-                    f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止。",
+                    f"督办：{len(cands)} 个组织逾期未报送{quote(d.title)}",
+                    f"任务{quote(a_title)}的{quote(d.title)}已于 {d.due_on:%Y-%m-%d} 截止。",
                     board,
                 )
                 for uid in sorted(publisher_ids)
