@@ -326,11 +326,14 @@ def party_day_records(
 
 
 def my_attendance(user: Any) -> QuerySet[Attendance]:
-    """The signed-in person's own attendance rows (any branch they belonged to), newest first."""
+    """The signed-in person's own attendance rows (any branch they belonged to), newest first.
+
+    Only filed records count: a planned or draft meeting has not been held as far as the record
+    goes (its list starts as 出席 by default), so it never shows as attended."""
     if not getattr(user, "is_authenticated", False):
         return Attendance.objects.none()
     return (
-        Attendance.objects.filter(member__user_id=user.pk)
+        Attendance.objects.filter(member__user_id=user.pk, meeting__status=MeetingStatus.FILED)
         .select_related("meeting__org")
         .order_by("-meeting_date", "-id")
     )

@@ -361,6 +361,10 @@ def test_my_attendance_shows_only_own_rows(
         version=meeting.version,
         marks=[services.Mark(world.member.pk, "present"), services.Mark(other.pk, "leave", "出差")],
     )
+    # A draft is not a held meeting: it does not show in 我的出勤 until it is filed.
+    assert SECRET not in as_member.get(reverse("orglife:my_attendance")).content.decode()
+    meeting.refresh_from_db()
+    services.meeting_file(actor=world.liaison, meeting=meeting, version=meeting.version)
     r = as_member.get(reverse("orglife:my_attendance"))
     body = r.content.decode()
     assert SECRET in body and "出席" in body and "出差" not in body
