@@ -224,6 +224,7 @@ class SheetRow:
     missing_base: bool = False
     transferred_out: bool = False
     streak: int = 0
+    arrears_months: str = ""  # "2026-03,2026-04,2026-05": the unpaid months before this one and this one
 
 
 @dataclass
@@ -319,6 +320,8 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
         history.setdefault(member_id, []).append(MonthStatus(mm, amount, paid))
     for r in rows:
         r.streak = consecutive_unpaid(history.get(r.member_id, []), through)
+        if r.streak and not r.is_paid:
+            r.arrears_months = ",".join(f"{add_months(month, -i):%Y-%m}" for i in range(r.streak, -1, -1))
     rows.sort(key=lambda r: (r.is_paid, r.name, r.member_id))
     disclosure = DuesDisclosure.objects.filter(org=org, month=month).first()
     return Sheet(org, month, rows, disclosure)
