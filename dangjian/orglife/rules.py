@@ -560,6 +560,24 @@ class RollupCount:
         return max(self.required - self.green - self.yellow, 0)
 
 
+# The committee matrix colours a sub-tree's month by the share of its branches fully compliant that
+# month (every requirement due then met on time and complete), not by its worst branch.
+SHARE_GREEN = 0.9
+SHARE_YELLOW = 0.6
+
+
+def share_colour(compliant: int, branches: int, overdue: bool) -> str:
+    """green ≥ 90 %, yellow ≥ 60 %, red below; the running month is not red until it is over."""
+    if branches <= 0:
+        return "none"
+    share = compliant / branches
+    if share >= SHARE_GREEN:
+        return "green"
+    if not overdue:
+        return "none"
+    return "yellow" if share >= SHARE_YELLOW else "red"
+
+
 def rollup_colour(counts: Sequence[RollupCount], overdue: bool) -> str:
     states: list[str] = []
     for c in counts:

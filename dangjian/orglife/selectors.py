@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from .models import (
     AttendanceExclusion,
     AttendanceStatus,
     BranchMonth,
+    Level,
     Meeting,
     MeetingAttachment,
     MeetingPhoto,
@@ -405,6 +407,11 @@ class MatrixRow:
     is_branch: bool
     branches: int
     cells: list[tuple[int, str, str]]  # (month, colour, summary text)
+    shares: dict[int, str] = field(default_factory=dict)  # month -> "12/14" branches compliant
+
+    @property
+    def cells_with_share(self) -> list[tuple[int, str, str, str]]:
+        return [(m, colour, text, self.shares.get(m, "")) for m, colour, text in self.cells]
 
 
 @dataclass
@@ -474,6 +481,49 @@ def _rollup_child(
 MATRIX_PAGE = 30
 
 
+def _compliant_counts(
+    org: Organization, clen: int, months: Sequence[int], current: int, lecture_every: int, annual_month: int
+) -> dict[tuple[str, int], int]:
+    """{(child path, month): branches fully compliant that month} over the subtree — one query.
+
+    A branch is compliant in a month when every requirement due then is green in its BranchMonth
+    rows: the party day, the 支委会 (if it has a committee), the 党小组会 (if it has groups), and at
+    a period's end the quarterly/annual meetings held on time and complete within the period.
+    """
+    branches = Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
+    parts = []
+    for month in months:
+        if month > current:
+            continue
+
+        def green(kind: str, span: int = 1, m: int = month) -> Exists:
+            lo = rules.add_months(m, -(span - 1))
+            return Exists(
+                BranchMonth.objects.filter(org_id=OuterRef("pk"), month__gte=lo, month__lte=m, **{kind: Level.COMPLETE})
+            )
+
+        qs = branches.filter(green(rules.PARTY_DAY))
+        qs = qs.filter(Q(has_committee=False) | green(rules.COMMITTEE_MEETING))
+        qs = qs.filter(Q(numchild=0) | green(rules.GROUP_MEETING))
+        for kind, every in ((rules.GENERAL_MEETING, 3), (rules.PARTY_LECTURE, lecture_every)):
+            if rules.period_last_month(rules.period_of(month, every), every) == month:
+                qs = qs.filter(green(kind, every))
+        if month % 100 == annual_month:
+            for kind in (rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW):
+                qs = qs.filter(green(kind, month % 100))
+        parts.append(
+            qs.annotate(child=Substr("path", 1, clen), m=Value(month, output_field=IntegerField()))
+            .order_by()
+            .values("child", "m")
+            .annotate(n=Count("id"))
+            .values_list("child", "m", "n")
+        )
+    if not parts:
+        return {}
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {(child, int(m)): int(n) for child, m, n in union}
+
+
 def compliance_matrix(
     user: Any, org: Organization, months: Sequence[int], *, page: int = 1, today: dt.date | None = None
 ) -> Matrix:
@@ -505,8 +555,6 @@ def compliance_matrix(
     page = min(max(page, 1), pages)
     children = children[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE]
     # Branch counts per child (with a committee / with groups): one aggregate over the subtree.
-    from django.db.models.functions import Substr
-
     branch_counts = {
         r["child"]: r
         for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
@@ -526,12 +574,16 @@ def compliance_matrix(
     quarterly = _rollup_child(org, clen, quarterly_kinds, 3, rules.add_months(lo, -2), hi)
     lecture = _rollup_child(org, clen, [rules.PARTY_LECTURE], lecture_every, year_lo, hi) if lecture_every != 3 else {}
     yearly = _rollup_child(org, clen, [rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW], 12, year_lo, hi)
+    compliant = (
+        _compliant_counts(org, clen, months, current, lecture_every, annual_month) if org.kind != OrgKind.BRANCH else {}
+    )
 
     rows: list[MatrixRow] = []
     for child in children:
         key = child.path[:clen]
         bc = branch_counts.get(key, {"n": 0, "n_committee": 0, "n_groups": 0})
         cells: list[tuple[int, str, str]] = []
+        shares: dict[int, str] = {}
         for month in months:
             if month > current or bc["n"] == 0:
                 cells.append((month, "none", ""))
@@ -559,11 +611,16 @@ def compliance_matrix(
                 add(_count(rules.ORG_LIFE_MEETING, bc["n"], yv, 0))
                 add(_count(rules.MEMBER_REVIEW, bc["n"], yv, 1))
             colour = rules.rollup_colour(counts, overdue)
-            text = "；".join(
+            if child.kind != OrgKind.BRANCH:
+                n_ok = compliant.get((key, month), 0)
+                shares[month] = f"{n_ok}/{bc['n']}"
+                colour = rules.share_colour(n_ok, bc["n"], overdue)
+            text = f"{shares[month]} 个支部全部按时完整；" if month in shares else ""
+            text += "；".join(
                 f"{rules.KIND_LABELS[c.kind]} {c.green}/{c.required}" + (f"（{c.yellow}不完整）" if c.yellow else "")
                 for c in counts
                 if c.required
             )
             cells.append((month, colour, text))
-        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells))
+        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells, shares))
     return Matrix(org, months, rows, total, page, pages)
