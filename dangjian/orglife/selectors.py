@@ -41,6 +41,11 @@ from .models import (
 # ---------------------------------------------------------------- meetings
 
 
+def groups_of(branch: Organization) -> QuerySet[Organization]:
+    """The 党小组 of a branch, by name."""
+    return Organization.objects.filter(subtree_q("path", branch.path), kind=OrgKind.GROUP).order_by("name")
+
+
 def branch_of(org: Organization) -> Organization:
     """The branch a 党小组 belongs to (the org itself otherwise)."""
     if org.kind == OrgKind.GROUP:

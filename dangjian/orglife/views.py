@@ -110,11 +110,14 @@ def _checklist(path: str) -> list[str]:
 def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.MANAGE)
     branch = selectors.branch_of(org)
+    groups = selectors.groups_of(org) if org.kind == OrgKind.BRANCH else None
     if request.method == "POST":
-        form = MeetingForm(request.POST, branch=branch, checklist=_checklist(org.path))
+        form = MeetingForm(request.POST, branch=branch, checklist=_checklist(org.path), groups=groups)
         if form.is_valid():
+            # A 党小组会 is held by the chosen group: the record and its attendance list are the group's.
+            held_by = form.cleaned_data.get("group") or org
             try:
-                meeting = services.meeting_create(actor=request.user, org=org, data=form.to_data())
+                meeting = services.meeting_create(actor=request.user, org=held_by, data=form.to_data())
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:
@@ -126,6 +129,7 @@ def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
             initial={"kinds": [kind] if kind in dict(MeetingKind.choices) else []},
             branch=branch,
             checklist=_checklist(org.path),
+            groups=groups,
         )
     return render(request, "orglife/meeting_form.html", {"form": form, "org": org, "meeting": None})
 

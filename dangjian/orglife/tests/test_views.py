@@ -162,6 +162,40 @@ def test_create_via_form_and_bad_input(world: World, as_liaison: Client) -> None
     assert m.invitees == [{"name": "李四", "category": "入党积极分子"}]
 
 
+def test_group_meeting_asks_which_group_and_lists_its_members(world: World, as_liaison: Client) -> None:
+    from dangjian.orgs.services import org_create
+
+    g1 = org_create(actor=None, parent=world.branch, name="第一党小组", kind="group", sector="agency")
+    g2 = org_create(actor=None, parent=world.branch, name="第二党小组", kind="group", sector="agency")
+    world.member.group = g1
+    world.member.save(update_fields=["group"])
+    make_member(world.branch, name="二组党员", group=g2)
+    url = reverse("orglife:meeting_new", args=[world.branch.pk])
+    page = as_liaison.get(url).content.decode()
+    assert "第一党小组" in page and "第二党小组" in page
+    start = at(1)
+    base = {
+        "kinds": ["group_meeting"],
+        "theme": "党小组学习",
+        "started_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": timezone.localtime(start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    r = as_liaison.post(url, base)
+    assert r.status_code == 200 and "请选择召开党小组会的党小组" in r.content.decode()
+    r = as_liaison.post(url, {**base, "kinds": ["party_day", "group_meeting"], "group": g1.pk})
+    assert r.status_code == 200 and "选择党小组时只能记录党小组会" in r.content.decode()
+    assert Meeting.objects.count() == 0
+    r = as_liaison.post(url, {**base, "group": g1.pk})
+    assert r.status_code == 302
+    m = Meeting.objects.get()
+    assert m.org == g1 and m.branch_path == world.branch.path
+    assert [a.member.name for a in m.attendance.select_related("member")] == ["张党员"]
+    # Another branch's group is not a choice.
+    other_group = org_create(actor=None, parent=world.other_branch, name="外支部党小组", kind="group")
+    r = as_liaison.post(url, {**base, "group": other_group.pk})
+    assert r.status_code == 200 and Meeting.objects.count() == 1
+
+
 def test_attendance_post_and_bad_rows(world: World, meeting: Meeting, as_liaison: Client) -> None:
     url = reverse("orglife:attendance", args=[meeting.pk])
     stranger = make_member(world.other_branch, name="外人")
