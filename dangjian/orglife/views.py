@@ -221,21 +221,26 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "出勤名单数据无效")
             return redirect(_detail_url(pk))
         marks.append(services.Mark(mid, request.POST.get(f"status_{mid}", ""), request.POST.get(f"reason_{mid}", "")))
+    return _write_attendance(
+        request,
+        pk,
+        lambda version, reason: services.attendance_mark(
+            actor=request.user, meeting=meeting, version=version, marks=marks, amendment_reason=reason
+        ),
+        "出勤已保存",
+    )
+
+
+def _write_attendance(request: HttpRequest, pk: int, write: Any, ok: str) -> HttpResponse:
+    """Run an attendance write with the form's version and amendment reason; report the outcome."""
     try:
-        version = int(request.POST.get("version", ""))
-        services.attendance_mark(
-            actor=request.user,
-            meeting=meeting,
-            version=version,
-            marks=marks,
-            amendment_reason=request.POST.get("amendment_reason", ""),
-        )
+        write(int(request.POST.get("version", "")), request.POST.get("amendment_reason", ""))
     except ValueError:
         messages.error(request, "请求无效，请刷新页面后重试")
     except ValidationError as exc:
         flash_errors(request, exc, FIELD_LABELS)
     else:
-        messages.success(request, "出勤已保存")
+        messages.success(request, ok)
     return redirect(_detail_url(pk))
 
 
@@ -243,20 +248,14 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_all_present(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
-    try:
-        services.attendance_all_present(
-            actor=request.user,
-            meeting=meeting,
-            version=int(request.POST.get("version", "")),
-            amendment_reason=request.POST.get("amendment_reason", ""),
-        )
-    except ValueError:
-        messages.error(request, "请求无效，请刷新页面后重试")
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "已将应到党员全部记为出席")
-    return redirect(_detail_url(pk))
+    return _write_attendance(
+        request,
+        pk,
+        lambda version, reason: services.attendance_all_present(
+            actor=request.user, meeting=meeting, version=version, amendment_reason=reason
+        ),
+        "已将应到党员全部记为出席",
+    )
 
 
 @login_required

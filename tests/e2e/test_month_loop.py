@@ -32,7 +32,7 @@ from dangjian.dues.models import DuesPayment
 from dangjian.dues.rules import DuesCategory
 from dangjian.dues.services import dues_base_set
 from dangjian.orglife.models import AttendanceStatus, Meeting, MeetingStatus
-from dangjian.partyday.models import ChangeRequest, ChangeState
+from dangjian.partyday.tests.helpers import approved_change
 
 from .conftest import PASSWORD, screenshot
 
@@ -98,20 +98,7 @@ def _month_setup(w: World) -> tuple[AssignmentTarget, list[Any], dt.date]:
     others = [make_member(w.branch, name=f"党员{i:02d}") for i in range(1, 19)]
     members = [w.member, liaison_member, *others]
     assert len(members) == 20
-    ChangeRequest.objects.create(
-        org=w.branch,
-        org_path=w.branch.path,
-        year=day.year,
-        month=day.month,
-        scheduled_date=day + dt.timedelta(days=1),
-        new_date=day,
-        new_time=dt.time(9, 0),
-        place="机关三楼党员活动室",
-        reason="与全市教育工作会议冲突",
-        status=ChangeState.APPROVED,
-        decided_by=w.admin,
-        decided_at=timezone.now(),
-    )
+    approved_change(w.branch, day, decided_by=w.admin, start=dt.time(9, 0), place="机关三楼党员活动室")
     assignment_publish(
         actor=w.admin,
         publisher_org=w.city,

@@ -17,29 +17,15 @@ from dangjian.core.testing.factories import make_member
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import AttendanceStatus, Meeting
 from dangjian.orglife.tests.helpers import jpeg
-from dangjian.partyday.models import ChangeRequest, ChangeState
+from dangjian.partyday.tests.helpers import approved_change
 
 from .conftest import Published, make_meeting
 
 pytestmark = pytest.mark.django_db
 
 
-def _approve_change(p: Published, day: dt.date, place: str = "") -> ChangeRequest:
-    w = p.world
-    return ChangeRequest.objects.create(
-        org=w.branch,
-        org_path=w.branch.path,
-        year=day.year,
-        month=day.month,
-        scheduled_date=day + dt.timedelta(days=1),
-        new_date=day,
-        new_time=dt.time(9, 30),
-        place=place,
-        reason="与上级会议冲突",
-        status=ChangeState.APPROVED,
-        decided_by=w.admin,
-        decided_at=timezone.now(),
-    )
+def _approve_change(p: Published, day: dt.date, place: str = "") -> object:
+    return approved_change(p.world.branch, day, decided_by=p.world.admin, place=place)
 
 
 def test_record_party_day_prefills_and_links_and_claims(published: Published) -> None:
