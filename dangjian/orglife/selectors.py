@@ -41,6 +41,16 @@ from .models import (
 # ---------------------------------------------------------------- meetings
 
 
+def meeting_labels(ids: Sequence[int]) -> dict[int, str]:
+    """ "2026-03-02 学习贯彻全国两会精神（草稿）" per meeting id, for links that name the meeting."""
+    out: dict[int, str] = {}
+    for pk, day, theme, status in Meeting.objects.filter(pk__in=set(ids)).values_list(
+        "pk", "meeting_date", "theme", "status"
+    ):
+        out[pk] = f"{day:%Y-%m-%d} {theme}" + ("" if status == MeetingStatus.FILED else "（草稿）")
+    return out
+
+
 def groups_of(branch: Organization) -> QuerySet[Organization]:
     """The 党小组 of a branch, by name."""
     return Organization.objects.filter(subtree_q("path", branch.path), kind=OrgKind.GROUP).order_by("name")

@@ -524,8 +524,10 @@ def branch_month(request: HttpRequest, org_pk: int, month: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     if org.kind != OrgKind.BRANCH or not (200001 <= month <= 210012 and 1 <= month % 100 <= 12):
         raise Http404("无此单元格")
-    cells = selectors.branch_compliance(org, [month])
-    return render(request, "orglife/branch_month.html", {"org": org, "cell": cells[0], "month": month})
+    cell = selectors.branch_compliance(org, [month])[0]
+    labels = selectors.meeting_labels([mid for r in cell.requirements for mid in r.meeting_ids])
+    rows = [(r, [(mid, labels.get(mid, f"记录 {mid}")) for mid in r.meeting_ids]) for r in cell.requirements]
+    return render(request, "orglife/branch_month.html", {"org": org, "cell": cell, "rows": rows, "month": month})
 
 
 @login_required

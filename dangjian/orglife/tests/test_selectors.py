@@ -56,6 +56,9 @@ def test_branch_matrix_green_yellow_red(world: World, as_liaison) -> None:
     r = as_liaison.get(f"/orglife/matrix/{world.branch.pk}/{m3}/")
     assert "主题党日" in r.content.decode() and "缺失" in r.content.decode()
     assert "第十六条" in r.content.decode()
+    # Drill-down links name the meeting (date and theme), not "记录1".
+    page = as_liaison.get(f"/orglife/matrix/{world.branch.pk}/{m1}/").content.decode()
+    assert "学习贯彻全国两会精神</a>" in page and "记录1" not in page
 
 
 def test_rollup_counts_match_branch_engine(world: World) -> None:
