@@ -390,6 +390,32 @@ def meeting_update(*, actor: Any, meeting: Meeting, version: int, data: MeetingD
     return current
 
 
+def party_day_reschedule(
+    *, actor: Any, org: Organization, on: dt.date, new_start: dt.datetime, place: str = ""
+) -> list[Meeting]:
+    """An approved change of the party day moves the branch's planned (draft) party day of `on`
+    to `new_start`, keeping its length; a filed record is history and never moves."""
+    moved: list[Meeting] = []
+    for m in Meeting.objects.filter(org=org, is_party_day=True, status=MeetingStatus.DRAFT, meeting_date=on):
+        data = MeetingData(
+            kinds=m.kinds,
+            theme=m.theme,
+            started_at=new_start,
+            ended_at=new_start + (m.ended_at - m.started_at),
+            place=place or m.place,
+            host=m.host,
+            recorder=m.recorder,
+            lecturer=m.lecturer,
+            lecture_topic=m.lecture_topic,
+            minutes=m.minutes,
+            study_items=m.study_items,
+            required_actions=list(m.required_actions),
+            invitees=list(m.invitees or []),
+        )
+        moved.append(meeting_update(actor=actor, meeting=m, version=m.version, data=data))
+    return moved
+
+
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     keys = [k for k in after if before.get(k) != after.get(k) and k not in ("version", "level")]
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
