@@ -122,6 +122,8 @@ LOGIN_MAX_FAILURES = int(os.environ.get("DANGJIAN_LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("DANGJIAN_LOGIN_LOCKOUT_MINUTES", "15"))
 
 LANGUAGE_CODE = "zh-hans"
+# ISO dates in form fields, so <input type="date"> pickers show their default values.
+FORMAT_MODULE_PATH = ["dangjian.formats"]
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -283,6 +283,13 @@ GATED: dict[str, Recipe] = {
     "dangjian.orglife.services.notify_overdue_actions": lambda r: {"today": r.today + dt.timedelta(days=60)},
     "dangjian.orglife.services.photo_add": lambda r: {"meeting": r.meeting, "file": jpeg(seed=2)},
     "dangjian.orglife.services.photo_review": lambda r: {"photo": r.photo},
+    "dangjian.orglife.services.photo_delete": lambda r: {"photo": r.photo},
+    "dangjian.orglife.services.attendance_all_present": lambda r: {"meeting": r.meeting, "version": r.meeting.version},
+    "dangjian.orglife.services.party_day_reschedule": lambda r: {
+        "org": r.w.branch,
+        "on": r.meeting.meeting_date,
+        "new_start": r.meeting.started_at + dt.timedelta(days=1),
+    },
     "dangjian.orglife.services.resolution_add": lambda r: {
         "meeting": r.meeting, "title": "决议", "content": "", "actions": []
     },
@@ -318,6 +325,7 @@ GATED: dict[str, Recipe] = {
         "target": r.target, "deliverable_id": r.item.deliverable_id, "upload": upload("a.pdf", b"%PDF-1.4\n%%EOF")
     },
     "dangjian.assignments.services.target_claim": lambda r: {"target": r.target},
+    "dangjian.assignments.services.target_record_party_day": lambda r: {"target": r.target},
     "dangjian.assignments.services.target_link_meeting": lambda r: {
         "target": r.target, "deliverable_id": r.item.deliverable_id, "meeting_id": r.meeting.pk
     },

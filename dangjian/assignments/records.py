@@ -28,6 +28,8 @@ from dangjian.orglife.models import (
     Resolution,
 )
 
+from .models import TargetItem
+
 
 @dataclass
 class MeetingFacts:
@@ -92,6 +94,47 @@ def meeting_of_org(meeting_id: int | str, branch_path: str) -> Meeting | None:
     except (TypeError, ValueError):
         return None
     return Meeting.objects.filter(pk=pk, branch_path=branch_path).first()
+
+
+def last_party_day_place(branch_path: str) -> str:
+    """Where the branch held its last party day (the likeliest place of the next one)."""
+    place = (
+        Meeting.objects.filter(branch_path=branch_path, is_party_day=True)
+        .exclude(place="")
+        .order_by("-started_at", "-id")
+        .values_list("place", flat=True)
+        .first()
+    )
+    return place or ""
+
+
+def linked_party_day(target_id: int) -> Meeting | None:
+    """The party-day meeting already linked to a target (so the hub's button opens it again)."""
+    item = (
+        TargetItem.objects.filter(target_id=target_id, meeting__isnull=False, meeting__is_party_day=True)
+        .select_related("meeting")
+        .order_by("id")
+        .first()
+    )
+    return item.meeting if item else None
+
+
+def _linked_photos(target_id: int) -> QuerySet[MeetingPhoto]:
+    linked = TargetItem.objects.filter(target_id=target_id, meeting__isnull=False).values("meeting_id")
+    return MeetingPhoto.objects.filter(meeting_id__in=linked).order_by("meeting_id", "id")
+
+
+def linked_meeting_photo_count(target_id: int) -> int:
+    """Photos attached to the meeting records linked to a target (they count as its photos)."""
+    return _linked_photos(target_id).count()
+
+
+def linked_meeting_photo_ids(target_id: int) -> list[int]:
+    return list(_linked_photos(target_id).values_list("id", flat=True))
+
+
+def linked_meeting_photos(target_id: int) -> list[MeetingPhoto]:
+    return list(_linked_photos(target_id).only("id", "meeting_id"))
 
 
 def meetings_for_linking(branch_path: str, start: dt.date, end: dt.date) -> QuerySet[Meeting]:

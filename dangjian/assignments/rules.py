@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from dangjian.core.findings import Finding, Severity
 
-SEED_000 = "市属高校党委组织部《关于开展2023年3月份党支部主题党日活动的通知》（2023-03-01，种子文档000）"
-CITE_HALF_DAY = "domain-rules §7.4：主题党日“时间不少于半天”（地方规定）"
+SEED_000 = "市属高校党委组织部《关于开展2023年3月份党支部主题党日活动的通知》（2023-03-01）"
+CITE_HALF_DAY = "市属高校党委组织部《关于开展2023年3月份党支部主题党日活动的通知》：活动“时间不少于半天”（地方规定）"
 
 # Sensible bounds for deliverable due dates, relative to the activity window. Seed 000 has
 # material due 9 days before its window opens (承诺书, 3月3日) and the summary on the window's last
@@ -180,7 +180,7 @@ def due_date_findings(
                 "assignments.due_on_rest_day",
                 Severity.ADVISORY,
                 f"“{title}”的截止日期 {due_on:%Y-%m-%d} 是休息日（{day_name}），下一个工作日为 {next_working:%Y-%m-%d}",
-                "domain-rules §7.2：国务院办公厅节假日安排"
+                "国务院办公厅关于当年部分节假日安排的通知"
                 + ("（该年安排尚未公布，按周一至周五推算）" if provisional else ""),
             )
         )

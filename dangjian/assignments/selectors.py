@@ -24,7 +24,7 @@ from dangjian.core.registry import Attention
 from dangjian.core.scoping import DENIED_MESSAGE, Action, can, get_for_user, scope_q
 from dangjian.orgs.models import Organization
 
-from . import rules
+from . import records, rules
 from .models import (
     OPEN_STATUSES,
     OVERDUE,
@@ -32,6 +32,7 @@ from .models import (
     Assignment,
     AssignmentTarget,
     Deliverable,
+    DeliverableKind,
     Reminder,
     Submission,
     TargetItem,
@@ -302,3 +303,17 @@ def reminders_of(t: AssignmentTarget) -> QuerySet[Reminder]:
 def can_review(user: Any, target: AssignmentTarget) -> bool:
     """May `user` review `target`'s submissions (APPROVE where the task was published)?"""
     return can(user, Action.APPROVE, target.assignment.org_path)
+
+
+def missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
+    """Deliverables the target has not provided yet (the summary table is generated on submit;
+    photos attached to a linked meeting record provide the photo deliverables: upload once)."""
+    provided = set(TargetItem.objects.filter(target=t).values_list("deliverable_id", flat=True))
+    has_meeting_photos = records.linked_meeting_photo_count(t.pk) > 0
+    return [
+        d
+        for d in Deliverable.objects.filter(assignment_id=t.assignment_id)
+        if d.kind != DeliverableKind.SUMMARY_TABLE
+        and d.pk not in provided
+        and not (d.kind == DeliverableKind.PHOTOS and has_meeting_photos)
+    ]

@@ -22,6 +22,7 @@ from dangjian.core import audit, notify
 from dangjian.core.bulk import ANALYZE_AFTER_ROWS, refresh_statistics
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
+from dangjian.core.text import quote
 from dangjian.core.uploads import random_name
 from dangjian.core.versioning import bump, check_version
 from dangjian.orgs.models import Organization, OrgKind
@@ -39,6 +40,7 @@ from .models import (
     TargetStatus,
 )
 from .rules import DeliverableSpec, validate_assignment
+from .selectors import missing_deliverables
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -255,6 +257,66 @@ def target_link_meeting(
     return item
 
 
+def _party_day_slot(a: Assignment, org: Organization) -> tuple[dt.datetime, str]:
+    """When and where the task's party day is held: the fixed-day schedule (with an approved change
+    request) of the first month of the activity window whose party day falls inside it."""
+    from dangjian.partyday.selectors import scheduled_party_day
+
+    first: Any = None
+    y, m = a.window_start.year, a.window_start.month
+    while (y, m) <= (a.window_end.year, a.window_end.month):
+        pd = scheduled_party_day(org, y, m)
+        first = first or pd
+        if pd.date is not None and a.window_start <= pd.date <= a.window_end:
+            first = pd
+            break
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    day = first.date if first is not None and first.date is not None else a.window_start
+    start = first.start_time if first is not None else dt.time(14, 30)
+    place = first.place if first is not None and first.change_id else ""
+    return timezone.make_aware(dt.datetime.combine(day, start)), place
+
+
+def target_record_party_day(*, actor: Any, target: AssignmentTarget) -> Any:
+    """录入本次主题党日 from the task: the branch's party-day record, prefilled and linked.
+
+    Theme, study list and required actions come from the task; date and time from the fixed-day
+    schedule (an approved change request included); the place from the change request or else the
+    branch's last party day; the recorder is the person entering it. An unclaimed task is claimed
+    on the way. If a party day is already linked to the task, that one is returned (never twice).
+    """
+    from dangjian.members.models import Member
+    from dangjian.orglife import services as orglife
+
+    _require_manage(actor, target)
+    existing = records.linked_party_day(target.pk)
+    if existing is not None:
+        return existing
+    t = AssignmentTarget.objects.select_related("assignment", "org").get(pk=target.pk)
+    if t.status == TargetStatus.UNCLAIMED:
+        t = target_claim(actor=actor, target=t)
+    _require_editable(t)
+    a = t.assignment
+    started_at, place = _party_day_slot(a, t.org)
+    hours = max(Decimal(a.min_hours), Decimal(2))
+    data = orglife.MeetingData(
+        kinds=["party_day"],
+        theme=a.theme,
+        started_at=started_at,
+        ended_at=started_at + dt.timedelta(minutes=int(hours * 60)),
+        place=place or records.last_party_day_place(t.org_path),
+        recorder=Member.objects.filter(user__pk=getattr(actor, "pk", 0), org_id=t.org_id).first(),
+        study_items="\n".join([*a.collective_study, *a.self_study]),
+        required_actions=list(a.required_actions),
+    )
+    with transaction.atomic():
+        meeting = orglife.meeting_create(actor=actor, org=t.org, data=data)
+        for d in Deliverable.objects.filter(assignment_id=a.pk, kind=DeliverableKind.MEETING_RECORD):
+            target_link_meeting(actor=actor, target=t, deliverable_id=d.pk, meeting_id=meeting.pk)
+        audit.record(actor, "assignment.record_party_day", t, after={"meeting": meeting.pk})
+    return meeting
+
+
 def target_attach_file(
     *, actor: Any, target: AssignmentTarget, deliverable_id: int | str, upload: UploadedFile
 ) -> TargetItem:
@@ -304,16 +366,6 @@ def target_remove_item(*, actor: Any, item: TargetItem) -> None:
         item.delete()
 
 
-def _missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
-    """Deliverables the target has not provided yet (the summary table is generated on submit)."""
-    provided = set(TargetItem.objects.filter(target=t).values_list("deliverable_id", flat=True))
-    return [
-        d
-        for d in Deliverable.objects.filter(assignment_id=t.assignment_id)
-        if d.kind != DeliverableKind.SUMMARY_TABLE and d.pk not in provided
-    ]
-
-
 def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", version: int | None = None) -> Submission:
     """提交: freeze what is provided as a new round; the summary table is generated now and stored.
     A person submits (the reviewer checks who), never SYSTEM."""
@@ -328,7 +380,7 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
             raise ValidationError("材料已提交，正在等待审核")
         if t.status == TargetStatus.APPROVED:
             raise ValidationError("任务已审核通过，无需再次提交")
-        missing = _missing_deliverables(t)
+        missing = missing_deliverables(t)
         if missing:
             raise ValidationError("以下材料尚未提供：" + "、".join(d.title for d in missing))
         round_no = t.rounds + 1
@@ -365,7 +417,8 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
             "items": [
                 {"deliverable": i.deliverable_id, "meeting": i.meeting_id, "file": i.file.name or "", "name": str(i)}
                 for i in items
-            ]
+            ],
+            "meeting_photos": records.linked_meeting_photo_ids(t.pk),
         }
         sub.full_clean(exclude=["target", "submitted_by"])
         sub.save()
@@ -422,7 +475,7 @@ def _notify_review(t: AssignmentTarget, sub: Submission, approve: bool) -> None:
     notify.send(
         [sub.submitted_by],
         key=f"asg{t.assignment_id}.t{t.pk}.review{sub.round}",
-        title=f"任务“{t.assignment.title}”第{sub.round}次提交{verb}",
+        title=f"任务{quote(t.assignment.title)}第{sub.round}次提交{verb}",
         body=sub.comment,
         link=reverse("assignments:target", args=[t.pk]),
     )

@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from dangjian.core.paths import parent_path, subtree_q
+from dangjian.orglife.models import MeetingStatus
 from dangjian.orgs.models import Organization
 
 from . import records
@@ -218,7 +219,9 @@ def committee_summary_rows(assignment: Assignment) -> Any:
     meetings = records.party_days_in(
         subtree_q("branch_path", assignment.org_path), assignment.window_start, assignment.window_end, linked
     )
-    facts = records.by_branch(records.collect(meetings))
+    # Only filed records count as held; a branch with a draft only is shown as such, never as done.
+    facts = records.by_branch(records.collect(meetings.filter(status=MeetingStatus.FILED)))
+    drafts = set(meetings.exclude(status=MeetingStatus.FILED).values_list("branch_path", flat=True))
     required = list(assignment.required_actions)
     n = 0
     for path, name, status, rounds in targets:
@@ -235,7 +238,7 @@ def committee_summary_rows(assignment: Assignment) -> Any:
                     status_label.get(status, status),
                     rounds,
                     "",
-                    "无记录",
+                    "记录尚未归档" if path in drafts else "无记录",
                     "",
                     "",
                     "",

@@ -34,6 +34,7 @@ from dangjian.accounts.selectors import holder_ids_by, holders
 from dangjian.core import audit, notify
 from dangjian.core.bulk import insert_rows
 from dangjian.core.paths import depth_of, parent_path
+from dangjian.core.text import quote
 from dangjian.orgs import config
 
 from .models import (
@@ -190,7 +191,7 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
                     lambda t, d=d, stage=stage, when=when: (
                         f"asg{assignment.pk}.d{d.pk}.r{stage}.t{t[0]}",
                         f"报送提醒：{d.title}{when}截止",
-                        f"任务“{a_title}”的“{d.title}”截止日期为 {d.due_on:%Y-%m-%d}，请按时报送。",
+                        f"任务{quote(a_title)}的{quote(d.title)}截止日期为 {d.due_on:%Y-%m-%d}，请按时报送。",
                         link(t[0]),
                     ),
                     now,
@@ -212,8 +213,9 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
                 recipients,
                 lambda t, d=d: (
                     f"asg{assignment.pk}.d{d.pk}.overdue.t{t[0]}",
-                    f"逾期督办：{t[3]}未按时报送“{d.title}”",
-                    f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止，{t[3]}尚未报送，请督促办理。",
+                    f"逾期督办：{t[3]}未按时报送{quote(d.title)}",
+                    f"任务{quote(a_title)}的{quote(d.title)}已于 {d.due_on:%Y-%m-%d} 截止，"
+                    f"{t[3]}尚未报送，请督促办理。",
                     link(t[0]),
                 ),
                 now,
@@ -227,8 +229,8 @@ def _sweep_assignment(assignment: Assignment, today: dt.date, now: dt.datetime, 
             result.notifications += notify.send(
                 sorted(publisher_ids),
                 key=f"asg{assignment.pk}.d{d.pk}.overdue.publisher",
-                title=f"督办：{len(cands)} 个组织逾期未报送“{d.title}”",
-                body=f"任务“{a_title}”的“{d.title}”已于 {d.due_on:%Y-%m-%d} 截止。",
+                title=f"督办：{len(cands)} 个组织逾期未报送{quote(d.title)}",
+                body=f"任务{quote(a_title)}的{quote(d.title)}已于 {d.due_on:%Y-%m-%d} 截止。",
                 link=reverse("assignments:board", args=[assignment.pk]) + "?status=overdue",
             )
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("t/<int:pk>/", views.target, name="target"),
     path("t/<int:pk>/claim/", views.claim, name="claim"),
     path("t/<int:pk>/link/", views.link_meeting, name="link_meeting"),
+    path("t/<int:pk>/party-day/", views.record_party_day, name="record_party_day"),
     path("t/<int:pk>/upload/", views.upload, name="upload"),
     path("t/<int:pk>/submit/", views.submit, name="submit"),
     path("t/<int:pk>/review/", views.review, name="review"),

@@ -227,6 +227,9 @@ def target(request: HttpRequest, pk: int) -> HttpResponse:
             "meetings": meetings,
             "editable": t.status in (TargetStatus.CLAIMED, TargetStatus.RETURNED),
             "reminders": selectors.reminders_of(t),
+            "party_day": records.linked_party_day(t.pk),
+            "meeting_photos": records.linked_meeting_photos(t.pk),
+            "has_meeting_deliverable": any(x["d"].kind == DeliverableKind.MEETING_RECORD for x in info.deliverables),
         },
     )
 
@@ -286,6 +289,20 @@ def link_meeting(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "已关联会议记录",
     )
+
+
+@login_required
+@require_POST
+def record_party_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """录入本次主题党日: create (or reopen) the task's prefilled party-day record and go to it."""
+    t = selectors.get_target_for_user(request.user, pk, Action.MANAGE)
+    try:
+        meeting = services.target_record_party_day(actor=request.user, target=t)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("assignments:target", pk)
+    messages.success(request, "已按任务生成主题党日记录并关联到任务；出勤名单默认全部出席，只需标出请假、缺席的党员")
+    return redirect("orglife:detail", meeting.pk)
 
 
 @login_required

@@ -39,7 +39,7 @@ class DuesConfig(AppConfig):
             FARMER_MIN_FEN,
             min_value=FARMER_MIN_FEN,
             max_value=FARMER_MAX_FEN,
-            help="2008 规定 第六条：每月0.2元至1元，由党委确定",
+            help="《关于中国共产党党费收缴、使用和管理的规定》第六条：每月0.2元至1元，由党委确定",
         )
         nav_item("我的党费", "dues:my", None, order=60, tab="党费", icon="dues")
         nav_item("党费收缴", "dues:index", "manage", order=61, tab="党费", icon="dues", tab_action="manage")

@@ -236,6 +236,11 @@ class DuesDisclosure(models.Model):
     def __str__(self) -> str:
         return f"{self.org_id} {month_label(self.month)}"
 
+    @property
+    def unassessed_count(self) -> int:
+        """Members of the branch without a base that month: listed and counted, never hidden."""
+        return sum(1 for r in self.rows or [] if r.get("unassessed"))
+
 
 class DuesArrearsFlag(models.Model):
     """A member flagged to their branch for 6+ consecutive unpaid months. Only a flag for action:

@@ -1,8 +1,8 @@
 """Party dues rules (党费): pure functions over plain values, each citing its regulation.
 
 Sources (summarised in shared/reference/domain-rules.md §2):
-- 中组部《关于中国共产党党费收缴、使用和管理的规定》(中组发〔2008〕3号), cited as "2008 规定";
-- 中组部办公厅《关于进一步规范党费工作的通知》(组电明字〔2017〕5号), cited as "2017 通知".
+- 中组部《关于中国共产党党费收缴、使用和管理的规定》(中组发〔2008〕3号) (DOC_2008 below);
+- 中组部办公厅《关于进一步规范党费工作的通知》(组电明字〔2017〕5号) (DOC_2017 below).
 
 Money is integer fen everywhere. Percentages are applied to the whole base at one rate (全额累进,
 not marginal slices). Rounding happens exactly once, in `round_fen`, called from `monthly_due`.
@@ -21,18 +21,20 @@ from django.db import models
 
 from dangjian.core.findings import Finding, Severity
 
-CITE_RATES = "2008 规定 第二条（在职党员按月工资收入比例交纳，含上限）"
-CITE_RETIRED = "2008 规定 第五条（离退休党员：5000元以下（含）0.5%，以上1%）"
-CITE_FLAT = "2008 规定 第六条（农民党员每月0.2元至1元；学生、下岗失业、依靠抚恤或救济生活、领取低保的党员每月0.2元）"
-CITE_BASE = "2008 规定 第一条及2017 通知（税后工资中相对固定、经常性的部分；五险一金、年金、改革性补贴等不计入）"
-CITE_CAP = "2017 通知（党员每月交纳党费一般不超过1000元，自愿多交不限）"
-CITE_LARGE = "2008 规定 第十一条（自愿一次多交1000元以上的党费，全部上缴中央）"
-CITE_RELIEF = "2008 规定 第七条（确有困难的，经支部研究、报上一级党委批准，可以少交或免交）"
-CITE_PROBATION = "2008 规定 第八条（预备党员从支部大会通过其为预备党员之日起交纳党费）"
-CITE_PROXY = "2008 规定 第十二条（特殊情况经党支部同意，可以委托他人代交）"
-CITE_ARREARS = "2008 规定 第十三条；《中国共产党党员教育管理工作条例》第三十一条（连续6个月不交纳党费）"
-CITE_FIXED_YEARLY = "2017 通知（年初核定党员每月应交党费数额，年度内一般不变）"
-CITE_ROUNDING = "无全国统一规定，由党委设置（domain-rules §2.3）"
+DOC_2008 = "《关于中国共产党党费收缴、使用和管理的规定》（中组发〔2008〕3号）"
+DOC_2017 = "中央组织部办公厅《关于进一步规范党费工作的通知》（组电明字〔2017〕5号）"
+CITE_RATES = f"{DOC_2008}第二条（在职党员按月工资收入比例交纳，含上限）"
+CITE_RETIRED = f"{DOC_2008}第五条（离退休党员：5000元以下（含）0.5%，以上1%）"
+CITE_FLAT = f"{DOC_2008}第六条（农民党员每月0.2元至1元；学生、下岗失业、依靠抚恤或救济生活、领取低保的党员每月0.2元）"
+CITE_BASE = f"{DOC_2008}第一条及{DOC_2017}（税后工资中相对固定、经常性的部分；五险一金、年金、改革性补贴等不计入）"
+CITE_CAP = f"{DOC_2017}（党员每月交纳党费一般不超过1000元，自愿多交不限）"
+CITE_LARGE = f"{DOC_2008}第十一条（自愿一次多交1000元以上的党费，全部上缴中央）"
+CITE_RELIEF = f"{DOC_2008}第七条（确有困难的，经支部研究、报上一级党委批准，可以少交或免交）"
+CITE_PROBATION = f"{DOC_2008}第八条（预备党员从支部大会通过其为预备党员之日起交纳党费）"
+CITE_PROXY = f"{DOC_2008}第十二条（特殊情况经党支部同意，可以委托他人代交）"
+CITE_ARREARS = f"{DOC_2008}第十三条；《中国共产党党员教育管理工作条例》第三十一条（连续6个月不交纳党费）"
+CITE_FIXED_YEARLY = f"{DOC_2017}（年初核定党员每月应交党费数额，年度内一般不变）"
+CITE_ROUNDING = "党费尾数处理无全国统一规定，由党委设置"
 
 # Upper bounds in fen, inclusive (含3000、含5000、含10000).
 IN_SERVICE_TIERS: tuple[tuple[int | None, Decimal], ...] = (
@@ -218,8 +220,8 @@ BASE_ITEMS: tuple[BaseItem, ...] = (
     BaseItem("income_tax", "个人所得税", "deduction"),
     BaseItem("social_insurance", "五险一金个人缴纳部分", "deduction"),
     BaseItem("annuity", "职业年金/企业年金个人缴纳部分", "deduction"),
-    BaseItem("incentive_perf", "奖励性绩效工资", "excluded", "2017 通知：不计入"),
-    BaseItem("irregular_bonus", "非普发、不定期的奖金和绩效", "excluded", "2017 通知：不计入"),
+    BaseItem("incentive_perf", "奖励性绩效工资", "excluded", f"{DOC_2017}：不计入"),
+    BaseItem("irregular_bonus", "非普发、不定期的奖金和绩效", "excluded", f"{DOC_2017}：不计入"),
     BaseItem("reform_subsidy", "改革性补贴（住房、交通、车改、通讯、加班、误餐、取暖、降温、物业等）", "excluded"),
     BaseItem(
         "special_allowance", "仅部分地区/单位/岗位/人员享受的津贴（艰苦边远、特殊岗位、政府特殊津贴等）", "excluded"
@@ -389,7 +391,7 @@ def payment_findings(*, expected_fen: int, amount_fen: int) -> list[Finding]:
                 Severity.WARNING,
                 f"实缴{fen_to_yuan(amount_fen)}元，少于应缴{fen_to_yuan(expected_fen)}元，"
                 f"差额{fen_to_yuan(expected_fen - amount_fen)}元",
-                "2008 规定 第十二条（按月足额交纳）",
+                f"{DOC_2008}第十二条（按月足额交纳）",
             )
         )
     elif amount_fen > expected_fen:
@@ -500,7 +502,7 @@ def arrears_findings(streak: int, *, exempted: bool = False) -> list[Finding]:
             "dues.arrears",
             sev,
             f"已连续{streak}个月未交纳党费",
-            "2008 规定 第十三条（不按期交纳的，支部应批评教育，限期改正）",
+            f"{DOC_2008}第十三条（不按期交纳的，支部应批评教育，限期改正）",
             {"months": streak},
         )
     ]

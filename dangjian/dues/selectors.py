@@ -219,6 +219,7 @@ class SheetRow:
     missing_base: bool = False
     transferred_out: bool = False
     streak: int = 0
+    arrears_months: str = ""  # "2026-03,2026-04,2026-05": the unpaid months before this one and this one
 
 
 @dataclass
@@ -239,6 +240,11 @@ class Sheet:
     @property
     def paid_count(self) -> int:
         return sum(1 for r in self.due_rows if r.is_paid)
+
+    @property
+    def unassessed_count(self) -> int:
+        """Members on the roll without a base this month (shown as 另有 N 人未核定基数, never hidden)."""
+        return sum(1 for r in self.rows if r.missing_base)
 
     @property
     def expected_total_fen(self) -> int:
@@ -309,13 +315,17 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
         history.setdefault(member_id, []).append(MonthStatus(mm, amount, paid))
     for r in rows:
         r.streak = consecutive_unpaid(history.get(r.member_id, []), through)
+        if r.streak and not r.is_paid:
+            r.arrears_months = ",".join(f"{add_months(month, -i):%Y-%m}" for i in range(r.streak, -1, -1))
     rows.sort(key=lambda r: (r.is_paid, r.name, r.member_id))
     disclosure = DuesDisclosure.objects.filter(org=org, month=month).first()
     return Sheet(org, month, rows, disclosure)
 
 
-def party_day_counts(org: Organization, month: dt.date) -> tuple[int, int]:
-    """(due, paid) head counts for the org's subtree in `month`, for the party-day record (2 queries)."""
+def party_day_counts(org: Organization, month: dt.date) -> tuple[int, int, int]:
+    """(due, paid, without a base) head counts for the org's subtree in `month`, for the party-day
+    record (3 queries). Everyone on the roll is counted: members whose base is not yet set are
+    reported as such, not left out."""
     month = month_start(month)
     agg = DuesExpected.objects.filter(subtree_q("org_path", org.path), month=month).aggregate(
         due=Count("month", filter=Q(amount_fen__gt=0) | Q(is_paid=True)),
@@ -323,11 +333,13 @@ def party_day_counts(org: Organization, month: dt.date) -> tuple[int, int]:
         rows=Count("month"),
     )
     due, paid = agg["due"] or 0, agg["paid"] or 0
+    month_last = add_months(month, 1) - dt.timedelta(days=1)
+    roll = Member.objects.filter(subtree_q("org_path", org.path), is_active=True, joined_on__lte=month_last)
     if not agg["rows"]:
         # Month not materialised yet: everyone on the roll who was admitted by the month's end is due.
-        month_last = add_months(month, 1) - dt.timedelta(days=1)
-        due = Member.objects.filter(subtree_q("org_path", org.path), is_active=True, joined_on__lte=month_last).count()
-    return due, paid
+        return roll.count(), paid, 0
+    on_ledger = DuesExpected.objects.filter(subtree_q("org_path", org.path), month=month).values("member_id")
+    return due, paid, roll.exclude(pk__in=on_ledger).count()
 
 
 # ---------------------------------------------------------------------------------------------

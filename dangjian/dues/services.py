@@ -779,6 +779,27 @@ def dues_disclosure_publish(*, actor: Any, org: Organization, month: dt.date) ->
             }
             for e in lines
         ]
+        # Everyone on the roll is listed: members still without a base are shown as such.
+        month_last = add_months(month, 1) - dt.timedelta(days=1)
+        on_ledger = {e.member_id for e in lines}
+        for mid, name in (
+            Member.objects.filter(org=org, joined_on__lte=month_last)
+            .filter(Q(is_active=True) | Q(left_on__gte=month))
+            .exclude(pk__in=on_ledger)
+            .order_by("name", "pk")
+            .values_list("pk", "name")
+        ):
+            rows.append(
+                {
+                    "member_id": mid,
+                    "name": name,
+                    "expected_fen": 0,
+                    "paid_fen": 0,
+                    "paid": False,
+                    "relief": "",
+                    "unassessed": True,
+                }
+            )
         due_lines = [e for e in lines if e.amount_fen > 0 or e.is_paid]
         values = {
             "rows": rows,

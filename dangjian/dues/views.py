@@ -232,6 +232,12 @@ def quick_pay(request: HttpRequest, org_pk: int, member_pk: int) -> HttpResponse
     return redirect(reverse("dues:sheet", args=[org.pk]) + f"?month={month:%Y-%m}")
 
 
+def _months_param(request: HttpRequest) -> str:
+    """`?months=2026-03,2026-04` (the 补交 link of the sheet), kept only if every part is a month."""
+    parts = [p for p in request.GET.get("months", "").split(",") if p][:24]
+    return ",".join(parts) if parts and all(parse_month(p) is not None for p in parts) else ""
+
+
 @login_required
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
     """The full payment form: several months, proxy payment, another date."""
@@ -240,7 +246,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     form = PaymentForm(
         request.POST or None,
         initial={
-            "months": f"{month:%Y-%m}",
+            "months": _months_param(request) or f"{month:%Y-%m}",
             "paid_on": timezone.localdate(),
             "collector_name": getattr(request.user, "name", ""),
         },

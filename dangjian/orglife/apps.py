@@ -57,6 +57,14 @@ class OrglifeConfig(AppConfig):
             max_value=240,
         )
         config.register(
+            "orglife.attendance_default",
+            "出勤名单初始状态",
+            rules.DEFAULT_ATTENDANCE,
+            kind="choice",
+            choices=rules.ATTENDANCE_DEFAULT_CHOICES,
+            help="默认全体应到党员记为出席，联络员只需标出请假、缺席的人；也可改为逐人登记",
+        )
+        config.register(
             "orglife.absence_streak",
             "连续缺席主题党日提醒次数",
             rules.DEFAULT_ABSENCE_STREAK,

@@ -37,4 +37,5 @@ def effective_config(path: str) -> dict[str, Any]:
         "lecture_every": rules.FREQUENCY_MONTHS.get(str(get("orglife.lecture_frequency")), 3),
         "annual_month": int(get("orglife.annual_month")),
         "absence_streak": int(get("orglife.absence_streak")),
+        "attendance_default": str(get("orglife.attendance_default")),
     }

@@ -10,12 +10,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from dangjian.members.models import Member
+from dangjian.orgs.models import Organization
 
 from . import rules
 from .models import ExclusionKind, MeetingKind
 from .services import ActionData, MeetingData
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
+# Kinds a 党小组 may hold by itself (rules.kind_errors).
+GROUP_KINDS = {MeetingKind.GROUP_MEETING, MeetingKind.PARTY_LECTURE}
 
 
 class DateTimeLocal(forms.DateTimeInput):
@@ -31,6 +34,8 @@ class MemberChoice(forms.ModelChoiceField):
 
 
 class MeetingForm(forms.Form):
+    field_order = ["kinds", "group"]
+
     kinds = forms.MultipleChoiceField(
         label="会议类型（可多选：一次会议可同时计为多种）",
         choices=MeetingKind.choices,
@@ -79,6 +84,13 @@ class MeetingForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "class": "field"}),
     )
+    group = forms.ModelChoiceField(
+        label="召开党小组会的党小组（出勤名单为该党小组的党员）",
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label="（支部全体参加，不按党小组）",
+        widget=forms.Select(attrs={"class": "field"}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
         label="更正原因（已归档记录必填）",
@@ -88,14 +100,37 @@ class MeetingForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, branch: Any, checklist: list[str], extra_actions: list[str] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        branch: Any,
+        checklist: list[str],
+        extra_actions: list[str] | None = None,
+        groups: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # Only a new record of a branch with 党小组 asks which group held a 党小组会.
+        if groups is None or not groups.exists():
+            del self.fields["group"]
+        else:
+            self.fields["group"].queryset = groups  # type: ignore[attr-defined]
         roster = Member.objects.filter(org=branch, is_active=True).order_by("name")
         self.fields["host"].queryset = roster  # type: ignore[attr-defined]
         self.fields["recorder"].queryset = roster  # type: ignore[attr-defined]
         items = list(checklist) + [a for a in (extra_actions or []) if a not in checklist]
         self.fields["required_actions"].choices = [(a, a) for a in items]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "group" not in self.fields:
+            return cleaned
+        kinds = set(cleaned.get("kinds") or [])
+        group_only = bool(kinds) and kinds <= GROUP_KINDS and MeetingKind.GROUP_MEETING in kinds
+        if cleaned.get("group") is not None and not group_only:
+            self.add_error("group", "选择党小组时只能记录党小组会（可同时为党课）；支部全体参加的会议请不选党小组")
+        elif cleaned.get("group") is None and group_only:
+            self.add_error("group", "请选择召开党小组会的党小组，出勤名单为该党小组的党员")
+        return cleaned
 
     def clean_invitees(self) -> list[dict[str, str]]:
         out: list[dict[str, str]] = []
@@ -149,8 +184,34 @@ def initial_from(meeting: Any) -> dict[str, Any]:
     }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files (Django's documented pattern); cleans to a list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data] if data else single(None, initial)
+        return [single(data, initial)]
+
+
 class PhotoForm(forms.Form):
-    image = forms.FileField(label="会议照片", error_messages={"required": "请选择照片"})
+    """Several photos at once (the view reads every file of `image`); the caption applies to all."""
+
+    MAX_FILES = 20
+
+    image = MultipleFileField(
+        label="会议照片",
+        widget=MultipleFileInput(attrs={"accept": "image/*"}),
+        error_messages={"required": "请选择照片"},
+    )
     caption = forms.CharField(
         label="说明", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "field"})
     )

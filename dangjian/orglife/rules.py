@@ -32,23 +32,26 @@ KIND_LABELS = {
     MEMBER_REVIEW: "民主评议党员",
 }
 
-CITE_PARTY_DAY = (
-    "《中国共产党党员教育管理工作条例》第十六条；《中国共产党支部工作条例（试行）》：主题党日每月相对固定一天"
-)
+CITE_PARTY_DAY = "《中国共产党党员教育管理工作条例》第十六条：党支部应当每月相对固定1天开展主题党日"
 CITE_GENERAL = "《中国共产党支部工作条例（试行）》第十一条：支部党员大会一般每季度召开1次"
 CITE_COMMITTEE = "《中国共产党支部工作条例（试行）》第十二条：支部委员会会议一般每月召开1次"
 CITE_GROUP = "《中国共产党支部工作条例（试行）》第十三条：党小组会一般每月召开1次"
-CITE_LECTURE = "地方实践（domain-rules §1.6 [P]）：党课一般每季度至少1次，频次由上级党委配置"
+CITE_LECTURE = "《中国共产党支部工作条例（试行）》未规定党课频次；各地通行做法为每季度至少1次，频次由上级党委配置"
 CITE_ORG_LIFE = "《中国共产党支部工作条例（试行）》第十七条：组织生活会一般每年召开1次，多安排在第四季度"
 CITE_REVIEW = "《中国共产党支部工作条例（试行）》第十八条：民主评议党员一般每年开展1次"
 CITE_QUORUM = "《中国共产党支部工作条例（试行）》第十一条：有表决权的到会人数超过应到会人数的半数方可召开"
 CITE_VOTE = "《中国共产党支部工作条例（试行）》第十一条：赞成人数超过应到会有表决权党员的半数为通过"
 CITE_VOTING_RIGHTS = "《中国共产党基层组织选举工作条例》第五条：预备党员、受留党察看处分期间的党员无表决权"
-CITE_EXCLUSION = "中组部答复（domain-rules §0 [P]）：经上级批准、党员大会通过，五类党员可不计入应到会人数"
+CITE_EXCLUSION = (
+    "中央组织部关于党员大会应到会人数问题的答复：经上级党组织批准、党员大会通过，五类党员可不计入应到会人数"
+)
 CITE_ENTRY = "地方实践：会议结束后应在规定天数内录入纪实（默认3天，可配置）"
 CITE_ABSENCE = "《中国共产党党员教育管理工作条例》第三十一条：无正当理由连续不参加组织生活应批评教育"
-CITE_RESOLUTION = "“主题党日+”活动制度：决议决策应制定落实方案，明确措施、时间节点和责任人，下月活动中通报"
-CITE_PHOTO = "种子通知：照片要在会议召开时拍摄上传（照片仅作提示核查，不自动退回）"
+CITE_RESOLUTION = "市委《“主题党日+”活动制度》：决议决策应制定落实方案，明确措施、时间节点和责任人，下月活动中通报"
+CITE_PHOTO = (
+    "市属高校党委组织部《关于开展2023年3月份党支部主题党日活动的通知》："
+    "照片要在会议召开时拍摄上传（照片仅作提示核查，不自动退回）"
+)
 
 REQUIREMENT_CITES = {
     PARTY_DAY: CITE_PARTY_DAY,
@@ -72,6 +75,9 @@ DEFAULT_SIGNIN_GRACE_MINUTES = 30
 DUPLICATE_MAX_DISTANCE = 3  # Hamming distance on the 64-bit dHash; 4 bands of 16 bits guarantee recall ≤ 3
 
 FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3, "half_year": 6, "yearly": 12}
+# Attendance by exception: the list starts as 出席 and the liaison marks only who was on leave or absent.
+DEFAULT_ATTENDANCE = "present"
+ATTENDANCE_DEFAULT_CHOICES = (("present", "默认出席（只标出请假、缺席）"), ("absent", "逐人登记（默认缺席）"))
 FREQUENCY_CHOICES = (("monthly", "每月"), ("quarterly", "每季度"), ("half_year", "每半年"), ("yearly", "每年"))
 
 
@@ -552,6 +558,24 @@ class RollupCount:
     @property
     def missing(self) -> int:
         return max(self.required - self.green - self.yellow, 0)
+
+
+# The committee matrix colours a sub-tree's month by the share of its branches fully compliant that
+# month (every requirement due then met on time and complete), not by its worst branch.
+SHARE_GREEN = 0.9
+SHARE_YELLOW = 0.6
+
+
+def share_colour(compliant: int, branches: int, overdue: bool) -> str:
+    """green ≥ 90 %, yellow ≥ 60 %, red below; the running month is not red until it is over."""
+    if branches <= 0:
+        return "none"
+    share = compliant / branches
+    if share >= SHARE_GREEN:
+        return "green"
+    if not overdue:
+        return "none"
+    return "yellow" if share >= SHARE_YELLOW else "red"
 
 
 def rollup_colour(counts: Sequence[RollupCount], overdue: bool) -> str:

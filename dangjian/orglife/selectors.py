@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -32,6 +32,7 @@ from .models import (
     AttendanceExclusion,
     AttendanceStatus,
     BranchMonth,
+    Level,
     Meeting,
     MeetingAttachment,
     MeetingPhoto,
@@ -40,6 +41,21 @@ from .models import (
 )
 
 # ---------------------------------------------------------------- meetings
+
+
+def meeting_labels(ids: Sequence[int]) -> dict[int, str]:
+    """ "2026-03-02 学习贯彻全国两会精神（草稿）" per meeting id, for links that name the meeting."""
+    out: dict[int, str] = {}
+    for pk, day, theme, status in Meeting.objects.filter(pk__in=set(ids)).values_list(
+        "pk", "meeting_date", "theme", "status"
+    ):
+        out[pk] = f"{day:%Y-%m-%d} {theme}" + ("" if status == MeetingStatus.FILED else "（草稿）")
+    return out
+
+
+def groups_of(branch: Organization) -> QuerySet[Organization]:
+    """The 党小组 of a branch, by name."""
+    return Organization.objects.filter(subtree_q("path", branch.path), kind=OrgKind.GROUP).order_by("name")
 
 
 def branch_of(org: Organization) -> Organization:
@@ -337,11 +353,14 @@ def party_day_records(
 
 
 def my_attendance(user: Any) -> QuerySet[Attendance]:
-    """The signed-in person's own attendance rows (any branch they belonged to), newest first."""
+    """The signed-in person's own attendance rows (any branch they belonged to), newest first.
+
+    Only filed records count: a planned or draft meeting has not been held as far as the record
+    goes (its list starts as 出席 by default), so it never shows as attended."""
     if not getattr(user, "is_authenticated", False):
         return Attendance.objects.none()
     return (
-        Attendance.objects.filter(member__user_id=user.pk)
+        Attendance.objects.filter(member__user_id=user.pk, meeting__status=MeetingStatus.FILED)
         .select_related("meeting__org")
         .order_by("-meeting_date", "-id")
     )
@@ -412,6 +431,11 @@ class MatrixRow:
     is_branch: bool
     branches: int
     cells: list[tuple[int, str, str]]  # (month, colour, summary text)
+    shares: dict[int, str] = field(default_factory=dict)  # month -> "12/14" branches compliant
+
+    @property
+    def cells_with_share(self) -> list[tuple[int, str, str, str]]:
+        return [(m, colour, text, self.shares.get(m, "")) for m, colour, text in self.cells]
 
 
 @dataclass
@@ -481,6 +505,49 @@ def _rollup_child(
 MATRIX_PAGE = 30
 
 
+def _compliant_counts(
+    org: Organization, clen: int, months: Sequence[int], current: int, lecture_every: int, annual_month: int
+) -> dict[tuple[str, int], int]:
+    """{(child path, month): branches fully compliant that month} over the subtree — one query.
+
+    A branch is compliant in a month when every requirement due then is green in its BranchMonth
+    rows: the party day, the 支委会 (if it has a committee), the 党小组会 (if it has groups), and at
+    a period's end the quarterly/annual meetings held on time and complete within the period.
+    """
+    branches = Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
+    parts = []
+    for month in months:
+        if month > current:
+            continue
+
+        def green(kind: str, span: int = 1, m: int = month) -> Exists:
+            lo = rules.add_months(m, -(span - 1))
+            return Exists(
+                BranchMonth.objects.filter(org_id=OuterRef("pk"), month__gte=lo, month__lte=m, **{kind: Level.COMPLETE})
+            )
+
+        qs = branches.filter(green(rules.PARTY_DAY))
+        qs = qs.filter(Q(has_committee=False) | green(rules.COMMITTEE_MEETING))
+        qs = qs.filter(Q(numchild=0) | green(rules.GROUP_MEETING))
+        for kind, every in ((rules.GENERAL_MEETING, 3), (rules.PARTY_LECTURE, lecture_every)):
+            if rules.period_last_month(rules.period_of(month, every), every) == month:
+                qs = qs.filter(green(kind, every))
+        if month % 100 == annual_month:
+            for kind in (rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW):
+                qs = qs.filter(green(kind, month % 100))
+        parts.append(
+            qs.annotate(child=Substr("path", 1, clen), m=Value(month, output_field=IntegerField()))
+            .order_by()
+            .values("child", "m")
+            .annotate(n=Count("id"))
+            .values_list("child", "m", "n")
+        )
+    if not parts:
+        return {}
+    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {(child, int(m)): int(n) for child, m, n in union}
+
+
 def compliance_matrix(
     user: Any, org: Organization, months: Sequence[int], *, page: int = 1, today: dt.date | None = None
 ) -> Matrix:
@@ -531,12 +598,16 @@ def compliance_matrix(
     quarterly = _rollup_child(org, clen, quarterly_kinds, 3, rules.add_months(lo, -2), hi)
     lecture = _rollup_child(org, clen, [rules.PARTY_LECTURE], lecture_every, year_lo, hi) if lecture_every != 3 else {}
     yearly = _rollup_child(org, clen, [rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW], 12, year_lo, hi)
+    compliant = (
+        _compliant_counts(org, clen, months, current, lecture_every, annual_month) if org.kind != OrgKind.BRANCH else {}
+    )
 
     rows: list[MatrixRow] = []
     for child in children:
         key = child.path[:clen]
         bc = branch_counts.get(key, {"n": 0, "n_committee": 0, "n_groups": 0})
         cells: list[tuple[int, str, str]] = []
+        shares: dict[int, str] = {}
         for month in months:
             if month > current or bc["n"] == 0:
                 cells.append((month, "none", ""))
@@ -564,13 +635,18 @@ def compliance_matrix(
                 add(_count(rules.ORG_LIFE_MEETING, bc["n"], yv, 0))
                 add(_count(rules.MEMBER_REVIEW, bc["n"], yv, 1))
             colour = rules.rollup_colour(counts, overdue)
-            text = "；".join(
+            if child.kind != OrgKind.BRANCH:
+                n_ok = compliant.get((key, month), 0)
+                shares[month] = f"{n_ok}/{bc['n']}"
+                colour = rules.share_colour(n_ok, bc["n"], overdue)
+            text = f"{shares[month]} 个支部全部按时完整；" if month in shares else ""
+            text += "；".join(
                 f"{rules.KIND_LABELS[c.kind]} {c.green}/{c.required}" + (f"（{c.yellow}不完整）" if c.yellow else "")
                 for c in counts
                 if c.required
             )
             cells.append((month, colour, text))
-        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells))
+        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells, shares))
     return Matrix(org, months, rows, total, page, pages)
 
 
@@ -591,3 +667,23 @@ def expected_members(org: Organization, on: dt.date) -> list[Member]:
         | (Q(pk__in=left_later) if org.kind != OrgKind.GROUP else Q(pk__in=[]))
     ).filter(joined_on__lte=on)
     return list(qs.order_by("name", "pk"))
+
+
+def sign_in_error(meeting: Meeting, row: Attendance | None, now: dt.datetime) -> str | None:
+    err = rules.sign_in_error(
+        now=now,
+        started_at=meeting.started_at,
+        ended_at=meeting.ended_at,
+        grace_minutes=effective_config(meeting.org_path)["grace"],
+        on_list=row is not None,
+        filed=meeting.status == MeetingStatus.FILED,
+    )
+    if err is None and row is not None and row.status in (AttendanceStatus.EXEMPT, AttendanceStatus.EXCLUDED):
+        err = "您已按规定免于参加本次活动，无需签到"
+    return err
+
+
+def sign_in_refusal(*, user: Any, meeting: Meeting, now: dt.datetime | None = None) -> tuple[bool, str | None]:
+    """Before showing the sign-in button: (is the user on the list, why they may not sign in now)."""
+    row = Attendance.objects.filter(meeting=meeting, member__user_id=getattr(user, "pk", 0)).first()
+    return row is not None, sign_in_error(meeting, row, now or timezone.now())

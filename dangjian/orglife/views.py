@@ -115,11 +115,14 @@ def _checklist(path: str) -> list[str]:
 def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.MANAGE)
     branch = selectors.branch_of(org)
+    groups = selectors.groups_of(org) if org.kind == OrgKind.BRANCH else None
     if request.method == "POST":
-        form = MeetingForm(request.POST, branch=branch, checklist=_checklist(org.path))
+        form = MeetingForm(request.POST, branch=branch, checklist=_checklist(org.path), groups=groups)
         if form.is_valid():
+            # A 党小组会 is held by the chosen group: the record and its attendance list are the group's.
+            held_by = form.cleaned_data.get("group") or org
             try:
-                meeting = services.meeting_create(actor=request.user, org=org, data=form.to_data())
+                meeting = services.meeting_create(actor=request.user, org=held_by, data=form.to_data())
             except ValidationError as exc:
                 errors_to_form(form, exc)
             else:
@@ -131,6 +134,7 @@ def meeting_new(request: HttpRequest, org_pk: int) -> HttpResponse:
             initial={"kinds": [kind] if kind in dict(MeetingKind.choices) else []},
             branch=branch,
             checklist=_checklist(org.path),
+            groups=groups,
         )
     return render(request, "orglife/meeting_form.html", {"form": form, "org": org, "meeting": None})
 
@@ -175,6 +179,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     detail = selectors.meeting_detail(request.user, meeting)
     org = meeting.org
     branch = selectors.branch_of(org)
+    cfg = effective_config(meeting.org_path)
     return render(
         request,
         "orglife/meeting_detail.html",
@@ -194,6 +199,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Plain members see who came, not others' 免参 status or leave reasons (core.masking).
             "sees_identity": may_see_identity(request.user, meeting.org_path),
             "panels": meeting_panels(request, meeting),
+            # No sign-in code before the day: a planned meeting is not a held one.
+            "qr_open": timezone.localdate() >= meeting.meeting_date,
+            "attendance_default": cfg["attendance_default"],
+            "photos_required": max((cfg["photos"].get(k, 0) for k in meeting.kinds), default=0),
         },
     )
 
@@ -210,22 +219,41 @@ def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "出勤名单数据无效")
             return redirect(_detail_url(pk))
         marks.append(services.Mark(mid, request.POST.get(f"status_{mid}", ""), request.POST.get(f"reason_{mid}", "")))
+    return _write_attendance(
+        request,
+        pk,
+        lambda version, reason: services.attendance_mark(
+            actor=request.user, meeting=meeting, version=version, marks=marks, amendment_reason=reason
+        ),
+        "出勤已保存",
+    )
+
+
+def _write_attendance(request: HttpRequest, pk: int, write: Any, ok: str) -> HttpResponse:
+    """Run an attendance write with the form's version and amendment reason; report the outcome."""
     try:
-        version = int(request.POST.get("version", ""))
-        services.attendance_mark(
-            actor=request.user,
-            meeting=meeting,
-            version=version,
-            marks=marks,
-            amendment_reason=request.POST.get("amendment_reason", ""),
-        )
+        write(int(request.POST.get("version", "")), request.POST.get("amendment_reason", ""))
     except ValueError:
         messages.error(request, "请求无效，请刷新页面后重试")
     except ValidationError as exc:
         flash_errors(request, exc, FIELD_LABELS)
     else:
-        messages.success(request, "出勤已保存")
+        messages.success(request, ok)
     return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
+def meeting_all_present(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    return _write_attendance(
+        request,
+        pk,
+        lambda version, reason: services.attendance_all_present(
+            actor=request.user, meeting=meeting, version=version, amendment_reason=reason
+        ),
+        "已将应到党员全部记为出席",
+    )
 
 
 @login_required
@@ -248,21 +276,41 @@ def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
 def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
     form = PhotoForm(request.POST, request.FILES)
-    if not form.is_valid():
+    files = request.FILES.getlist("image")[: PhotoForm.MAX_FILES]
+    if not form.is_valid() or not files:
         messages.error(request, "照片：请选择要上传的照片")
         return redirect(_detail_url(pk))
+    # Several photos at once: each is checked and stored on its own, so one bad file does not
+    # lose the others; the message names the file that was refused.
+    added = 0
+    for i, f in enumerate(files, start=1):
+        label = f"第 {i} 张（{f.name}）" if len(files) > 1 else ""
+        try:
+            photo = services.photo_add(
+                actor=request.user, meeting=meeting, file=f, caption=form.cleaned_data["caption"]
+            )
+        except ValidationError as exc:
+            flash_errors(request, exc, {**FIELD_LABELS, "image": f"照片{label}"})
+            continue
+        added += 1
+        if photo.flagged:
+            messages.warning(request, f"照片{label}已上传，但需核实：" + "；".join(_photo_reasons(photo)))
+    if added:
+        messages.success(request, f"已上传 {added} 张照片")
+    return redirect(_detail_url(pk))
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, photo_pk: int) -> HttpResponse:
+    photo = selectors.get_photo_for_user(request.user, photo_pk, Action.MANAGE)
     try:
-        photo = services.photo_add(
-            actor=request.user, meeting=meeting, file=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
-        )
+        services.photo_delete(actor=request.user, photo=photo)
     except ValidationError as exc:
         flash_errors(request, exc, FIELD_LABELS)
     else:
-        if photo.flagged:
-            messages.warning(request, "照片已上传，但需核实：" + "；".join(_photo_reasons(photo)))
-        else:
-            messages.success(request, "照片已上传")
-    return redirect(_detail_url(pk))
+        messages.success(request, "照片已删除")
+    return redirect(_detail_url(photo.meeting_id))
 
 
 def _photo_reasons(photo: Any) -> list[str]:
@@ -389,6 +437,8 @@ def vote_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.get_meeting_for_user(request.user, pk, Action.MANAGE)
+    if timezone.localdate() < meeting.meeting_date:
+        raise Http404("签到二维码在会议当天开放")
     url = request.build_absolute_uri(reverse("orglife:sign_in", args=[meeting.sign_in_token]))
     buf = io.BytesIO()
     segno.make(url, error="m").save(buf, kind="svg", scale=6, border=2)
@@ -428,12 +478,16 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
             done = services.sign_in(actor=request.user, token=token)
         except ValidationError as exc:
             error = "；".join(exc.messages)
-    # Show only what a sign-in page needs: the theme and time, never the attendance list.
+    on_list, refusal = selectors.sign_in_refusal(user=request.user, meeting=meeting)
+    if done is None and not error and refusal:
+        error = refusal  # the button is not offered when signing in would be refused
+    # Show only what a sign-in page needs: the theme and time to people on the list, never the
+    # attendance list; someone not on the list (another branch) sees nothing of the meeting.
     return render(
         request,
         "orglife/sign_in.html",
-        {"meeting": meeting, "error": error, "done": done},
-        status=400 if error else 200,
+        {"meeting": meeting if on_list else None, "error": error, "done": done},
+        status=400 if error and request.method == "POST" else 200,
     )
 
 
@@ -470,8 +524,10 @@ def branch_month(request: HttpRequest, org_pk: int, month: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     if org.kind != OrgKind.BRANCH or not (200001 <= month <= 210012 and 1 <= month % 100 <= 12):
         raise Http404("无此单元格")
-    cells = selectors.branch_compliance(org, [month])
-    return render(request, "orglife/branch_month.html", {"org": org, "cell": cells[0], "month": month})
+    cell = selectors.branch_compliance(org, [month])[0]
+    labels = selectors.meeting_labels([mid for r in cell.requirements for mid in r.meeting_ids])
+    rows = [(r, [(mid, labels.get(mid, f"记录 {mid}")) for mid in r.meeting_ids]) for r in cell.requirements]
+    return render(request, "orglife/branch_month.html", {"org": org, "cell": cell, "rows": rows, "month": month})
 
 
 @login_required

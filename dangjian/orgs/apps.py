@@ -29,7 +29,7 @@ class OrgsConfig(AppConfig):
             T.group_max_members,
             min_value=3,
             max_value=100,
-            help="党小组人数超过该值时提示（种子通知：一般不超过10人）",
+            help="党小组人数超过该值时提示（市委组织部《关于开展党支部基本建设年的工作方案》：一般不超过10人）",
         )
         config.register(
             "orgs.term_warning_months",

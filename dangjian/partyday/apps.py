@@ -22,7 +22,7 @@ class PartydayConfig(AppConfig):
             3,
             min_value=1,
             max_value=30,
-            help="调整主题党日须在原定日期前多少天提交申请（种子 001：提前3天）",
+            help="调整主题党日须在原定日期前多少天提交申请（市委《“主题党日+”活动制度》：提前3天）",
         )
         config.register(
             "partyday.notice_lead_days",
@@ -30,7 +30,7 @@ class PartydayConfig(AppConfig):
             3,
             min_value=1,
             max_value=14,
-            help="党日前多少天向党员发送通知；默认3，即党日前3天发出，保证党员至少提前2–3天知晓（种子 001）",
+            help="党日前多少天向党员发送通知；默认3，即党日前3天发出，保证党员至少提前2–3天知晓（市委《“主题党日+”活动制度》）",
         )
         config.register(
             "partyday.feed_version",

@@ -15,10 +15,10 @@ from enum import StrEnum
 from dangjian.core.calendar import DayInfo
 from dangjian.core.findings import Finding, Severity
 
-CITE_FIXED_DAY = "“主题党日+”活动制度 一、固定党日时间（种子 001）；domain-rules §7.4"
-CITE_CHANGE = "“主题党日+”活动制度 一、固定党日时间：须提前3天向上级党委书面申请（种子 001）"
-CITE_PLAN = "“主题党日+”活动制度 二、确定党日主题：每年12月底形成下年度计划并报上级党委备案（种子 001）"
-CITE_NOTICE = "“主题党日+”活动制度 二、确定党日主题：提前2–3天向党员通知（种子 001）"
+CITE_FIXED_DAY = "市委《“主题党日+”活动制度》 一、固定党日时间"
+CITE_CHANGE = "市委《“主题党日+”活动制度》 一、固定党日时间：须提前3天向上级党委书面申请"
+CITE_PLAN = "市委《“主题党日+”活动制度》 二、确定党日主题：每年12月底形成下年度计划并报上级党委备案"
+CITE_NOTICE = "市委《“主题党日+”活动制度》 二、确定党日主题：提前2–3天向党员通知"
 
 DEFAULT_POSTPONE_DAYS = 7  # "原则上在一周内完成"
 DEFAULT_MIN_HOURS = 2  # "每次活动时间不得少于2小时"

@@ -348,7 +348,18 @@ def change_request_decide(*, actor: Any, change: ChangeRequest, approve: bool, c
         link=link,
     )
     if approve:
+        # The branch's planned party-day record (a draft on the original date) moves with it.
+        from dangjian.orglife.services import party_day_reschedule
+
         pd = selectors.scheduled_party_day(cr.org, cr.year, cr.month)
+        if pd.starts_at is not None:
+            party_day_reschedule(
+                actor=actor,
+                org=cr.org,
+                on=cr.scheduled_date,
+                new_start=timezone.make_aware(pd.starts_at),
+                place=cr.place,
+            )
         body = _notice_body(cr.org.name, pd)
         notify.send(
             _member_users([cr.org_id]).get(cr.org_id, []),

@@ -262,18 +262,42 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         y = request.GET.get("year", "")
         m = request.GET.get("month", "")
+        year = int(y) if y.isdigit() and 2000 <= int(y) <= 2100 else today.year
+        month = int(m) if m.isdigit() and 1 <= int(m) <= 12 else today.month
+        original = selectors.scheduled_party_day(org, year, month)
         form = ChangeRequestForm(
             initial={
-                "year": int(y) if y.isdigit() else today.year,
-                "month": int(m) if m.isdigit() else today.month,
+                "year": year,
+                "month": month,
+                "new_date": original.date,
+                "new_time": original.start_time,
+                "place": original.place,
             }
         )
+    year, month = _form_month(form, today)
     return render(
         request,
         "partyday/change_form.html",
-        {"org": org, "form": form, "lead": selectors.change_lead_days(org)},
+        {
+            "org": org,
+            "form": form,
+            "lead": selectors.change_lead_days(org),
+            "original": selectors.scheduled_party_day(org, year, month),
+        },
         status=status,
     )
+
+
+def _form_month(form: ChangeRequestForm, today: dt.date) -> tuple[int, int]:
+    """The year and month the (bound or initial) change form is about, for showing the original date."""
+    raw_y, raw_m = form["year"].value(), form["month"].value()
+    try:
+        year, month = int(str(raw_y)), int(str(raw_m))
+    except (TypeError, ValueError):
+        return today.year, today.month
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        return today.year, today.month
+    return year, month
 
 
 @login_required

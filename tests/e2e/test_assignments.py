@@ -95,7 +95,7 @@ def test_publish_claim_submit_return_resubmit_approve(
     screenshot(sec, "assignments-secretary-claimed")
     with sec.expect_navigation():
         sec.click("#submit-btn")
-    assert sec.inner_text("#target-status") == "已提交"
+    assert sec.inner_text("#target-status") == "已提交（第 1 轮）"
 
     # 3. The admin returns it with a comment.
     admin.goto(f"{live_url}/assignments/t/{target.pk}/")
@@ -110,7 +110,7 @@ def test_publish_claim_submit_return_resubmit_approve(
     assert "请补充学习研讨情况" in sec.inner_text("main")
     with sec.expect_navigation():
         sec.click("#submit-btn")
-    assert sec.inner_text("#target-status") == "已提交"
+    assert sec.inner_text("#target-status") == "已提交（第 2 轮）"
 
     # 5. The admin approves and the board shows it.
     admin.goto(f"{live_url}/assignments/t/{target.pk}/")

@@ -78,7 +78,7 @@ def test_party_day_record_sign_in_matrix_and_carried_action(e2e_world: World, ne
     screenshot(liaison, "orglife-1-recorded")
 
     # 2. Attendance: 李四海 on leave with a reason (the member will sign in by QR).
-    liaison.select_option(f'select[name="status_{other.pk}"]', "leave")
+    liaison.click(f'.att-row[data-member="{other.name}"] .seg-leave span')
     liaison.fill(f'input[name="reason_{other.pk}"]', "出差")
     with liaison.expect_navigation():
         liaison.click("#save-attendance")
@@ -91,7 +91,7 @@ def test_party_day_record_sign_in_matrix_and_carried_action(e2e_world: World, ne
     )
     with liaison.expect_navigation():
         liaison.click("#upload-photo")
-    assert "照片已上传" in liaison.inner_text("main")
+    assert "已上传 1 张照片" in liaison.inner_text("main")
 
     # 4. A resolution with one implementation action.
     liaison.click("text=添加决议")

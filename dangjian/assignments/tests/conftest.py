@@ -27,8 +27,10 @@ def make_meeting(
     present: int = 1,
     leave: int = 0,
     hours: int = 4,
+    filed: bool = True,
 ) -> Meeting:
-    """A party-day meeting record with attendance (test setup for the orglife side)."""
+    """A party-day meeting record with attendance (test setup for the orglife side); filed unless
+    `filed=False` (a draft is not counted as held)."""
     start = timezone.make_aware(dt.datetime.combine(day, dt.time(14, 0)))
     m = Meeting.objects.create(
         org=org,
@@ -43,6 +45,8 @@ def make_meeting(
         place="党员活动室",
         study_items="全国“两会”精神\n党的二十届二中全会精神",
         required_actions=["佩戴党徽", "交纳党费", "重温入党誓词"],
+        status="filed" if filed else "draft",
+        filed_at=timezone.now() if filed else None,
     )
     for i, member in enumerate(members or []):
         status = "present" if i < present else ("leave" if i < present + leave else "absent")

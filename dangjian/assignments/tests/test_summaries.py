@@ -35,3 +35,12 @@ def test_committee_summary_uses_constant_queries(published):
     assert len(rows) == 7
     assert n_big == n_small
     assert committee_summary_xlsx(a).startswith(b"PK")
+
+
+def test_committee_summary_counts_only_filed_records(published):
+    w = published.world
+    make_meeting(w.branch, published.today, members=[w.member], filed=False)
+    rows = {row[2]: row for row in committee_summary_rows(published.assignment)}
+    assert rows["市教育局机关党支部"][6] == "记录尚未归档"  # a draft is never shown as held
+    assert rows["市教育局机关党支部"][10] == ""
+    assert rows["市财政局机关党支部"][6] == "无记录"

@@ -144,3 +144,18 @@ def test_task_runs_the_sweep_and_publishing_enqueues_it(world, django_capture_on
     assert f"asg{a.pk}.new.t{a.targets.get(org=world.branch).pk}" in _keys(world.secretary)
     result = reminder_sweep.enqueue(assignment_id=a.pk)
     assert result.return_value is not None and result.return_value["reminders"] == 0
+
+
+def test_notices_never_show_doubled_quotes(published):
+    from dangjian.assignments.models import Assignment, Deliverable
+    from dangjian.core.models import Notification
+
+    Assignment.objects.filter(pk=published.assignment.pk).update(title="学习贯彻全国“两会”精神主题党日")
+    Deliverable.objects.filter(assignment=published.assignment).update(title="“三个一”承诺书")
+    doc = published.dlv("document")
+    run_sweep(today=published.today)
+    run_sweep(today=doc.due_on - dt.timedelta(days=1))
+    run_sweep(today=doc.due_on + dt.timedelta(days=1))
+    texts = [t for pair in Notification.objects.values_list("title", "body") for t in pair]
+    assert any("‘两会’" in t for t in texts)
+    assert not any("““" in t or "””" in t or "”“" in t for t in texts), texts

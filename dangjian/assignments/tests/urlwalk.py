@@ -50,7 +50,10 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     submission = target_submit(actor=world.liaison, target=done_target)
     today = timezone.localdate()
     by_assignment = ("assignments:detail", "assignments:board", "assignments:board_export")
-    by_target = ("assignments:target", "assignments:claim", "assignments:link_meeting", "assignments:upload")
+    by_target = (
+        *("assignments:target", "assignments:claim", "assignments:link_meeting", "assignments:upload"),
+        "assignments:record_party_day",
+    )
     return {
         **{name: {"pk": assignment} for name in (*by_assignment, "assignments:committee_summary")},
         **{name: {"pk": open_target} for name in (*by_target, "assignments:submit", "assignments:study")},

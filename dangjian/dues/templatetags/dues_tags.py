@@ -22,13 +22,13 @@ def party_day_dues(context: dict[str, Any], org: Any, on_date: dt.date | dt.date
     if isinstance(on_date, dt.datetime):
         on_date = on_date.date()
     month = month_start(on_date)
-    due, paid = party_day_counts(org, month)
+    due, paid, unassessed = party_day_counts(org, month)
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     link = ""
     if org.kind == "branch" and can(user, Action.MANAGE, org.path):
         link = reverse("dues:sheet", args=[org.pk]) + f"?month={month:%Y-%m}"
-    return {"due": due, "paid": paid, "month_label": month_label(month), "link": link}
+    return {"due": due, "paid": paid, "unassessed": unassessed, "month_label": month_label(month), "link": link}
 
 
 @register.filter

@@ -400,8 +400,8 @@ def test_rollup_aggregates_by_child_and_counts(world: World) -> None:
     assert by[world.branch.pk].paid_members == 1 and by[world.other_branch.pk].outstanding_fen == 6000
     br = rollup(world.branch, m(3))
     assert br.by_member and br.children[0].member_id == world.member.pk
-    assert party_day_counts(world.branch, m(3)) == (1, 1)
-    assert party_day_counts(world.branch, m(2)) == (1, 0)  # not computed: everyone on the roll is due
+    assert party_day_counts(world.branch, m(3)) == (1, 1, 0)
+    assert party_day_counts(world.branch, m(2)) == (1, 0, 0)  # not computed: everyone on the roll is due
 
 
 def test_payment_resolves_open_flag(world: World) -> None:
@@ -485,3 +485,16 @@ def test_payment_void_reopens_months(world: World) -> None:
     assert DuesExpected.objects.get(month=m(3)).is_paid
     ev = AuditEvent.objects.get(action="dues.payment_void")
     assert ev.before is not None and len(ev.before["months"]) == 2
+
+
+def test_everyone_counts_members_without_a_base_are_shown_not_hidden(world: World) -> None:
+    base(world, yuan=5100)
+    unset = make_member(world.branch, name="未核定", category="in_service")
+    pay(world, [m(10)], 7650)
+    sheet = collection_sheet(world.branch, m(10))
+    assert sheet.unassessed_count == 1 and sheet.due_count == 1
+    S.dues_month_compute(actor=world.liaison, org=world.branch, month=m(10))
+    assert party_day_counts(world.branch, m(10)) == (1, 1, 1)
+    d = S.dues_disclosure_publish(actor=world.liaison, org=world.branch, month=m(10))
+    assert d.unassessed_count == 1
+    assert {r["name"]: r.get("unassessed", False) for r in d.rows} == {world.member.name: False, unset.name: True}

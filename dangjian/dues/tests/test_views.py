@@ -414,3 +414,25 @@ def test_payment_void_view(as_liaison: Client, as_outsider: Client, based: World
     assert "已撤销" in resp.content.decode()
     p.refresh_from_db()
     assert p.voided_at is not None
+
+
+def test_sheet_offers_arrears_catch_up_and_unassessed_note(as_liaison: Client, world: World) -> None:
+    from dangjian.dues.rules import add_months
+
+    month = this_month()
+    earlier = add_months(month, -2)
+    for year in sorted({earlier.year, month.year}):
+        S.dues_base_set(
+            actor=SYSTEM, member=world.member, year=year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000
+        )
+    for mm in (earlier, add_months(month, -1)):
+        S.dues_month_compute(actor=world.liaison, org=world.branch, month=mm)
+    make_member(world.branch, name="未核定")
+    body = as_liaison.get(reverse("dues:sheet", args=[world.branch.pk]) + f"?month={month:%Y-%m}").content.decode()
+    months = f"{earlier:%Y-%m},{add_months(month, -1):%Y-%m},{month:%Y-%m}"
+    assert "补交欠缴 2 个月" in body and f"?months={months}" in body
+    assert "另有 1 人未核定基数" in body
+    page = as_liaison.get(reverse("dues:pay", args=[world.member.pk]) + f"?months={months}").content.decode()
+    assert f'value="{months}"' in page
+    page = as_liaison.get(reverse("dues:pay", args=[world.member.pk]) + "?months=2026-13,x").content.decode()
+    assert "2026-13" not in page

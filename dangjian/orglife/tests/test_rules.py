@@ -315,3 +315,13 @@ def test_rollup_colour() -> None:
     assert rules.rollup_colour([one_missing], False) == "none"
     assert rules.rollup_colour([rules.RollupCount("committee_meeting", 0, 0, 0)], True) == "none"
     assert one_missing.missing == 1
+
+
+def test_share_colour_thresholds() -> None:
+    assert rules.share_colour(14, 14, True) == "green"
+    assert rules.share_colour(9, 10, True) == "green"  # 90 %
+    assert rules.share_colour(12, 14, True) == "yellow"  # 86 %
+    assert rules.share_colour(6, 10, True) == "yellow"  # 60 %
+    assert rules.share_colour(5, 10, True) == "red"
+    assert rules.share_colour(5, 10, False) == "none"  # the running month is not red yet
+    assert rules.share_colour(0, 0, True) == "none"

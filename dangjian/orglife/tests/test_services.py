@@ -77,7 +77,7 @@ def test_future_meeting_can_be_planned_but_not_filed(world: World) -> None:
     member_id = m.attendance.first().member_id
     with pytest.raises(ValidationError) as exc:
         services.attendance_mark(
-            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(member_id, "present")]
+            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(member_id, "leave", "出差")]
         )
     assert "尚未开始" in str(exc.value)
 
@@ -108,11 +108,12 @@ def test_attendance_rejects_outsider_member_and_duplicates_and_writes_nothing(wo
             actor=world.liaison,
             meeting=m,
             version=m.version,
-            marks=[services.Mark(world.member.pk, "present"), services.Mark(stranger.pk, "present")],
+            marks=[services.Mark(world.member.pk, "absent"), services.Mark(stranger.pk, "present")],
         )
     assert "第 2 行：该人员不是本组织党员" in str(exc.value)
     assert "外人" not in str(exc.value)  # no name of another branch's member is echoed
-    assert Attendance.objects.get(meeting=m, member=world.member).status == "absent"
+    # Attendance by exception: the list starts as 出席, and the refused request changed nothing.
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
     with pytest.raises(ValidationError) as exc:
         services.attendance_mark(
             actor=world.liaison,
@@ -121,12 +122,12 @@ def test_attendance_rejects_outsider_member_and_duplicates_and_writes_nothing(wo
             marks=[services.Mark(world.member.pk, "present"), services.Mark(world.member.pk, "absent")],
         )
     assert "同一人重复登记" in str(exc.value)
-    with pytest.raises(ValidationError) as exc:
-        services.attendance_mark(
-            actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(world.member.pk, "leave")]
-        )
-    assert "请假须填写原因" in str(exc.value)
-    assert Attendance.objects.get(meeting=m, member=world.member).status == "absent"
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
+    # The reason of a leave is optional.
+    services.attendance_mark(
+        actor=world.liaison, meeting=m, version=m.version, marks=[services.Mark(world.member.pk, "leave")]
+    )
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "leave"
 
 
 def test_attendance_can_add_a_branch_member_missing_from_the_list(world: World) -> None:
@@ -149,9 +150,9 @@ def test_concurrent_save_conflict_loses_nothing(world: World) -> None:
     assert m.theme == "第一人的主题"
     with pytest.raises(ValidationError):
         services.attendance_mark(
-            actor=world.secretary, meeting=m, version=stale, marks=[services.Mark(world.member.pk, "present")]
+            actor=world.secretary, meeting=m, version=stale, marks=[services.Mark(world.member.pk, "absent")]
         )
-    assert Attendance.objects.get(meeting=m, member=world.member).status == "absent"
+    assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
 
 
 def test_file_then_read_only_then_amend_with_reason(world: World) -> None:
@@ -234,7 +235,7 @@ def test_votes_and_quorum(world: World) -> None:
         actor=world.liaison,
         meeting=m,
         version=m.version,
-        marks=[services.Mark(i, "present") for i in ids[:3]],
+        marks=[services.Mark(i, "present") for i in ids[:3]] + [services.Mark(i, "absent") for i in ids[3:]],
     )
     with pytest.raises(ValidationError) as exc:
         services.vote_record(actor=world.liaison, meeting=m, matter="接收预备党员", yes=4, no=0, abstain=0)

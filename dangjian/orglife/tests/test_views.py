@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.models import Notification
+from dangjian.core.scoping import SYSTEM
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance, AttendanceExclusion, Meeting, MeetingPhoto, Resolution, VoteMatter
 from dangjian.site.testing.factories import World, make_member, make_pdf
@@ -164,6 +165,40 @@ def test_create_via_form_and_bad_input(world: World, as_liaison: Client) -> None
     assert m.invitees == [{"name": "李四", "category": "入党积极分子"}]
 
 
+def test_group_meeting_asks_which_group_and_lists_its_members(world: World, as_liaison: Client) -> None:
+    from dangjian.orgs.services import org_create
+
+    g1 = org_create(actor=SYSTEM, parent=world.branch, name="第一党小组", kind="group", sector="agency")
+    g2 = org_create(actor=SYSTEM, parent=world.branch, name="第二党小组", kind="group", sector="agency")
+    world.member.group = g1
+    world.member.save(update_fields=["group"])
+    make_member(world.branch, name="二组党员", group=g2)
+    url = reverse("orglife:meeting_new", args=[world.branch.pk])
+    page = as_liaison.get(url).content.decode()
+    assert "第一党小组" in page and "第二党小组" in page
+    start = at(1)
+    base = {
+        "kinds": ["group_meeting"],
+        "theme": "党小组学习",
+        "started_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": timezone.localtime(start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    r = as_liaison.post(url, base)
+    assert r.status_code == 200 and "请选择召开党小组会的党小组" in r.content.decode()
+    r = as_liaison.post(url, {**base, "kinds": ["party_day", "group_meeting"], "group": g1.pk})
+    assert r.status_code == 200 and "选择党小组时只能记录党小组会" in r.content.decode()
+    assert Meeting.objects.count() == 0
+    r = as_liaison.post(url, {**base, "group": g1.pk})
+    assert r.status_code == 302
+    m = Meeting.objects.get()
+    assert m.org == g1 and m.branch_path == world.branch.path
+    assert [a.member.name for a in m.attendance.select_related("member")] == ["张党员"]
+    # Another branch's group is not a choice.
+    other_group = org_create(actor=SYSTEM, parent=world.other_branch, name="外支部党小组", kind="group")
+    r = as_liaison.post(url, {**base, "group": other_group.pk})
+    assert r.status_code == 200 and Meeting.objects.count() == 1
+
+
 def test_attendance_post_and_bad_rows(world: World, meeting: Meeting, as_liaison: Client) -> None:
     url = reverse("orglife:attendance", args=[meeting.pk])
     stranger = make_member(world.other_branch, name="外人")
@@ -178,23 +213,28 @@ def test_attendance_post_and_bad_rows(world: World, meeting: Meeting, as_liaison
         follow=True,
     )
     assert "不是本组织党员" in r.content.decode()
-    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"  # by exception
     r = as_liaison.post(url, {"version": "x", "member": [world.member.pk]}, follow=True)
     assert "请求无效" in r.content.decode()
-    r = as_liaison.post(
-        url,
-        {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "present"},
-        follow=True,
-    )
-    assert "出勤已保存" in r.content.decode()
-    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"
-    # A stale form (the version moved on) is refused with a conflict message.
     r = as_liaison.post(
         url,
         {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "absent"},
         follow=True,
     )
+    assert "出勤已保存" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    # A stale form (the version moved on) is refused with a conflict message.
+    r = as_liaison.post(
+        url,
+        {"version": meeting.version, "member": [world.member.pk], f"status_{world.member.pk}": "present"},
+        follow=True,
+    )
     assert "已被他人修改" in r.content.decode()
+    assert Attendance.objects.get(meeting=meeting, member=world.member).status == "absent"
+    # 全部出席 in one tap.
+    meeting.refresh_from_db()
+    r = as_liaison.post(reverse("orglife:all_present", args=[meeting.pk]), {"version": meeting.version}, follow=True)
+    assert "全部记为出席" in r.content.decode()
     assert Attendance.objects.get(meeting=meeting, member=world.member).status == "present"
 
 
@@ -211,6 +251,53 @@ def test_photo_upload_bad_files(world: World, meeting: Meeting, as_liaison: Clie
     r = as_liaison.post(url, {"image": jpeg(None, seed=7)}, follow=True)
     assert "需核实" in r.content.decode() and "没有拍摄时间" in r.content.decode()
     assert MeetingPhoto.objects.count() == n + 1
+
+
+def test_several_photos_at_once_and_delete_before_filing(
+    world: World, meeting: Meeting, as_liaison: Client, as_outsider: Client
+) -> None:
+    url = reverse("orglife:photo_upload", args=[meeting.pk])
+    n = MeetingPhoto.objects.count()
+    bad = io.BytesIO(b"not an image" * 50)
+    bad.name = "bad.jpg"
+    r = as_liaison.post(url, {"image": [jpeg(at(3, 15), seed=3), bad, jpeg(at(3, 15), seed=4)]}, follow=True)
+    page = r.content.decode()
+    assert "已上传 2 张照片" in page and "第 2 张（bad.jpg）" in page  # the bad one is named, the others kept
+    assert MeetingPhoto.objects.count() == n + 2
+    page = as_liaison.get(reverse("orglife:detail", args=[meeting.pk])).content.decode()
+    assert 'capture="environment"' in page and "multiple" in page
+    photo = MeetingPhoto.objects.filter(meeting=meeting).last()
+    assert photo is not None
+    delete = reverse("orglife:photo_delete", args=[photo.pk])
+    assert as_outsider.post(delete).status_code == 404
+    r = as_liaison.post(delete, follow=True)
+    assert "照片已删除" in r.content.decode()
+    assert MeetingPhoto.objects.count() == n + 1
+    # A filed record keeps its photos.
+    meeting.refresh_from_db()
+    services.meeting_file(actor=world.liaison, meeting=meeting, version=meeting.version)
+    other = MeetingPhoto.objects.filter(meeting=meeting).first()
+    assert other is not None
+    r = as_liaison.post(reverse("orglife:photo_delete", args=[other.pk]), follow=True)
+    assert "已归档" in r.content.decode()
+    assert MeetingPhoto.objects.count() == n + 1
+
+
+def test_attendance_default_may_be_unmarked_per_committee(world: World) -> None:
+    from dangjian.orgs.services import config_set
+
+    config_set(actor=world.admin, org=world.city, key="orglife.attendance_default", raw_value="absent")
+    m = make_meeting(world.branch, world.liaison)
+    assert set(m.attendance.values_list("status", flat=True)) == {"absent"}
+
+
+def test_no_sign_in_code_before_the_day(world: World, as_liaison: Client) -> None:
+    planned = make_meeting(world.branch, world.liaison, started_at=at(-3))
+    page = as_liaison.get(reverse("orglife:detail", args=[planned.pk])).content.decode()
+    assert "<h2>扫码签到</h2>" not in page and "签到二维码" not in page
+    assert as_liaison.get(reverse("orglife:qr", args=[planned.pk])).status_code == 404
+    held = make_meeting(world.branch, world.liaison, started_at=at(0, 0))
+    assert "<h2>扫码签到</h2>" in as_liaison.get(reverse("orglife:detail", args=[held.pk])).content.decode()
 
 
 def test_file_edit_and_amend_views(world: World, meeting: Meeting, as_liaison: Client) -> None:
@@ -283,6 +370,10 @@ def test_sign_in_view(world: World, as_member: Client, as_outsider: Client) -> N
     r = as_outsider.post(url)
     assert r.status_code == 400 and "不在本次会议的应到名单中" in r.content.decode()
     assert "张党员" not in r.content.decode()
+    # Another branch's member sees nothing of the meeting and is offered no button.
+    page = as_outsider.get(url).content.decode()
+    assert m.theme not in page and "不在本次会议的应到名单中" in page and "signin-btn" not in page
+    assert "signin-btn" in as_member.get(url).content.decode()
     r = as_member.post(url)
     assert r.status_code == 200 and "签到成功" in r.content.decode()
     assert Attendance.objects.get(meeting=m, member=world.member).status == "present"
@@ -293,6 +384,8 @@ def test_sign_in_outside_window(world: World, as_member: Client) -> None:
     m = make_meeting(world.branch, world.liaison, started_at=at(-1))
     r = as_member.post(reverse("orglife:sign_in", args=[m.sign_in_token]))
     assert r.status_code == 400 and "签到尚未开始" in r.content.decode()
+    page = as_member.get(reverse("orglife:sign_in", args=[m.sign_in_token])).content.decode()
+    assert "签到尚未开始" in page and "signin-btn" not in page and m.theme in page
 
 
 def test_my_attendance_shows_only_own_rows(
@@ -305,6 +398,10 @@ def test_my_attendance_shows_only_own_rows(
         version=meeting.version,
         marks=[services.Mark(world.member.pk, "present"), services.Mark(other.pk, "leave", "出差")],
     )
+    # A draft is not a held meeting: it does not show in 我的出勤 until it is filed.
+    assert SECRET not in as_member.get(reverse("orglife:my_attendance")).content.decode()
+    meeting.refresh_from_db()
+    services.meeting_file(actor=world.liaison, meeting=meeting, version=meeting.version)
     r = as_member.get(reverse("orglife:my_attendance"))
     body = r.content.decode()
     assert SECRET in body and "出席" in body and "出差" not in body

@@ -273,3 +273,38 @@ def test_plan_stale_version_is_refused(world: World) -> None:
         services.plan_save(actor=world.liaison, org=world.branch, year=2027, items={1: ("丙", "")}, version=stale)
     assert "已被他人修改" in str(exc.value)
     assert selectors.plan_items_current(plan)[1].theme == "乙"
+
+
+def test_approved_change_moves_the_planned_party_day_record(world: World) -> None:
+    from django.utils import timezone
+
+    from dangjian.orglife.services import MeetingData, meeting_create
+
+    original = selectors.scheduled_party_day(world.branch, 2026, 12)
+    assert original.date == D(2026, 12, 7)
+    start = timezone.make_aware(dt.datetime.combine(original.date, dt.time(14, 30)))
+    planned = meeting_create(
+        actor=world.secretary,
+        org=world.branch,
+        data=MeetingData(
+            kinds=["party_day"], theme="12月主题党日", started_at=start, ended_at=start + dt.timedelta(hours=3)
+        ),
+    )
+    cr = services.change_request_create(
+        actor=world.secretary,
+        org=world.branch,
+        year=2026,
+        month=12,
+        new_date=D(2026, 12, 9),
+        new_time=dt.time(9, 0),
+        place="红色教育基地",
+        reason="组织参观学习",
+        today=D(2026, 12, 1),
+    )
+    services.change_request_decide(actor=world.admin, change=cr, approve=True, comment="同意")
+    planned.refresh_from_db()
+    local = timezone.localtime(planned.started_at)
+    assert (local.date(), local.time()) == (D(2026, 12, 9), dt.time(9, 0))
+    assert planned.ended_at - planned.started_at == dt.timedelta(hours=3)
+    assert planned.place == "红色教育基地" and planned.meeting_date == D(2026, 12, 9)
+    assert set(planned.attendance.values_list("meeting_date", flat=True)) == {D(2026, 12, 9)}

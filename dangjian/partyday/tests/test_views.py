@@ -170,6 +170,9 @@ def test_change_request_views(
     url = reverse("partyday:change_new", args=[world.branch.pk])
     assert as_secretary.get(url).status_code == 200
     assert as_secretary.get(url + "?year=abc&month=<x>").status_code == 200
+    # The form shows the original date and starts from it.
+    page = as_secretary.get(url + f"?year={target.year}&month={target.month}").content.decode()
+    assert f"原定党日：</strong>{pd.date:%Y-%m-%d}" in page and f'value="{pd.date:%Y-%m-%d}"' in page
     assert as_member.get(url).status_code == 403
     assert as_outsider.get(url).status_code == 404
     _anon_redirects(url)
