@@ -25,6 +25,7 @@ def production_env(**extra: str) -> dict[str, str]:
     return {
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DANGJIAN_AUDIT_KEY": secrets.token_urlsafe(32),
         "DJANGO_ALLOWED_HOSTS": "example.org",
         **extra,
     }

@@ -5,7 +5,7 @@ from .models import RoleAssignment, User
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    list_display = ("name", "phone", "is_active", "is_staff", "locked_until")
+    list_display = ("name", "phone", "is_active", "is_staff")
     search_fields = ("name", "phone")
     exclude = ("password",)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form, flash_errors
+from dangjian.core.views_util import errors_to_form, flash_errors, safe_next
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -288,7 +288,7 @@ def photo_review(request: HttpRequest, photo_pk: int) -> HttpResponse:
     photo = selectors.get_photo_for_user(request.user, photo_pk, Action.APPROVE)
     services.photo_review(actor=request.user, photo=photo)
     messages.success(request, "已核实")
-    return redirect(request.POST.get("next") or _detail_url(photo.meeting_id))
+    return redirect(safe_next(request, _detail_url(photo.meeting_id)))
 
 
 @login_required
@@ -357,7 +357,7 @@ def action_close(request: HttpRequest, action_pk: int) -> HttpResponse:
         flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "措施已办结")
-    return redirect(request.POST.get("next") or _detail_url(action.resolution.meeting_id))
+    return redirect(safe_next(request, _detail_url(action.resolution.meeting_id)))
 
 
 @login_required
