@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Security scan of a throw-away local demo server (NOT part of CI; takes several minutes):
+#   - sqlmap at level 2 on the roster search (GET /members/org/<branch>/?q=…), logged in as the liaison
+#   - a bounded wapiti crawl and attack of the whole site as the liaison
+# Both come from Debian packages and talk to 127.0.0.1 only. The server runs as scripts/run serves
+# the demo (DEBUG off, gunicorn) on its own database in a temporary folder, so attacks that post
+# forms change nothing you keep.
+#
+#   bash bench/security.sh                  # defaults: port 8765, wapiti for at most 300 s
+#   WAPITI_SECONDS=120 bash bench/security.sh
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_setup.sh"
+cd "$ROOT"
+
+PORT="${PORT:-8765}"
+WAPITI_SECONDS="${WAPITI_SECONDS:-300}"
+LIAISON_PHONE=13800000003
+LIAISON_PASSWORD=Dangjian-2026
+BASE="http://127.0.0.1:$PORT"
+
+ensure_pdf_deps
+ensure_venv
+ensure_python_packages
+ensure_node_packages
+ensure_debs sqlmap wapiti  # Debian packages, installed when missing
+
+WORK="$(mktemp -d)"
+export DANGJIAN_VAR_DIR="$WORK/var"
+export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+export DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
+export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+DJANGO_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
+DANGJIAN_AUDIT_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+export DJANGO_SECRET_KEY DANGJIAN_AUDIT_KEY
+export DANGJIAN_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say "演示数据库 / demo database in $WORK"
+"$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py demo_data --no-logins >/dev/null
+"$PY" manage.py collectstatic --noinput -v 0
+"$VENV/bin/gunicorn" dangjian.wsgi --bind "127.0.0.1:$PORT" --workers 1 --threads 4 \
+  --error-logfile "$WORK/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 60); do
+  curl -fs -o /dev/null "$BASE/accounts/login/" && break
+  sleep 1
+done
+
+say "以联络员登录 / logging in as the liaison ($LIAISON_PHONE)"
+JAR="$WORK/cookies.txt"
+CSRF="$(curl -s -c "$JAR" "$BASE/accounts/login/" | sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -1)"
+curl -s -b "$JAR" -c "$JAR" -o /dev/null -e "$BASE/accounts/login/" \
+  --data-urlencode "csrfmiddlewaretoken=$CSRF" --data-urlencode "phone=$LIAISON_PHONE" \
+  --data-urlencode "password=$LIAISON_PASSWORD" "$BASE/accounts/login/"
+SESSION="$(awk '$6 == "sessionid" {print $7}' "$JAR")"
+CSRF_COOKIE="$(awk '$6 == "csrftoken" {print $7}' "$JAR")"
+[ -n "$SESSION" ] || { echo "login failed" >&2; exit 1; }
+ROSTER="$(curl -s -o /dev/null -w '%{redirect_url}' -b "$JAR" "$BASE/members/")"
+[ -n "$ROSTER" ] || ROSTER="$BASE/members/"
+echo "roster: $ROSTER"
+
+say "sqlmap（level 2）：名册搜索 / roster search"
+SQLMAP_OUT="$WORK/sqlmap"
+sqlmap -u "${ROSTER}?q=%E6%9D%8E&status=&category=" -p q --level 2 --risk 1 --batch --flush-session \
+  --cookie "sessionid=$SESSION; csrftoken=$CSRF_COOKIE" --output-dir "$SQLMAP_OUT" --disable-coloring \
+  2>&1 | tee "$WORK/sqlmap.log" | grep -E "injectable|not injectable|CRITICAL|WARNING.*(heuristic|dynamic)|all tested" || true
+if grep -qiE "is vulnerable|Parameter: q .*injectable|sqlmap identified the following injection" "$WORK/sqlmap.log"; then
+  SQLMAP_RESULT="FOUND an injection (see log above)"
+else
+  SQLMAP_RESULT="no injection found"
+fi
+
+say "wapiti：有限时间的爬取与攻击 / bounded crawl (≤ ${WAPITI_SECONDS} s, loopback only)"
+WAPITI_OUT="$WORK/wapiti"
+# Cookie file in wapiti's JSON format; never follow the logout form.
+"$PY" - "$WORK/wapiti-cookies.json" "$SESSION" "$CSRF_COOKIE" <<'PYEOF'
+import json
+import sys
+
+path, session, csrf = sys.argv[1:4]
+cookies = {"127.0.0.1": {"/": {
+    "sessionid": {"value": session, "version": 0, "expires": None, "secure": False, "port": None},
+    "csrftoken": {"value": csrf, "version": 0, "expires": None, "secure": False, "port": None},
+}}}
+with open(path, "w") as f:
+    json.dump(cookies, f)
+PYEOF
+timeout $((WAPITI_SECONDS + 120)) wapiti -u "$BASE/" --scope folder -c "$WORK/wapiti-cookies.json" \
+  -x "$BASE/accounts/logout/" -x "$BASE/accounts/password/" --max-scan-time "$WAPITI_SECONDS" \
+  --max-links-per-page 40 -d 4 --flush-session -f json -o "$WAPITI_OUT/report.json" \
+  -m "sql,blindsql,xss,permanentxss,exec,file,crlf,redirect,ssrf,csrf,xxe,cookieflags,csp,http_headers" \
+  2>&1 | tail -n 40 || true
+WAPITI_RESULT="$("$PY" - "$WAPITI_OUT/report.json" <<'PYEOF'
+import json
+import sys
+
+try:
+    report = json.load(open(sys.argv[1]))
+except (OSError, ValueError) as exc:
+    print(f"no report ({exc})")
+    sys.exit(0)
+found = {name: items for name, items in report.get("vulnerabilities", {}).items() if items}
+anomalies = {name: items for name, items in report.get("anomalies", {}).items() if items}
+crawled = report.get("infos", {}).get("crawled_pages_nbr") or len(report.get("infos", {}).get("crawled_pages", []))
+print(f"crawled pages: {crawled}; vulnerabilities: {sum(map(len, found.values()))}; anomalies: {sum(map(len, anomalies.values()))}")
+for name, items in {**found, **anomalies}.items():
+    for item in items[:5]:
+        print(f"  {name}: {item.get('method')} {item.get('path')} {item.get('parameter', '')} {item.get('info', '')[:120]}")
+PYEOF
+)"
+
+echo
+echo "==================== 安全扫描结果 / security scan ===================="
+echo "sqlmap (roster search, level 2): $SQLMAP_RESULT"
+echo "wapiti ($WAPITI_SECONDS s as the liaison): $WAPITI_RESULT"
+echo "server errors logged: $(grep -c ' ERROR ' "$WORK/server.log" 2>/dev/null || echo 0)"
