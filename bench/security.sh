@@ -8,12 +8,14 @@
 #
 #   bash bench/security.sh                  # defaults: port 8765, wapiti for at most 300 s
 #   WAPITI_SECONDS=120 bash bench/security.sh
+#   SQLMAP=0 bash bench/security.sh          # wapiti only
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_setup.sh"
 cd "$ROOT"
 
 PORT="${PORT:-8765}"
 WAPITI_SECONDS="${WAPITI_SECONDS:-300}"
+SQLMAP="${SQLMAP:-1}"
 LIAISON_PHONE=13800000003
 LIAISON_PASSWORD=Dangjian-2026
 BASE="http://127.0.0.1:$PORT"
@@ -67,6 +69,8 @@ ROSTER="$(curl -s -o /dev/null -w '%{redirect_url}' -b "$JAR" "$BASE/members/")"
 [ -n "$ROSTER" ] || ROSTER="$BASE/members/"
 echo "roster: $ROSTER"
 
+SQLMAP_RESULT="skipped"
+if [ "$SQLMAP" != 0 ]; then
 say "sqlmap（level 2）：名册搜索 / roster search"
 SQLMAP_OUT="$WORK/sqlmap"
 sqlmap -u "${ROSTER}?q=%E6%9D%8E&status=&category=" -p q --level 2 --risk 1 --batch --flush-session \
@@ -76,6 +80,7 @@ if grep -qiE "is vulnerable|Parameter: q .*injectable|sqlmap identified the foll
   SQLMAP_RESULT="FOUND an injection (see log above)"
 else
   SQLMAP_RESULT="no injection found"
+fi
 fi
 
 say "wapiti：有限时间的爬取与攻击 / bounded crawl (≤ ${WAPITI_SECONDS} s, loopback only)"
@@ -93,7 +98,25 @@ cookies = {"127.0.0.1": {"/": {
 with open(path, "w") as f:
     json.dump(cookies, f)
 PYEOF
-timeout $((WAPITI_SECONDS + 120)) wapiti -u "$BASE/" --scope folder -c "$WORK/wapiti-cookies.json" \
+# Debian's wapiti 3.0.4 builds its exclusion regexes as "…\Z(?ms)", which Python 3.11 refuses
+# (global flags must come first); run it with that one function corrected.
+cat >"$WORK/wapiti-run.py" <<'PYEOF'
+import re
+import sys
+
+from wapitiCore.net import crawler
+from wapitiCore.main.wapiti import wapiti_main
+
+
+def wildcard_translate(pattern):
+    return re.compile("(?ms)" + ".*".join(re.escape(part) for part in pattern.split("*")) + r"\Z")
+
+
+crawler.wildcard_translate = wildcard_translate
+sys.argv[0] = "wapiti"
+sys.exit(wapiti_main())
+PYEOF
+timeout $((WAPITI_SECONDS + 120)) /usr/bin/python3 "$WORK/wapiti-run.py" -u "$BASE/" --scope folder -c "$WORK/wapiti-cookies.json" \
   -x "$BASE/accounts/logout/" -x "$BASE/accounts/password/" --max-scan-time "$WAPITI_SECONDS" \
   --max-links-per-page 40 -d 4 --flush-session -f json -o "$WAPITI_OUT/report.json" \
   -m "sql,blindsql,xss,permanentxss,exec,file,crlf,redirect,ssrf,csrf,xxe,cookieflags,csp,http_headers" \

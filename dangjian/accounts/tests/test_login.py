@@ -249,7 +249,15 @@ def test_remembered_session_survives_idle_but_ends_after_30_days(world, session_
 
 @pytest.mark.parametrize(
     "target",
-    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http://testserver.evil/"],
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\t/evil.example",
+        " //evil.example/",
+        "javascript:alert(1)",
+        "http://testserver.evil/",
+    ],
 )
 def test_login_next_refuses_other_sites(world, target) -> None:
     resp = Client().post(reverse("accounts:login"), {"phone": world.admin.phone, "password": PW, "next": target})
