@@ -124,7 +124,7 @@ timeout $((WAPITI_SECONDS * 2 + 120)) /usr/bin/python3 "$WORK/wapiti-run.py" -u 
   -x "$BASE/accounts/logout/" -x "$BASE/accounts/password/" --max-scan-time "$CRAWL_SECONDS" \
   --max-attack-time "$ATTACK_SECONDS" --max-links-per-page 40 -d 4 --flush-session -f json \
   -o "$WAPITI_OUT/report.json" -m "$MODULES" >"$WORK/wapiti.log" 2>&1 || true
-grep -E "^\[\*\] Launching module" "$WORK/wapiti.log" | tr '\n' ' '; echo
+grep -E "URLs and forms|^\[\*\] Launching module" "$WORK/wapiti.log" | tr '\n' ' '; echo
 WAPITI_RESULT="$("$PY" - "$WAPITI_OUT/report.json" "$BASE" "$SESSION" <<'PYEOF'
 import json
 import sys
@@ -138,8 +138,7 @@ except (OSError, ValueError) as exc:
     sys.exit(0)
 found = {name: items for name, items in report.get("vulnerabilities", {}).items() if items}
 anomalies = {name: items for name, items in report.get("anomalies", {}).items() if items}
-crawled = report.get("infos", {}).get("crawled_pages_nbr") or len(report.get("infos", {}).get("crawled_pages", []))
-print(f"crawled pages: {crawled}; vulnerabilities: {sum(map(len, found.values()))}; anomalies: {sum(map(len, anomalies.values()))}")
+print(f"vulnerabilities: {sum(map(len, found.values()))}; anomalies: {sum(map(len, anomalies.values()))}")
 for name, items in {**found, **anomalies}.items():
     for item in items[:5]:
         print(f"  {name}: {item.get('method')} {item.get('path')} {item.get('parameter', '')} {item.get('info', '')[:120]}")
@@ -157,7 +156,7 @@ def status_without_token(path: str) -> int:
 
 
 for name, items in found.items():
-    if "CSRF" in name:
+    if name == "Cross Site Request Forgery":
         for path in sorted({item.get("path", "") for item in items}):
             print(f"  re-check {path}: POST without a token -> HTTP {status_without_token(path)} (403 = refused)")
 PYEOF

@@ -267,7 +267,7 @@ DANGJIAN_SITE_URL = env_str("DANGJIAN_SITE_URL", "").rstrip("/")
 DANGJIAN_NOTIFY_CHANNELS = env_list("DANGJIAN_NOTIFY_CHANNELS", "inapp,email")
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms and htmx take the token from the page
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -32,6 +32,7 @@ def test_every_page_sends_a_policy_without_inline_scripts(db: Any) -> None:
     assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'none'"] and policy["form-action"] == ["'self'"]
     assert resp["X-Content-Type-Options"] == "nosniff"
+    assert resp.cookies["csrftoken"]["httponly"]  # no script needs it (forms and htmx read the page)
 
 
 def test_templates_hold_no_inline_script_or_event_handler() -> None:
