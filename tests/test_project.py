@@ -25,6 +25,7 @@ def production_env(**extra: str) -> dict[str, str]:
     return {
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DANGJIAN_AUDIT_KEY": secrets.token_urlsafe(32),
         "DJANGO_ALLOWED_HOSTS": "example.org",
         **extra,
     }
@@ -67,3 +68,28 @@ def test_database_and_hosts_come_from_the_environment(tmp_path: Any) -> None:
     assert "['a.org', 'b.org']" in result.stdout
     assert "whitenoise.storage.CompressedManifestStaticFilesStorage" in result.stdout
     assert out[-1] == "True"
+
+
+def test_the_demo_is_served_with_debug_off() -> None:
+    # scripts/run: DEBUG off (never the debug page listing every URL pattern), a real WSGI server,
+    # collected static files, and secrets generated into var/ rather than fixed in the script.
+    script = (ROOT / "scripts" / "run").read_text(encoding="utf-8")
+    assert "export DJANGO_DEBUG=0" in script and "runserver" not in script
+    assert "gunicorn" in script and "collectstatic" in script and "var/demo-secrets.env" in script
+    assert "DJANGO_SECURE_SSL_REDIRECT=0" in script and "DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost" in script
+
+
+def test_demo_settings_start_with_debug_off_over_local_http(tmp_path: Any) -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.ALLOWED_HOSTS)"
+    )
+    env = production_env(
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_HSTS_SECONDS="0",
+    )
+    result = run(["-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[:3] == ["False", "False", "False"]

@@ -7,7 +7,7 @@ from .models import RoleAssignment, User
 
 @admin.register(User)
 class UserAdmin(ReadOnlyAdmin):
-    list_display = ("name", "phone", "is_active", "is_staff", "locked_until")
+    list_display = ("name", "phone", "is_active", "is_staff")
     search_fields = ("name", "phone")
     exclude = ("password",)
 

@@ -19,3 +19,9 @@ class AccountsConfig(AppConfig):
 
         nav_item("角色管理", "accounts:roles", Action.ADMIN, order=90, icon="key")
         nav_item("我的账号", "accounts:me", None, order=95, icon="me")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="dangjian.accounts.session_start")

@@ -1,4 +1,4 @@
-"""Authentication by phone number, with lockout after repeated failures."""
+"""Authentication by phone number, throttled after repeated failures (throttle.py)."""
 
 from __future__ import annotations
 
@@ -18,4 +18,7 @@ class PhoneBackend(ModelBackend):
         phone = phone or kwargs.get("username")
         if not phone or password is None:
             return None
-        return login_attempt(phone=phone, password=password).user
+        from .throttle import client_address
+
+        address = client_address(request) if request is not None else ""
+        return login_attempt(phone=phone, password=password, address=address).user

@@ -19,6 +19,7 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "请填写“密码”"},
     )
+    remember = forms.BooleanField(label="保持登录 30 天", required=False)
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()

@@ -37,8 +37,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("启用", default=True)
     is_staff = models.BooleanField("可进入后台", default=False)
     date_joined = models.DateTimeField("创建时间", default=timezone.now)
-    failed_logins = models.PositiveIntegerField("连续登录失败次数", default=0)
-    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

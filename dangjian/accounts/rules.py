@@ -31,8 +31,12 @@ def roles_granting(action: str) -> list[str]:
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
 
 
-def is_locked(failed_count: int, max_failures: int) -> bool:
-    return failed_count >= max_failures
+def login_delay(failures: int, free: int, cap: int) -> int:
+    """Seconds to wait before the next login attempt after `failures` in a row: none while
+    fewer than `free`, then 2, 4, 8 … seconds, never more than `cap`."""
+    if failures < free:
+        return 0
+    return min(2 ** min(failures - free + 1, 30), cap)
 
 
 # No 0/O, 1/l/I: initial passwords are read out or copied by hand.

@@ -2,56 +2,44 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from dangjian.core import audit
-from dangjian.core.scoping import PLATFORM, SYSTEM, Action, forget_scope, require, require_person
+from dangjian.core.scoping import PLATFORM, Action, forget_scope, require, require_person
 from dangjian.core.validators import phone_error
 
+from . import throttle
 from .models import RoleAssignment, User
-from .rules import Role, is_locked
+from .rules import Role
 
 
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    locked_until: dt.datetime | None = None
+    wait_seconds: int = 0  # > 0: the attempt was not looked at (throttled)
 
 
-def login_attempt(*, phone: str, password: str) -> LoginResult:
-    """Check a password; count failures and lock the account after too many in a row."""
-    now = timezone.now()
-    with transaction.atomic():
-        user = User.objects.select_for_update().filter(phone=phone).first()
-        if user is None:
-            # Same work as a real check, so timing does not reveal which phones exist.
-            User().set_password(password)
-            return LoginResult(None)
-        if user.locked_until and user.locked_until > now:
-            return LoginResult(None, user.locked_until)
-        if user.check_password(password) and user.is_active:
-            if user.failed_logins or user.locked_until:
-                user.failed_logins = 0
-                user.locked_until = None
-                user.save(update_fields=["failed_logins", "locked_until"])
-            return LoginResult(user)
-        user.failed_logins += 1
-        fields = ["failed_logins"]
-        if is_locked(user.failed_logins, settings.LOGIN_MAX_FAILURES):
-            user.locked_until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            user.failed_logins = 0
-            fields.append("locked_until")
-            audit.record(SYSTEM, "account.locked", user, after={"locked_until": user.locked_until})
-        user.save(update_fields=fields)
-        return LoginResult(None, user.locked_until if "locked_until" in fields else None)
+def login_attempt(*, phone: str, password: str, address: str = "") -> LoginResult:
+    """Check a password, unless this phone number or client address must wait (throttle.py).
+
+    Unknown numbers, wrong passwords and disabled accounts give the same result and cost the
+    same time, so nothing tells which phone numbers have accounts."""
+    wait = throttle.wait_seconds(phone, address)
+    if wait:
+        return LoginResult(None, wait)
+    user = User.objects.filter(phone=phone).first()
+    if user is None:
+        User().set_password(password)  # the same work as a real check
+    elif user.check_password(password) and user.is_active:
+        throttle.record_success(phone)
+        return LoginResult(user)
+    throttle.record_failure(phone, address)
+    return LoginResult(None)
 
 
 def user_create(*, actor: Any, phone: str, name: str, password: str | None = None, email: str = "") -> User:
@@ -192,18 +180,15 @@ def password_reset(*, actor: Any, user: User, new_password: str = "") -> str:
         raise ValidationError({"new_password": exc.messages}) from exc
     with transaction.atomic():
         user.set_password(new_password)
-        user.failed_logins = 0
-        user.locked_until = None
-        user.save(update_fields=["password", "failed_logins", "locked_until"])
+        user.save(update_fields=["password"])
         audit.record(actor, "account.password_reset", user)
+    throttle.clear_account(user.phone)
     return new_password
 
 
 def account_unlock(*, actor: Any, user: User) -> None:
     _require_manage_user(actor, user)
+    failures, _ = throttle.account_state(user.phone)
     with transaction.atomic():
-        before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
-        user.failed_logins = 0
-        user.locked_until = None
-        user.save(update_fields=["failed_logins", "locked_until"])
-        audit.record(actor, "account.unlock", user, before=before, after={"failed_logins": 0, "locked_until": None})
+        audit.record(actor, "account.unlock", user, before={"failed_logins": failures}, after={"failed_logins": 0})
+    throttle.clear_account(user.phone)

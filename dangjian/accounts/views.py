@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -10,18 +11,18 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action
-from dangjian.core.views_util import errors_to_form
+from dangjian.core.views_util import errors_to_form, safe_next
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
 from . import selectors
 from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, RoleGrantForm
+from .middleware import start_session
 from .rules import Role
 from .services import account_unlock, login_attempt, password_change, password_reset, role_grant, role_revoke
+from .throttle import account_state, client_address
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -30,21 +31,25 @@ def _posted(request: HttpRequest) -> Any:
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    next_url = safe_next(request, "")
     form = LoginForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        result = login_attempt(phone=form.cleaned_data["phone"], password=form.cleaned_data["password"])
+        result = login_attempt(
+            phone=form.cleaned_data["phone"],
+            password=form.cleaned_data["password"],
+            address=client_address(request),
+        )
         if result.user is not None:
             login(request, result.user, backend="dangjian.accounts.backends.PhoneBackend")
-            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-                next_url = ""
+            start_session(request, remember=form.cleaned_data["remember"])
             return redirect(next_url or "core:home")
-        if result.locked_until:
-            until = timezone.localtime(result.locked_until)
-            form.add_error(None, f"连续登录失败次数过多，账号已锁定至 {until:%H:%M}，请稍后再试")
+        if result.wait_seconds:
+            # Counted per phone number whether or not it has an account: this tells nothing.
+            form.add_error(None, f"登录尝试过于频繁，请 {result.wait_seconds} 秒后再试")
         else:
             form.add_error(None, "手机号或密码不正确")
-    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+    days = settings.DANGJIAN_SESSION_REMEMBER_DAYS
+    return render(request, "accounts/login.html", {"form": form, "next": next_url, "remember_days": days})
 
 
 @require_POST
@@ -165,7 +170,7 @@ def user_admin(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("该账号不完全在您的管理范围内")
         if request.POST.get("op") == "unlock":
             account_unlock(actor=request.user, user=target)
-            messages.success(request, f"已解除 {target.name} 的登录锁定")
+            messages.success(request, f"已清除 {target.name} 的登录失败记录")
             return redirect("accounts:user", target.pk)
         if form.is_valid():
             try:
@@ -184,7 +189,7 @@ def user_admin(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "manageable": manageable,
             "roles": selectors.roles_in_scope_of(request.user, target),
-            "locked": bool(target.locked_until and target.locked_until > timezone.now()),
+            "throttle": account_state(target.phone),
             "form": form,
         },
     )

@@ -1,16 +1,29 @@
-"""The audit chain: every service write appends an event here, inside the same transaction."""
+"""The audit chain: every service write appends an event here, inside the same transaction.
+
+Each event's hash is an HMAC-SHA256 over the previous hash and the event, under a key held
+outside the database (`DANGJIAN_AUDIT_KEY`); the key's id is stored with the event so keys can
+rotate. Someone who can write to the database but does not hold the key cannot recompute the
+chain after editing a row. Periodically the chain head (position, hash, time) is signed and
+appended to a file outside the database (`anchor_write`, `manage.py audit_anchor`);
+verification checks that the chain still extends the last anchor, so a rewrite even with the
+key, or a truncated tail, is detected.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -55,9 +68,25 @@ def snapshot(instance: models.Model, fields: Sequence[str] | None = None) -> dic
     return data
 
 
-def _digest(prev_hash: str, payload: dict[str, Any]) -> str:
+class UnknownKey(Exception):
+    """An event or anchor names a key id this installation does not hold."""
+
+
+def _keys() -> dict[str, str]:
+    """Every key verification may use: the current one and the retired ones (rotation)."""
+    return {**settings.DANGJIAN_AUDIT_OLD_KEYS, settings.DANGJIAN_AUDIT_KEY_ID: settings.DANGJIAN_AUDIT_KEY}
+
+
+def _mac(key_id: str, message: str) -> str:
+    key = _keys().get(key_id) if key_id else None
+    if key is None:
+        raise UnknownKey(key_id)
+    return hmac.new(key.encode("utf-8"), f"{key_id}|{message}".encode(), hashlib.sha256).hexdigest()
+
+
+def _digest(prev_hash: str, payload: dict[str, Any], key_id: str) -> str:
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return _mac(key_id, prev_hash + body)
 
 
 def _payload(event: AuditEvent) -> dict[str, Any]:
@@ -91,7 +120,7 @@ class Change:
 
 _COLUMNS = (
     "created_at", "actor_id", "actor_label", "action", "object_type", "object_id",
-    "object_label", "org_path", "before", "after", "prev_hash", "hash",
+    "object_label", "org_path", "before", "after", "prev_hash", "hash", "key_id",
 )  # fmt: skip
 
 
@@ -132,10 +161,11 @@ def record_many(actor: Any, changes: Iterable[Change]) -> int:
         head = AuditHead.objects.create(pk=1, last_hash=GENESIS, count=0)
         head = AuditHead.objects.select_for_update().get(pk=1)
     prev = head.last_hash
+    key_id = settings.DANGJIAN_AUDIT_KEY_ID
     db_now = connection.ops.adapt_datetimefield_value(now)
     rows = []
     for payload in payloads:
-        digest = _digest(prev, payload)
+        digest = _digest(prev, payload, key_id)
         rows.append(
             (
                 db_now,
@@ -150,6 +180,7 @@ def record_many(actor: Any, changes: Iterable[Change]) -> int:
                 None if payload["after"] is None else json.dumps(payload["after"], ensure_ascii=False),
                 prev,
                 digest,
+                key_id,
             )
         )
         prev = digest
@@ -174,15 +205,76 @@ def record(
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A signed chain head: after `seq` events the chain's hash was `hash` (at `time`)."""
+
+    seq: int
+    hash: str
+    time: str
+    key_id: str
+    mac: str
+
+    def message(self) -> str:
+        return f"anchor|{self.seq}|{self.hash}|{self.time}"
+
+    def valid(self) -> bool:
+        try:
+            return hmac.compare_digest(_mac(self.key_id, self.message()), self.mac)
+        except UnknownKey:
+            return False
+
+
+def _anchor_file(path: Path | str | None) -> Path:
+    return Path(path or settings.DANGJIAN_AUDIT_ANCHOR_FILE)
+
+
+def anchor_write(path: Path | str | None = None) -> Anchor:
+    """Sign the current chain head and append it as one JSON line to the anchor file."""
+    head = AuditHead.objects.filter(pk=1).first()
+    seq, last = (head.count, head.last_hash) if head is not None else (0, GENESIS)
+    key_id = settings.DANGJIAN_AUDIT_KEY_ID
+    unsigned = Anchor(seq, last, timezone.now().isoformat(timespec="seconds"), key_id, "")
+    anchor = Anchor(seq, last, unsigned.time, key_id, _mac(key_id, unsigned.message()))
+    target = _anchor_file(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(anchor.__dict__, sort_keys=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return anchor
+
+
+def last_anchor(path: Path | str | None = None) -> Anchor | None:
+    """The anchor file's last line (None when there is no file yet); a garbled line counts as
+    an anchor with a bad signature, so verification reports it."""
+    target = _anchor_file(path)
+    if not target.exists():
+        return None
+    lines = [line for line in target.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        data = json.loads(lines[-1])
+        return Anchor(int(data["seq"]), str(data["hash"]), str(data["time"]), str(data["key_id"]), str(data["mac"]))
+    except (ValueError, KeyError, TypeError):
+        return Anchor(-1, "", "", "", "")
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    anchor: Anchor | None = None
 
 
-def verify_chain(batch: int = 5000) -> VerifyResult:
-    """Recompute every hash in order; name the first event whose link does not hold."""
+def verify_chain(batch: int = 5000, anchor_path: Path | str | None = None) -> VerifyResult:
+    """Recompute every keyed hash in order; name the first event whose link does not hold; then
+    check that the chain extends the last anchor written outside the database."""
+    anchor = last_anchor(anchor_path)
+    if anchor is not None and not anchor.valid():
+        return VerifyResult(False, 0, None, "最后一个锚点的签名无效（锚点文件被改动，或密钥不符）", anchor)
     prev = GENESIS
     checked = 0
     last_id = 0
@@ -192,13 +284,23 @@ def verify_chain(batch: int = 5000) -> VerifyResult:
             break
         for event in chunk:
             if event.prev_hash != prev:
-                return VerifyResult(False, checked, event.id, "上一环哈希不一致（有事件被删除或插入）")
-            if _digest(prev, _payload(event)) != event.hash:
-                return VerifyResult(False, checked, event.id, "事件内容与哈希不符（事件被篡改）")
+                return VerifyResult(False, checked, event.id, "上一环哈希不一致（有事件被删除或插入）", anchor)
+            try:
+                digest = _digest(prev, _payload(event), event.key_id)
+            except UnknownKey:
+                return VerifyResult(False, checked, event.id, f"事件的密钥编号“{event.key_id}”未配置", anchor)
+            if not hmac.compare_digest(digest, event.hash):
+                return VerifyResult(False, checked, event.id, "事件内容与哈希不符（事件被篡改，或密钥不符）", anchor)
             prev = event.hash
             checked += 1
             last_id = event.id
+            if anchor is not None and checked == anchor.seq and prev != anchor.hash:
+                reason = "与锚点不符：锚点之前的事件被改写"
+                return VerifyResult(False, checked, event.id, reason, anchor)
+    if anchor is not None and checked < anchor.seq:
+        reason = f"审计链只有 {checked} 个事件，少于锚点记录的 {anchor.seq} 个（末尾事件被删除）"
+        return VerifyResult(False, checked, None, reason, anchor)
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and head.last_hash != prev:
-        return VerifyResult(False, checked, None, "链头与最后一个事件不一致（末尾事件被删除）")
-    return VerifyResult(True, checked)
+        return VerifyResult(False, checked, None, "链头与最后一个事件不一致（末尾事件被删除）", anchor)
+    return VerifyResult(True, checked, anchor=anchor)

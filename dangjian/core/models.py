@@ -11,8 +11,9 @@ from .fields import actor_fk
 class AuditEvent(models.Model):
     """One write performed through a service: who did what to which object, before and after.
 
-    Events form a hash chain (each hash covers the previous one), so any edit or deletion of a
-    past event is detectable by `manage.py audit_verify`. This is the 痕迹管理 of the seeds,
+    Events form a keyed hash chain (each HMAC covers the previous hash; the key is held outside
+    the database), anchored to a file outside it, so any edit or deletion of a past event is
+    detectable by `manage.py audit_verify`. This is the 痕迹管理 of the seeds,
     produced by the system instead of by people.
     """
 
@@ -28,6 +29,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which audit key (settings.DANGJIAN_AUDIT_KEY_ID) made `hash`; keys rotate, ids stay.
+    key_id = models.CharField(max_length=16, default="")
 
     class Meta:
         ordering = ["id"]

@@ -12,6 +12,9 @@ from PIL import Image, UnidentifiedImageError
 MB = 1024 * 1024
 # Pixels above this are refused before decoding (an "image bomb" decompresses to gigabytes).
 MAX_IMAGE_PIXELS = 40_000_000
+# A zip (an .xlsx) may inflate to at most this many times its upload size limit ("zip bomb").
+MAX_INFLATE_FACTOR = 12
+INFLATED_TOO_LARGE = "Excel 文件解压后过大，请拆分后分批导入"
 
 
 def _size(f: IO[bytes]) -> int:
@@ -33,8 +36,29 @@ def check_size(f: IO[bytes], max_bytes: int, field_label: str = "文件") -> Non
         raise ValidationError(f"{field_label}过大：{size / MB:.1f} MB，上限 {max_bytes / MB:.0f} MB")
 
 
-def check_xlsx(f: IO[bytes], max_bytes: int) -> None:
-    """An .xlsx is a zip holding an Excel workbook part; anything else is refused."""
+def check_zip_sizes(zf: zipfile.ZipFile, max_inflated: int) -> None:
+    """Refuse a zip that inflates beyond `max_inflated` bytes, without inflating more than that.
+
+    The declared sizes are summed first; then every entry is streamed in chunks, counting what it
+    really yields, and reading stops as soon as an entry passes its declared size or the total
+    passes the limit (a forged header cannot make us inflate gigabytes). Reading every entry to
+    its end also checks its CRC."""
+    if sum(info.file_size for info in zf.infolist()) > max_inflated:
+        raise ValidationError(INFLATED_TOO_LARGE)
+    total = 0
+    for info in zf.infolist():
+        seen = 0
+        with zf.open(info) as member:
+            while chunk := member.read(64 * 1024):
+                seen += len(chunk)
+                total += len(chunk)
+                if seen > info.file_size or total > max_inflated:
+                    raise ValidationError(INFLATED_TOO_LARGE)
+
+
+def check_xlsx(f: IO[bytes], max_bytes: int, max_inflated: int | None = None) -> None:
+    """An .xlsx is a zip holding an Excel workbook part; anything else is refused. It may
+    inflate to `max_inflated` bytes (default: MAX_INFLATE_FACTOR times `max_bytes`)."""
     check_size(f, max_bytes, "Excel 文件")
     f.seek(0)
     head = f.read(4)
@@ -44,15 +68,13 @@ def check_xlsx(f: IO[bytes], max_bytes: int) -> None:
     try:
         with zipfile.ZipFile(f) as zf:
             names = set(zf.namelist())
-            bad = zf.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
+                raise ValidationError("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板另存为 .xlsx 后上传")
+            check_zip_sizes(zf, max_bytes * MAX_INFLATE_FACTOR if max_inflated is None else max_inflated)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
         raise ValidationError("Excel 文件已损坏，无法读取") from exc
     finally:
         f.seek(0)
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/workbook") for n in names):
-        raise ValidationError("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板另存为 .xlsx 后上传")
-    if bad is not None:
-        raise ValidationError("Excel 文件已损坏，无法读取")
 
 
 def check_image(f: IO[bytes], max_bytes: int, allowed: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "HEIF")) -> str:

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def error_messages(exc: ValidationError, labels: Mapping[str, str] | None = None) -> list[str]:
@@ -46,3 +47,18 @@ def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
         label = form.fields[field].label if field in form.fields else ""
         text = "；".join(str(e) for e in errs)
         messages.error(request, f"{label}：{text}" if label else text)
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The request's `next` (POST, else GET) when it is a path on this site, else `default`.
+
+    Only same-site paths are followed ("/..."): an absolute URL, a scheme-relative "//host" or
+    a "javascript:" value would send the user elsewhere after a trusted page."""
+    candidate = (request.POST.get("next") or request.GET.get("next") or "").strip()
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=False)
+    ):
+        return candidate
+    return default

@@ -15,12 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from dangjian.core.uploads import MAX_INFLATE_FACTOR
 from dangjian.core.xlsx import Workbook, neutralise
 
 from .forms import MEMBER_FIELDS
@@ -228,11 +230,6 @@ def declared_rows(f: Any) -> int | None:
     return max(int(m.group(1) or 1) - 1, 0)
 
 
-def uncompressed_size(path_or_file: Any) -> int:
-    with zipfile.ZipFile(path_or_file) as zf:
-        return sum(zi.file_size for zi in zf.infolist())
-
-
 CORRUPT = "Excel 文件已损坏或格式不正确，无法读取"
 
 
@@ -242,7 +239,7 @@ def open_rows(f: Any) -> SheetRows:
     try:
         total = declared_rows(f) or 0
         f.seek(0)
-        reader = SheetReader(f, DATA_SHEET)
+        reader = SheetReader(f, DATA_SHEET, max_inflated=settings.DANGJIAN_MAX_IMPORT_BYTES * MAX_INFLATE_FACTOR)
     except (XlsxError, zipfile.BadZipFile, OSError) as exc:
         raise ValidationError(CORRUPT) from exc
 

@@ -128,11 +128,17 @@ def _number(text: str) -> int | float:
 
 
 class SheetReader:
-    """Rows of one worksheet as (row number, values tuple), like openpyxl's values_only rows."""
+    """Rows of one worksheet as (row number, values tuple), like openpyxl's values_only rows.
 
-    def __init__(self, f: IO[bytes], sheet_name: str | None = None) -> None:
+    With `max_inflated`, a package whose parts declare more bytes than that is refused before
+    anything is inflated; zipfile itself never yields more than a part declares (a part that
+    holds more fails its CRC check), so the parse stays within the limit."""
+
+    def __init__(self, f: IO[bytes], sheet_name: str | None = None, max_inflated: int | None = None) -> None:
         try:
             self.zf = zipfile.ZipFile(f)
+            if max_inflated is not None and sum(i.file_size for i in self.zf.infolist()) > max_inflated:
+                raise XlsxError("the workbook inflates beyond the limit")
             root_rels = _rels(self.zf, "")
             wb_path = next((p for t, p in root_rels.values() if t == "officeDocument"), "xl/workbook.xml")
             rels = _rels(self.zf, wb_path)

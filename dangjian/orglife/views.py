@@ -22,7 +22,7 @@ from dangjian.core.files import file_response
 from dangjian.core.masking import may_see_identity
 from dangjian.core.registry import meeting_panels
 from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import errors_to_form, flash_errors
+from dangjian.core.views_util import errors_to_form, flash_errors, safe_next
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -338,7 +338,7 @@ def photo_review(request: HttpRequest, photo_pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, "已核实")
-    return redirect(request.POST.get("next") or _detail_url(photo.meeting_id))
+    return redirect(safe_next(request, _detail_url(photo.meeting_id)))
 
 
 @login_required
@@ -407,7 +407,7 @@ def action_close(request: HttpRequest, action_pk: int) -> HttpResponse:
         flash_errors(request, exc, FIELD_LABELS)
     else:
         messages.success(request, "措施已办结")
-    return redirect(request.POST.get("next") or _detail_url(action.resolution.meeting_id))
+    return redirect(safe_next(request, _detail_url(action.resolution.meeting_id)))
 
 
 @login_required

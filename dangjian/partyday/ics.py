@@ -37,10 +37,10 @@ class IcsEvent:
 
 
 def escape(text: str) -> str:
-    """TEXT escaping (RFC 5545 §3.3.11)."""
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
+    """TEXT escaping (RFC 5545 §3.3.11): backslash, semicolon and comma escaped; every line break
+    (CRLF, a lone LF or a lone CR) becomes \\n, so no raw CR or LF can start a new property."""
+    text = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return text.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
 
 
 def fold(line: str) -> str:

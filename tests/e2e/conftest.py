@@ -76,8 +76,12 @@ def e2e_world(live_url: str) -> World:
 def new_page(browser: Any, live_url: str) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
-    def make(user: Any = None, password: str = PASSWORD) -> Any:
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    def make(user: Any = None, password: str = PASSWORD, *, bypass_csp: bool = False) -> Any:
+        # bypass_csp only for tests that inject a test-only script (axe-core) into the page; the
+        # site's own pages are checked under the real Content-Security-Policy (test_csp.py).
+        context = browser.new_context(
+            viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai", bypass_csp=bypass_csp
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -104,7 +104,7 @@ def test_axe_on_the_pages_of_the_month_and_the_committee(
     for name, user, path in pages:
         page = pages_by_user.get(user)
         if page is None:
-            page = pages_by_user[user] = new_page(user)
+            page = pages_by_user[user] = new_page(user, bypass_csp=True)
         for label, viewport in (("phone", None), ("desktop", DESKTOP)):
             page.set_viewport_size(viewport or {"width": 375, "height": 812})
             resp = page.goto(live_url + path)

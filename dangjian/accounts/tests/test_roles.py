@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from conftest import login_client
 from dangjian.accounts.models import RoleAssignment, User
-from dangjian.accounts.services import account_unlock, password_reset, role_assign, role_grant
+from dangjian.accounts.services import account_unlock, login_attempt, password_reset, role_assign, role_grant
+from dangjian.accounts.throttle import account_state
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
 from dangjian.site.testing.factories import make_member, make_user
@@ -238,15 +236,15 @@ def test_admin_resets_to_chosen_password_and_bad_password_is_refused(world, as_a
     assert world.liaison.check_password("Reset-Pass-99")
 
 
-def test_admin_unlocks(world, as_admin) -> None:
+def test_admin_clears_the_login_failures(world, as_admin) -> None:
     u = world.liaison
-    u.failed_logins, u.locked_until = 3, timezone.now() + dt.timedelta(minutes=10)
-    u.save(update_fields=["failed_logins", "locked_until"])
+    for _ in range(5):
+        login_attempt(phone=u.phone, password="wrong")
     url = reverse("accounts:user", args=[u.pk])
-    assert "登录已锁定至" in body(as_admin.get(url))
+    assert "连续 5 次登录失败" in body(as_admin.get(url))
     assert as_admin.post(url, {"op": "unlock"}).status_code == 302
-    u.refresh_from_db()
-    assert u.locked_until is None and u.failed_logins == 0
+    assert account_state(u.phone) == (0, 0)
+    assert login_attempt(phone=u.phone, password="Dangjian-2026").user == u
 
 
 def test_branch_admin_cannot_reset_an_account_anchored_above(world, branch_admin) -> None:

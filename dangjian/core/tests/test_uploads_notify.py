@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from PIL import Image
 from dangjian.core import notify
 from dangjian.core.models import Notification
 from dangjian.core.services import notification_mark_read
-from dangjian.core.uploads import MAX_IMAGE_PIXELS, check_image, check_xlsx
+from dangjian.core.uploads import MAX_IMAGE_PIXELS, MB, check_image, check_xlsx
 
 
 def _xlsx_bytes() -> bytes:
@@ -109,3 +110,60 @@ def test_notifications_page_scoped_to_owner(world, as_member, as_outsider) -> No
 def test_notifications_anonymous_redirects(client, db) -> None:
     r = client.get("/notifications/")
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
+
+
+# --- zip bombs: sizes checked while streaming, stopping at the limit ----------------------------
+
+
+def _bomb(inflated: int, declare: int | None = None) -> bytes:
+    """A real workbook plus one part of `inflated` zero bytes (deflates to ~1/1000); with
+    `declare`, the part's headers claim that size instead (a forged zip)."""
+    buf = io.BytesIO(_xlsx_bytes())
+    with zipfile.ZipFile(buf, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/media/padding.bin", b"\0" * inflated)
+    data = bytearray(buf.getvalue())
+    if declare is not None:
+        name = b"xl/media/padding.bin"
+        central = data.rfind(b"PK\x01\x02", 0, data.rfind(name))  # its central directory entry
+        while data[central + 46 : central + 46 + len(name)] != name:
+            central = data.rfind(b"PK\x01\x02", 0, central)
+        data[central + 24 : central + 28] = declare.to_bytes(4, "little")
+        local = int.from_bytes(data[central + 42 : central + 46], "little")
+        data[local + 22 : local + 26] = declare.to_bytes(4, "little")
+    return bytes(data)
+
+
+@pytest.fixture
+def inflated_bytes(monkeypatch: Any) -> list[int]:
+    """Counts every byte zipfile hands out (what a check actually inflated)."""
+    seen = [0]
+    original = zipfile.ZipExtFile.read
+
+    def counting(self: Any, n: int = -1) -> bytes:
+        data = original(self, n)
+        seen[0] += len(data)
+        return data
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting)
+    return seen
+
+
+def test_zip_bomb_refused_by_declared_size_without_inflating(inflated_bytes: list[int]) -> None:
+    data = _bomb(60 * MB)
+    assert len(data) < MB
+    with pytest.raises(ValidationError, match="解压后过大"):
+        check_xlsx(SimpleUploadedFile("bomb.xlsx", data), MB)  # may inflate to 12 MB
+    assert inflated_bytes[0] == 0
+
+
+def test_zip_bomb_with_forged_small_sizes_stops_at_the_declared_size(inflated_bytes: list[int]) -> None:
+    data = _bomb(60 * MB, declare=1000)
+    with pytest.raises(ValidationError):
+        check_xlsx(SimpleUploadedFile("bomb.xlsx", data), MB)
+    assert inflated_bytes[0] < 2 * MB  # the workbook parts and at most the declared 1000 bytes
+
+
+def test_zip_within_the_inflate_limit_is_accepted() -> None:
+    check_xlsx(SimpleUploadedFile("ok.xlsx", _bomb(5 * MB)), MB)
+    with pytest.raises(ValidationError, match="解压后过大"):
+        check_xlsx(SimpleUploadedFile("ok.xlsx", _bomb(5 * MB)), MB, max_inflated=4 * MB)

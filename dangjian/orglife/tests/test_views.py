@@ -465,3 +465,19 @@ def test_sweep_command(world: World) -> None:
     assert "reminders=1" in out.getvalue()
     call_command("periodic", "--only", "orglife", stdout=out)
     assert Notification.objects.filter(user=world.secretary).count() == 1
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_photo_review_and_action_close_follow_only_local_next(
+    world: World, meeting: Meeting, as_secretary: Client, as_liaison: Client, target: str
+) -> None:
+    detail = reverse("orglife:detail", args=[meeting.pk])
+    photo = meeting.photos.get()
+    r = as_secretary.post(reverse("orglife:photo_review", args=[photo.pk]), {"next": target})
+    assert r.status_code == 302 and r["Location"] == detail
+    action = meeting.resolutions.get().actions.get()
+    url = reverse("orglife:action_close", args=[action.pk])
+    r = as_liaison.post(url, {"version": action.version, "close_note": "已联系", "next": target})
+    assert r.status_code == 302 and r["Location"] == detail
+    r = as_secretary.post(reverse("orglife:photo_review", args=[photo.pk]), {"next": f"{detail}#photos"})
+    assert r["Location"] == f"{detail}#photos"

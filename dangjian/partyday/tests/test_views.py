@@ -258,6 +258,27 @@ def test_ics_escape_and_fold() -> None:
     assert "".join(p[1:] if i else p for i, p in enumerate(parts)) == line
 
 
+def test_ics_lone_cr_and_injected_properties_stay_inside_the_text() -> None:
+    assert ics.escape("a\rb") == "a\\nb"
+    assert ics.escape("a\r\nb\nc\rd") == "a\\nb\\nc\\nd"
+    start = dt.datetime(2026, 3, 2, 14, 30)
+    hostile = ics.IcsEvent(
+        uid="1@x",
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        summary="学习\rEND:VEVENT\rBEGIN:VEVENT\rSUMMARY:伪造;含,逗号\\" + "长" * 40,
+        location="会议室\r\nATTENDEE:mailto:x@evil.example",
+    )
+    feed = ics.render("支部", [hostile], dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    lines = feed.split("\r\n")
+    assert "\r" not in feed.replace("\r\n", "") and "\n" not in feed.replace("\r\n", "")
+    assert all(len(line.encode()) <= 75 for line in lines)
+    unfolded = feed.replace("\r\n ", "").split("\r\n")
+    assert unfolded.count("BEGIN:VEVENT") == 1 and not any(x.startswith("ATTENDEE") for x in unfolded)
+    summary = next(x for x in unfolded if x.startswith("SUMMARY:"))
+    assert summary.startswith("SUMMARY:学习\\nEND:VEVENT\\nBEGIN:VEVENT\\nSUMMARY:伪造\\;含\\,逗号\\\\")
+
+
 def test_query_counts_do_not_grow(world: World, as_admin: Client, django_assert_max_num_queries: Any) -> None:
     services.plan_save(actor=world.admin, org=world.branch, year=2026, items=FULL)
     with django_assert_max_num_queries(20):
