@@ -1,8 +1,10 @@
 """The one write gate: every public service refuses `None` and outsiders, and changes nothing.
 
-The services are DISCOVERED: every function not starting with `_` in each app's `services.py` (and
-core's `calendar_services.py`). Each needs a recipe below that calls it with real rows of branch A;
-a service without a recipe fails `test_every_service_has_a_recipe`, so a new one cannot slip through.
+The services are DISCOVERED: every function not starting with `_` in each app's `services` module
+(and core's `calendar_services.py`); when `services` is a package (dues, orglife), in every one of its
+submodules, named by the package that re-exports it (`test_every_packaged_service_is_reexported`).
+Each needs a recipe below that calls it with real rows of branch A; a service without a recipe fails
+`test_every_service_has_a_recipe`, so a new one cannot slip through.
 
 Three kinds of service:
 - GATED: acts on an org's records. `None`, the outsider (liaison of branch B) and a stronger outsider
@@ -19,8 +21,10 @@ import datetime as dt
 import importlib
 import inspect
 import io
+import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -54,27 +58,40 @@ from dangjian.site.testing.factories import World, build_world, make_member, mak
 
 pytestmark = pytest.mark.django_db
 
-SERVICE_MODULES = ["dangjian.core.calendar_services"]  # besides every app's services.py
+SERVICE_MODULES = ["dangjian.core.calendar_services"]  # besides every app's `services` module or package
 
 UNGATED = {
     "dangjian.accounts.services.login_attempt": "the login itself: there is no actor before it succeeds",
 }
 
 
-def discovered() -> list[str]:
-    names: list[str] = []
+def service_modules() -> Iterator[ModuleType]:
+    """Each app's `services` (module or package), then the extra SERVICE_MODULES."""
     modules = [f"{cfg.name}.services" for cfg in apps.get_app_configs() if cfg.name.startswith("dangjian.")]
     for modname in [*modules, *SERVICE_MODULES]:
         try:
-            module = importlib.import_module(modname)
+            yield importlib.import_module(modname)
         except ModuleNotFoundError as exc:
             if exc.name != modname:
                 raise
-            continue
-        for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if fn.__module__ == modname and not name.startswith("_"):
-                names.append(f"{modname}.{name}")
-    return sorted(names)
+
+
+def defined_services(module: ModuleType) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """(name, function) of every public function defined in `module` and, if it is a package, in
+    each of its submodules (a private `_common` too: a public function there is a service)."""
+    found = [module]
+    if hasattr(module, "__path__"):
+        prefix = f"{module.__name__}."
+        found += [importlib.import_module(info.name) for info in pkgutil.walk_packages(module.__path__, prefix)]
+    for mod in found:
+        for name, fn in inspect.getmembers(mod, inspect.isfunction):
+            if fn.__module__ == mod.__name__ and not name.startswith("_"):
+                yield name, fn
+
+
+def discovered() -> list[str]:
+    """Every public service, named as callers reach it: `dangjian.<app>.services.<name>`."""
+    return sorted(f"{module.__name__}.{name}" for module in service_modules() for name, _ in defined_services(module))
 
 
 def service(qualname: str) -> Callable[..., Any]:
@@ -386,6 +403,19 @@ def outsiders(w: World) -> list[Any]:
     admin_b = make_user("钱管理员", "13800000066")
     RoleAssignment.objects.create(user=admin_b, org=w.other_branch, role="org_admin")
     return [w.outsider, admin_b]
+
+
+def test_every_packaged_service_is_reexported() -> None:
+    """A services package lists each submodule's services in its `__init__` (`__all__` and the same
+    object), so callers keep `from dangjian.<app> import services` and a new service is discovered."""
+    missing = [
+        f"{module.__name__}.{name}"
+        for module in service_modules()
+        if hasattr(module, "__path__")
+        for name, fn in defined_services(module)
+        if name not in getattr(module, "__all__", ()) or getattr(module, name, None) is not fn
+    ]
+    assert not missing, f"services their package does not re-export (import in __init__, add to __all__): {missing}"
 
 
 def test_every_service_has_a_recipe() -> None:
