@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from .models import User
 from .services import login_attempt
+from .throttle import client_address
 
 
 class PhoneBackend(ModelBackend):
@@ -18,7 +19,6 @@ class PhoneBackend(ModelBackend):
         phone = phone or kwargs.get("username")
         if not phone or password is None:
             return None
-        from .throttle import client_address
 
         address = client_address(request) if request is not None else ""
         return login_attempt(phone=phone, password=password, address=address).user

@@ -12,10 +12,12 @@ from django.db import transaction
 from dangjian.core import audit
 from dangjian.core.scoping import PLATFORM, Action, forget_scope, require, require_person
 from dangjian.core.validators import phone_error
+from dangjian.members.models import Member
 
 from . import throttle
 from .models import RoleAssignment, User
-from .rules import Role
+from .rules import Role, generate_initial_password
+from .selectors import can_manage_user
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,6 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
 
 
 def _require_manage_user(actor: Any, user: User) -> None:
-    from .selectors import can_manage_user
-
     if not can_manage_user(actor, user):
         raise PermissionDenied("该账号不完全在您的管理范围内，请联系上级党组织管理员")
 
@@ -113,10 +113,6 @@ def account_create_for_member(*, actor: Any, member: Any, password: str = "") ->
 
     The password is returned once for the admin to hand over; it is never stored in clear or audited.
     """
-    from dangjian.members.models import Member
-
-    from .rules import generate_initial_password
-
     require(actor, Action.ADMIN, member.org_path, "只能为本级及下级组织的党员开通账号")
     with transaction.atomic():
         current = Member.objects.select_for_update().get(pk=member.pk)
@@ -170,8 +166,6 @@ def role_grant(
 
 def password_reset(*, actor: Any, user: User, new_password: str = "") -> str:
     """An admin sets a new password (chosen, or generated and shown once) and lifts any lockout."""
-    from .rules import generate_initial_password
-
     _require_manage_user(actor, user)
     new_password = new_password or generate_initial_password()
     try:

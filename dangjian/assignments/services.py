@@ -16,16 +16,20 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, CharField, F, IntegerField, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit, notify
+from dangjian.core import audit, notify, uploads
 from dangjian.core.bulk import ANALYZE_AFTER_ROWS, refresh_statistics
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
 from dangjian.core.text import quote
 from dangjian.core.uploads import random_name
 from dangjian.core.versioning import bump, check_version
+from dangjian.members.models import Member
+from dangjian.orglife import services as orglife
 from dangjian.orgs.models import Organization, OrgKind
+from dangjian.partyday.selectors import scheduled_party_day
 
 from . import records
 from .models import (
@@ -41,6 +45,7 @@ from .models import (
 )
 from .rules import DeliverableSpec, validate_assignment
 from .selectors import missing_deliverables
+from .summaries import target_summary_xlsx
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
@@ -260,8 +265,6 @@ def target_link_meeting(
 def _party_day_slot(a: Assignment, org: Organization) -> tuple[dt.datetime, str]:
     """When and where the task's party day is held: the fixed-day schedule (with an approved change
     request) of the first month of the activity window whose party day falls inside it."""
-    from dangjian.partyday.selectors import scheduled_party_day
-
     first: Any = None
     y, m = a.window_start.year, a.window_start.month
     while (y, m) <= (a.window_end.year, a.window_end.month):
@@ -285,9 +288,6 @@ def target_record_party_day(*, actor: Any, target: AssignmentTarget) -> Any:
     branch's last party day; the recorder is the person entering it. An unclaimed task is claimed
     on the way. If a party day is already linked to the task, that one is returned (never twice).
     """
-    from dangjian.members.models import Member
-    from dangjian.orglife import services as orglife
-
     _require_manage(actor, target)
     existing = records.linked_party_day(target.pk)
     if existing is not None:
@@ -321,8 +321,6 @@ def target_attach_file(
     *, actor: Any, target: AssignmentTarget, deliverable_id: int | str, upload: UploadedFile
 ) -> TargetItem:
     """Attach a photo or document; the file is checked by content for the deliverable's type."""
-    from dangjian.core import uploads
-
     _require_manage(actor, target)
     t = AssignmentTarget.objects.get(pk=target.pk)
     _require_editable(t)
@@ -396,8 +394,6 @@ def target_submit(*, actor: Any, target: AssignmentTarget, note: str = "", versi
         )
         summary_dlv = [d for d in deliverables if d.kind == DeliverableKind.SUMMARY_TABLE]
         if summary_dlv:
-            from .summaries import target_summary_xlsx
-
             content, filename = target_summary_xlsx(t)
             sub.summary_file.save(random_name(".xlsx"), ContentFile(content), save=False)
             for d in summary_dlv:
@@ -469,8 +465,6 @@ def target_review(
 
 
 def _notify_review(t: AssignmentTarget, sub: Submission, approve: bool) -> None:
-    from django.urls import reverse
-
     verb = "已审核通过" if approve else "被退回"
     notify.send(
         [sub.submitted_by],

@@ -21,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from dangjian.core.paths import parent_path, subtree_q
+from dangjian.core.xlsx import Workbook
 from dangjian.orglife.models import MeetingStatus
 from dangjian.orgs.models import Organization
 
@@ -82,10 +83,6 @@ def branch_summary_xlsx(
     *, org_name: str, period_label: str, facts: Sequence[MeetingFacts], assignment: Assignment | None = None
 ) -> bytes:
     """The 主题党日活动总结表 as a workbook: one block of rows per meeting, figures from records."""
-    from openpyxl.styles import Alignment, Font
-
-    from dangjian.core.xlsx import Workbook
-
     wb = Workbook()
     ws = wb.active
     ws.title = "活动总结表"
@@ -276,10 +273,6 @@ def committee_summary_rows(assignment: Assignment) -> Any:
 
 
 def committee_summary_xlsx(assignment: Assignment) -> bytes:
-    from openpyxl.styles import Font
-
-    from dangjian.core.xlsx import Workbook
-
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("月度汇总")
     ws.column_dimensions["B"].width = 24

@@ -24,6 +24,7 @@ from dangjian.core import audit
 from dangjian.core.files import file_response
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import error_messages, flash_errors
+from dangjian.core.xlsx import Workbook
 from dangjian.orgs.selectors import get_org_for_user, orgs_visible_to
 
 from . import records, selectors, services, summaries
@@ -173,8 +174,6 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def board_export(request: HttpRequest, pk: int) -> HttpResponse:
-    from dangjian.core.xlsx import Workbook
-
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)
     wb = Workbook(write_only=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import secrets
 import zipfile
 from typing import IO
 
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
 from PIL import Image, UnidentifiedImageError
+from pypdf import PdfReader
 
 MB = 1024 * 1024
 # Pixels above this are refused before decoding (an "image bomb" decompresses to gigabytes).
@@ -109,8 +112,6 @@ _OFFICE_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/pr
 def check_pdf(f: IO[bytes]) -> None:
     """A PDF must open as a PDF (cross-reference table, catalog, at least one page): a file that
     merely starts with `%PDF-` (e.g. HTML behind that header) is refused."""
-    from pypdf import PdfReader
-
     f.seek(0)
     try:
         reader = PdfReader(f, strict=True)
@@ -138,8 +139,6 @@ def _check_office(f: IO[bytes]) -> str:
     if "[Content_Types].xml" not in names or not kind:
         raise ValidationError({"file": DOCUMENT_TYPES_MESSAGE})
     if kind == "xlsx":
-        from openpyxl import load_workbook
-
         try:
             load_workbook(f, read_only=True).close()
         except Exception as exc:  # openpyxl raises many kinds of errors on a malformed workbook
@@ -170,6 +169,4 @@ def check_document(f: IO[bytes], max_bytes: int) -> str:
 
 def random_name(suffix: str = "") -> str:
     """A stored file's name: random, so nothing about it (original name, date, owner) can be guessed."""
-    import secrets
-
     return secrets.token_hex(16) + suffix

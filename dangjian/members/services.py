@@ -24,9 +24,12 @@ from dangjian.core.uploads import check_xlsx
 from dangjian.core.versioning import bump, lock
 from dangjian.orgs.models import Organization, OrgKind
 
+from .excel import COLUMNS, build_template, declared_rows, write_rows
 from .forms import MEMBER_FIELDS, MemberForm
+from .importer import build_org_index, validate_workbook
 from .models import ImportJob, ImportMode, ImportStatus, Member, MemberTransfer, TransferStatus
 from .rules import ID_CONFLICT_LIMIT_MESSAGE, ID_CONFLICT_MESSAGE
+from .selectors import export_rows
 
 logger = logging.getLogger(__name__)
 
@@ -304,8 +307,6 @@ def member_record_contact(*, actor: Any, member: Member, on: dt.date | None = No
 
 def _count_rows(f: Any) -> int | None:
     """Data rows per the sheet's declared dimension (cheap); None when the file does not say."""
-    from .excel import declared_rows
-
     try:
         return declared_rows(f)
     finally:
@@ -376,8 +377,6 @@ def import_job_run(*, actor: Any, job_pk: int) -> ImportJob | None:
 
     `actor` is who runs the job (SYSTEM on the worker); the rows are checked and written with the
     permissions of the user who uploaded them."""
-    from .importer import validate_workbook
-
     org_path = ImportJob.objects.filter(pk=job_pk).values_list("org_path", flat=True).first()
     if org_path is None:
         return None
@@ -563,9 +562,6 @@ class ExportResult:
 def member_export(*, actor: Any, org: Organization) -> ExportResult:
     """The roster of `org`'s subtree as the user may see it, streamed to a temporary workbook.
     身份证号 and phone are masked unless the user may see them; the export is audited."""
-    from .excel import COLUMNS, write_rows
-    from .selectors import export_rows
-
     # The roster workbook is for those who keep the roster; a plain member sees names only.
     require(actor, Action.MANAGE, org.path, "无权导出该组织的党员名册")
     masked = not can(actor, Action.VIEW_SENSITIVE, org.path)
@@ -585,9 +581,6 @@ def member_export(*, actor: Any, org: Organization) -> ExportResult:
 
 def template_build(*, actor: Any, org: Organization) -> str:
     """The import template for `org`, with its branches and 党小组 in the drop-down lists."""
-    from .excel import build_template
-    from .importer import build_org_index
-
     require(actor, Action.MANAGE, org.path, "无权向该组织导入党员")
     index = build_org_index(actor, org)
     groups = sorted({g.name for gs in index.groups.values() for g in gs.values()})

@@ -9,12 +9,10 @@ from django.urls import reverse
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
-from .selectors import flagged_photos, overdue_actions
+from .selectors import flagged_photos, meetings_to_file, overdue_actions
 
 
 def orglife_attention(user: Any) -> list[Attention]:
-    from .selectors import meetings_to_file
-
     items: list[Attention] = []
     for m in meetings_to_file(user)[:3]:
         items.append(

@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
+from dangjian.core.models import AuditEvent
 from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
@@ -470,8 +471,6 @@ def org_path_columns() -> list[tuple[type[models.Model], str]]:
     any model holds a copied Organization.path. The audit log is excluded on purpose: its events
     keep the path as it was (and are hash-chained).
     """
-    from dangjian.core.models import AuditEvent
-
     out: list[tuple[type[models.Model], str]] = []
     for m in apps.get_models():
         if m is Organization or m is AuditEvent:

@@ -15,7 +15,8 @@ from dangjian.core.paths import parent_path
 from dangjian.core.scoping import PLATFORM, Action, require, require_all, user_or_none
 from dangjian.core.versioning import bump, lock
 
-from .models import ALLOWED_CHILDREN, Organization, OrgKind, OrgPost, Post
+from .config import get_key
+from .models import ALLOWED_CHILDREN, Organization, OrgConfig, OrgKind, OrgPost, Post
 from .rules import default_term_years
 from .selectors import org_path_columns
 
@@ -190,9 +191,6 @@ def post_end(*, actor: Any, post: OrgPost, ended_on: dt.date) -> OrgPost:
 
 def config_set(*, actor: Any, org: Organization, key: str, raw_value: Any) -> Any:
     """Set a local-practice value for `org`'s subtree (admins of that org only)."""
-    from .config import get_key
-    from .models import OrgConfig
-
     require(actor, Action.ADMIN, org.path, "无权修改该组织的配置")
     ck = get_key(key)
     value = ck.parse(raw_value)
@@ -211,8 +209,6 @@ def config_set(*, actor: Any, org: Organization, key: str, raw_value: Any) -> An
 
 def config_clear(*, actor: Any, org: Organization, key: str) -> None:
     """Remove `org`'s own setting so the inherited value applies again."""
-    from .models import OrgConfig
-
     require(actor, Action.ADMIN, org.path, "无权修改该组织的配置")
     with transaction.atomic():
         row = OrgConfig.objects.filter(org=org, key=key).first()

@@ -17,11 +17,14 @@ from dangjian.core.audit import record
 from dangjian.core.audit import snapshot as _audit_snapshot
 from dangjian.core.scoping import PLATFORM, Action, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version
-from dangjian.orgs.models import Organization
+from dangjian.members.models import Member
+from dangjian.orglife.services import party_day_reschedule
+from dangjian.orgs.config import effective_for_paths
+from dangjian.orgs.models import Organization, OrgKind
 
 from . import selectors
 from .models import AnnualPlan, ChangeRequest, ChangeState, FixedDaySetting, PlanItem, PlanState
-from .rules import DayRule, change_request_findings, plan_items_findings
+from .rules import DayRule, change_request_findings, notice_due, plan_items_findings, plan_reminder_days
 
 PLAN_DECIDERS = "只有上级党组织可以备案或退回计划"
 SWEEP_ONLY = "只有系统可以运行定期提醒"
@@ -349,7 +352,6 @@ def change_request_decide(*, actor: Any, change: ChangeRequest, approve: bool, c
     )
     if approve:
         # The branch's planned party-day record (a draft on the original date) moves with it.
-        from dangjian.orglife.services import party_day_reschedule
 
         pd = selectors.scheduled_party_day(cr.org, cr.year, cr.month)
         if pd.starts_at is not None:
@@ -375,8 +377,6 @@ def change_request_decide(*, actor: Any, change: ChangeRequest, approve: bool, c
 
 
 def _member_users(org_ids: list[int]) -> dict[int, list[Any]]:
-    from dangjian.members.models import Member
-
     out: dict[int, list[Any]] = {}
     rows = Member.objects.filter(
         org_id__in=org_ids, is_active=True, user__isnull=False, user__is_active=True
@@ -407,12 +407,8 @@ def send_party_day_notices(*, actor: Any, today: dt.date | None = None) -> int:
     produces a fresh notice. Returns the number of messages sent. A platform-wide sweep: SYSTEM runs it.
     """
     require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
-    from dangjian.orgs.config import effective_for_paths
-
-    from .rules import notice_due
 
     today = today or timezone.localdate()
-    from dangjian.members.models import Member
 
     org_rows = list(
         Organization.objects.filter(
@@ -450,9 +446,6 @@ def send_party_day_notices(*, actor: Any, today: dt.date | None = None) -> int:
 def send_plan_reminders(*, actor: Any, today: dt.date | None = None) -> int:
     """Remind branch secretaries and liaisons whose next-year plan is not yet submitted or filed."""
     require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
-    from dangjian.orgs.models import OrgKind
-
-    from .rules import plan_reminder_days
 
     today = today or timezone.localdate()
     year = today.year + 1

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 from dataclasses import dataclass
 from typing import Any
+
+from pypdf import PdfWriter
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core.scoping import SYSTEM
@@ -28,10 +31,6 @@ def make_id_number(birth: dt.date, seq: int | None = None, male: bool = True, re
 
 def make_pdf(title: str = "") -> bytes:
     """A small PDF that opens as a PDF (one blank page), as the upload check requires."""
-    import io
-
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     if title:
