@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+
+
+class PointsConfig(AppConfig):
+    name = "dangjian.points"
+    label = "points"
+    verbose_name = "积分与星级"
+
+    def ready(self) -> None:
+        from dangjian.core.periodic import periodic_job
+        from dangjian.core.registry import nav_item
+        from dangjian.core.scoping import Action
+        from dangjian.orgs import config
+
+        from .tasks import points_sweep
+
+        # "On time" has no national definition (domain-rules round 2 §1e, UNVERIFIED): a setting.
+        config.register(
+            "points.dues_grace_days",
+            "党费按时交纳宽限天数",
+            0,
+            min_value=0,
+            max_value=60,
+            help="当月党费在月底后多少天内交纳仍计“按月交纳党费”积分；默认 0，即当月交纳",
+        )
+        nav_item("我的积分", "points:my", None, order=62)
+        nav_item("积分评星", "points:index", Action.MANAGE, order=63)
+        periodic_job(self.label, "党员积分重新计算（由会议、党费记录生成）", points_sweep)

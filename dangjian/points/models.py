@@ -1,0 +1,136 @@
+"""Points (积分) and stars (星级): the committee's manual, the derived ledger, manual items, the year."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from dangjian.core.fields import actor_fk
+from dangjian.core.scoping import ScopedQuerySet
+
+
+class ScoringManual(models.Model):
+    """A committee's 积分细则 for one year: items, caps and star thresholds (rules.manual_from_data).
+
+    Inherited by the whole subtree (nearest ancestor wins); a year without a manual anywhere above
+    uses the shipped default. An event is scored under the manual of its year."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True)
+    year = models.PositiveSmallIntegerField("年度")
+    data = models.JSONField("细则", default=dict)
+    document = models.CharField("依据文件", max_length=200, blank=True)
+    updated_by = actor_fk()
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "org_path"]
+        verbose_name = "积分细则"
+        verbose_name_plural = "积分细则"
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="points_manual_org_year")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year}"
+
+
+class ManualStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "未通过"
+
+
+class ManualPoint(models.Model):
+    """A manual item (表彰, 志愿服务, 急难险重任务, 违纪…): entered by the branch with a reason and a
+    document reference, counted only once a second person approves it (four eyes)."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True)
+    on = models.DateField("日期")
+    item_code = models.CharField("积分项目", max_length=40)
+    item_label = models.CharField("项目名称", max_length=100)
+    reason = models.CharField("事由", max_length=300)
+    document = models.CharField("依据（文件号或记录）", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=ManualStatus.choices, default=ManualStatus.PENDING)
+    entered_by = actor_fk()
+    entered_at = models.DateTimeField(auto_now_add=True)
+    decided_by = actor_fk()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审核意见", max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        verbose_name = "手工积分项"
+        verbose_name_plural = "手工积分项"
+        indexes = [models.Index(fields=["member", "on"], name="points_manual_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.on} {self.item_label}"
+
+
+class PointEntry(models.Model):
+    """One ledger line (积分台账): an event, the item it scored under, and the cap that cut it.
+
+    Derived: rewritten by the recompute service from meetings, the dues ledger and approved manual
+    items; never typed. `org_path` is the member's branch at recompute time."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField("年度")
+    on = models.DateField("日期")
+    item_code = models.CharField("积分项目", max_length=40)
+    item_label = models.CharField("项目名称", max_length=100)
+    category = models.CharField("类别", max_length=20)
+    ref = models.CharField("来源记录", max_length=60)
+    ref_label = models.CharField("来源说明", max_length=300)
+    raw = models.DecimalField("应计分", max_digits=7, decimal_places=1)
+    points = models.DecimalField("计分", max_digits=7, decimal_places=1)
+    cap_note = models.CharField("封顶说明", max_length=100, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["on", "id"]
+        verbose_name = "积分台账"
+        verbose_name_plural = "积分台账"
+        indexes = [
+            models.Index(fields=["member", "year"], name="points_entry_member_year_idx"),
+            models.Index(fields=["year", "org_path"], name="points_entry_year_path_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.on} {self.item_label} {self.points}"
+
+
+class MemberYear(models.Model):
+    """A member's annual total and star (derived). Exempted members are out of the rating."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField("年度")
+    total = models.DecimalField("年度积分", max_digits=7, decimal_places=1, default=0)
+    stars = models.PositiveSmallIntegerField("星数", default=0)
+    star_label = models.CharField("星级", max_length=20, blank=True)
+    exempt = models.BooleanField("不参与评星", default=False)
+    suggestion = models.CharField("民主评议建议", max_length=200, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["org_path", "member__name"]
+        verbose_name = "年度积分"
+        verbose_name_plural = "年度积分"
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="points_member_year"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="points_total_nonnegative"),
+        ]
+        indexes = [models.Index(fields=["year", "org_path", "stars"], name="points_year_path_stars_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year} {self.star_label}"

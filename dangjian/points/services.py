@@ -1,0 +1,278 @@
+"""Writes on points: the committee's manual, manual items (four eyes) and the derived recompute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
+from dangjian.core.versioning import bump, check_version, lock
+from dangjian.dues.models import DuesExpected, DuesPaymentMonth
+from dangjian.members.models import Member
+from dangjian.orglife.models import Attendance, AttendanceStatus, MeetingKind, MeetingStatus
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import rules as R
+from .models import ManualPoint, ManualStatus, MemberYear, PointEntry, ScoringManual
+from .selectors import ManualResolver, manual_for
+
+CHUNK = 2000  # members recomputed per batch: bounded memory at city scale
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度应在 2000 到 2100 之间"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The manual (积分细则)
+
+
+def points_manual_save(
+    *, actor: Any, org: Organization, year: int, data: dict[str, Any], document: str = "", version: int | None = None
+) -> ScoringManual:
+    """Set the committee's manual for `year`: it applies to the whole subtree (nearest ancestor wins)."""
+    require(actor, Action.ADMIN, org.path, "无权制定该组织的积分细则")
+    if org.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
+        raise ValidationError("积分细则由党委或党总支制定")
+    _check_year(year)
+    manual = R.manual_from_data(year, data)  # raises on contradictions (item cap above category cap…)
+    clean = R.manual_to_data(manual)
+    with transaction.atomic():
+        row = ScoringManual.objects.select_for_update().filter(org=org, year=year).first()
+        before = audit.snapshot(row, ["data", "document"]) if row else None
+        if row is None:
+            row = ScoringManual(org=org, org_path=org.path, year=year)
+        else:
+            check_version(row, version)
+            bump(row)
+        row.data = clean
+        row.document = document.strip()[:200]
+        row.updated_by = user_or_none(actor)
+        row.full_clean()
+        row.save()
+        audit.record(actor, "points.manual_save", row, before=before, after=audit.snapshot(row, ["data", "document"]))
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Manual items: entered by the branch, approved by a second person
+
+
+def manual_point_enter(
+    *, actor: Any, member: Member, item_code: str, on: dt.date, reason: str, document: str
+) -> ManualPoint:
+    require(actor, Action.MANAGE, member.org_path, "无权为该党员录入积分项")
+    if on > timezone.localdate():
+        raise ValidationError({"on": "日期不能晚于今天"})
+    item = manual_for(member.org_path, on.year).manual.item(item_code)
+    if item is None or item.source != R.Source.MANUAL:
+        raise ValidationError({"item_code": f"{on.year} 年度积分细则中没有该手工积分项目"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写事由"})
+    if not document.strip():
+        raise ValidationError({"document": "请填写依据（表彰文件号、活动记录或处分决定）"})
+    with transaction.atomic():
+        point = ManualPoint(
+            member=member,
+            org_path=member.org_path,
+            on=on,
+            item_code=item.code,
+            item_label=item.label,
+            reason=reason.strip(),
+            document=document.strip(),
+            entered_by=user_or_none(actor),
+        )
+        point.full_clean()
+        point.save()
+        audit.record(actor, "points.manual_enter", point, after=audit.snapshot(point))
+    return point
+
+
+def manual_point_decide(
+    *, actor: Any, point: ManualPoint, approve: bool, version: int | None, note: str = ""
+) -> ManualPoint:
+    """A second person approves or rejects; never whoever entered it nor the member concerned."""
+    require(actor, Action.MANAGE, point.org_path, "无权审核该积分项")
+    with transaction.atomic():
+        p = lock(ManualPoint.objects, point.pk, version)
+        concerned = Member.objects.filter(pk=p.member_id).values_list("user_id", flat=True).first()
+        require_four_eyes(actor, p.entered_by_id, concerned)
+        if p.status != ManualStatus.PENDING:
+            raise ValidationError("该积分项已审核")
+        if not approve and not note.strip():
+            raise ValidationError({"note": "不通过的，请填写审核意见"})
+        before = audit.snapshot(p)
+        p.status = ManualStatus.APPROVED if approve else ManualStatus.REJECTED
+        p.decided_by = user_or_none(actor)
+        p.decided_at = timezone.now()
+        p.decision_note = note.strip()[:300]
+        bump(p)
+        p.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
+        audit.record(actor, "points.manual_decide", p, before=before, after=audit.snapshot(p))
+        if approve:
+            _recompute(Member.objects.filter(pk=p.member_id), p.on.year)
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived points: recomputed from records, idempotently
+
+
+def points_recompute(*, actor: Any, org: Organization, year: int) -> dict[str, int]:
+    """Recompute every member of the subtree for `year` from filed meetings, the dues ledger and
+    approved manual items. Running it twice changes nothing; a corrected meeting corrects the points."""
+    require(actor, Action.MANAGE, org.path, "无权计算该组织的积分")
+    _check_year(year)
+    with transaction.atomic():
+        result = _recompute(Member.objects.filter(subtree_q("org_path", org.path)), year)
+        if result["changed"]:
+            audit.record(actor, "points.recompute", org, org_path=org.path, after={"year": year, **result})
+    return result
+
+
+def points_recompute_member(*, actor: Any, member: Member, year: int) -> MemberYear:
+    require(actor, Action.MANAGE, member.org_path, "无权计算该党员的积分")
+    _check_year(year)
+    with transaction.atomic():
+        _recompute(Member.objects.filter(pk=member.pk), year)
+    return MemberYear.objects.get(member=member, year=year)
+
+
+_KIND_FLAGS = {k.value: f"meeting__is_{k.value}" for k in MeetingKind}
+
+
+def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[int, list[R.Event]]:
+    """Every member's scorable events of `year` (5 queries for the whole batch)."""
+    ids = [m.pk for m in members]
+    manuals = {m.pk: resolve(m.org_path) for m in members}
+    events: dict[int, list[R.Event]] = {pk: [] for pk in ids}
+    grace: dict[str, Any] = config.effective_for_paths(sorted({m.org_path for m in members}), "points.dues_grace_days")
+    path_of = {m.pk: m.org_path for m in members}
+
+    for m in members:
+        base = next((i for i in manuals[m.pk].items if i.source == R.Source.BASE), None)
+        if base is not None:
+            events[m.pk].append(R.Event(dt.date(year, 1, 1), base.code, f"base:{year}", f"{year} 年度在册党员基础分"))
+
+    rows = (
+        Attendance.objects.filter(
+            member_id__in=ids, meeting__status=MeetingStatus.FILED, meeting__meeting_date__year=year
+        )
+        .filter(status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT])
+        .values("member_id", "status", "meeting_id", "meeting__meeting_date", "meeting__theme", *_KIND_FLAGS.values())
+    )
+    for a in rows:
+        kinds = {k for k, f in _KIND_FLAGS.items() if a[f]}
+        source = R.Source.ATTEND if a["status"] == AttendanceStatus.PRESENT else R.Source.ABSENT
+        item = next((i for i in manuals[a["member_id"]].items if i.source == source and kinds & set(i.kinds)), None)
+        if item is None:
+            continue
+        on = a["meeting__meeting_date"]
+        what = "出席" if source == R.Source.ATTEND else "无故缺席"
+        label = f"{on:%Y-%m-%d} {what}“{a['meeting__theme']}”"[:300]
+        events[a["member_id"]].append(R.Event(on, item.code, f"meeting:{a['meeting_id']}", label))
+
+    paid = {
+        (r["member_id"], r["month"]): r["payment__paid_on"]
+        for r in DuesPaymentMonth.objects.filter(member_id__in=ids, month__year=year).values(
+            "member_id", "month", "payment__paid_on"
+        )
+    }
+    free = set(
+        DuesExpected.objects.filter(member_id__in=ids, month__year=year, amount_fen=0).values_list("member_id", "month")
+    )
+    for (pk, month), paid_on in sorted(paid.items()):
+        item = next((i for i in manuals[pk].items if i.source == R.Source.DUES_ON_TIME), None)
+        if item and R.dues_on_time(month, paid_on, int(grace[path_of[pk]])):
+            events[pk].append(
+                R.Event(month, item.code, f"dues:{month:%Y-%m}", f"{month:%Y年%m月}党费，{paid_on:%Y-%m-%d} 交纳")
+            )
+    for pk, month in sorted(free - set(paid)):
+        item = next((i for i in manuals[pk].items if i.source == R.Source.DUES_ON_TIME), None)
+        if item:  # an approved 免交: the member loses nothing
+            events[pk].append(R.Event(month, item.code, f"dues:{month:%Y-%m}", f"{month:%Y年%m月}党费经批准免交"))
+
+    for p in ManualPoint.objects.filter(member_id__in=ids, on__year=year, status=ManualStatus.APPROVED):
+        if manuals[p.member_id].item(p.item_code) is not None:
+            events[p.member_id].append(
+                R.Event(p.on, p.item_code, f"manual:{p.pk}", f"{p.reason}（依据：{p.document}）"[:300])
+            )
+    return events
+
+
+def _entry_key(e: PointEntry) -> tuple[Any, ...]:
+    return (e.org_path, e.on, e.item_code, e.category, e.ref, e.ref_label, e.raw, e.points, e.cap_note, e.item_label)
+
+
+def _recompute(members_qs: Any, year: int) -> dict[str, int]:
+    """Rewrite the ledger of the members whose derived lines differ; touch nobody else."""
+    resolve = ManualResolver(year)
+    changed = members = 0
+    ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        batch = list(Member.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk"))
+        members += len(batch)
+        events = _events(batch, year, resolve)
+        old: dict[int, list[PointEntry]] = {m.pk: [] for m in batch}
+        for e in PointEntry.objects.filter(member__in=batch, year=year).order_by("pk"):
+            old[e.member_id].append(e)
+        years = {y.member_id: y for y in MemberYear.objects.filter(member__in=batch, year=year)}
+        new_entries: list[PointEntry] = []
+        stale: list[int] = []
+        new_years: list[MemberYear] = []
+        touched: set[int] = set()
+        for m in batch:
+            manual = resolve(m.org_path)
+            lines = R.score(manual, events[m.pk])
+            fresh = [
+                PointEntry(
+                    member=m,
+                    org_path=m.org_path,
+                    year=year,
+                    on=ln.event.on,
+                    item_code=ln.item.code,
+                    item_label=ln.item.label,
+                    category=ln.item.category,
+                    ref=ln.event.ref,
+                    ref_label=ln.event.ref_label,
+                    raw=ln.raw,
+                    points=ln.points,
+                    cap_note=ln.cap_note,
+                )
+                for ln in lines
+            ]
+            if sorted(map(_entry_key, fresh)) != sorted(map(_entry_key, old[m.pk])):
+                stale.append(m.pk)
+                new_entries.extend(fresh)
+            total = R.total_of(lines).quantize(R.ONE_PLACE)
+            star = R.star_for(total, manual.thresholds)
+            values = {
+                "org_path": m.org_path,
+                "total": total,
+                "stars": star.stars if star and not m.exempt else 0,
+                "star_label": "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
+                "exempt": m.exempt,
+                "suggestion": "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
+            }
+            y = years.get(m.pk)
+            if y is None:
+                new_years.append(MemberYear(member=m, year=year, **values))
+            elif any(getattr(y, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(y, k, v)
+                y.save(update_fields=[*values, "computed_at"])
+                touched.add(m.pk)
+        if stale:
+            PointEntry.objects.filter(member_id__in=stale, year=year).delete()
+            PointEntry.objects.bulk_create(new_entries, batch_size=1000)
+        MemberYear.objects.bulk_create(new_years, batch_size=1000)
+        changed += len(set(stale) | touched | {y.member_id for y in new_years})
+    return {"members": members, "changed": changed}

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "points"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("my/", views.my, name="my"),
+    path("member/<int:pk>/", views.member, name="member"),
+    path("org/<int:org_pk>/", views.branch, name="branch"),
+    path("org/<int:org_pk>/enter/", views.enter, name="enter"),
+    path("org/<int:org_pk>/recompute/", views.recompute, name="recompute"),
+    path("org/<int:org_pk>/manual/", views.manual, name="manual"),
+    path("item/<int:pk>/decide/", views.decide, name="decide"),
+]
