@@ -1,0 +1,30 @@
+"""URL-walk fixtures for points: the member's ledger and a manual item awaiting approval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from dangjian.points import services as S
+from dangjian.site.testing.factories import World
+
+
+def rows(world: World) -> dict[str, dict[str, Any]]:
+    today = timezone.localdate()
+    S.points_recompute(actor=world.liaison, org=world.branch, year=today.year)
+    point = S.manual_point_enter(
+        actor=world.liaison,
+        member=world.member,
+        item_code="volunteer",
+        on=today,
+        reason="社区志愿服务",
+        document="志愿服务记录 2026-07",
+    )
+    by_branch = ("points:branch", "points:enter", "points:recompute")
+    return {
+        "points:member": {"pk": world.member},
+        "points:decide": {"pk": point},
+        "points:manual": {"org_pk": world.unit},
+        **{name: {"org_pk": world.branch} for name in by_branch},
+    }
