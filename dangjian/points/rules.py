@@ -103,13 +103,16 @@ THREE_MEETINGS = ("general_meeting", "committee_meeting", "group_meeting")
 def default_manual(year: int) -> Manual:
     """The shipped sample (domain-rules §6 "observed scheme shapes": a fixed base plus add and deduct
     items, each capped per year). Every item is local practice; a committee replaces it in its
-    积分细则 settings. A member who attends everything and pays every month reaches 100."""
+    积分细则 settings. A member who attends everything and pays every month reaches 100.
+
+    A meeting scores under the FIRST item whose kinds match, so item order is priority: a 主题党日
+    held together with a 支部党员大会 counts once, as 主题党日."""
     d = Decimal
     items = (
         Item("base", "基础分", "base", d(60), Source.BASE, yearly_cap=d(60)),
         Item("lecture", "参加集体学习（党课）", "study", d(2), Source.ATTEND, ("party_lecture",), yearly_cap=d(12)),
-        Item("three_meetings", "参加“三会一课”会议", "org_life", d(3), Source.ATTEND, THREE_MEETINGS, yearly_cap=d(12)),
         Item("party_day", "参加主题党日", "org_life", d(2), Source.ATTEND, ("party_day",), yearly_cap=d(8)),
+        Item("three_meetings", "参加“三会一课”会议", "org_life", d(3), Source.ATTEND, THREE_MEETINGS, yearly_cap=d(12)),
         Item("dues", "按月交纳党费", "duty", d(1), Source.DUES_ON_TIME, monthly_cap=d(1), yearly_cap=d(12)),
         Item("commendation", "受到表彰", "bonus", d(5), Source.MANUAL, yearly_cap=d(10), needs_approval=True),
         Item("volunteer", "志愿服务", "vanguard", d(2), Source.MANUAL, yearly_cap=d(6), needs_approval=True),

@@ -189,13 +189,17 @@ def test_manual_item_outsider_refused(world: World) -> None:
 # The committee's manual
 
 
+def pd_item(data: dict[str, Any]) -> dict[str, Any]:
+    return next(i for i in data["items"] if i["code"] == "party_day")
+
+
 def test_committee_manual_applies_to_the_subtree_nearest_ancestor_wins(world: World) -> None:
     year = timezone.localdate().year
     data = R.manual_to_data(R.default_manual(year))
-    data["items"][3]["points"] = "1.5"  # 主题党日
+    pd_item(data)["points"] = "1.5"  # 主题党日
     S.points_manual_save(actor=world.admin, org=world.city, year=year, data=data, document="市委组织部〔2026〕5号")
     assert manual_for(world.branch.path, year).manual.item("party_day").points == Decimal("1.5")  # type: ignore[union-attr]
-    data["items"][3]["points"] = "2.5"
+    pd_item(data)["points"] = "2.5"
     S.points_manual_save(actor=world.admin, org=world.unit, year=year, data=data)
     assert manual_for(world.branch.path, year).manual.item("party_day").points == Decimal("2.5")  # type: ignore[union-attr]
     assert manual_for(world.branch.path, year + 1).row is None  # another year: the shipped default
