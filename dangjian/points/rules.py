@@ -252,6 +252,8 @@ class ItemSummary:
     @property
     def explanation(self) -> str:
         """ "主题党日 9 次 × 2 = 18，年度上限 8" — the member reads how the figure came about."""
+        if self.item.source == Source.BASE:
+            return f"{self.item.label} {fmt(self.points)}"
         text = f"{self.item.label} {self.count} 次 × {fmt(self.item.points)} = {fmt(self.raw)}"
         if self.points != self.raw:
             text += f"，{'；'.join(dict.fromkeys(self.notes))}，计 {fmt(self.points)}"
