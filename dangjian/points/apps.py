@@ -8,10 +8,11 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import nav_item
+        from dangjian.core.registry import attention_provider, nav_item
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
+        from .attention import points_attention
         from .tasks import points_sweep
 
         # "On time" has no national definition (domain-rules round 2 §1e, UNVERIFIED): a setting.
@@ -25,4 +26,5 @@ class PointsConfig(AppConfig):
         )
         nav_item("我的积分", "points:my", None, order=62)
         nav_item("积分评星", "points:index", Action.MANAGE, order=63)
+        attention_provider(points_attention)
         periodic_job(self.label, "党员积分重新计算（由会议、党费记录生成）", points_sweep)

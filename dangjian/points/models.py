@@ -16,7 +16,7 @@ class ScoringManual(models.Model):
     uses the shipped default. An event is scored under the manual of its year."""
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True)
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     year = models.PositiveSmallIntegerField("年度")
     data = models.JSONField("细则", default=dict)
     document = models.CharField("依据文件", max_length=200, blank=True)
@@ -47,7 +47,7 @@ class ManualPoint(models.Model):
     document reference, counted only once a second person approves it (four eyes)."""
 
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True)
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
     on = models.DateField("日期")
     item_code = models.CharField("积分项目", max_length=40)
     item_label = models.CharField("项目名称", max_length=100)
@@ -80,7 +80,7 @@ class PointEntry(models.Model):
     items; never typed. `org_path` is the member's branch at recompute time."""
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(max_length=255, editable=False)
     year = models.PositiveSmallIntegerField("年度")
     on = models.DateField("日期")
     item_code = models.CharField("积分项目", max_length=40)
@@ -111,7 +111,7 @@ class MemberYear(models.Model):
     """A member's annual total and star (derived). Exempted members are out of the rating."""
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(max_length=255, editable=False)
     year = models.PositiveSmallIntegerField("年度")
     total = models.DecimalField("年度积分", max_digits=7, decimal_places=1, default=0)
     stars = models.PositiveSmallIntegerField("星数", default=0)

@@ -234,8 +234,16 @@ def manual_orgs(user: Any) -> QuerySet[Organization]:
     ).order_by("path")
 
 
-def pending_count(user: Any) -> int:
-    return ManualPoint.objects.filter(scope_q(user, Action.MANAGE), status=ManualStatus.PENDING).count()
+def pending_for(user: Any) -> int:
+    """Manual items the user may approve: in their MANAGE scope, entered by someone else, not their own."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return (
+        ManualPoint.objects.filter(scope_q(user, Action.MANAGE), status=ManualStatus.PENDING)
+        .exclude(entered_by_id=user.pk)
+        .exclude(member__user_id=user.pk)
+        .count()
+    )
 
 
 def may_manage(user: Any, member: Member) -> bool:

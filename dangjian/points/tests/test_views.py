@@ -4,11 +4,14 @@ a plain member (own page only), bad input; and no ranking anywhere."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.points import services as S
+from dangjian.points.attention import points_attention
 from dangjian.points.models import ManualPoint, MemberYear, ScoringManual
 from dangjian.site.testing.factories import World, make_member
 
@@ -162,3 +165,25 @@ def test_liaison_cannot_edit_the_manual(as_liaison: Client, world: World) -> Non
 def test_index_lists_branches_and_committees(as_admin: Client, world: World) -> None:
     html = as_admin.get(reverse("points:index")).content.decode()
     assert world.branch.name in html and world.unit.name in html
+
+
+def test_branch_page_queries_do_not_grow_with_members(as_liaison: Client, scored: World) -> None:
+    url = reverse("points:branch", args=[scored.branch.pk])
+    as_liaison.get(url)
+    with CaptureQueriesContext(connection) as few:
+        as_liaison.get(url)
+    for i in range(5):
+        make_member(scored.branch, name=f"新党员{i}")
+    S.points_recompute(actor=scored.liaison, org=scored.branch, year=timezone.localdate().year)
+    pending(scored)
+    with CaptureQueriesContext(connection) as many:
+        as_liaison.get(url)
+    assert len(many) == len(few)
+
+
+def test_pending_items_are_on_the_approvers_home_list(world: World) -> None:
+    pending(world)
+    assert points_attention(world.liaison) == []  # the one who entered it is not asked to approve it
+    [item] = points_attention(world.secretary)
+    assert "1条手工积分项待审核" in item.title
+    assert points_attention(world.outsider) == [] and points_attention(world.member_user) == []
