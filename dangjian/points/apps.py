@@ -24,6 +24,23 @@ class PointsConfig(AppConfig):
             max_value=60,
             help="当月党费在月底后多少天内交纳仍计“按月交纳党费”积分；默认 0，即当月交纳",
         )
+        # 公示 and answer periods: UNVERIFIED local practice (domain-rules round 2 §1: default 5 working days).
+        config.register(
+            "points.notice_days",
+            "星级公示期（工作日）",
+            5,
+            min_value=1,
+            max_value=30,
+            help="星级评定结果在支部公示的工作日数；公示期内党员可提出异议（地方实践，默认 5 个工作日）",
+        )
+        config.register(
+            "points.answer_days",
+            "异议答复期限（工作日）",
+            5,
+            min_value=1,
+            max_value=30,
+            help="支部委员会在多少个工作日内答复党员的异议（地方实践，默认 5 个工作日）",
+        )
         nav_item("我的积分", "points:my", None, order=62)
         nav_item("积分评星", "points:index", Action.MANAGE, order=63)
         attention_provider(points_attention)

@@ -134,3 +134,67 @@ class MemberYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.year} {self.star_label}"
+
+
+class PublicNotice(models.Model):
+    """The branch's 公示 of the year's star rating: a frozen snapshot shown to the branch for a period
+    of working days; members may object within it (seed 002: the branch announces points at a 党员大会)."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    year = models.PositiveSmallIntegerField("年度")
+    starts_on = models.DateField("公示开始")
+    ends_on = models.DateField("公示截止")
+    answer_days = models.PositiveSmallIntegerField("答复期限（工作日）")
+    rows = models.JSONField(
+        "公示名单", default=list, blank=True
+    )  # [{member_id, name, star_label, stars, exempt, total}]
+    provisional = models.BooleanField("按周一至周五推算", default=False)
+    published_by = actor_fk()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "org_path"]
+        verbose_name = "星级公示"
+        verbose_name_plural = "星级公示"
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="points_notice_org_year")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year}"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", "待答复"
+    UPHELD = "upheld", "异议成立，已更正"
+    DISMISSED = "dismissed", "维持原评定"
+
+
+class Objection(models.Model):
+    """A member's objection to their own entry in a 公示, and the branch committee's answer."""
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="objections")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    reason = models.CharField("异议理由", max_length=500)
+    raised_by = actor_fk()
+    raised_at = models.DateTimeField(auto_now_add=True)
+    answer_due = models.DateField("答复期限")
+    status = models.CharField("状态", max_length=10, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
+    answer = models.CharField("答复", max_length=500, blank=True)
+    answered_by = actor_fk()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    star_before = models.CharField("原星级", max_length=20, blank=True)
+    star_after = models.CharField("复核后星级", max_length=20, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        verbose_name = "积分异议"
+        verbose_name_plural = "积分异议"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_status_display()}"

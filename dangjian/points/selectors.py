@@ -17,7 +17,7 @@ from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user
 
 from . import rules as R
-from .models import ManualPoint, ManualStatus, MemberYear, PointEntry, ScoringManual
+from .models import ManualPoint, ManualStatus, MemberYear, Objection, PointEntry, PublicNotice, ScoringManual
 
 
 def this_year() -> int:
@@ -134,6 +134,7 @@ class MemberPoints:
     items: list[R.ItemSummary]
     manual: ManualInForce
     pending: list[ManualPoint] = field(default_factory=list)
+    notice: PublicNotice | None = None
 
 
 def member_points(member: Member, year: int) -> MemberPoints:
@@ -177,6 +178,7 @@ class BranchPoints:
     manual: ManualInForce
     distribution: list[tuple[str, int]]
     computed: bool
+    notice: PublicNotice | None = None
 
 
 def branch_points(org: Organization, year: int) -> BranchPoints:
@@ -208,6 +210,7 @@ def branch_points(org: Organization, year: int) -> BranchPoints:
         manual=mf,
         distribution=distribution(org.path, year, mf.manual),
         computed=bool(years),
+        notice=PublicNotice.objects.filter(org=org, year=year).first(),
     )
 
 
@@ -252,3 +255,50 @@ def may_manage(user: Any, member: Member) -> bool:
 
 def year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+# ---------------------------------------------------------------------------------------------
+# 公示 and objections
+
+
+def get_notice_for_user(user: Any, pk: int | str) -> PublicNotice:
+    """A 公示 is published to its branch: whoever may VIEW the branch (its members included)."""
+    return get_for_user(PublicNotice.objects.select_related("org"), pk, user, Action.VIEW, not_found="公示不存在")
+
+
+def get_objection_for_user(user: Any, pk: int | str) -> Objection:
+    return get_for_user(
+        Objection.objects.select_related("notice"),
+        pk,
+        user,
+        Action.MANAGE,
+        not_found="异议不存在",
+        denied="无权答复该异议",
+    )
+
+
+@dataclass
+class NoticePage:
+    notice: PublicNotice
+    rows: list[dict[str, Any]]  # name and star only: the board shows stars, not scores
+    mine: dict[str, Any] | None
+    open: bool
+    can_manage: bool
+    objections: list[Objection]
+
+
+def notice_page(user: Any, notice: PublicNotice) -> NoticePage:
+    me = own_member(user)
+    mine = next((r for r in notice.rows if me is not None and r["member_id"] == me.pk), None)
+    manage = can(user, Action.MANAGE, notice.org_path)
+    qs = notice.objections.select_related("member", "answered_by").order_by("raised_at", "pk")
+    if not manage:
+        qs = qs.filter(member_id=me.pk) if me is not None else qs.none()
+    return NoticePage(
+        notice=notice,
+        rows=[{"name": r["name"], "star_label": r["star_label"]} for r in notice.rows],
+        mine=mine,
+        open=notice.starts_on <= timezone.localdate() <= notice.ends_on,
+        can_manage=manage,
+        objections=list(qs),
+    )

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, notify
+from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
+from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version, lock
 from dangjian.dues.models import DuesExpected, DuesPaymentMonth
 from dangjian.members.models import Member
@@ -20,7 +22,16 @@ from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules as R
-from .models import ManualPoint, ManualStatus, MemberYear, PointEntry, ScoringManual
+from .models import (
+    ManualPoint,
+    ManualStatus,
+    MemberYear,
+    Objection,
+    ObjectionStatus,
+    PointEntry,
+    PublicNotice,
+    ScoringManual,
+)
 from .selectors import ManualResolver, manual_for
 
 CHUNK = 2000  # members recomputed per batch: bounded memory at city scale
@@ -44,6 +55,15 @@ def points_manual_save(
         raise ValidationError("积分细则由党委或党总支制定")
     _check_year(year)
     manual = R.manual_from_data(year, data)  # raises on contradictions (item cap above category cap…)
+    started = (
+        PublicNotice.objects.filter(subtree_q("org_path", org.path), year=year, starts_on__lte=timezone.localdate())
+        .order_by("starts_on")
+        .first()
+    )
+    if started is not None:
+        raise ValidationError(
+            f"{year} 年度星级已于 {started.starts_on:%Y-%m-%d} 开始公示，本年度细则不能再修改（可制定下一年度的细则）"
+        )
     clean = R.manual_to_data(manual)
     with transaction.atomic():
         row = ScoringManual.objects.select_for_update().filter(org=org, year=year).first()
@@ -276,3 +296,131 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
         MemberYear.objects.bulk_create(new_years, batch_size=1000)
         changed += len(set(stale) | touched | {y.member_id for y in new_years})
     return {"members": members, "changed": changed}
+
+
+# ---------------------------------------------------------------------------------------------
+# 公示 and objections
+
+
+def points_notice_publish(*, actor: Any, org: Organization, year: int) -> PublicNotice:
+    """Recompute the branch's year, freeze each member's star and publish it to the branch for the
+    committee's number of working days (default 5); members may object within the period."""
+    require(actor, Action.MANAGE, org.path, "无权公示该支部的星级")
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("星级按党支部公示")
+    _check_year(year)
+    today = timezone.localdate()
+    with transaction.atomic():
+        existing = PublicNotice.objects.select_for_update().filter(org=org, year=year).first()
+        if existing is not None:
+            raise ValidationError(f"{year} 年度星级已于 {existing.starts_on:%Y-%m-%d} 公示，不能重复公示")
+        members = Member.objects.filter(org=org, is_active=True)
+        _recompute(members, year)
+        years = MemberYear.objects.filter(member__in=members, year=year).select_related("member")
+        rows = [
+            {
+                "member_id": y.member_id,
+                "name": y.member.name,
+                "star_label": y.star_label,
+                "stars": y.stars,
+                "exempt": y.exempt,
+                "total": str(y.total),
+            }
+            for y in sorted(years, key=lambda y: (y.member.name, y.member_id))
+        ]
+        days = int(config.effective(org.path, "points.notice_days"))
+        # The period counts `days` working days from today (today included when it is one).
+        ends = add_working_days(today - dt.timedelta(days=1), days)
+        notice = PublicNotice(
+            org=org,
+            org_path=org.path,
+            year=year,
+            starts_on=today,
+            ends_on=ends,
+            answer_days=int(config.effective(org.path, "points.answer_days")),
+            rows=rows,
+            provisional=span_is_provisional(today, ends),
+            published_by=user_or_none(actor),
+        )
+        notice.full_clean()
+        notice.save()
+        audit.record(
+            actor, "points.notice_publish", notice, after=audit.snapshot(notice, ["year", "starts_on", "ends_on"])
+        )
+        users = Member.objects.filter(pk__in=[r["member_id"] for r in rows], user__isnull=False)
+        notify.send(
+            users.values_list("user_id", flat=True),
+            key=f"points.notice:{notice.pk}",
+            title=f"{org.name}{year}年度星级评定公示",
+            body=f"公示期至 {ends:%Y-%m-%d}，如有异议请在公示期内提出",
+            link=reverse("points:notice", args=[notice.pk]),
+        )
+    return notice
+
+
+def points_objection_raise(*, actor: Any, notice: PublicNotice, reason: str) -> Objection:
+    """A member objects to their own entry, within the 公示 period, with a reason."""
+    require(actor, Action.VIEW, notice.org_path, "无权对该公示提出异议")
+    listed = {r["member_id"] for r in notice.rows}
+    me = getattr(actor, "pk", None)
+    member = Member.objects.filter(pk__in=listed, user_id=me).first() if me else None
+    if member is None or not is_own(actor, member):
+        raise ValidationError("只有公示名单中的党员本人可以提出异议")
+    today = timezone.localdate()
+    if today > notice.ends_on:
+        raise ValidationError(f"公示期已于 {notice.ends_on:%Y-%m-%d} 结束，不能再提出异议")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写异议理由（如哪次会议、哪个月的党费记录有误）"})
+    star = next(r["star_label"] for r in notice.rows if r["member_id"] == member.pk)
+    with transaction.atomic():
+        obj = Objection(
+            notice=notice,
+            member=member,
+            org_path=notice.org_path,
+            reason=reason.strip()[:500],
+            raised_by=user_or_none(actor),
+            answer_due=add_working_days(today, notice.answer_days),
+            star_before=star,
+        )
+        obj.full_clean()
+        obj.save()
+        audit.record(actor, "points.objection_raise", obj, after=audit.snapshot(obj))
+    return obj
+
+
+def points_objection_answer(
+    *, actor: Any, objection: Objection, upheld: bool, answer: str, version: int | None
+) -> Objection:
+    """The branch committee answers; if the objection is upheld the records were corrected first and
+    the member's points are recomputed. The objector never answers their own objection."""
+    require(actor, Action.MANAGE, objection.org_path, "无权答复该异议")
+    with transaction.atomic():
+        obj = lock(Objection.objects, objection.pk, version)
+        require_four_eyes(actor, obj.raised_by_id)
+        if obj.status != ObjectionStatus.OPEN:
+            raise ValidationError("该异议已答复")
+        if not answer.strip():
+            raise ValidationError({"answer": "请填写答复意见"})
+        before = audit.snapshot(obj)
+        star_after = obj.star_before
+        if upheld:
+            _recompute(Member.objects.filter(pk=obj.member_id), obj.notice.year)
+            y = MemberYear.objects.filter(member_id=obj.member_id, year=obj.notice.year).first()
+            star_after = y.star_label if y else obj.star_before
+        obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+        obj.answer = answer.strip()[:500]
+        obj.answered_by = user_or_none(actor)
+        obj.answered_at = timezone.now()
+        obj.star_after = star_after
+        bump(obj)
+        obj.save(update_fields=["status", "answer", "answered_by", "answered_at", "star_after", "version"])
+        audit.record(actor, "points.objection_answer", obj, before=before, after=audit.snapshot(obj))
+        if obj.raised_by_id:
+            notify.send(
+                [obj.raised_by_id],
+                key=f"points.objection:{obj.pk}",
+                title="您对星级公示提出的异议已答复",
+                body=f"{obj.get_status_display()}：{obj.answer}",
+                link=reverse("points:notice", args=[obj.notice_id]),
+            )
+    return obj

@@ -12,4 +12,8 @@ urlpatterns = [
     path("org/<int:org_pk>/recompute/", views.recompute, name="recompute"),
     path("org/<int:org_pk>/manual/", views.manual, name="manual"),
     path("item/<int:pk>/decide/", views.decide, name="decide"),
+    path("org/<int:org_pk>/notice/publish/", views.notice_publish, name="notice_publish"),
+    path("notice/<int:pk>/", views.notice, name="notice"),
+    path("notice/<int:pk>/object/", views.objection_raise, name="objection_raise"),
+    path("objection/<int:pk>/answer/", views.objection_answer, name="objection_answer"),
 ]

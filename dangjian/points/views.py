@@ -22,7 +22,14 @@ from . import rules as R
 from . import selectors, services
 from .forms import ManualPointForm, manual_data_from_post, manual_fields
 
-FIELD_LABELS = {"on": "日期", "item_code": "积分项目", "reason": "事由", "document": "依据", "note": "审核意见"}
+FIELD_LABELS = {
+    "on": "日期",
+    "item_code": "积分项目",
+    "reason": "事由",
+    "document": "依据",
+    "note": "审核意见",
+    "answer": "答复意见",
+}
 
 
 def _to_branch(org_pk: int, year: int) -> HttpResponse:
@@ -185,3 +192,62 @@ def manual(request: HttpRequest, org_pk: int) -> HttpResponse:
             ],
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 公示 and objections
+
+
+@login_required
+@require_POST
+def notice_publish(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_branch_for_points(request.user, org_pk)
+    year = _year(request)
+    try:
+        notice = services.points_notice_publish(actor=request.user, org=org, year=year)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return _to_branch(org.pk, year)
+    messages.success(request, f"已公示，公示期至 {notice.ends_on:%Y-%m-%d}")
+    return redirect("points:notice", pk=notice.pk)
+
+
+@login_required
+def notice(request: HttpRequest, pk: int) -> HttpResponse:
+    n = selectors.get_notice_for_user(request.user, pk)
+    return render(request, "points/notice.html", {"page": selectors.notice_page(request.user, n)})
+
+
+@login_required
+@require_POST
+def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
+    n = selectors.get_notice_for_user(request.user, pk)
+    try:
+        services.points_objection_raise(actor=request.user, notice=n, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        flash_errors(request, exc, {"reason": "异议理由"})
+    else:
+        messages.success(request, "已提出异议，支部委员会将在规定期限内答复")
+    return redirect("points:notice", pk=n.pk)
+
+
+@login_required
+@require_POST
+def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = selectors.get_objection_for_user(request.user, pk)
+    version = request.POST.get("version", "")
+    try:
+        services.points_objection_answer(
+            actor=request.user,
+            objection=obj,
+            upheld=request.POST.get("decision") == "upheld",
+            answer=request.POST.get("answer", ""),
+            version=int(version) if version.isdigit() else -1,
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc, FIELD_LABELS)
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已答复")
+    return redirect("points:notice", pk=obj.notice_id)

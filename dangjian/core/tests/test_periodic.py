@@ -16,7 +16,7 @@ from dangjian.dues.rules import DuesCategory
 from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
-APPS = ("orglife", "partyday", "assignments", "dues")  # INSTALLED_APPS order
+APPS = ("orglife", "partyday", "assignments", "dues", "points")  # INSTALLED_APPS order
 
 
 def run(*args: str) -> str:

@@ -10,8 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from dangjian.core.models import AuditEvent
-from dangjian.core.scoping import SYSTEM, FourEyesRefused
+from dangjian.accounts.models import RoleAssignment
+from dangjian.core.models import AuditEvent, Notification
+from dangjian.core.scoping import SYSTEM, FourEyesRefused, forget_scope
 from dangjian.dues import services as dues
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory, month_start
@@ -19,7 +20,7 @@ from dangjian.orglife import services as orglife
 from dangjian.orglife.tests.helpers import at, make_meeting
 from dangjian.points import rules as R
 from dangjian.points import services as S
-from dangjian.points.models import ManualPoint, MemberYear, PointEntry, ScoringManual
+from dangjian.points.models import ManualPoint, MemberYear, Objection, PointEntry, PublicNotice, ScoringManual
 from dangjian.points.selectors import manual_for, member_points
 from dangjian.site.testing.factories import World, make_member
 
@@ -235,3 +236,74 @@ def test_stale_manual_edit_is_refused(world: World) -> None:
     S.points_manual_save(actor=world.admin, org=world.city, year=2026, data=data, version=row.version)
     with pytest.raises(ValidationError, match="已被他人修改"):
         S.points_manual_save(actor=world.admin, org=world.city, year=2026, data=data, version=row.version)
+
+
+# ---------------------------------------------------------------------------------------------
+# 公示 and objections
+
+
+def test_publish_freezes_stars_and_notifies_the_branch(world: World) -> None:
+    year = timezone.localdate().year
+    notice = S.points_notice_publish(actor=world.liaison, org=world.branch, year=year)
+    assert [r["name"] for r in notice.rows] == [world.member.name]
+    assert notice.rows[0]["star_label"] == "一星" and notice.ends_on >= notice.starts_on
+    assert Notification.objects.filter(user=world.member_user, key=f"points.notice:{notice.pk}").exists()
+    with pytest.raises(ValidationError, match="不能重复公示"):
+        S.points_notice_publish(actor=world.liaison, org=world.branch, year=year)
+    with pytest.raises(ValidationError, match="按党支部公示"):
+        S.points_notice_publish(actor=world.admin, org=world.unit, year=year)
+    for actor in (None, world.outsider, world.member_user):
+        with pytest.raises(PermissionDenied):
+            S.points_notice_publish(actor=actor, org=world.branch, year=year + 1)
+
+
+def test_manual_cannot_change_once_the_notice_started(world: World) -> None:
+    year = timezone.localdate().year
+    S.points_notice_publish(actor=world.liaison, org=world.branch, year=year)
+    data = R.manual_to_data(R.default_manual(year))
+    with pytest.raises(ValidationError, match="开始公示，本年度细则不能再修改"):
+        S.points_manual_save(actor=world.admin, org=world.city, year=year, data=data)
+    S.points_manual_save(actor=world.admin, org=world.city, year=year + 1, data=data)  # next year is fine
+
+
+def test_member_objects_within_the_window_and_the_committee_answers(world: World) -> None:
+    year = timezone.localdate().year
+    notice = S.points_notice_publish(actor=world.liaison, org=world.branch, year=year)
+    with pytest.raises(ValidationError) as exc:
+        S.points_objection_raise(actor=world.member_user, notice=notice, reason=" ")
+    assert "请填写异议理由" in exc.value.message_dict["reason"][0]
+    with pytest.raises(ValidationError, match="名单中的党员本人"):
+        S.points_objection_raise(actor=world.liaison, notice=notice, reason="代人提出")
+    with pytest.raises(PermissionDenied):
+        S.points_objection_raise(actor=world.outsider, notice=notice, reason="x")
+    obj = S.points_objection_raise(actor=world.member_user, notice=notice, reason="本人出席了本月主题党日")
+    assert obj.star_before == "一星" and obj.answer_due > timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        S.points_objection_answer(actor=world.member_user, objection=obj, upheld=True, answer="x", version=obj.version)
+    # Even holding the branch's MANAGE right, the objector never answers their own objection.
+    RoleAssignment.objects.create(user=world.member_user, org=world.branch, role="liaison")
+    forget_scope(world.member_user)
+    with pytest.raises(FourEyesRefused):
+        S.points_objection_answer(actor=world.member_user, objection=obj, upheld=True, answer="x", version=obj.version)
+    with pytest.raises(ValidationError) as exc:
+        S.points_objection_answer(actor=world.secretary, objection=obj, upheld=False, answer="", version=obj.version)
+    assert exc.value.message_dict == {"answer": ["请填写答复意见"]}
+    # The branch corrects the record (the member was present), then upholds the objection.
+    filed_meeting(world.branch, {world.member.pk: "present"})
+    done = S.points_objection_answer(
+        actor=world.secretary, objection=obj, upheld=True, answer="经核实已更正出勤记录", version=obj.version
+    )
+    assert done.status == "upheld" and done.star_after == "一星"
+    assert MemberYear.objects.get(member=world.member, year=year).total == 62
+    assert Notification.objects.filter(user=world.member_user, key=f"points.objection:{obj.pk}").exists()
+    with pytest.raises(ValidationError, match="已答复"):
+        S.points_objection_answer(actor=world.admin, objection=done, upheld=False, answer="x", version=done.version)
+
+
+def test_objection_after_the_window_is_refused(world: World) -> None:
+    notice = S.points_notice_publish(actor=world.liaison, org=world.branch, year=timezone.localdate().year)
+    PublicNotice.objects.filter(pk=notice.pk).update(ends_on=timezone.localdate() - dt.timedelta(days=1))
+    notice.refresh_from_db()
+    with pytest.raises(ValidationError, match="公示期已于"):
+        S.points_objection_raise(actor=world.member_user, notice=notice, reason="有误")
+    assert not Objection.objects.exists()

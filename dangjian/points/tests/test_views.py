@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.points import services as S
 from dangjian.points.attention import points_attention
-from dangjian.points.models import ManualPoint, MemberYear, ScoringManual
+from dangjian.points.models import ManualPoint, MemberYear, Objection, PublicNotice, ScoringManual
 from dangjian.site.testing.factories import World, make_member
 
 from .helpers import filed_meeting
@@ -187,3 +187,34 @@ def test_pending_items_are_on_the_approvers_home_list(world: World) -> None:
     [item] = points_attention(world.secretary)
     assert "1条手工积分项待审核" in item.title
     assert points_attention(world.outsider) == [] and points_attention(world.member_user) == []
+
+
+def test_notice_publish_board_objection_and_answer(
+    as_liaison: Client, as_member: Client, as_secretary: Client, as_outsider: Client, scored: World
+) -> None:
+    year = timezone.localdate().year
+    r = as_liaison.post(reverse("points:notice_publish", args=[scored.branch.pk]), {"year": year})
+    notice = PublicNotice.objects.get()
+    assert r["Location"] == reverse("points:notice", args=[notice.pk])
+    url = reverse("points:notice", args=[notice.pk])
+    html = as_member.get(url).content.decode()
+    assert SECRET in html and "一星" in html and "提出异议" in html and "不排名" in html
+    r = as_outsider.get(url)
+    assert r.status_code == 404 and SECRET not in r.content.decode()
+    assert as_outsider.post(reverse("points:objection_raise", args=[notice.pk]), {"reason": "x"}).status_code == 404
+    r = as_member.post(reverse("points:objection_raise", args=[notice.pk]), {"reason": ""}, follow=True)
+    assert "异议理由：" in r.content.decode() and not Objection.objects.exists()
+    as_member.post(reverse("points:objection_raise", args=[notice.pk]), {"reason": "本人出席了主题党日"})
+    obj = Objection.objects.get()
+    answer = reverse("points:objection_answer", args=[obj.pk])
+    assert as_member.post(answer, {"decision": "upheld", "answer": "x", "version": obj.version}).status_code == 403
+    assert as_outsider.post(answer, {"decision": "upheld", "answer": "x", "version": obj.version}).status_code == 404
+    html = as_secretary.get(url).content.decode()
+    assert "本人出席了主题党日" in html and "维持原评定" in html
+    as_secretary.post(answer, {"decision": "dismissed", "answer": "经核实记录无误", "version": obj.version})
+    obj.refresh_from_db()
+    assert obj.status == "dismissed"
+    assert "经核实记录无误" in as_member.get(url).content.decode()
+    # The branch page now links the notice instead of offering to publish again.
+    html = as_liaison.get(reverse("points:branch", args=[scored.branch.pk])).content.decode()
+    assert "查看公示" in html and "公示星级" not in html

@@ -1,4 +1,5 @@
-"""URL-walk fixtures for points: the member's ledger and a manual item awaiting approval."""
+"""URL-walk fixtures for points: the member's ledger, a manual item awaiting approval, this year's
+公示 of branch A and the member's objection to it."""
 
 from __future__ import annotations
 
@@ -21,10 +22,15 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         reason="社区志愿服务",
         document="志愿服务记录 2026-07",
     )
-    by_branch = ("points:branch", "points:enter", "points:recompute")
+    notice = S.points_notice_publish(actor=world.liaison, org=world.branch, year=today.year)
+    objection = S.points_objection_raise(actor=world.member_user, notice=notice, reason="三月主题党日本人出席")
+    by_branch = ("points:branch", "points:enter", "points:recompute", "points:notice_publish")
     return {
         "points:member": {"pk": world.member},
         "points:decide": {"pk": point},
         "points:manual": {"org_pk": world.unit},
+        "points:notice": {"pk": notice},
+        "points:objection_raise": {"pk": notice},
+        "points:objection_answer": {"pk": objection},
         **{name: {"org_pk": world.branch} for name in by_branch},
     }
