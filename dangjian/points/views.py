@@ -18,8 +18,8 @@ from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import flash_errors, flash_form_errors
 from dangjian.members.models import Member
 
+from . import exports, selectors, services
 from . import rules as R
-from . import selectors, services
 from .forms import ManualPointForm, manual_data_from_post, manual_fields
 
 FIELD_LABELS = {
@@ -87,6 +87,12 @@ def branch(request: HttpRequest, org_pk: int) -> HttpResponse:
     data = selectors.branch_points(org, year)
     form = ManualPointForm(members=[r.member for r in data.rows], manual=data.manual.manual)
     return render(request, "points/branch.html", {"data": data, "form": form, "year": year})
+
+
+@login_required
+def annual_xlsx(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_branch_for_points(request.user, org_pk)
+    return exports.annual_response(request.user, org, _year(request))
 
 
 @login_required

@@ -3,13 +3,17 @@ a plain member (own page only), bad input; and no ranking anywhere."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
+from dangjian.core.models import AuditEvent
 from dangjian.points import services as S
 from dangjian.points.attention import points_attention
 from dangjian.points.models import ManualPoint, MemberYear, Objection, PublicNotice, ScoringManual
@@ -218,3 +222,20 @@ def test_notice_publish_board_objection_and_answer(
     # The branch page now links the notice instead of offering to publish again.
     html = as_liaison.get(reverse("points:branch", args=[scored.branch.pk])).content.decode()
     assert "查看公示" in html and "公示星级" not in html
+
+
+def test_annual_sheet_xlsx_with_signature_column_is_audited(
+    as_liaison: Client, as_outsider: Client, as_member: Client, scored: World
+) -> None:
+    url = reverse("points:annual_xlsx", args=[scored.branch.pk])
+    before = AuditEvent.objects.count()
+    r = as_liaison.get(url)
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[2][:3] == ["序号", "姓名", "基础分"] and values[2][-1] == "签字确认"
+    assert values[3][1] == SECRET and values[3][-2] == "一星" and values[3][-3] == 62
+    assert AuditEvent.objects.count() == before + 1
+    assert as_outsider.get(url).status_code in (403, 404)
+    assert as_member.get(url).status_code == 403

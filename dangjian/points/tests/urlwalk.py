@@ -24,7 +24,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     )
     notice = S.points_notice_publish(actor=world.liaison, org=world.branch, year=today.year)
     objection = S.points_objection_raise(actor=world.member_user, notice=notice, reason="三月主题党日本人出席")
-    by_branch = ("points:branch", "points:enter", "points:recompute", "points:notice_publish")
+    by_branch = ("points:branch", "points:enter", "points:recompute", "points:notice_publish", "points:annual_xlsx")
     return {
         "points:member": {"pk": world.member},
         "points:decide": {"pk": point},
