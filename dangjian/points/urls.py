@@ -11,6 +11,7 @@ urlpatterns = [
     path("org/<int:org_pk>/enter/", views.enter, name="enter"),
     path("org/<int:org_pk>/recompute/", views.recompute, name="recompute"),
     path("org/<int:org_pk>/manual/", views.manual, name="manual"),
+    path("org/<int:org_pk>/overview/", views.overview, name="overview"),
     path("org/<int:org_pk>/annual.xlsx", views.annual_xlsx, name="annual_xlsx"),
     path("item/<int:pk>/decide/", views.decide, name="decide"),
     path("org/<int:org_pk>/notice/publish/", views.notice_publish, name="notice_publish"),

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import flash_errors, flash_form_errors
 from dangjian.members.models import Member
+from dangjian.orgs.models import OrgKind
+from dangjian.orgs.selectors import get_org_for_user
 
 from . import exports, selectors, services
 from . import rules as R
@@ -44,12 +46,13 @@ def _year(request: HttpRequest) -> int:
 def index(request: HttpRequest) -> HttpResponse:
     branches = list(selectors.manageable_branches(request.user)[:200])
     committees = list(selectors.manual_orgs(request.user)[:200])
-    if not branches and not committees:
+    tops = list(selectors.overview_orgs(request.user)[:200])
+    if not branches and not committees and not tops:
         return redirect("points:my")
     return render(
         request,
         "points/index.html",
-        {"branches": branches, "committees": committees, "me": selectors.own_member(request.user)},
+        {"branches": branches, "committees": committees, "tops": tops, "me": selectors.own_member(request.user)},
     )
 
 
@@ -87,6 +90,15 @@ def branch(request: HttpRequest, org_pk: int) -> HttpResponse:
     data = selectors.branch_points(org, year)
     form = ManualPointForm(members=[r.member for r in data.rows], manual=data.manual.manual)
     return render(request, "points/branch.html", {"data": data, "form": form, "year": year})
+
+
+@login_required
+def overview(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = get_org_for_user(request.user, org_pk, Action.MANAGE)
+    if org.kind == OrgKind.BRANCH:
+        return _to_branch(org.pk, _year(request))
+    year = _year(request)
+    return render(request, "points/overview.html", {"o": selectors.overview(org, year), "year": year})
 
 
 @login_required

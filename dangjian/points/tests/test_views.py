@@ -239,3 +239,23 @@ def test_annual_sheet_xlsx_with_signature_column_is_audited(
     assert AuditEvent.objects.count() == before + 1
     assert as_outsider.get(url).status_code in (403, 404)
     assert as_member.get(url).status_code == 403
+
+
+def test_committee_overview_counts_stars_per_sub_org(
+    as_admin: Client, as_outsider: Client, as_member: Client, scored: World
+) -> None:
+    make_member(scored.other_branch, name="乙支部党员")
+    S.points_recompute(actor=scored.admin, org=scored.unit, year=timezone.localdate().year)
+    url = reverse("points:overview", args=[scored.unit.pk])
+    r = as_admin.get(url)
+    html = r.content.decode()
+    assert r.status_code == 200 and scored.branch.name in html and scored.other_branch.name in html
+    chart = r.context["o"].chart
+    assert chart["categories"] == [scored.branch.name, scored.other_branch.name]
+    one_star = next(s for s in chart["series"] if s["name"] == "一星")
+    assert one_star["data"] == [1, 1]
+    assert SECRET not in html  # stars per organization, no names, no scores
+    assert as_outsider.get(url).status_code in (403, 404)
+    assert as_member.get(url).status_code in (403, 404)
+    # A branch's overview is its star page.
+    assert as_admin.get(reverse("points:overview", args=[scored.branch.pk])).status_code == 302

@@ -29,6 +29,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "points:member": {"pk": world.member},
         "points:decide": {"pk": point},
         "points:manual": {"org_pk": world.unit},
+        "points:overview": {"org_pk": world.unit},
         "points:notice": {"pk": notice},
         "points:objection_raise": {"pk": notice},
         "points:objection_answer": {"pk": objection},
