@@ -208,32 +208,41 @@ def score(manual: Manual, events: list[Event]) -> list[Line]:
         item = manual.item(ev.item_code)
         if item is None:
             raise ValidationError({"item_code": f"{manual.year} 年度积分细则中没有该项目（{ev.item_code}）"})
-        sign = Decimal(-1) if item.points < 0 else Decimal(1)
+        sign = -1 if item.points < 0 else 1
         raw = abs(item.points)
         value, note = raw, ""
+        cat_cap = manual.category_caps.get(item.category)
         steps: list[tuple[Decimal, Decimal | None, str]] = [
-            (month_used[(item.code, ev.on.month)], item.monthly_cap, f"月度上限 {fmt(item.monthly_cap)}"),
-            (item_used[item.code], item.yearly_cap, f"“{item.label}”年度上限 {fmt(item.yearly_cap)}"),
-            (
-                cat_used[item.category],
-                manual.category_caps.get(item.category),
-                f"“{category_label(item.category)}”类上限 {fmt(manual.category_caps.get(item.category))}",
-            ),
+            (month_used[(item.code, ev.on.month)], item.monthly_cap, "month"),
+            (item_used[item.code], item.yearly_cap, "item"),
+            (cat_used[item.category], cat_cap, "category"),
         ]
         if sign > 0:
-            steps.append((earned, manual.total_cap, f"年度总分上限 {fmt(manual.total_cap)}"))
-        for used, cap, label in steps:
+            steps.append((earned, manual.total_cap, "total"))
+        for used, cap, which in steps:
+            if cap is None:
+                continue
             cut = _cut(value, used, cap)
             if cut < value and not note:
-                note = label
+                note = _cap_label(which, item, cap)
             value = cut
         month_used[(item.code, ev.on.month)] += value
         item_used[item.code] += value
         cat_used[item.category] += value
         if sign > 0:
             earned += value
-        lines.append(Line(ev, item, sign * raw, sign * value, note))
+        lines.append(Line(ev, item, raw if sign > 0 else -raw, value if sign > 0 else -value, note))
     return lines
+
+
+def _cap_label(which: str, item: Item, cap: Decimal) -> str:
+    if which == "month":
+        return f"月度上限 {fmt(cap)}"
+    if which == "item":
+        return f"“{item.label}”年度上限 {fmt(cap)}"
+    if which == "category":
+        return f"“{category_label(item.category)}”类上限 {fmt(cap)}"
+    return f"年度总分上限 {fmt(cap)}"
 
 
 def total_of(lines: list[Line]) -> Decimal:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from dangjian.core.scoping import Action, is_own, require, require_four_eyes, us
 from dangjian.core.versioning import bump, check_version, lock
 from dangjian.dues.models import DuesExpected, DuesPaymentMonth
 from dangjian.members.models import Member
-from dangjian.orglife.models import Attendance, AttendanceStatus, MeetingKind, MeetingStatus
+from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingStatus
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -166,7 +167,7 @@ def points_recompute_member(*, actor: Any, member: Member, year: int) -> MemberY
     return MemberYear.objects.get(member=member, year=year)
 
 
-_KIND_FLAGS = {k.value: f"meeting__is_{k.value}" for k in MeetingKind}
+_KIND_FLAGS = [k.value for k in MeetingKind]
 
 
 def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[int, list[R.Event]]:
@@ -182,23 +183,35 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
         if base is not None:
             events[m.pk].append(R.Event(dt.date(year, 1, 1), base.code, f"base:{year}", f"{year} 年度在册党员基础分"))
 
-    rows = (
+    marks = list(
         Attendance.objects.filter(
-            member_id__in=ids, meeting__status=MeetingStatus.FILED, meeting__meeting_date__year=year
-        )
-        .filter(status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT])
-        .values("member_id", "status", "meeting_id", "meeting__meeting_date", "meeting__theme", *_KIND_FLAGS.values())
+            member_id__in=ids,
+            meeting__status=MeetingStatus.FILED,
+            meeting__meeting_date__year=year,
+            status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT],
+        ).values_list("member_id", "status", "meeting_id")
     )
-    for a in rows:
-        kinds = {k for k, f in _KIND_FLAGS.items() if a[f]}
-        source = R.Source.ATTEND if a["status"] == AttendanceStatus.PRESENT else R.Source.ABSENT
-        item = next((i for i in manuals[a["member_id"]].items if i.source == source and kinds & set(i.kinds)), None)
+    # The meetings once each (a few hundred), not their columns on every attendance row.
+    meetings = {
+        r[0]: (r[1], r[2], {k for k, flag in zip(_KIND_FLAGS, r[3:], strict=True) if flag})
+        for r in Meeting.objects.filter(pk__in={m for _, _, m in marks}).values_list(
+            "pk", "meeting_date", "theme", *(f"is_{k}" for k in _KIND_FLAGS)
+        )
+    }
+    picked: dict[tuple[int, str, int], R.Item | None] = {}  # (manual, source, meeting) → the item it scores under
+    for member_id, status, meeting_id in marks:
+        on, theme, kinds = meetings[meeting_id]
+        source = R.Source.ATTEND if status == AttendanceStatus.PRESENT else R.Source.ABSENT
+        manual = manuals[member_id]
+        key = (id(manual), source, meeting_id)
+        if key not in picked:
+            picked[key] = next((i for i in manual.items if i.source == source and kinds & set(i.kinds)), None)
+        item = picked[key]
         if item is None:
             continue
-        on = a["meeting__meeting_date"]
         what = "出席" if source == R.Source.ATTEND else "无故缺席"
-        label = f"{on:%Y-%m-%d} {what}“{a['meeting__theme']}”"[:300]
-        events[a["member_id"]].append(R.Event(on, item.code, f"meeting:{a['meeting_id']}", label))
+        label = f"{on:%Y-%m-%d} {what}“{theme}”"[:300]
+        events[member_id].append(R.Event(on, item.code, f"meeting:{meeting_id}", label))
 
     paid = {
         (r["member_id"], r["month"]): r["payment__paid_on"]
@@ -228,50 +241,55 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
     return events
 
 
-def _entry_key(e: PointEntry) -> tuple[Any, ...]:
-    return (e.org_path, e.on, e.item_code, e.category, e.ref, e.ref_label, e.raw, e.points, e.cap_note, e.item_label)
+_KEY_FIELDS = ("org_path", "on", "item_code", "category", "ref", "ref_label", "raw", "points", "cap_note", "item_label")
+
+
+def _line_key(path: str, ln: R.Line) -> tuple[Any, ...]:
+    return (
+        path,
+        ln.event.on,
+        ln.item.code,
+        ln.item.category,
+        ln.event.ref,
+        ln.event.ref_label,
+        ln.raw,
+        ln.points,
+        ln.cap_note,
+        ln.item.label,
+    )
+
+
+def _digest(keys: list[tuple[Any, ...]]) -> str:
+    """Fingerprint of a member's lines as scored (in date order, values straight from the rules)."""
+    return hashlib.sha256("\n".join("|".join(map(str, k)) for k in keys).encode()).hexdigest()
 
 
 def _recompute(members_qs: Any, year: int) -> dict[str, int]:
-    """Rewrite the ledger of the members whose derived lines differ; touch nobody else."""
+    """Rewrite the ledger of the members whose derived lines differ (by digest); touch nobody else."""
     resolve = ManualResolver(year)
     changed = members = 0
+    now = timezone.now()
     ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
         batch = list(Member.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk"))
         members += len(batch)
         events = _events(batch, year, resolve)
-        old: dict[int, list[PointEntry]] = {m.pk: [] for m in batch}
-        for e in PointEntry.objects.filter(member__in=batch, year=year).order_by("pk"):
-            old[e.member_id].append(e)
         years = {y.member_id: y for y in MemberYear.objects.filter(member__in=batch, year=year)}
         new_entries: list[PointEntry] = []
         stale: list[int] = []
         new_years: list[MemberYear] = []
-        touched: set[int] = set()
+        touched: dict[int, MemberYear] = {}
         for m in batch:
             manual = resolve(m.org_path)
             lines = R.score(manual, events[m.pk])
-            fresh = [
-                PointEntry(
-                    member=m,
-                    org_path=m.org_path,
-                    year=year,
-                    on=ln.event.on,
-                    item_code=ln.item.code,
-                    item_label=ln.item.label,
-                    category=ln.item.category,
-                    ref=ln.event.ref,
-                    ref_label=ln.event.ref_label,
-                    raw=ln.raw,
-                    points=ln.points,
-                    cap_note=ln.cap_note,
-                )
-                for ln in lines
-            ]
-            if sorted(map(_entry_key, fresh)) != sorted(map(_entry_key, old[m.pk])):
+            keys = [_line_key(m.org_path, ln) for ln in lines]
+            digest = _digest(keys)
+            y = years.get(m.pk)
+            if y is None or y.digest != digest:  # the lines changed: rewrite this member's ledger
                 stale.append(m.pk)
-                new_entries.extend(fresh)
+                new_entries.extend(
+                    PointEntry(member=m, year=year, **dict(zip(_KEY_FIELDS, k, strict=True))) for k in keys
+                )
             total = R.total_of(lines).quantize(R.ONE_PLACE)
             star = R.star_for(total, manual.thresholds)
             values = {
@@ -281,20 +299,23 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
                 "star_label": "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
                 "exempt": m.exempt,
                 "suggestion": "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
+                "digest": digest,
             }
-            y = years.get(m.pk)
             if y is None:
                 new_years.append(MemberYear(member=m, year=year, **values))
             elif any(getattr(y, k) != v for k, v in values.items()):
                 for k, v in values.items():
                     setattr(y, k, v)
-                y.save(update_fields=[*values, "computed_at"])
-                touched.add(m.pk)
+                y.computed_at = now
+                touched[m.pk] = y
         if stale:
             PointEntry.objects.filter(member_id__in=stale, year=year).delete()
             PointEntry.objects.bulk_create(new_entries, batch_size=1000)
         MemberYear.objects.bulk_create(new_years, batch_size=1000)
-        changed += len(set(stale) | touched | {y.member_id for y in new_years})
+        if touched:
+            fields = ["org_path", "total", "stars", "star_label", "exempt", "suggestion", "digest", "computed_at"]
+            MemberYear.objects.bulk_update(list(touched.values()), fields, batch_size=500)
+        changed += len(set(stale) | set(touched) | {y.member_id for y in new_years})
     return {"members": members, "changed": changed}
 
 
