@@ -6,6 +6,8 @@ the branch page shows stars in name order; a member's figures are on their own p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -134,25 +136,34 @@ def enter(request: HttpRequest, org_pk: int) -> HttpResponse:
     return _to_branch(org.pk, year)
 
 
-@login_required
-@require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    point = selectors.get_manual_point_for_user(request.user, pk)
+def _decision(request: HttpRequest, call: Callable[[int], object], done: str) -> None:
+    """Run a decision service with the form's version; flash its refusal (rule or four eyes) or `done`."""
     version = request.POST.get("version", "")
     try:
-        services.manual_point_decide(
-            actor=request.user,
-            point=point,
-            approve=request.POST.get("decision") == "approve",
-            version=int(version) if version.isdigit() else -1,
-            note=request.POST.get("note", ""),
-        )
+        call(int(version) if version.isdigit() else -1)
     except ValidationError as exc:
         flash_errors(request, exc, FIELD_LABELS)
     except FourEyesRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已审核")
+        messages.success(request, done)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    point = selectors.get_manual_point_for_user(request.user, pk)
+    _decision(
+        request,
+        lambda version: services.manual_point_decide(
+            actor=request.user,
+            point=point,
+            approve=request.POST.get("decision") == "approve",
+            version=version,
+            note=request.POST.get("note", ""),
+        ),
+        "已审核",
+    )
     org = Member.objects.filter(pk=point.member_id).values_list("org_id", flat=True).first()
     return _to_branch(org, point.on.year) if org else redirect("points:index")
 
@@ -253,19 +264,15 @@ def objection_raise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     obj = selectors.get_objection_for_user(request.user, pk)
-    version = request.POST.get("version", "")
-    try:
-        services.points_objection_answer(
+    _decision(
+        request,
+        lambda version: services.points_objection_answer(
             actor=request.user,
             objection=obj,
             upheld=request.POST.get("decision") == "upheld",
             answer=request.POST.get("answer", ""),
-            version=int(version) if version.isdigit() else -1,
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已答复")
+            version=version,
+        ),
+        "已答复",
+    )
     return redirect("points:notice", pk=obj.notice_id)
