@@ -118,6 +118,7 @@ class MemberYear(models.Model):
     star_label = models.CharField("星级", max_length=20, blank=True)
     exempt = models.BooleanField("不参与评星", default=False)
     suggestion = models.CharField("民主评议建议", max_length=200, blank=True)
+    veto_reason = models.CharField("一票否决原因", max_length=200, blank=True)
     # A digest of the ledger lines: the recompute compares it instead of re-reading every line.
     digest = models.CharField(max_length=64, blank=True, editable=False)
     computed_at = models.DateTimeField(auto_now=True)

@@ -67,6 +67,7 @@ class Item:
     yearly_cap: Decimal | None = None  # on the magnitude of the item's points in the year
     needs_approval: bool = False
     note: str = LOCAL_PRACTICE
+    veto: bool = False  # 一票否决: an event of this item sets the year's star to none
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,17 @@ def default_manual(year: int) -> Manual:
             yearly_cap=d(20),
         ),
         Item("violation", "违反纪律或规定", "deduction", d(-10), Source.MANUAL, yearly_cap=d(30), needs_approval=True),
+        Item(
+            "sanction",
+            "受到党纪处分",
+            "deduction",
+            d(-10),
+            Source.MANUAL,
+            yearly_cap=d(30),
+            needs_approval=True,
+            note="一票否决：当年评为无星（地方实践示例，domain-rules §6）",
+            veto=True,
+        ),
     )
     caps = {
         "base": d(60),
@@ -155,6 +167,14 @@ def star_for(total: Decimal, thresholds: tuple[Threshold, ...]) -> Threshold | N
 def star_label(total: Decimal, thresholds: tuple[Threshold, ...]) -> str:
     t = star_for(total, thresholds)
     return t.label if t else NO_STAR
+
+
+def veto_reason(lines: list[Line]) -> str:
+    """The first event of a veto item (一票否决) in the year, as the reason shown with the star."""
+    line = next((ln for ln in lines if ln.item.veto), None)
+    if line is None:
+        return ""
+    return f"一票否决：{line.item.label}（{line.event.on:%Y-%m-%d}，{line.event.ref_label}）"[:200]
 
 
 def appraisal_suggestion(total: Decimal, thresholds: tuple[Threshold, ...]) -> str:
@@ -336,6 +356,7 @@ def manual_to_data(m: Manual) -> dict[str, Any]:
                 "yearly_cap": s(i.yearly_cap),
                 "needs_approval": i.needs_approval,
                 "note": i.note,
+                "veto": i.veto,
             }
             for i in m.items
         ],
@@ -371,6 +392,7 @@ def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
             yearly_cap=_dec(raw.get("yearly_cap"), f"{label}·年度上限", allow_none=True),
             needs_approval=bool(raw.get("needs_approval")) or source == Source.MANUAL,
             note=str(raw.get("note", "")),
+            veto=bool(raw.get("veto")),
         )
         items.append(item)
     thresholds = tuple(

@@ -169,6 +169,7 @@ class BranchRow:
     stars: int
     exempt: bool
     suggestion: str
+    veto_reason: str = ""
 
 
 @dataclass
@@ -197,6 +198,7 @@ def branch_points(org: Organization, year: int) -> BranchPoints:
                 stars=y.stars if y and not y.exempt else 0,
                 exempt=bool(y and y.exempt),
                 suggestion=y.suggestion if y else "",
+                veto_reason=y.veto_reason if y else "",
             )
         )
     mf = manual_for(org.path, year)

@@ -244,6 +244,9 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
 _KEY_FIELDS = ("org_path", "on", "item_code", "category", "ref", "ref_label", "raw", "points", "cap_note", "item_label")
 
 
+_YEAR_FIELDS = ("org_path", "total", "stars", "star_label", "exempt", "suggestion", "veto_reason", "digest")
+
+
 def _line_key(path: str, ln: R.Line) -> tuple[Any, ...]:
     return (
         path,
@@ -291,7 +294,8 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
                     PointEntry(member=m, year=year, **dict(zip(_KEY_FIELDS, k, strict=True))) for k in keys
                 )
             total = R.total_of(lines).quantize(R.ONE_PLACE)
-            star = R.star_for(total, manual.thresholds)
+            veto = "" if m.exempt else R.veto_reason(lines)
+            star = None if veto else R.star_for(total, manual.thresholds)
             values = {
                 "org_path": m.org_path,
                 "total": total,
@@ -299,6 +303,7 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
                 "star_label": "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
                 "exempt": m.exempt,
                 "suggestion": "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
+                "veto_reason": veto,
                 "digest": digest,
             }
             if y is None:
@@ -313,8 +318,7 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
             PointEntry.objects.bulk_create(new_entries, batch_size=1000)
         MemberYear.objects.bulk_create(new_years, batch_size=1000)
         if touched:
-            fields = ["org_path", "total", "stars", "star_label", "exempt", "suggestion", "digest", "computed_at"]
-            MemberYear.objects.bulk_update(list(touched.values()), fields, batch_size=500)
+            MemberYear.objects.bulk_update(list(touched.values()), [*_YEAR_FIELDS, "computed_at"], batch_size=500)
         changed += len(set(stale) | set(touched) | {y.member_id for y in new_years})
     return {"members": members, "changed": changed}
 

@@ -155,3 +155,10 @@ def test_bad_manuals_get_a_chinese_message_naming_the_field(change: object, mess
     with pytest.raises(ValidationError) as exc:
         R.manual_from_data(Y, data)
     assert any(message in m for m in exc.value.messages), exc.value.messages
+
+
+def test_veto_reason_names_the_event() -> None:
+    m = R.default_manual(Y)
+    lines = R.score(m, [ev(1, 1, "base"), R.Event(dt.date(Y, 5, 6), "sanction", "manual:1", "警告处分")])
+    assert R.veto_reason(lines) == "一票否决：受到党纪处分（2026-05-06，警告处分）"
+    assert R.veto_reason(lines[:1]) == ""

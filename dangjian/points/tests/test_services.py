@@ -307,3 +307,12 @@ def test_objection_after_the_window_is_refused(world: World) -> None:
     with pytest.raises(ValidationError, match="公示期已于"):
         S.points_objection_raise(actor=world.member_user, notice=notice, reason="有误")
     assert not Objection.objects.exists()
+
+
+def test_a_veto_item_sets_the_star_to_none_with_the_reason(world: World) -> None:
+    year = timezone.localdate().year
+    p = enter(world, world.liaison, item_code="sanction", reason="受到党内警告处分", document="纪委〔2026〕8号")
+    S.manual_point_decide(actor=world.secretary, point=p, approve=True, version=p.version)
+    y = MemberYear.objects.get(member=world.member, year=year)
+    assert y.total == 50 and y.stars == 0 and y.star_label == "无星"
+    assert y.veto_reason.startswith("一票否决：受到党纪处分") and "受到党内警告处分" in y.veto_reason
