@@ -123,14 +123,14 @@ def manual_point_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: points.manual_point_decide(actor=actor, point=p, approve=True, version=p.version)
 
 
-def points_objection_answer(w: World) -> tuple[Any, Callable[[Any], Any]]:
+def points_objection_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
     """A secretary who is also a member of the branch objects to their own star, then tries to answer."""
     member = make_member(w.branch, name="书记本人")
     member.user = w.secretary
     member.save(update_fields=["user"])
     notice = points.points_notice_publish(actor=w.liaison, org=w.branch, year=timezone.localdate().year)
     obj = points.points_objection_raise(actor=w.secretary, notice=notice, reason="本人出席记录有误")
-    return w.secretary, lambda actor: points.points_objection_answer(
+    return w.secretary, lambda actor: points.points_objection_decide(
         actor=actor, objection=obj, upheld=False, answer="维持", version=obj.version
     )
 
@@ -144,7 +144,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.orglife.services.photo_review": photo_review,
     "dangjian.members.services.transfer_accept": transfer_accept,
     "dangjian.points.services.manual_point_decide": manual_point_decide,
-    "dangjian.points.services.points_objection_answer": points_objection_answer,
+    "dangjian.points.services.points_objection_decide": points_objection_decide,
 }
 
 

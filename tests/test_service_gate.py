@@ -385,7 +385,7 @@ GATED: dict[str, Recipe] = {
         "data": points_rules.manual_to_data(points_rules.default_manual(r.today.year)),
     },
     "dangjian.points.services.points_notice_publish": lambda r: {"org": r.w.branch, "year": r.today.year},
-    "dangjian.points.services.points_objection_answer": lambda r: {
+    "dangjian.points.services.points_objection_decide": lambda r: {
         "objection": open_objection(r), "upheld": False, "answer": "维持", "version": None
     },
     "dangjian.points.services.points_objection_raise": lambda r: {"notice": published_notice(r), "reason": "有误"},

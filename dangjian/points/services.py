@@ -413,7 +413,7 @@ def points_objection_raise(*, actor: Any, notice: PublicNotice, reason: str) -> 
     return obj
 
 
-def points_objection_answer(
+def points_objection_decide(
     *, actor: Any, objection: Objection, upheld: bool, answer: str, version: int | None
 ) -> Objection:
     """The branch committee answers; if the objection is upheld the records were corrected first and

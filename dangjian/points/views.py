@@ -266,7 +266,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     obj = selectors.get_objection_for_user(request.user, pk)
     _decision(
         request,
-        lambda version: services.points_objection_answer(
+        lambda version: services.points_objection_decide(
             actor=request.user,
             objection=obj,
             upheld=request.POST.get("decision") == "upheld",

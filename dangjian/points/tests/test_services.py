@@ -279,25 +279,25 @@ def test_member_objects_within_the_window_and_the_committee_answers(world: World
     obj = S.points_objection_raise(actor=world.member_user, notice=notice, reason="本人出席了本月主题党日")
     assert obj.star_before == "一星" and obj.answer_due > timezone.localdate()
     with pytest.raises(PermissionDenied):
-        S.points_objection_answer(actor=world.member_user, objection=obj, upheld=True, answer="x", version=obj.version)
+        S.points_objection_decide(actor=world.member_user, objection=obj, upheld=True, answer="x", version=obj.version)
     # Even holding the branch's MANAGE right, the objector never answers their own objection.
     RoleAssignment.objects.create(user=world.member_user, org=world.branch, role="liaison")
     forget_scope(world.member_user)
     with pytest.raises(FourEyesRefused):
-        S.points_objection_answer(actor=world.member_user, objection=obj, upheld=True, answer="x", version=obj.version)
+        S.points_objection_decide(actor=world.member_user, objection=obj, upheld=True, answer="x", version=obj.version)
     with pytest.raises(ValidationError) as exc:
-        S.points_objection_answer(actor=world.secretary, objection=obj, upheld=False, answer="", version=obj.version)
+        S.points_objection_decide(actor=world.secretary, objection=obj, upheld=False, answer="", version=obj.version)
     assert exc.value.message_dict == {"answer": ["请填写答复意见"]}
     # The branch corrects the record (the member was present), then upholds the objection.
     filed_meeting(world.branch, {world.member.pk: "present"})
-    done = S.points_objection_answer(
+    done = S.points_objection_decide(
         actor=world.secretary, objection=obj, upheld=True, answer="经核实已更正出勤记录", version=obj.version
     )
     assert done.status == "upheld" and done.star_after == "一星"
     assert MemberYear.objects.get(member=world.member, year=year).total == 62
     assert Notification.objects.filter(user=world.member_user, key=f"points.objection:{obj.pk}").exists()
     with pytest.raises(ValidationError, match="已答复"):
-        S.points_objection_answer(actor=world.admin, objection=done, upheld=False, answer="x", version=done.version)
+        S.points_objection_decide(actor=world.admin, objection=done, upheld=False, answer="x", version=done.version)
 
 
 def test_objection_after_the_window_is_refused(world: World) -> None:
