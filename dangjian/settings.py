@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "dangjian.partyday",
     "dangjian.assignments",
     "dangjian.dues",
+    "dangjian.points",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]
 

@@ -17,5 +17,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("partyday/", include("dangjian.partyday.urls")),
     path("assignments/", include("dangjian.assignments.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("points/", include("dangjian.points.urls")),
     path("admin/", admin.site.urls),
 ]

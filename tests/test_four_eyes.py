@@ -28,6 +28,7 @@ from dangjian.orglife.tests.helpers import data as meeting_data
 from dangjian.orglife.tests.helpers import jpeg
 from dangjian.partyday import services as partyday
 from dangjian.partyday.models import AnnualPlan
+from dangjian.points import services as points
 from dangjian.site.testing.factories import World, make_member, make_user
 
 from .test_service_gate import change_request, discovered, publish_to_branches, state, submitted_plan
@@ -114,6 +115,26 @@ def transfer_accept(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: members.transfer_accept(actor=actor, transfer=t, in_on=timezone.localdate())
 
 
+def manual_point_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = points.manual_point_enter(
+        actor=w.admin, member=w.member, item_code="commendation", on=timezone.localdate(), reason="优秀党员",
+        document="市委〔2026〕1号",
+    )  # fmt: skip
+    return w.admin, lambda actor: points.manual_point_decide(actor=actor, point=p, approve=True, version=p.version)
+
+
+def points_objection_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    """A secretary who is also a member of the branch objects to their own star, then tries to answer."""
+    member = make_member(w.branch, name="书记本人")
+    member.user = w.secretary
+    member.save(update_fields=["user"])
+    notice = points.points_notice_publish(actor=w.liaison, org=w.branch, year=timezone.localdate().year)
+    obj = points.points_objection_raise(actor=w.secretary, notice=notice, reason="本人出席记录有误")
+    return w.secretary, lambda actor: points.points_objection_decide(
+        actor=actor, objection=obj, upheld=False, answer="维持", version=obj.version
+    )
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -122,6 +143,8 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.assignments.services.target_review": target_review,
     "dangjian.orglife.services.photo_review": photo_review,
     "dangjian.members.services.transfer_accept": transfer_accept,
+    "dangjian.points.services.manual_point_decide": manual_point_decide,
+    "dangjian.points.services.points_objection_decide": points_objection_decide,
 }
 
 

@@ -54,6 +54,9 @@ from dangjian.orgs.models import Organization, OrgPost, Post
 from dangjian.orgs.services import org_create, post_assign
 from dangjian.partyday import services as partyday
 from dangjian.partyday.models import ChangeRequest
+from dangjian.points import rules as points_rules
+from dangjian.points import services as points
+from dangjian.points.models import PublicNotice
 from dangjian.site.testing.factories import World, build_world, make_member, make_user, member_data
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +221,24 @@ def build_rows(w: World) -> Rows:
     )  # fmt: skip
 
 
+def pending_point(r: Rows) -> Any:
+    """A manual points item of branch A's member, entered by the liaison, awaiting approval."""
+    return points.manual_point_enter(
+        actor=SYSTEM, member=r.w.member, item_code="volunteer", on=r.today, reason="志愿服务", document="记录 1"
+    )
+
+
+def published_notice(r: Rows) -> Any:
+    """Branch A's 公示 of this year's stars (published once per module)."""
+    found = PublicNotice.objects.filter(org=r.w.branch, year=r.today.year).first()
+    return found or points.points_notice_publish(actor=SYSTEM, org=r.w.branch, year=r.today.year)
+
+
+def open_objection(r: Rows) -> Any:
+    """The member's objection to branch A's 公示."""
+    return points.points_objection_raise(actor=r.w.member_user, notice=published_notice(r), reason="出勤记录有误")
+
+
 def upload(name: str, content: bytes = b"PK\x03\x04") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
 
@@ -377,6 +398,24 @@ GATED: dict[str, Recipe] = {
     "dangjian.dues.services.dues_payments_record": lambda r: {
         "rows": [dues.PaymentRow(r.loose, [r.month], 200, r.today)]
     },
+    # points
+    "dangjian.points.services.manual_point_decide": lambda r: {
+        "point": pending_point(r), "approve": True, "version": None
+    },
+    "dangjian.points.services.manual_point_enter": lambda r: {
+        "member": r.w.member, "item_code": "volunteer", "on": r.today, "reason": "志愿服务", "document": "记录 1"
+    },
+    "dangjian.points.services.points_manual_save": lambda r: {
+        "org": r.w.city, "year": r.today.year,
+        "data": points_rules.manual_to_data(points_rules.default_manual(r.today.year)),
+    },
+    "dangjian.points.services.points_notice_publish": lambda r: {"org": r.w.branch, "year": r.today.year},
+    "dangjian.points.services.points_objection_decide": lambda r: {
+        "objection": open_objection(r), "upheld": False, "answer": "维持", "version": None
+    },
+    "dangjian.points.services.points_objection_raise": lambda r: {"notice": published_notice(r), "reason": "有误"},
+    "dangjian.points.services.points_recompute": lambda r: {"org": r.w.branch, "year": r.today.year},
+    "dangjian.points.services.points_recompute_member": lambda r: {"member": r.w.member, "year": r.today.year},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {

@@ -77,6 +77,10 @@ AUDIT = {"core.AuditEvent", "core.AuditHead"}
 EVERYONES_OWN = {"core:notifications_read": ({"core.Notification"}, "marks the requester's own notices read")}
 SELF_SERVICE = {
     **EVERYONES_OWN,
+    "points:objection_raise": (
+        {"points.Objection", *AUDIT},
+        "a member objects to their own entry in their branch's star 公示",
+    ),
     "orglife:sign_in": (
         {"orglife.Attendance", "orglife.Meeting", "orglife.BranchMonth", *AUDIT},
         "the member signs in to their own branch's meeting with the QR token shown there",

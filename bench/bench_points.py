@@ -1,0 +1,100 @@
+"""Points over whatever records the database holds: full and incremental recompute, the branch's
+annual sheet and the committee's star distribution.
+
+    python bench/bench_points.py --database-url sqlite:///var/db.sqlite3        # the demo (≈800 members)
+    python bench/bench_points.py --database-url postgres://postgres@127.0.0.1:5432/bench_dues
+
+Point it at a database that already has meetings and dues (the demo, or the city after
+`bench/bench_orglife.py` and `bench/bench_dues.py` built their year). Steps, each printed with time
+and query count:
+
+1. full recomputation of every member's year from the root (target ≤ 60 s at city scale);
+2. the same again: nothing changes, nothing is written (idempotence);
+3. the incremental recompute of one branch after one of its meetings is filed (target ≤ 50 ms);
+4. the branch's star page, its annual sheet (xlsx, target ≤ 50 ms) and the root committee's star
+   distribution (target ≤ 0.5 s), server time and queries through the real views.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import city_arg_parser, measure_get, peak_rss_mb, print_table, setup_django  # noqa: E402
+
+
+def counted(fn, *args, **kwargs):
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    reset_queries()
+    with CaptureQueriesContext(connection) as ctx:
+        t0 = time.perf_counter()
+        result = fn(*args, **kwargs)
+        seconds = time.perf_counter() - t0
+    return result, seconds, len(ctx.captured_queries)
+
+
+def main() -> None:
+    args = city_arg_parser(__doc__ or "").parse_args()
+    setup_django(args.database_url)
+
+    from django.db.models import Count
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from dangjian.accounts.models import RoleAssignment
+    from dangjian.core.scoping import SYSTEM
+    from dangjian.orglife.models import Meeting
+    from dangjian.orgs.models import Organization, OrgKind
+    from dangjian.points import services
+
+    year = timezone.localdate().year
+    root = Organization.objects.get_root_nodes().first()
+    if root is None:
+        sys.exit("empty database: load the demo (manage.py demo_data) or the city first")
+    print(f"database: {args.database_url.split('@')[-1]}  year {year}  root {root.name}")
+
+    r, s, q = counted(services.points_recompute, actor=SYSTEM, org=root, year=year)
+    print(
+        f"1. full recompute: {r['members']:,} members, {r['changed']:,} changed — {s:.2f} s, {q} queries, "
+        f"peak RSS {peak_rss_mb():.0f} MB"
+    )
+    r, s, q = counted(services.points_recompute, actor=SYSTEM, org=root, year=year)
+    print(f"2. again (idempotent): {r['changed']} changed — {s:.2f} s, {q} queries")
+
+    busiest = (
+        Meeting.objects.filter(meeting_date__year=year, status="filed", org__kind=OrgKind.BRANCH)
+        .values("org_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    branch = Organization.objects.get(pk=busiest["org_id"]) if busiest else root
+    r, s, q = counted(services.points_recompute, actor=SYSTEM, org=branch, year=year)
+    print(
+        f"3. one branch after a meeting is filed ({branch.name}, {r['members']} members): "
+        f"{s * 1000:.1f} ms, {q} queries"
+    )
+
+    admin = RoleAssignment.objects.filter(org=root, role="org_admin").select_related("user").first()
+    if admin is None:
+        print("no org_admin at the root: page timings skipped")
+        return
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(admin.user, backend="dangjian.accounts.backends.PhoneBackend")
+    rows = [
+        measure_get(client, "branch star page", reverse("points:branch", args=[branch.pk])),
+        measure_get(client, "annual sheet (xlsx)", reverse("points:annual_xlsx", args=[branch.pk])),
+        measure_get(client, "root star distribution", reverse("points:overview", args=[root.pk])),
+    ]
+    print_table(rows, "4. pages (server time through the views)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,447 @@
+"""Pure rules of the points system (积分制) and star ratings (星级评定): no database, no request.
+
+There is no national rule on points or stars (domain-rules §6): every committee keeps its own
+积分制管理手册. The manual is data (`Manual`); the shipped default carries the thresholds of seed 002
+(渔洋镇 2018: ≥90 三星, 80–89 二星, 60–79 一星, <60 无星) and a SAMPLE of items marked as local
+practice. Points are Decimal with one decimal place; stars compare with `>=` and are never rounded
+up (89.9 is 二星). Caps apply in order: the item's monthly cap, the item's yearly cap, the
+category's cap, then the total cap; every ledger line says which cap cut it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+ZERO = Decimal("0")
+ONE_PLACE = Decimal("0.1")
+
+SEED_CITATION = "《渔洋镇党员积分制考核评星活动方案》（种子 002）：90分以上三星，80-89分二星，60-79分一星，60分以下无星"
+LOCAL_PRACTICE = "地方实践示例（无全国统一规定，由各党委在积分细则中确定）"
+
+
+class Source:
+    """Where an item's events come from. Derived sources are never typed in."""
+
+    BASE = "base"  # once a year, for every member on the roll
+    ATTEND = "attend"  # present at a filed meeting of one of `kinds`
+    ABSENT = "absent"  # absent without leave from a filed meeting of one of `kinds`
+    DUES_ON_TIME = "dues_on_time"  # a month's dues paid by the month's end (+ grace days, a setting)
+    MANUAL = "manual"  # entered by the branch with a reason and a document, approved by a second person
+
+    LABELS = {
+        BASE: "基础分（在册党员每年一次）",
+        ATTEND: "出席已归档的会议",
+        ABSENT: "无故缺席已归档的会议",
+        DUES_ON_TIME: "按月交纳党费（党费台账）",
+        MANUAL: "支部录入、他人审核",
+    }
+    DERIVED = (BASE, ATTEND, ABSENT, DUES_ON_TIME)
+
+
+CATEGORY_LABELS = {
+    "base": "基础分",
+    "study": "学习",
+    "org_life": "组织生活",
+    "duty": "履行义务",
+    "vanguard": "先锋作用",
+    "bonus": "加分",
+    "deduction": "减分",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    label: str
+    category: str
+    points: Decimal  # per event; negative for a deduction
+    source: str
+    kinds: tuple[str, ...] = ()  # meeting kinds, for ATTEND/ABSENT
+    monthly_cap: Decimal | None = None  # on the magnitude of the item's points in one month
+    yearly_cap: Decimal | None = None  # on the magnitude of the item's points in the year
+    needs_approval: bool = False
+    note: str = LOCAL_PRACTICE
+    veto: bool = False  # 一票否决: an event of this item sets the year's star to none
+
+
+@dataclass(frozen=True)
+class Threshold:
+    min_points: Decimal  # inclusive lower bound
+    stars: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Manual:
+    year: int
+    items: tuple[Item, ...]
+    category_caps: dict[str, Decimal]  # on the magnitude of a category's points in the year
+    total_cap: Decimal | None
+    thresholds: tuple[Threshold, ...]
+    citation: str = SEED_CITATION
+
+    def item(self, code: str) -> Item | None:
+        return next((i for i in self.items if i.code == code), None)
+
+
+DEFAULT_THRESHOLDS = (
+    Threshold(Decimal(90), 3, "三星"),
+    Threshold(Decimal(80), 2, "二星"),
+    Threshold(Decimal(60), 1, "一星"),
+)
+NO_STAR = "无星"
+
+# Meeting kinds (orglife.MeetingKind values), named here so the rules need no model.
+THREE_MEETINGS = ("general_meeting", "committee_meeting", "group_meeting")
+
+
+def default_manual(year: int) -> Manual:
+    """The shipped sample (domain-rules §6 "observed scheme shapes": a fixed base plus add and deduct
+    items, each capped per year). Every item is local practice; a committee replaces it in its
+    积分细则 settings. A member who attends everything and pays every month reaches 100.
+
+    A meeting scores under the FIRST item whose kinds match, so item order is priority: a 主题党日
+    held together with a 支部党员大会 counts once, as 主题党日."""
+    d = Decimal
+    items = (
+        Item("base", "基础分", "base", d(60), Source.BASE, yearly_cap=d(60)),
+        Item("lecture", "参加集体学习（党课）", "study", d(2), Source.ATTEND, ("party_lecture",), yearly_cap=d(12)),
+        Item("party_day", "参加主题党日", "org_life", d(2), Source.ATTEND, ("party_day",), yearly_cap=d(8)),
+        Item("three_meetings", "参加“三会一课”会议", "org_life", d(3), Source.ATTEND, THREE_MEETINGS, yearly_cap=d(12)),
+        Item("dues", "按月交纳党费", "duty", d(1), Source.DUES_ON_TIME, monthly_cap=d(1), yearly_cap=d(12)),
+        Item("commendation", "受到表彰", "bonus", d(5), Source.MANUAL, yearly_cap=d(10), needs_approval=True),
+        Item("volunteer", "志愿服务", "vanguard", d(2), Source.MANUAL, yearly_cap=d(6), needs_approval=True),
+        Item("urgent_task", "完成急难险重任务", "vanguard", d(3), Source.MANUAL, yearly_cap=d(6), needs_approval=True),
+        Item(
+            "absence",
+            "无故缺席组织生活",
+            "deduction",
+            d(-2),
+            Source.ABSENT,
+            ("party_day", "party_lecture", *THREE_MEETINGS),
+            yearly_cap=d(20),
+        ),
+        Item("violation", "违反纪律或规定", "deduction", d(-10), Source.MANUAL, yearly_cap=d(30), needs_approval=True),
+        Item(
+            "sanction",
+            "受到党纪处分",
+            "deduction",
+            d(-10),
+            Source.MANUAL,
+            yearly_cap=d(30),
+            needs_approval=True,
+            note="一票否决：当年评为无星（地方实践示例，domain-rules §6）",
+            veto=True,
+        ),
+    )
+    caps = {
+        "base": d(60),
+        "study": d(12),
+        "org_life": d(20),
+        "duty": d(12),
+        "vanguard": d(10),
+        "bonus": d(10),
+        "deduction": d(40),
+    }
+    return Manual(year, items, caps, d(100), DEFAULT_THRESHOLDS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stars
+
+
+def star_for(total: Decimal, thresholds: tuple[Threshold, ...]) -> Threshold | None:
+    """The highest threshold `total` reaches (inclusive lower bound); never rounded up."""
+    for t in sorted(thresholds, key=lambda t: t.min_points, reverse=True):
+        if total >= t.min_points:
+            return t
+    return None
+
+
+def star_label(total: Decimal, thresholds: tuple[Threshold, ...]) -> str:
+    t = star_for(total, thresholds)
+    return t.label if t else NO_STAR
+
+
+def veto_reason(lines: list[Line]) -> str:
+    """The first event of a veto item (一票否决) in the year, as the reason shown with the star."""
+    line = next((ln for ln in lines if ln.item.veto), None)
+    if line is None:
+        return ""
+    return f"一票否决：{line.item.label}（{line.event.on:%Y-%m-%d}，{line.event.ref_label}）"[:200]
+
+
+def appraisal_suggestion(total: Decimal, thresholds: tuple[Threshold, ...]) -> str:
+    """Below the lowest star: a SUGGESTION for the year's 民主评议 agenda, never a grade — only the
+    支委会 or 党员大会 may find a member 不合格 (domain-rules §6, caution)."""
+    if star_for(total, thresholds) is None and thresholds:
+        return "年度积分低于最低星级，建议列入本年度民主评议党员议程（仅为建议，不作为评定等次）"
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+@dataclass(frozen=True)
+class Event:
+    on: dt.date
+    item_code: str
+    ref: str  # the source record, e.g. "meeting:12", "dues:2026-03", "manual:5", "base:2026"
+    ref_label: str  # what a person reads: "2026-03-05 主题党日：学习……"
+
+
+@dataclass
+class Line:
+    event: Event
+    item: Item
+    raw: Decimal
+    points: Decimal
+    cap_note: str = ""
+
+
+def _cut(value: Decimal, used: Decimal, cap: Decimal | None) -> Decimal:
+    """The part of `value` (a magnitude) that still fits under `cap` once `used` is spent."""
+    if cap is None:
+        return value
+    return max(min(value, cap - used), ZERO)
+
+
+def score(manual: Manual, events: list[Event]) -> list[Line]:
+    """Score `events` in date order under `manual`. Events of unknown items or another year raise
+    ValidationError. Caps (on magnitudes, so they bound deductions too): item monthly → item yearly →
+    category → total (the total cap bounds the points earned; deductions are taken off afterwards)."""
+    lines: list[Line] = []
+    month_used: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
+    item_used: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    cat_used: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    earned = ZERO
+    for ev in sorted(events, key=lambda e: (e.on, e.ref, e.item_code)):
+        if ev.on.year != manual.year:
+            raise ValidationError({"on": f"{ev.on:%Y-%m-%d} 不在 {manual.year} 年度积分细则的范围内"})
+        item = manual.item(ev.item_code)
+        if item is None:
+            raise ValidationError({"item_code": f"{manual.year} 年度积分细则中没有该项目（{ev.item_code}）"})
+        sign = -1 if item.points < 0 else 1
+        raw = abs(item.points)
+        value, note = raw, ""
+        cat_cap = manual.category_caps.get(item.category)
+        steps: list[tuple[Decimal, Decimal | None, str]] = [
+            (month_used[(item.code, ev.on.month)], item.monthly_cap, "month"),
+            (item_used[item.code], item.yearly_cap, "item"),
+            (cat_used[item.category], cat_cap, "category"),
+        ]
+        if sign > 0:
+            steps.append((earned, manual.total_cap, "total"))
+        for used, cap, which in steps:
+            if cap is None:
+                continue
+            cut = _cut(value, used, cap)
+            if cut < value and not note:
+                note = _cap_label(which, item, cap)
+            value = cut
+        month_used[(item.code, ev.on.month)] += value
+        item_used[item.code] += value
+        cat_used[item.category] += value
+        if sign > 0:
+            earned += value
+        lines.append(Line(ev, item, raw if sign > 0 else -raw, value if sign > 0 else -value, note))
+    return lines
+
+
+def _cap_label(which: str, item: Item, cap: Decimal) -> str:
+    if which == "month":
+        return f"月度上限 {fmt(cap)}"
+    if which == "item":
+        return f"“{item.label}”年度上限 {fmt(cap)}"
+    if which == "category":
+        return f"“{category_label(item.category)}”类上限 {fmt(cap)}"
+    return f"年度总分上限 {fmt(cap)}"
+
+
+def total_of(lines: list[Line]) -> Decimal:
+    """The annual total: earned points less deductions, never below zero."""
+    return max(sum((line.points for line in lines), ZERO), ZERO)
+
+
+@dataclass
+class ItemSummary:
+    item: Item
+    count: int = 0
+    raw: Decimal = ZERO
+    points: Decimal = ZERO
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def explanation(self) -> str:
+        """ "主题党日 9 次 × 2 = 18，年度上限 8" — the member reads how the figure came about."""
+        if self.item.source == Source.BASE:
+            return f"{self.item.label} {fmt(self.points)}"
+        text = f"{self.item.label} {self.count} 次 × {fmt(self.item.points)} = {fmt(self.raw)}"
+        if self.points != self.raw:
+            text += f"，{'；'.join(dict.fromkeys(self.notes))}，计 {fmt(self.points)}"
+        return text
+
+
+def summarise(lines: list[Line]) -> list[ItemSummary]:
+    out: dict[str, ItemSummary] = {}
+    for line in lines:
+        s = out.setdefault(line.item.code, ItemSummary(line.item))
+        s.count += 1
+        s.raw += line.raw
+        s.points += line.points
+        if line.cap_note:
+            s.notes.append(line.cap_note)
+    return list(out.values())
+
+
+def fmt(value: Decimal | None) -> str:
+    if value is None:
+        return "不限"
+    q = value.quantize(ONE_PLACE)
+    return str(int(q)) if q == q.to_integral() else str(q)
+
+
+def category_label(code: str) -> str:
+    return CATEGORY_LABELS.get(code, code)
+
+
+def dues_on_time(month: dt.date, paid_on: dt.date, grace_days: int) -> bool:
+    """Paid by the end of the month due, plus `grace_days` (a committee setting; "on time" has no
+    national definition — domain-rules round 2 §1e, UNVERIFIED)."""
+    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return paid_on < nxt + dt.timedelta(days=grace_days)
+
+
+# ---------------------------------------------------------------------------------------------
+# The manual as stored data (JSON), validated
+
+
+def _dec(raw: Any, label: str, *, allow_none: bool = False, allow_negative: bool = False) -> Decimal | None:
+    if raw in (None, "") and allow_none:
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(f"“{label}”应为数字（可保留一位小数）") from exc
+    if not value.is_finite() or value != value.quantize(ONE_PLACE):
+        raise ValidationError(f"“{label}”最多保留一位小数")
+    if value < 0 and not allow_negative:
+        raise ValidationError(f"“{label}”不能为负数")
+    if abs(value) > 1000:
+        raise ValidationError(f"“{label}”不能超过 1000")
+    return value
+
+
+def manual_to_data(m: Manual) -> dict[str, Any]:
+    def s(v: Decimal | None) -> str | None:
+        return None if v is None else str(v)
+
+    return {
+        "items": [
+            {
+                "code": i.code,
+                "label": i.label,
+                "category": i.category,
+                "points": str(i.points),
+                "source": i.source,
+                "kinds": list(i.kinds),
+                "monthly_cap": s(i.monthly_cap),
+                "yearly_cap": s(i.yearly_cap),
+                "needs_approval": i.needs_approval,
+                "note": i.note,
+                "veto": i.veto,
+            }
+            for i in m.items
+        ],
+        "category_caps": {k: str(v) for k, v in m.category_caps.items()},
+        "total_cap": s(m.total_cap),
+        "thresholds": [[str(t.min_points), t.stars, t.label] for t in m.thresholds],
+        "citation": m.citation,
+    }
+
+
+def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
+    """Parse and validate a stored or submitted manual; ValidationError in Chinese names the field."""
+    items: list[Item] = []
+    caps = {str(k): _dec(v, f"“{category_label(str(k))}”类上限") for k, v in (data.get("category_caps") or {}).items()}
+    for raw in data.get("items") or []:
+        label = str(raw.get("label", "")).strip()
+        if not label:
+            raise ValidationError("积分项目须有名称")
+        source = raw.get("source")
+        if source not in Source.LABELS:
+            raise ValidationError(f"“{label}”的积分来源无效")
+        points = _dec(raw.get("points"), f"{label}·每次分值", allow_negative=True)
+        assert points is not None
+        category = str(raw.get("category", ""))
+        item = Item(
+            code=str(raw.get("code", "")),
+            label=label,
+            category=category,
+            points=points,
+            source=source,
+            kinds=tuple(raw.get("kinds") or ()),
+            monthly_cap=_dec(raw.get("monthly_cap"), f"{label}·月度上限", allow_none=True),
+            yearly_cap=_dec(raw.get("yearly_cap"), f"{label}·年度上限", allow_none=True),
+            needs_approval=bool(raw.get("needs_approval")) or source == Source.MANUAL,
+            note=str(raw.get("note", "")),
+            veto=bool(raw.get("veto")),
+        )
+        items.append(item)
+    thresholds = tuple(
+        Threshold(_dec(t[0], f"{t[2]}·最低分") or ZERO, int(t[1]), str(t[2])) for t in data.get("thresholds") or ()
+    )
+    m = Manual(
+        year=year,
+        items=tuple(items),
+        category_caps={k: v for k, v in caps.items() if v is not None},
+        total_cap=_dec(data.get("total_cap"), "年度总分上限", allow_none=True),
+        thresholds=thresholds,
+        citation=str(data.get("citation", "")),
+    )
+    errors = manual_problems(m)
+    if errors:
+        raise ValidationError(errors)
+    return m
+
+
+def manual_problems(m: Manual) -> list[str]:
+    """Contradictions a committee must fix before the manual is saved."""
+    out: list[str] = []
+    codes = [i.code for i in m.items]
+    if len(set(codes)) != len(codes) or any(not c for c in codes):
+        out.append("积分项目代码须唯一且不能为空")
+    for i in m.items:
+        if i.category not in CATEGORY_LABELS:
+            out.append(f"“{i.label}”的类别无效")
+        if i.points == 0:
+            out.append(f"“{i.label}”的每次分值不能为 0")
+        if i.source in (Source.ATTEND, Source.ABSENT) and not i.kinds:
+            out.append(f"“{i.label}”须指明会议类型")
+        if i.source == Source.ABSENT and i.points > 0:
+            out.append(f"“{i.label}”（缺席）应为减分，分值须为负数")
+        cat_cap = m.category_caps.get(i.category)
+        if i.yearly_cap is not None and cat_cap is not None and i.yearly_cap > cat_cap:
+            out.append(
+                f"“{i.label}”的年度上限 {fmt(i.yearly_cap)} 高于“{category_label(i.category)}”类上限 {fmt(cat_cap)}"
+            )
+        if i.monthly_cap is not None and i.yearly_cap is not None and i.monthly_cap > i.yearly_cap:
+            out.append(f"“{i.label}”的月度上限 {fmt(i.monthly_cap)} 高于年度上限 {fmt(i.yearly_cap)}")
+    mins = [t.min_points for t in m.thresholds]
+    if not m.thresholds:
+        out.append("请至少设置一个星级")
+    if len(set(mins)) != len(mins) or len({t.stars for t in m.thresholds}) != len(m.thresholds):
+        out.append("各星级的最低分和星数不能重复")
+    by_min = sorted(m.thresholds, key=lambda t: t.min_points)
+    if [t.stars for t in by_min] != sorted(t.stars for t in by_min):
+        out.append("星级越高，最低分应越高")
+    if any(t.stars < 1 or t.stars > 10 for t in m.thresholds):
+        out.append("星数应在 1 到 10 之间")
+    return out

@@ -1,0 +1,451 @@
+"""Writes on points: the committee's manual, manual items (four eyes) and the derived recompute."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core import audit, notify
+from dangjian.core.calendar import add_working_days, span_is_provisional
+from dangjian.core.paths import subtree_q
+from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
+from dangjian.core.versioning import bump, check_version, lock
+from dangjian.dues.models import DuesExpected, DuesPaymentMonth
+from dangjian.members.models import Member
+from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingStatus
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import rules as R
+from .models import (
+    ManualPoint,
+    ManualStatus,
+    MemberYear,
+    Objection,
+    ObjectionStatus,
+    PointEntry,
+    PublicNotice,
+    ScoringManual,
+)
+from .selectors import ManualResolver, manual_for
+
+CHUNK = 2000  # members recomputed per batch: bounded memory at city scale
+
+
+def _check_year(year: int) -> None:
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "年度应在 2000 到 2100 之间"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The manual (积分细则)
+
+
+def points_manual_save(
+    *, actor: Any, org: Organization, year: int, data: dict[str, Any], document: str = "", version: int | None = None
+) -> ScoringManual:
+    """Set the committee's manual for `year`: it applies to the whole subtree (nearest ancestor wins)."""
+    require(actor, Action.ADMIN, org.path, "无权制定该组织的积分细则")
+    if org.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
+        raise ValidationError("积分细则由党委或党总支制定")
+    _check_year(year)
+    manual = R.manual_from_data(year, data)  # raises on contradictions (item cap above category cap…)
+    started = (
+        PublicNotice.objects.filter(subtree_q("org_path", org.path), year=year, starts_on__lte=timezone.localdate())
+        .order_by("starts_on")
+        .first()
+    )
+    if started is not None:
+        raise ValidationError(
+            f"{year} 年度星级已于 {started.starts_on:%Y-%m-%d} 开始公示，本年度细则不能再修改（可制定下一年度的细则）"
+        )
+    clean = R.manual_to_data(manual)
+    with transaction.atomic():
+        row = ScoringManual.objects.select_for_update().filter(org=org, year=year).first()
+        before = audit.snapshot(row, ["data", "document"]) if row else None
+        if row is None:
+            row = ScoringManual(org=org, org_path=org.path, year=year)
+        else:
+            check_version(row, version)
+            bump(row)
+        row.data = clean
+        row.document = document.strip()[:200]
+        row.updated_by = user_or_none(actor)
+        row.full_clean()
+        row.save()
+        audit.record(actor, "points.manual_save", row, before=before, after=audit.snapshot(row, ["data", "document"]))
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Manual items: entered by the branch, approved by a second person
+
+
+def manual_point_enter(
+    *, actor: Any, member: Member, item_code: str, on: dt.date, reason: str, document: str
+) -> ManualPoint:
+    require(actor, Action.MANAGE, member.org_path, "无权为该党员录入积分项")
+    if on > timezone.localdate():
+        raise ValidationError({"on": "日期不能晚于今天"})
+    item = manual_for(member.org_path, on.year).manual.item(item_code)
+    if item is None or item.source != R.Source.MANUAL:
+        raise ValidationError({"item_code": f"{on.year} 年度积分细则中没有该手工积分项目"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写事由"})
+    if not document.strip():
+        raise ValidationError({"document": "请填写依据（表彰文件号、活动记录或处分决定）"})
+    with transaction.atomic():
+        point = ManualPoint(
+            member=member,
+            org_path=member.org_path,
+            on=on,
+            item_code=item.code,
+            item_label=item.label,
+            reason=reason.strip(),
+            document=document.strip(),
+            entered_by=user_or_none(actor),
+        )
+        point.full_clean()
+        point.save()
+        audit.record(actor, "points.manual_enter", point, after=audit.snapshot(point))
+    return point
+
+
+def manual_point_decide(
+    *, actor: Any, point: ManualPoint, approve: bool, version: int | None, note: str = ""
+) -> ManualPoint:
+    """A second person approves or rejects; never whoever entered it nor the member concerned."""
+    require(actor, Action.MANAGE, point.org_path, "无权审核该积分项")
+    with transaction.atomic():
+        p = lock(ManualPoint.objects, point.pk, version)
+        concerned = Member.objects.filter(pk=p.member_id).values_list("user_id", flat=True).first()
+        require_four_eyes(actor, p.entered_by_id, concerned)
+        if p.status != ManualStatus.PENDING:
+            raise ValidationError("该积分项已审核")
+        if not approve and not note.strip():
+            raise ValidationError({"note": "不通过的，请填写审核意见"})
+        before = audit.snapshot(p)
+        p.status = ManualStatus.APPROVED if approve else ManualStatus.REJECTED
+        p.decided_by = user_or_none(actor)
+        p.decided_at = timezone.now()
+        p.decision_note = note.strip()[:300]
+        bump(p)
+        p.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
+        audit.record(actor, "points.manual_decide", p, before=before, after=audit.snapshot(p))
+        if approve:
+            _recompute(Member.objects.filter(pk=p.member_id), p.on.year)
+    return p
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived points: recomputed from records, idempotently
+
+
+def points_recompute(*, actor: Any, org: Organization, year: int) -> dict[str, int]:
+    """Recompute every member of the subtree for `year` from filed meetings, the dues ledger and
+    approved manual items. Running it twice changes nothing; a corrected meeting corrects the points."""
+    require(actor, Action.MANAGE, org.path, "无权计算该组织的积分")
+    _check_year(year)
+    with transaction.atomic():
+        result = _recompute(Member.objects.filter(subtree_q("org_path", org.path)), year)
+        if result["changed"]:
+            audit.record(actor, "points.recompute", org, org_path=org.path, after={"year": year, **result})
+    return result
+
+
+def points_recompute_member(*, actor: Any, member: Member, year: int) -> MemberYear:
+    require(actor, Action.MANAGE, member.org_path, "无权计算该党员的积分")
+    _check_year(year)
+    with transaction.atomic():
+        _recompute(Member.objects.filter(pk=member.pk), year)
+    return MemberYear.objects.get(member=member, year=year)
+
+
+_KIND_FLAGS = [k.value for k in MeetingKind]
+
+
+def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[int, list[R.Event]]:
+    """Every member's scorable events of `year` (5 queries for the whole batch)."""
+    ids = [m.pk for m in members]
+    manuals = {m.pk: resolve(m.org_path) for m in members}
+    events: dict[int, list[R.Event]] = {pk: [] for pk in ids}
+    grace: dict[str, Any] = config.effective_for_paths(sorted({m.org_path for m in members}), "points.dues_grace_days")
+    path_of = {m.pk: m.org_path for m in members}
+
+    for m in members:
+        base = next((i for i in manuals[m.pk].items if i.source == R.Source.BASE), None)
+        if base is not None:
+            events[m.pk].append(R.Event(dt.date(year, 1, 1), base.code, f"base:{year}", f"{year} 年度在册党员基础分"))
+
+    marks = list(
+        Attendance.objects.filter(
+            member_id__in=ids,
+            meeting__status=MeetingStatus.FILED,
+            meeting__meeting_date__year=year,
+            status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT],
+        ).values_list("member_id", "status", "meeting_id")
+    )
+    # The meetings once each (a few hundred), not their columns on every attendance row.
+    meetings = {
+        r[0]: (r[1], r[2], {k for k, flag in zip(_KIND_FLAGS, r[3:], strict=True) if flag})
+        for r in Meeting.objects.filter(pk__in={m for _, _, m in marks}).values_list(
+            "pk", "meeting_date", "theme", *(f"is_{k}" for k in _KIND_FLAGS)
+        )
+    }
+    picked: dict[tuple[int, str, int], R.Item | None] = {}  # (manual, source, meeting) → the item it scores under
+    for member_id, status, meeting_id in marks:
+        on, theme, kinds = meetings[meeting_id]
+        source = R.Source.ATTEND if status == AttendanceStatus.PRESENT else R.Source.ABSENT
+        manual = manuals[member_id]
+        key = (id(manual), source, meeting_id)
+        if key not in picked:
+            picked[key] = next((i for i in manual.items if i.source == source and kinds & set(i.kinds)), None)
+        item = picked[key]
+        if item is None:
+            continue
+        what = "出席" if source == R.Source.ATTEND else "无故缺席"
+        label = f"{on:%Y-%m-%d} {what}“{theme}”"[:300]
+        events[member_id].append(R.Event(on, item.code, f"meeting:{meeting_id}", label))
+
+    paid = {
+        (r["member_id"], r["month"]): r["payment__paid_on"]
+        for r in DuesPaymentMonth.objects.filter(member_id__in=ids, month__year=year).values(
+            "member_id", "month", "payment__paid_on"
+        )
+    }
+    free = set(
+        DuesExpected.objects.filter(member_id__in=ids, month__year=year, amount_fen=0).values_list("member_id", "month")
+    )
+    for (pk, month), paid_on in sorted(paid.items()):
+        item = next((i for i in manuals[pk].items if i.source == R.Source.DUES_ON_TIME), None)
+        if item and R.dues_on_time(month, paid_on, int(grace[path_of[pk]])):
+            events[pk].append(
+                R.Event(month, item.code, f"dues:{month:%Y-%m}", f"{month:%Y年%m月}党费，{paid_on:%Y-%m-%d} 交纳")
+            )
+    for pk, month in sorted(free - set(paid)):
+        item = next((i for i in manuals[pk].items if i.source == R.Source.DUES_ON_TIME), None)
+        if item:  # an approved 免交: the member loses nothing
+            events[pk].append(R.Event(month, item.code, f"dues:{month:%Y-%m}", f"{month:%Y年%m月}党费经批准免交"))
+
+    for p in ManualPoint.objects.filter(member_id__in=ids, on__year=year, status=ManualStatus.APPROVED):
+        if manuals[p.member_id].item(p.item_code) is not None:
+            events[p.member_id].append(
+                R.Event(p.on, p.item_code, f"manual:{p.pk}", f"{p.reason}（依据：{p.document}）"[:300])
+            )
+    return events
+
+
+_KEY_FIELDS = ("org_path", "on", "item_code", "category", "ref", "ref_label", "raw", "points", "cap_note", "item_label")
+
+
+_YEAR_FIELDS = ("org_path", "total", "stars", "star_label", "exempt", "suggestion", "veto_reason", "digest")
+
+
+def _line_key(path: str, ln: R.Line) -> tuple[Any, ...]:
+    return (
+        path,
+        ln.event.on,
+        ln.item.code,
+        ln.item.category,
+        ln.event.ref,
+        ln.event.ref_label,
+        ln.raw,
+        ln.points,
+        ln.cap_note,
+        ln.item.label,
+    )
+
+
+def _digest(keys: list[tuple[Any, ...]]) -> str:
+    """Fingerprint of a member's lines as scored (in date order, values straight from the rules)."""
+    return hashlib.sha256("\n".join("|".join(map(str, k)) for k in keys).encode()).hexdigest()
+
+
+def _recompute(members_qs: Any, year: int) -> dict[str, int]:
+    """Rewrite the ledger of the members whose derived lines differ (by digest); touch nobody else."""
+    resolve = ManualResolver(year)
+    changed = members = 0
+    now = timezone.now()
+    ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        batch = list(Member.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk"))
+        members += len(batch)
+        events = _events(batch, year, resolve)
+        years = {y.member_id: y for y in MemberYear.objects.filter(member__in=batch, year=year)}
+        new_entries: list[PointEntry] = []
+        stale: list[int] = []
+        new_years: list[MemberYear] = []
+        touched: dict[int, MemberYear] = {}
+        for m in batch:
+            manual = resolve(m.org_path)
+            lines = R.score(manual, events[m.pk])
+            keys = [_line_key(m.org_path, ln) for ln in lines]
+            digest = _digest(keys)
+            y = years.get(m.pk)
+            if y is None or y.digest != digest:  # the lines changed: rewrite this member's ledger
+                stale.append(m.pk)
+                new_entries.extend(
+                    PointEntry(member=m, year=year, **dict(zip(_KEY_FIELDS, k, strict=True))) for k in keys
+                )
+            total = R.total_of(lines).quantize(R.ONE_PLACE)
+            veto = "" if m.exempt else R.veto_reason(lines)
+            star = None if veto else R.star_for(total, manual.thresholds)
+            values = {
+                "org_path": m.org_path,
+                "total": total,
+                "stars": star.stars if star and not m.exempt else 0,
+                "star_label": "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
+                "exempt": m.exempt,
+                "suggestion": "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
+                "veto_reason": veto,
+                "digest": digest,
+            }
+            if y is None:
+                new_years.append(MemberYear(member=m, year=year, **values))
+            elif any(getattr(y, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(y, k, v)
+                y.computed_at = now
+                touched[m.pk] = y
+        if stale:
+            PointEntry.objects.filter(member_id__in=stale, year=year).delete()
+            PointEntry.objects.bulk_create(new_entries, batch_size=1000)
+        MemberYear.objects.bulk_create(new_years, batch_size=1000)
+        if touched:
+            MemberYear.objects.bulk_update(list(touched.values()), [*_YEAR_FIELDS, "computed_at"], batch_size=500)
+        changed += len(set(stale) | set(touched) | {y.member_id for y in new_years})
+    return {"members": members, "changed": changed}
+
+
+# ---------------------------------------------------------------------------------------------
+# 公示 and objections
+
+
+def points_notice_publish(*, actor: Any, org: Organization, year: int) -> PublicNotice:
+    """Recompute the branch's year, freeze each member's star and publish it to the branch for the
+    committee's number of working days (default 5); members may object within the period."""
+    require(actor, Action.MANAGE, org.path, "无权公示该支部的星级")
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("星级按党支部公示")
+    _check_year(year)
+    today = timezone.localdate()
+    with transaction.atomic():
+        existing = PublicNotice.objects.select_for_update().filter(org=org, year=year).first()
+        if existing is not None:
+            raise ValidationError(f"{year} 年度星级已于 {existing.starts_on:%Y-%m-%d} 公示，不能重复公示")
+        members = Member.objects.filter(org=org, is_active=True)
+        _recompute(members, year)
+        years = MemberYear.objects.filter(member__in=members, year=year).select_related("member")
+        rows = [
+            {
+                "member_id": y.member_id,
+                "name": y.member.name,
+                "star_label": y.star_label,
+                "stars": y.stars,
+                "exempt": y.exempt,
+                "total": str(y.total),
+            }
+            for y in sorted(years, key=lambda y: (y.member.name, y.member_id))
+        ]
+        days = int(config.effective(org.path, "points.notice_days"))
+        # The period counts `days` working days from today (today included when it is one).
+        ends = add_working_days(today - dt.timedelta(days=1), days)
+        notice = PublicNotice(
+            org=org,
+            org_path=org.path,
+            year=year,
+            starts_on=today,
+            ends_on=ends,
+            answer_days=int(config.effective(org.path, "points.answer_days")),
+            rows=rows,
+            provisional=span_is_provisional(today, ends),
+            published_by=user_or_none(actor),
+        )
+        notice.full_clean()
+        notice.save()
+        audit.record(
+            actor, "points.notice_publish", notice, after=audit.snapshot(notice, ["year", "starts_on", "ends_on"])
+        )
+        users = Member.objects.filter(pk__in=[r["member_id"] for r in rows], user__isnull=False)
+        notify.send(
+            users.values_list("user_id", flat=True),
+            key=f"points.notice:{notice.pk}",
+            title=f"{org.name}{year}年度星级评定公示",
+            body=f"公示期至 {ends:%Y-%m-%d}，如有异议请在公示期内提出",
+            link=reverse("points:notice", args=[notice.pk]),
+        )
+    return notice
+
+
+def points_objection_raise(*, actor: Any, notice: PublicNotice, reason: str) -> Objection:
+    """A member objects to their own entry, within the 公示 period, with a reason."""
+    require(actor, Action.VIEW, notice.org_path, "无权对该公示提出异议")
+    listed = {r["member_id"] for r in notice.rows}
+    me = getattr(actor, "pk", None)
+    member = Member.objects.filter(pk__in=listed, user_id=me).first() if me else None
+    if member is None or not is_own(actor, member):
+        raise ValidationError("只有公示名单中的党员本人可以提出异议")
+    today = timezone.localdate()
+    if today > notice.ends_on:
+        raise ValidationError(f"公示期已于 {notice.ends_on:%Y-%m-%d} 结束，不能再提出异议")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写异议理由（如哪次会议、哪个月的党费记录有误）"})
+    star = next(r["star_label"] for r in notice.rows if r["member_id"] == member.pk)
+    with transaction.atomic():
+        obj = Objection(
+            notice=notice,
+            member=member,
+            org_path=notice.org_path,
+            reason=reason.strip()[:500],
+            raised_by=user_or_none(actor),
+            answer_due=add_working_days(today, notice.answer_days),
+            star_before=star,
+        )
+        obj.full_clean()
+        obj.save()
+        audit.record(actor, "points.objection_raise", obj, after=audit.snapshot(obj))
+    return obj
+
+
+def points_objection_decide(
+    *, actor: Any, objection: Objection, upheld: bool, answer: str, version: int | None
+) -> Objection:
+    """The branch committee answers; if the objection is upheld the records were corrected first and
+    the member's points are recomputed. The objector never answers their own objection."""
+    require(actor, Action.MANAGE, objection.org_path, "无权答复该异议")
+    with transaction.atomic():
+        obj = lock(Objection.objects, objection.pk, version)
+        require_four_eyes(actor, obj.raised_by_id)
+        if obj.status != ObjectionStatus.OPEN:
+            raise ValidationError("该异议已答复")
+        if not answer.strip():
+            raise ValidationError({"answer": "请填写答复意见"})
+        before = audit.snapshot(obj)
+        star_after = obj.star_before
+        if upheld:
+            _recompute(Member.objects.filter(pk=obj.member_id), obj.notice.year)
+            y = MemberYear.objects.filter(member_id=obj.member_id, year=obj.notice.year).first()
+            star_after = y.star_label if y else obj.star_before
+        obj.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+        obj.answer = answer.strip()[:500]
+        obj.answered_by = user_or_none(actor)
+        obj.answered_at = timezone.now()
+        obj.star_after = star_after
+        bump(obj)
+        obj.save(update_fields=["status", "answer", "answered_by", "answered_at", "star_after", "version"])
+        audit.record(actor, "points.objection_answer", obj, before=before, after=audit.snapshot(obj))
+        if obj.raised_by_id:
+            notify.send(
+                [obj.raised_by_id],
+                key=f"points.objection:{obj.pk}",
+                title="您对星级公示提出的异议已答复",
+                body=f"{obj.get_status_display()}：{obj.answer}",
+                link=reverse("points:notice", args=[obj.notice_id]),
+            )
+    return obj
