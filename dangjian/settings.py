@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "dangjian.partyday",
     "dangjian.assignments",
     "dangjian.dues",
+    "dangjian.appraisal",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]
 

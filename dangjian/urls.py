@@ -13,5 +13,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("partyday/", include("dangjian.partyday.urls")),
     path("assignments/", include("dangjian.assignments.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("appraisal/", include("dangjian.appraisal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -32,6 +32,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.appraisal.tests.helpers import AppraisalRows, build_appraisal_rows
 from dangjian.assignments.models import AssignmentTarget, DeliverableKind, TargetItem
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish, target_claim, target_link_meeting
@@ -107,6 +108,7 @@ class Rows:
     transfer: MemberTransfer
     post: OrgPost
     member_role: RoleAssignment
+    appraisal: AppraisalRows
 
 
 def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
@@ -197,7 +199,7 @@ def build_rows(w: World) -> Rows:
     post = post_assign(actor=w.admin, org=w.branch, member=w.member, post=Post.ORGANIZATION)
     return Rows(
         w, today, month, third, loose, meeting, photo, action, plan, change, target, item, payment, exemption, job,
-        transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch),
+        transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch), build_appraisal_rows(w),
     )  # fmt: skip
 
 
@@ -352,6 +354,18 @@ GATED: dict[str, Recipe] = {
     "dangjian.dues.services.dues_payments_record": lambda r: {
         "rows": [dues.PaymentRow(r.loose, [r.month], 200, r.today)]
     },
+    # appraisal
+    "dangjian.appraisal.services.appraisal_grade": lambda r: {"entry": r.appraisal.entry, "grade": "qualified"},
+    "dangjian.appraisal.services.appraisal_open": lambda r: {"org": r.w.branch, "year": r.today.year - 2},
+    "dangjian.appraisal.services.appraisal_sign_off": lambda r: {"appraisal": r.appraisal.submitted, "approve": True},
+    "dangjian.appraisal.services.appraisal_submit": lambda r: {"appraisal": r.appraisal.draft},
+    "dangjian.appraisal.services.talk_follow_up_done": lambda r: {
+        "follow_up": r.appraisal.follow_up, "done_on": r.today
+    },
+    "dangjian.appraisal.services.talk_record": lambda r: {
+        "org": r.w.branch, "talker_id": r.w.member.pk, "counterpart_ids": [r.loose.pk], "held_on": r.today
+    },
+    "dangjian.appraisal.services.talk_todo_sweep": lambda r: {"today": r.today},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from .rules import Grade, Handling, TalkMode, TalkOccasion
+from .services import FollowUpData
+
+FOLLOW_UPS = 2  # blank follow-up rows offered on the form
+
+
+class TalkForm(forms.Form):
+    """One talk: the people come from the branch roster; the topics from the committee's list."""
+
+    held_on = forms.DateField(label="谈话日期", widget=forms.DateInput(attrs={"type": "date"}))
+    talker = forms.TypedChoiceField(label="谈话人", coerce=int)
+    counterparts = forms.TypedMultipleChoiceField(
+        label="谈话对象", coerce=int, widget=forms.CheckboxSelectMultiple, help_text="一对一或一对多"
+    )
+    mode = forms.ChoiceField(label="方式", choices=TalkMode.choices, initial=TalkMode.INDIVIDUAL)
+    occasion = forms.ChoiceField(label="类型", choices=TalkOccasion.choices, initial=TalkOccasion.ANNUAL)
+    place = forms.CharField(label="地点", required=False, max_length=200)
+    topics = forms.MultipleChoiceField(label="谈话主题", required=False, widget=forms.CheckboxSelectMultiple)
+    content = forms.CharField(label="主要内容", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    issues = forms.CharField(label="反映的问题", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], topics: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["talker"].choices = [("", "请选择"), *members]  # type: ignore[attr-defined]
+        self.fields["counterparts"].choices = members  # type: ignore[attr-defined]
+        self.fields["topics"].choices = [(t, t) for t in topics]  # type: ignore[attr-defined]
+        for i in range(1, FOLLOW_UPS + 1):
+            self.fields[f"fu_measure_{i}"] = forms.CharField(label=f"落实事项{i}", required=False, max_length=300)
+            self.fields[f"fu_owner_{i}"] = forms.TypedChoiceField(
+                label=f"责任人{i}", required=False, coerce=int, empty_value=None, choices=[("", "—"), *members]
+            )
+            self.fields[f"fu_deadline_{i}"] = forms.DateField(
+                label=f"完成期限{i}", required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+
+    def follow_ups(self) -> list[FollowUpData]:
+        out = []
+        for i in range(1, FOLLOW_UPS + 1):
+            measure = self.cleaned_data.get(f"fu_measure_{i}") or ""
+            owner = self.cleaned_data.get(f"fu_owner_{i}")
+            deadline = self.cleaned_data.get(f"fu_deadline_{i}")
+            if not (measure or owner or deadline):
+                continue
+            if owner is None or deadline is None:
+                self.add_error(f"fu_measure_{i}", "落实事项须填写责任人和完成期限")
+                continue
+            out.append(FollowUpData(measure=measure, owner_id=owner, deadline=deadline))
+        return out
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(label="等次", choices=[("", "请选择"), *Grade.choices])
+    handling = forms.ChoiceField(label="处置方式（不合格时）", required=False, choices=[("", "—"), *Handling.choices])
+    handling_deadline = forms.DateField(
+        label="改正期限", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    handling_outcome = forms.CharField(label="处置结果", required=False, max_length=300)
+    note = forms.CharField(label="评议意见", required=False, max_length=300)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+def parse_date(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

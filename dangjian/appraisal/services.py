@@ -1,0 +1,381 @@
+"""Writes for 谈心谈话 and 民主评议党员. Each starts at the write gate; nothing here decides a grade —
+the branch decides, the platform records it (and refuses what the rules forbid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.accounts.rules import Role
+from dangjian.accounts.selectors import holder_ids_by
+from dangjian.core import notify
+from dangjian.core.audit import record
+from dangjian.core.scoping import PLATFORM, Action, SystemActor, require, require_four_eyes, user_or_none
+from dangjian.core.versioning import bump, check_version
+from dangjian.members.models import Member, MemberStatus, MemberTransfer, TransferStatus
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import selectors
+from .models import Appraisal, AppraisalEntry, AppraisalState, Talk, TalkFollowUp, TalkTodo
+from .rules import (
+    Grade,
+    TalkEvent,
+    TalkMode,
+    TalkOccasion,
+    excellent_findings,
+    grade_findings,
+    talk_date_findings,
+)
+
+SWEEP_ONLY = "只有系统可以运行定期提醒"
+RECORDER_DENIED = "只有谈话双方或支部书记可以记录谈话"
+EVENT_LOOKBACK_DAYS = 60  # events older than this when the job first sees them raise no to-do
+
+
+@dataclass(frozen=True)
+class FollowUpData:
+    measure: str
+    owner_id: int
+    deadline: dt.date
+
+
+def _is_branch_secretary(actor: Any, org: Organization) -> bool:
+    return getattr(actor, "pk", None) in selectors.secretary_user_ids(org)
+
+
+def _own_member_id(actor: Any) -> int | None:
+    member = getattr(actor, "member", None) if getattr(actor, "pk", None) else None
+    return member.pk if member is not None else None
+
+
+@transaction.atomic
+def talk_record(
+    *,
+    actor: Any,
+    org: Organization,
+    talker_id: int,
+    counterpart_ids: list[int],
+    held_on: dt.date,
+    place: str = "",
+    mode: str = TalkMode.INDIVIDUAL,
+    occasion: str = TalkOccasion.ANNUAL,
+    topics: list[str] | None = None,
+    content: str = "",
+    issues: str = "",
+    follow_ups: list[FollowUpData] | None = None,
+    today: dt.date | None = None,
+) -> Talk:
+    """Record a talk of branch `org`. Recorded by a participant or the branch secretary, since only
+    they may read what was said; the audit event names the people, never the content."""
+    require(actor, Action.VIEW, org.path)
+    participants = [talker_id, *counterpart_ids]
+    if not (
+        isinstance(actor, SystemActor) or _own_member_id(actor) in participants or _is_branch_secretary(actor, org)
+    ):
+        raise PermissionDenied(RECORDER_DENIED)
+    today = today or timezone.localdate()
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("谈心谈话须记录在党支部下")
+    errors: dict[str, str] = {}
+    if not counterpart_ids:
+        errors["counterparts"] = "请选择至少一名“谈话对象”"
+    elif talker_id in counterpart_ids:
+        errors["counterparts"] = "“谈话对象”不能包括谈话人本人"
+    in_branch = set(Member.objects.filter(org=org, is_active=True, pk__in=participants).values_list("pk", flat=True))
+    if talker_id not in in_branch:
+        errors["talker"] = "“谈话人”须为本支部在册党员"
+    if any(c not in in_branch for c in counterpart_ids):
+        errors.setdefault("counterparts", "“谈话对象”须为本支部在册党员")
+    for f in talk_date_findings(held_on, today):
+        errors["held_on"] = f.message_zh
+    if mode not in TalkMode.values:
+        errors["mode"] = "“方式”无效"
+    if occasion not in TalkOccasion.values:
+        errors["occasion"] = "“类型”无效"
+    allowed = selectors.topics_for(org)
+    chosen = [t for t in (topics or []) if t]
+    if any(t not in allowed for t in chosen):
+        errors["topics"] = "“谈话主题”不在本组织的主题清单中"
+    for i, fu in enumerate(follow_ups or [], start=1):
+        if not fu.measure.strip():
+            errors["follow_ups"] = f"第{i}条落实事项：请填写“落实事项”"
+        elif fu.owner_id not in set(Member.objects.filter(org=org, is_active=True).values_list("pk", flat=True)):
+            errors["follow_ups"] = f"第{i}条落实事项：“责任人”须为本支部在册党员"
+        elif fu.deadline < held_on:
+            errors["follow_ups"] = f"第{i}条落实事项：“完成期限”不能早于谈话日期"
+    if errors:
+        raise ValidationError(errors)
+    if len(counterpart_ids) > 1 and mode == TalkMode.INDIVIDUAL:
+        mode = TalkMode.GROUP
+    talk = Talk(
+        org=org,
+        org_path=org.path,
+        year=held_on.year,
+        held_on=held_on,
+        place=place.strip(),
+        mode=mode,
+        occasion=occasion,
+        talker_id=talker_id,
+        topics=chosen,
+        content=content.strip(),
+        issues=issues.strip(),
+        created_by=user_or_none(actor),
+    )
+    talk.full_clean()
+    talk.save()
+    talk.counterparts.set(counterpart_ids)
+    for fu in follow_ups or []:
+        TalkFollowUp.objects.create(talk=talk, measure=fu.measure.strip(), owner_id=fu.owner_id, deadline=fu.deadline)
+    closed = TalkTodo.objects.filter(org=org, talk__isnull=True, member_id__in=participants).update(talk=talk)
+    record(
+        actor=actor,
+        action="appraisal.talk_record",
+        obj=talk,
+        org_path=org.path,
+        after={
+            "held_on": held_on,
+            "talker": talker_id,
+            "counterparts": sorted(counterpart_ids),
+            "mode": mode,
+            "todos_closed": closed,
+        },
+    )
+    return talk
+
+
+@transaction.atomic
+def talk_follow_up_done(*, actor: Any, follow_up: TalkFollowUp, done_on: dt.date) -> TalkFollowUp:
+    """Mark a talk's follow-up done (by someone who may read the talk)."""
+    talk = follow_up.talk
+    require(actor, Action.VIEW, talk.org_path)
+    if not selectors.can_read_talk(actor, talk):
+        raise PermissionDenied(selectors.CONTENT_DENIED)
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "“完成日期”不能晚于今天"})
+    follow_up.done_on = done_on
+    follow_up.save(update_fields=["done_on"])
+    record(actor=actor, action="appraisal.follow_up_done", obj=talk, org_path=talk.org_path, after={"done_on": done_on})
+    return follow_up
+
+
+# ---------------------------------------------------------------- event-triggered talks (必谈)
+
+
+def _events(today: dt.date) -> list[tuple[int, int, str, str, dt.date]]:
+    """(org id, member id, org path, event, event date) for recent transfers-in and conversions."""
+    since = today - dt.timedelta(days=EVENT_LOOKBACK_DAYS)
+    out: list[tuple[int, int, str, str, dt.date]] = []
+    transfers = MemberTransfer.objects.filter(
+        status=TransferStatus.COMPLETED, to_org__isnull=False, in_on__gte=since, in_on__lte=today
+    ).filter(member__is_active=True, member__org_id=F("to_org_id"))
+    for org_id, member_id, path, on in transfers.values_list("to_org_id", "member_id", "to_org_path", "in_on"):
+        if on is not None:
+            out.append((org_id, member_id, path, TalkEvent.TRANSFER_IN.value, on))
+    converted = Member.objects.filter(
+        is_active=True, status=MemberStatus.FULL, converted_on__gte=since, converted_on__lte=today
+    )
+    for org_id, member_id, path, on in converted.values_list("org_id", "pk", "org_path", "converted_on"):
+        if on is not None:
+            out.append((org_id, member_id, path, TalkEvent.CONVERSION.value, on))
+    return out
+
+
+@transaction.atomic
+def talk_todo_sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
+    """The daily job: raise a 必谈 to-do (with a due date) for each configured event, once, and tell
+    the branch secretary. Safe to run any number of times."""
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
+    today = today or timezone.localdate()
+    events = _events(today)
+    paths = sorted({e[2] for e in events})
+    enabled = config.effective_for_paths(paths, "appraisal.event_talks")
+    days = config.effective_for_paths(paths, "appraisal.event_talk_days")
+    existing = set(
+        TalkTodo.objects.filter(member_id__in={e[1] for e in events}).values_list("member_id", "event", "event_on")
+    )
+    new: list[TalkTodo] = []
+    for org_id, member_id, path, event, on in events:
+        wanted = {e.strip() for e in str(enabled[path]).split(",")}
+        if event not in wanted or (member_id, event, on) in existing:
+            continue
+        existing.add((member_id, event, on))
+        due = on + dt.timedelta(days=int(days[path]))
+        new.append(TalkTodo(org_id=org_id, org_path=path, member_id=member_id, event=event, event_on=on, due_on=due))
+    TalkTodo.objects.bulk_create(new, ignore_conflicts=True)
+    secretaries = holder_ids_by(Role.SECRETARY, org_ids={t.org_id for t in new})
+    messages = [
+        notify.Message(
+            uid,
+            f"appraisal-todo-{t.member_id}-{t.event}-{t.event_on.isoformat()}",
+            f"必谈事项：{t.get_event_display()}",
+            f"请在 {t.due_on:%Y-%m-%d} 前与该党员谈心谈话",
+            reverse("appraisal:coverage", args=[t.org_id, today.year]),
+        )
+        for t in new
+        for uid in secretaries.get(t.org_id, [])
+    ]
+    sent = notify.send_many(messages)
+    if new:
+        record(actor=actor, action="appraisal.todo_sweep", org_path=PLATFORM, after={"todos": len(new)})
+    return {"todos": len(new), "notices": sent}
+
+
+# ---------------------------------------------------------------- 民主评议党员
+
+
+def _not_graded_reason(member: Member) -> str:
+    if member.status == MemberStatus.PROBATIONARY:
+        return "预备党员参加民主评议，但不评定等次"
+    if member.exempt:
+        return f"免于参加集体活动（{member.exempt_reason or '已批准'}）"
+    return ""
+
+
+@transaction.atomic
+def appraisal_open(*, actor: Any, org: Organization, year: int) -> Appraisal:
+    """Start the branch's appraisal for `year`: every active member listed, probationary and exempt
+    members apart with the reason. Opening again returns the same appraisal."""
+    require(actor, Action.MANAGE, org.path)
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("民主评议党员以党支部为单位开展")
+    if not 2000 <= year <= timezone.localdate().year + 1:
+        raise ValidationError({"year": "“年度”无效"})
+    existing = Appraisal.objects.filter(org=org, year=year).first()
+    if existing is not None:
+        return existing
+    appraisal = Appraisal(org=org, org_path=org.path, year=year, created_by=user_or_none(actor))
+    appraisal.full_clean()
+    appraisal.save()
+    entries = []
+    for m in selectors.branch_members(org):
+        reason = _not_graded_reason(m)
+        entries.append(AppraisalEntry(appraisal=appraisal, member=m, graded=not reason, not_graded_reason=reason))
+    AppraisalEntry.objects.bulk_create(entries)
+    record(
+        actor=actor,
+        action="appraisal.open",
+        obj=appraisal,
+        org_path=org.path,
+        after={"year": year, "members": len(entries), "graded": sum(e.graded for e in entries)},
+    )
+    return appraisal
+
+
+def _require_draft(appraisal: Appraisal) -> None:
+    if appraisal.status != AppraisalState.DRAFT:
+        raise ValidationError("评议结果已提交，不能再修改")
+
+
+def _quota_errors(appraisal: Appraisal, excellent: int) -> list[str]:
+    graded, _ = selectors.quota_for(appraisal)
+    divisor = int(config.effective(appraisal.org_path, "appraisal.excellent_divisor"))
+    return [f.message_zh + f"（{f.citation}）" for f in excellent_findings(excellent, graded, divisor)]
+
+
+@transaction.atomic
+def appraisal_grade(
+    *,
+    actor: Any,
+    entry: AppraisalEntry,
+    grade: str,
+    handling: str = "",
+    handling_deadline: dt.date | None = None,
+    handling_outcome: str = "",
+    note: str = "",
+    version: int | None = None,
+) -> AppraisalEntry:
+    """Record the grade the branch decided for one member (and, for 不合格, its decided handling)."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=entry.appraisal_id)
+    require(actor, Action.MANAGE, appraisal.org_path)
+    check_version(appraisal, version)
+    _require_draft(appraisal)
+    if not entry.graded:
+        raise ValidationError({"grade": f"{entry.member.name}：{entry.not_graded_reason}"})
+    if grade not in Grade.values:
+        raise ValidationError({"grade": "请选择“等次”（优秀、合格、基本合格、不合格）"})
+    for f in grade_findings(grade, handling, handling_deadline):
+        raise ValidationError({"handling_deadline" if f.code == "deadline_missing" else "handling": f.message_zh})
+    if grade == Grade.EXCELLENT and config.effective(appraisal.org_path, "appraisal.excellent_cap_enforced"):
+        others = appraisal.entries.filter(graded=True, grade=Grade.EXCELLENT).exclude(pk=entry.pk).count()
+        for msg in _quota_errors(appraisal, others + 1):
+            raise ValidationError({"grade": msg})
+    before = {"grade": entry.grade, "handling": entry.handling}
+    entry.grade = grade
+    entry.handling = handling if grade == Grade.UNQUALIFIED else ""
+    entry.handling_deadline = handling_deadline if grade == Grade.UNQUALIFIED else None
+    entry.handling_outcome = handling_outcome.strip()
+    entry.note = note.strip()
+    entry.full_clean()
+    entry.save()
+    bump(appraisal)
+    appraisal.save(update_fields=["version"])
+    record(
+        actor=actor,
+        action="appraisal.grade",
+        obj=appraisal,
+        org_path=appraisal.org_path,
+        before=before,
+        after={"member": entry.member_id, "grade": grade, "handling": entry.handling},
+    )
+    return entry
+
+
+@transaction.atomic
+def appraisal_submit(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
+    """Submit the grades for the secretary's sign-off: every graded member has a grade."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=appraisal.pk)
+    require(actor, Action.MANAGE, appraisal.org_path)
+    check_version(appraisal, version)
+    _require_draft(appraisal)
+    missing = list(appraisal.entries.filter(graded=True, grade="").values_list("member__name", flat=True)[:5])
+    if missing:
+        raise ValidationError({"grade": f"尚未评定等次：{'、'.join(missing)}"})
+    excellent = appraisal.entries.filter(graded=True, grade=Grade.EXCELLENT).count()
+    if config.effective(appraisal.org_path, "appraisal.excellent_cap_enforced"):
+        for msg in _quota_errors(appraisal, excellent):
+            raise ValidationError({"grade": msg})
+    appraisal.status = AppraisalState.SUBMITTED
+    appraisal.submitted_by = user_or_none(actor)
+    appraisal.submitted_at = timezone.now()
+    bump(appraisal)
+    appraisal.save(update_fields=["status", "submitted_by", "submitted_at", "version"])
+    record(actor=actor, action="appraisal.submit", obj=appraisal, org_path=appraisal.org_path)
+    secretaries = selectors.secretary_user_ids(appraisal.org) - {getattr(actor, "pk", None)}
+    notify.send(
+        secretaries,
+        key=f"appraisal-submitted-{appraisal.pk}-{appraisal.version}",
+        title=f"{appraisal.year}年民主评议党员结果待签发",
+        link=reverse("appraisal:appraisal", args=[appraisal.org_id, appraisal.year]),
+    )
+    return appraisal
+
+
+@transaction.atomic
+def appraisal_sign_off(*, actor: Any, appraisal: Appraisal, approve: bool, version: int | None = None) -> Appraisal:
+    """The secretary signs the result off (or returns it for changes) — never the person who submitted it."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=appraisal.pk)
+    require(actor, Action.APPROVE, appraisal.org_path)
+    require_four_eyes(actor, appraisal.submitted_by_id)
+    check_version(appraisal, version)
+    if appraisal.status != AppraisalState.SUBMITTED:
+        raise ValidationError("评议结果尚未提交签发")
+    appraisal.status = AppraisalState.SIGNED if approve else AppraisalState.DRAFT
+    appraisal.signed_by = user_or_none(actor) if approve else None
+    appraisal.signed_at = timezone.now() if approve else None
+    bump(appraisal)
+    appraisal.save(update_fields=["status", "signed_by", "signed_at", "version"])
+    record(
+        actor=actor,
+        action="appraisal.sign_off" if approve else "appraisal.return",
+        obj=appraisal,
+        org_path=appraisal.org_path,
+    )
+    return appraisal

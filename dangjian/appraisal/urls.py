@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "appraisal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("org/<int:pk>/coverage/<int:year>/", views.coverage_view, name="coverage"),
+    path("org/<int:pk>/talks/<int:year>/", views.talks_view, name="talks"),
+    path("org/<int:pk>/talk/new/", views.talk_new, name="talk_new"),
+    path("talk/<int:pk>/", views.talk_detail, name="talk"),
+    path("follow-up/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
+    path("org/<int:pk>/appraisal/<int:year>/", views.appraisal_view, name="appraisal"),
+    path("org/<int:pk>/appraisal/<int:year>/open/", views.appraisal_open, name="appraisal_open"),
+    path("entry/<int:pk>/grade/", views.entry_grade, name="entry_grade"),
+    path("appraisal/<int:pk>/submit/", views.appraisal_submit, name="appraisal_submit"),
+    path("appraisal/<int:pk>/sign-off/", views.appraisal_sign_off, name="appraisal_sign_off"),
+    path("org/<int:pk>/summary/<int:year>/", views.summary_view, name="summary"),
+]
