@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dangjian.appraisal import services
 from dangjian.appraisal.models import Appraisal, AppraisalEntry, Talk, TalkFollowUp
+from dangjian.core.scoping import SYSTEM
 from dangjian.site.testing.factories import World, make_member
 
 
@@ -23,13 +24,15 @@ class AppraisalRows:
     submitted: Appraisal  # last year's, waiting for sign-off
 
 
-def build_appraisal_rows(w: World) -> AppraisalRows:
+def build_appraisal_rows(w: World, *, member_talks: bool = True) -> AppraisalRows:
+    """`member_talks`: the talk is the world's member's (so they may read it); else between two others."""
     today = timezone.localdate()
     peer = make_member(w.branch, name="刘党员")
+    talker = w.member if member_talks else make_member(w.branch, name="陈党员")
     talk = services.talk_record(
-        actor=w.member_user,
+        actor=w.member_user if member_talks else SYSTEM,
         org=w.branch,
-        talker_id=w.member.pk,
+        talker_id=talker.pk,
         counterpart_ids=[peer.pk],
         held_on=today,
         content="谈工作打算",
