@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors
 from dangjian.orgs.models import Organization, OrgKind
-from dangjian.orgs.selectors import get_org_for_user
+from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
 from . import selectors, services
 from .forms import GradeForm, TalkForm, VersionForm, parse_date
@@ -41,11 +41,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if q:
         branches = branches.filter(name__contains=q)
     page = Paginator(branches, 30).get_page(request.GET.get("page"))
+    rows = [(org, can(request.user, Action.MANAGE, org.path)) for org in page]
+    committees = [o for o in top_orgs_for(request.user, Action.MANAGE) if o.kind != OrgKind.BRANCH]
     return render(
         request,
         "appraisal/home.html",
         {
             "page": page,
+            "rows": rows,
+            "committees": committees[:10],
             "q": q,
             "year": year,
             "todos": selectors.open_todos_for(request.user)[:20],
