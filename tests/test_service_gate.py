@@ -359,13 +359,24 @@ GATED: dict[str, Recipe] = {
     "dangjian.appraisal.services.appraisal_open": lambda r: {"org": r.w.branch, "year": r.today.year - 2},
     "dangjian.appraisal.services.appraisal_sign_off": lambda r: {"appraisal": r.appraisal.submitted, "approve": True},
     "dangjian.appraisal.services.appraisal_submit": lambda r: {"appraisal": r.appraisal.draft},
+    "dangjian.appraisal.services.orglife_review_save": lambda r: {
+        "org": r.w.branch, "year": r.today.year, "data": {"problems": "学习不深入"}
+    },
+    "dangjian.appraisal.services.rectification_add": lambda r: {
+        "org": r.w.branch, "year": r.today.year, "problem": "问题", "measure": "措施", "owner_id": r.w.member.pk,
+        "deadline": r.today,
+    },
+    "dangjian.appraisal.services.rectification_done": lambda r: {
+        "item": r.appraisal.rectification, "done_on": r.today
+    },
+    "dangjian.appraisal.services.rectification_verify": lambda r: {"item": r.appraisal.rectification},
     "dangjian.appraisal.services.talk_follow_up_done": lambda r: {
         "follow_up": r.appraisal.follow_up, "done_on": r.today
     },
     "dangjian.appraisal.services.talk_record": lambda r: {
         "org": r.w.branch, "talker_id": r.w.member.pk, "counterpart_ids": [r.loose.pk], "held_on": r.today
     },
-    "dangjian.appraisal.services.talk_todo_sweep": lambda r: {"today": r.today},
+    "dangjian.appraisal.services.sweep": lambda r: {"today": r.today},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {

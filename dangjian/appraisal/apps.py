@@ -93,4 +93,4 @@ class AppraisalConfig(AppConfig):
         )
         nav_item("谈心谈话与评议", "appraisal:home", Action.VIEW, order=55)
         attention_provider(appraisal_attention)
-        periodic_job(self.label, "必谈事项待办", raise_talk_todos)
+        periodic_job(self.label, "必谈事项待办、11月谈心谈话提醒、整改逾期提醒", raise_talk_todos)

@@ -68,7 +68,9 @@ def build_demo(ctx: DemoContext) -> None:
                 _talk(branch, m, plain[j + 1], _talk_day(ctx), ctx.rng)
                 talks += 1
         _appraisals(ctx, branch, members, this_year=branch == edu)
-    result = services.talk_todo_sweep(actor=SYSTEM, today=ctx.today)
+        if branch == edu:
+            _review(ctx, branch, members)
+    result = services.sweep(actor=SYSTEM, today=ctx.today)
     ctx.log(f"appraisal: {talks} 次谈心谈话，{len(branches)} 个支部的民主评议，{result['todos']} 件必谈事项")
 
 
@@ -92,3 +94,39 @@ def _appraisals(ctx: DemoContext, branch: Any, members: list[Any], *, this_year:
         for e in graded[: len(graded) // 2]:
             if e.member.status != MemberStatus.PROBATIONARY:
                 services.appraisal_grade(actor=SYSTEM, entry=e, grade=Grade.QUALIFIED)
+
+
+def _review(ctx: DemoContext, branch: Any, members: list[Any]) -> None:
+    """Last year's 组织生活会 (held in January, so it counts for last year) and its 整改清单: one
+    item verified, one done and waiting for verification, one open and carried into this year."""
+    last = ctx.today.year - 1
+    held = min(dt.date(ctx.today.year, 1, 20), ctx.today - dt.timedelta(days=1))
+    services.orglife_review_save(
+        actor=SYSTEM,
+        org=branch,
+        year=last,
+        data={
+            "theme": "学习贯彻党的创新理论，对照党章党规找差距",
+            "announced_on": held - dt.timedelta(days=14),
+            "held_on": held,
+            "self_exams_received": len(members),
+            "opinions": "发放征求意见表，收集意见建议 6 条",
+            "problems": "理论学习不够系统；联系服务群众不够经常；组织生活有时流于形式",
+        },
+    )
+    plan = [
+        ("理论学习不够系统", "制定年度学习计划，每月集中学习一次", 60),
+        ("联系服务群众不够经常", "党员每季度走访联系户", 120),
+        ("组织生活有时流于形式", "支委会会前确定议题并提前通知", 400),
+    ]
+    items = [
+        services.rectification_add(
+            actor=SYSTEM, org=branch, year=last, problem=p, measure=m, owner_id=members[k % len(members)].pk,
+            deadline=held + dt.timedelta(days=d),
+        )
+        for k, (p, m, d) in enumerate(plan)
+    ]  # fmt: skip
+    services.rectification_done(actor=SYSTEM, item=items[0], done_on=min(ctx.today, held + dt.timedelta(days=50)))
+    if ctx.org_admin is not None:
+        services.rectification_verify(actor=ctx.org_admin, item=items[0])
+    services.rectification_done(actor=SYSTEM, item=items[1], done_on=min(ctx.today, held + dt.timedelta(days=100)))

@@ -66,6 +66,29 @@ class GradeForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
+class ReviewForm(forms.Form):
+    """The 组织生活会 of one reporting year: preparation and problems found."""
+
+    theme = forms.CharField(label="会议主题", required=False, max_length=200)
+    announced_on = forms.DateField(label="议题通知日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="召开日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    self_exams_received = forms.IntegerField(label="收到对照检查材料（份）", min_value=0, max_value=1000, initial=0)
+    opinions = forms.CharField(label="征求意见情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    problems = forms.CharField(label="查摆问题", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RectificationForm(forms.Form):
+    problem = forms.CharField(label="问题", max_length=300)
+    measure = forms.CharField(label="整改措施", max_length=300)
+    owner = forms.TypedChoiceField(label="责任人", coerce=int)
+    deadline = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "请选择"), *members]  # type: ignore[attr-defined]
+
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

@@ -146,3 +146,62 @@ class AppraisalEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_grade_display()}"
+
+
+class OrgLifeReview(models.Model):
+    """A branch's 组织生活会 for one reporting year: how it was prepared (topics announced, talks,
+    self-examination materials received, opinions gathered) and the problems found (查摆问题).
+    A meeting held by the attribution cutoff (default 31 March) counts for the previous year."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党支部")
+    org_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveSmallIntegerField("年度")
+    theme = models.CharField("会议主题", max_length=200, blank=True)
+    announced_on = models.DateField("议题通知日期", null=True, blank=True)
+    held_on = models.DateField("召开日期", null=True, blank=True)
+    self_exams_received = models.PositiveSmallIntegerField("收到对照检查材料（份）", default=0)
+    opinions = models.TextField("征求意见情况", blank=True)
+    problems = models.TextField("查摆问题", blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = actor_fk()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="appraisal_review_org_year_uniq")]
+        verbose_name = "组织生活会"
+        verbose_name_plural = "组织生活会"
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.year}年度组织生活会"
+
+
+class Rectification(models.Model):
+    """One line of the 整改清单: problem, measure, owner and deadline; marked done by one person and
+    verified by another (对单销号). Open items are carried to the following years' meetings."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党支部")
+    org_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveSmallIntegerField("年度")
+    problem = models.CharField("问题", max_length=300)
+    measure = models.CharField("整改措施", max_length=300)
+    owner = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name="责任人")
+    deadline = models.DateField("整改时限")
+    done_on = models.DateField("完成日期", null=True, blank=True)
+    done_by = actor_fk()
+    verified_by = actor_fk()
+    verified_at = models.DateTimeField("销号时间", null=True, blank=True)
+    created_by = actor_fk()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        indexes = [models.Index(fields=["org_path", "verified_at"], name="appraisal_rect_path_idx")]
+        verbose_name = "整改事项"
+        verbose_name_plural = "整改事项"
+
+    def __str__(self) -> str:
+        return self.measure

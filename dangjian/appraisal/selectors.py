@@ -5,6 +5,7 @@ coverage pages and roll-ups carry dates and names, never topics, content or issu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from dangjian.members.models import Member, MemberStatus
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind, OrgPost, Post
 
-from .models import Appraisal, AppraisalEntry, Talk, TalkFollowUp, TalkTodo
+from .models import Appraisal, AppraisalEntry, OrgLifeReview, Rectification, Talk, TalkFollowUp, TalkTodo
 from .rules import DEFAULT_TOPICS, Gap, Grade, Pair, coverage_gaps, excellent_cap, pairs_of
 
 CONTENT_DENIED = "谈话内容仅谈话双方和支部书记可以查看"
@@ -259,3 +260,35 @@ def probationary_reason(member: Member) -> str:
 
 def branches_for(user: Any) -> QuerySet[Organization]:
     return Organization.objects.filter(kind=OrgKind.BRANCH).filter(scope_q(user, Action.VIEW, "path")).order_by("path")
+
+
+def members_without_talk(year: int) -> QuerySet[Member]:
+    """Active members (every branch) who took part in no talk in `year`: two anti-joins, no loop."""
+    talked = Talk.objects.filter(year=year).values("talker_id")
+    heard = Talk.counterparts.through.objects.filter(talk__year=year).values("member_id")
+    return Member.objects.filter(is_active=True).exclude(pk__in=talked).exclude(pk__in=heard)
+
+
+def get_review(org: Organization, year: int) -> OrgLifeReview | None:
+    return OrgLifeReview.objects.filter(org=org, year=year).first()
+
+
+def rectifications_for(org: Organization, year: int) -> list[Rectification]:
+    """The year's 整改清单 plus earlier years' items not yet verified (carried forward)."""
+    qs = Rectification.objects.filter(org=org).filter(Q(year=year) | Q(year__lt=year, verified_at__isnull=True))
+    return list(qs.select_related("owner").order_by("year", "deadline", "pk"))
+
+
+def get_rectification_for_user(user: Any, pk: int | str, action: str = Action.MANAGE) -> Rectification:
+    return get_for_user(Rectification.objects.select_related("org"), pk, user, action, not_found="整改事项不存在")
+
+
+def cutoff_of(path: str) -> tuple[int, int]:
+    """The attribution cutoff (month, day) in force for the org at `path` (setting "MM-DD")."""
+    raw = str(config.effective(path, "appraisal.attribution_cutoff"))
+    try:
+        month, day = (int(x) for x in raw.split("-"))
+        dt.date(2000, month, day)
+    except ValueError:
+        return 3, 31
+    return month, day

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,12 +24,22 @@ from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import selectors
-from .models import Appraisal, AppraisalEntry, AppraisalState, Talk, TalkFollowUp, TalkTodo
+from .models import (
+    Appraisal,
+    AppraisalEntry,
+    AppraisalState,
+    OrgLifeReview,
+    Rectification,
+    Talk,
+    TalkFollowUp,
+    TalkTodo,
+)
 from .rules import (
     Grade,
     TalkEvent,
     TalkMode,
     TalkOccasion,
+    attribution_year,
     excellent_findings,
     grade_findings,
     talk_date_findings,
@@ -38,6 +48,7 @@ from .rules import (
 SWEEP_ONLY = "只有系统可以运行定期提醒"
 RECORDER_DENIED = "只有谈话双方或支部书记可以记录谈话"
 EVENT_LOOKBACK_DAYS = 60  # events older than this when the job first sees them raise no to-do
+TALKS_DUE_MONTH = 11  # the year's talks are reminded in November, before the 组织生活会
 
 
 @dataclass(frozen=True)
@@ -189,11 +200,22 @@ def _events(today: dt.date) -> list[tuple[int, int, str, str, dt.date]]:
 
 
 @transaction.atomic
-def talk_todo_sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
-    """The daily job: raise a 必谈 to-do (with a due date) for each configured event, once, and tell
-    the branch secretary. Safe to run any number of times."""
+def sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
+    """The daily job: 必谈 to-dos, November's "talks still due" notice, overdue 整改 items. Each
+    notice goes once per (person, key), so running it any number of times sends nothing twice."""
     require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
     today = today or timezone.localdate()
+    todos, notices = _raise_todos(actor, today)
+    return {
+        "todos": todos,
+        "notices": notices,
+        "talks_due": _talks_due_notices(today),
+        "overdue": _overdue_rectification_notices(today),
+    }
+
+
+def _raise_todos(actor: Any, today: dt.date) -> tuple[int, int]:
+    """A 必谈 to-do (with a due date) for each configured event, once; the branch secretary is told."""
     events = _events(today)
     paths = sorted({e[2] for e in events})
     enabled = config.effective_for_paths(paths, "appraisal.event_talks")
@@ -225,7 +247,51 @@ def talk_todo_sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, in
     sent = notify.send_many(messages)
     if new:
         record(actor=actor, action="appraisal.todo_sweep", org_path=PLATFORM, after={"todos": len(new)})
-    return {"todos": len(new), "notices": sent}
+    return len(new), sent
+
+
+def _talks_due_notices(today: dt.date) -> int:
+    """In November: each branch secretary hears how many members have had no talk this year (one
+    aggregate query for every branch; the coverage page has the detail)."""
+    if today.month != TALKS_DUE_MONTH:
+        return 0
+    counts = dict(
+        selectors.members_without_talk(today.year)
+        .values_list("org_id")
+        .annotate(n=Count("pk"))
+        .values_list("org_id", "n")
+    )
+    secretaries = holder_ids_by(Role.SECRETARY, org_ids=list(counts))
+    return notify.send_many(
+        notify.Message(
+            uid,
+            f"appraisal-talks-due-{org_id}-{today.year}",
+            f"{today.year}年谈心谈话：{n} 名党员尚未谈话",
+            "《中国共产党支部工作条例（试行）》第十九条：每年谈心谈话一般不少于1次",
+            reverse("appraisal:coverage", args=[org_id, today.year]),
+        )
+        for org_id, n in counts.items()
+        for uid in secretaries.get(org_id, [])
+    )
+
+
+def _overdue_rectification_notices(today: dt.date) -> int:
+    overdue = Rectification.objects.filter(done_on__isnull=True, deadline__lt=today).values_list(
+        "pk", "org_id", "measure", "deadline"
+    )
+    rows = list(overdue)
+    secretaries = holder_ids_by(Role.SECRETARY, org_ids={r[1] for r in rows})
+    return notify.send_many(
+        notify.Message(
+            uid,
+            f"appraisal-rect-overdue-{pk}",
+            f"整改事项逾期：{measure[:60]}",
+            f"整改时限 {deadline:%Y-%m-%d}，尚未完成",
+            reverse("appraisal:review", args=[org_id, today.year]),
+        )
+        for pk, org_id, measure, deadline in rows
+        for uid in secretaries.get(org_id, [])
+    )
 
 
 # ---------------------------------------------------------------- 民主评议党员
@@ -379,3 +445,129 @@ def appraisal_sign_off(*, actor: Any, appraisal: Appraisal, approve: bool, versi
         org_path=appraisal.org_path,
     )
     return appraisal
+
+
+# ---------------------------------------------------------------- 组织生活会 and 整改清单
+
+REVIEW_FIELDS = ("theme", "announced_on", "held_on", "self_exams_received", "opinions", "problems")
+
+
+@transaction.atomic
+def orglife_review_save(
+    *, actor: Any, org: Organization, year: int, data: dict[str, Any], version: int | None = None
+) -> OrgLifeReview:
+    """Record the 组织生活会's preparation and problems for reporting year `year`."""
+    require(actor, Action.MANAGE, org.path)
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("组织生活会以党支部为单位记录")
+    if not 2000 <= year <= timezone.localdate().year:
+        raise ValidationError({"year": "“年度”无效"})
+    review = OrgLifeReview.objects.select_for_update().filter(org=org, year=year).first()
+    before = {f: getattr(review, f) for f in REVIEW_FIELDS} if review else None
+    if review is None:
+        review = OrgLifeReview(org=org, org_path=org.path, year=year)
+    else:
+        check_version(review, version)
+        bump(review)
+    for f in REVIEW_FIELDS:
+        if f in data:
+            setattr(review, f, data[f].strip() if isinstance(data[f], str) else data[f])
+    today = timezone.localdate()
+    if review.held_on is not None:
+        if review.held_on > today:
+            raise ValidationError({"held_on": "“召开日期”不能晚于今天（可先记录会前准备）"})
+        month, day = selectors.cutoff_of(org.path)
+        counted = attribution_year(review.held_on, month, day)
+        if counted != year:
+            when = f"{review.held_on:%Y年%m月%d日}"
+            rule = f"{month}月{day}日前（含）召开的计入上一年度"
+            raise ValidationError({"held_on": f"“召开日期”{when}的组织生活会计入{counted}年度（{rule}）"})
+    if review.announced_on is not None and review.announced_on > today:
+        raise ValidationError({"announced_on": "“议题通知日期”不能晚于今天"})
+    review.updated_by = user_or_none(actor)
+    review.full_clean()
+    review.save()
+    record(
+        actor=actor,
+        action="appraisal.review_save",
+        obj=review,
+        org_path=org.path,
+        before=before,
+        after={f: getattr(review, f) for f in REVIEW_FIELDS},
+    )
+    return review
+
+
+@transaction.atomic
+def rectification_add(
+    *,
+    actor: Any,
+    org: Organization,
+    year: int,
+    problem: str,
+    measure: str,
+    owner_id: int,
+    deadline: dt.date,
+) -> Rectification:
+    """Add a line to the branch's 整改清单 for reporting year `year`."""
+    require(actor, Action.MANAGE, org.path)
+    errors: dict[str, str] = {}
+    if not problem.strip():
+        errors["problem"] = "请填写“问题”"
+    if not measure.strip():
+        errors["measure"] = "请填写“整改措施”"
+    if not Member.objects.filter(org=org, is_active=True, pk=owner_id).exists():
+        errors["owner"] = "“责任人”须为本支部在册党员"
+    if not 2000 <= year <= timezone.localdate().year:
+        errors["year"] = "“年度”无效"
+    if errors:
+        raise ValidationError(errors)
+    item = Rectification(
+        org=org,
+        org_path=org.path,
+        year=year,
+        problem=problem.strip(),
+        measure=measure.strip(),
+        owner_id=owner_id,
+        deadline=deadline,
+        created_by=user_or_none(actor),
+    )
+    item.full_clean()
+    item.save()
+    record(actor=actor, action="appraisal.rectification_add", obj=item, org_path=org.path, after={"deadline": deadline})
+    return item
+
+
+@transaction.atomic
+def rectification_done(*, actor: Any, item: Rectification, done_on: dt.date) -> Rectification:
+    """Mark a 整改 item done; another person verifies it."""
+    item = Rectification.objects.select_for_update().get(pk=item.pk)
+    require(actor, Action.MANAGE, item.org_path)
+    if item.verified_at is not None:
+        raise ValidationError("该整改事项已销号")
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "“完成日期”不能晚于今天"})
+    item.done_on = done_on
+    item.done_by = user_or_none(actor)
+    item.save(update_fields=["done_on", "done_by"])
+    record(
+        actor=actor, action="appraisal.rectification_done", obj=item, org_path=item.org_path, after={"done_on": done_on}
+    )
+    return item
+
+
+@transaction.atomic
+def rectification_verify(*, actor: Any, item: Rectification) -> Rectification:
+    """Verify (销号) a done item — never by the person who marked it done."""
+    item = Rectification.objects.select_for_update().get(pk=item.pk)
+    require(actor, Action.MANAGE, item.org_path)
+    require_four_eyes(actor, item.done_by_id)
+    if item.done_on is None:
+        raise ValidationError("整改事项尚未完成，不能销号")
+    if item.verified_at is not None:
+        raise ValidationError("该整改事项已销号")
+    item.verified_by = user_or_none(actor)
+    item.verified_at = timezone.now()
+    item.save(update_fields=["verified_by", "verified_at"])
+    record(actor=actor, action="appraisal.rectification_verify", obj=item, org_path=item.org_path)
+    return item

@@ -12,5 +12,5 @@ from . import services
 
 @task()
 def raise_talk_todos(today_iso: str = "") -> dict[str, int]:
-    """Idempotent: each (member, event, date) raises one to-do and one notice, however often it runs."""
-    return services.talk_todo_sweep(actor=SYSTEM, today=job_date(today_iso))
+    """Idempotent: 必谈 to-dos, November's talks-due notices, overdue 整改 items — each once."""
+    return services.sweep(actor=SYSTEM, today=job_date(today_iso))

@@ -16,4 +16,9 @@ urlpatterns = [
     path("appraisal/<int:pk>/submit/", views.appraisal_submit, name="appraisal_submit"),
     path("appraisal/<int:pk>/sign-off/", views.appraisal_sign_off, name="appraisal_sign_off"),
     path("org/<int:pk>/summary/<int:year>/", views.summary_view, name="summary"),
+    path("org/<int:pk>/summary/<int:year>/xlsx/", views.summary_xlsx, name="summary_xlsx"),
+    path("org/<int:pk>/review/<int:year>/", views.review_view, name="review"),
+    path("org/<int:pk>/review/<int:year>/rectification/", views.rectification_add, name="rectification_add"),
+    path("rectification/<int:pk>/done/", views.rectification_done, name="rectification_done"),
+    path("rectification/<int:pk>/verify/", views.rectification_verify, name="rectification_verify"),
 ]

@@ -14,8 +14,8 @@ from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_er
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
-from . import selectors, services
-from .forms import GradeForm, TalkForm, VersionForm, parse_date
+from . import exports, selectors, services
+from .forms import GradeForm, RectificationForm, ReviewForm, TalkForm, VersionForm, parse_date
 from .models import AppraisalState
 from .rules import Grade, TalkOccasion
 
@@ -270,3 +270,114 @@ def summary_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         "appraisal/summary.html",
         {"org": org, "year": year, "rows": rows, "grades": [label for _, label in Grade.choices]},
     )
+
+
+@login_required
+def summary_xlsx(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
+    rows = selectors.committee_summary(request.user, org, _year(year))
+    return exports.summary_response(org, year, rows)
+
+
+@login_required
+def review_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    org = _branch(request, pk, Action.MANAGE)
+    review = selectors.get_review(org, _year(year))
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        if form.is_valid():
+            d = dict(form.cleaned_data)
+            version = d.pop("version")
+            try:
+                services.orglife_review_save(actor=request.user, org=org, year=year, data=d, version=version)
+            except ValidationError as exc:
+                errors_to_form(form, exc)
+            else:
+                messages.success(request, "已保存")
+                return redirect("appraisal:review", org.pk, year)
+    else:
+        initial = {f: getattr(review, f) for f in services.REVIEW_FIELDS} if review else {}
+        form = ReviewForm(initial={**initial, "version": review.version if review else None})
+    cov = selectors.coverage(org, year)
+    members = list(selectors.branch_members(org).values_list("pk", "name"))
+    return render(
+        request,
+        "appraisal/review.html",
+        {
+            "org": org,
+            "year": year,
+            "review": review,
+            "form": form,
+            "gaps": len(cov.gaps),
+            "talks": cov.talks,
+            "items": selectors.rectifications_for(org, year),
+            "item_form": RectificationForm(members=members),
+            "today": timezone.localdate(),
+            "cutoff": selectors.cutoff_of(org.path),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rectification_add(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    org = _branch(request, pk, Action.MANAGE)
+    members = list(selectors.branch_members(org).values_list("pk", "name"))
+    form = RectificationForm(request.POST, members=members)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+    else:
+        d = form.cleaned_data
+        try:
+            services.rectification_add(
+                actor=request.user,
+                org=org,
+                year=_year(year),
+                problem=d["problem"],
+                measure=d["measure"],
+                owner_id=d["owner"],
+                deadline=d["deadline"],
+            )
+        except ValidationError as exc:
+            flash_errors(request, exc, RECTIFICATION_LABELS)
+        else:
+            messages.success(request, "已加入整改清单")
+    return redirect("appraisal:review", org.pk, year)
+
+
+RECTIFICATION_LABELS = {
+    "problem": "问题",
+    "measure": "整改措施",
+    "owner": "责任人",
+    "year": "年度",
+    "done_on": "完成日期",
+}
+
+
+@login_required
+@require_POST
+def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_rectification_for_user(request.user, pk)
+    done_on = parse_date(request.POST.get("done_on")) or timezone.localdate()
+    try:
+        services.rectification_done(actor=request.user, item=item, done_on=done_on)
+    except ValidationError as exc:
+        flash_errors(request, exc, RECTIFICATION_LABELS)
+    else:
+        messages.success(request, "已标记完成，请另一名同志核实销号")
+    return redirect("appraisal:review", item.org_id, item.year)
+
+
+@login_required
+@require_POST
+def rectification_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.get_rectification_for_user(request.user, pk)
+    try:
+        services.rectification_verify(actor=request.user, item=item)
+    except FourEyesRefused as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, "已销号")
+    return redirect("appraisal:review", item.org_id, item.year)

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.appraisal import services
-from dangjian.appraisal.models import Appraisal, AppraisalEntry, Talk, TalkFollowUp
+from dangjian.appraisal.models import Appraisal, AppraisalEntry, Rectification, Talk, TalkFollowUp
 from dangjian.core.scoping import SYSTEM
 from dangjian.site.testing.factories import World, make_member
 
@@ -22,6 +22,7 @@ class AppraisalRows:
     draft: Appraisal  # this year's appraisal, being graded
     entry: AppraisalEntry  # the member's entry in it
     submitted: Appraisal  # last year's, waiting for sign-off
+    rectification: Rectification  # an open 整改 item of this year
 
 
 def build_appraisal_rows(w: World, *, member_talks: bool = True) -> AppraisalRows:
@@ -44,4 +45,13 @@ def build_appraisal_rows(w: World, *, member_talks: bool = True) -> AppraisalRow
     for e in submitted.entries.filter(graded=True):
         services.appraisal_grade(actor=w.liaison, entry=e, grade="qualified")
     submitted = services.appraisal_submit(actor=w.liaison, appraisal=submitted)
-    return AppraisalRows(peer, talk, talk.follow_ups.get(), draft, entry, submitted)
+    item = services.rectification_add(
+        actor=w.liaison,
+        org=w.branch,
+        year=today.year,
+        problem="组织生活不够规范",
+        measure="每月按时召开支委会",
+        owner_id=peer.pk,
+        deadline=today + dt.timedelta(days=60),
+    )
+    return AppraisalRows(peer, talk, talk.follow_ups.get(), draft, entry, submitted, item)

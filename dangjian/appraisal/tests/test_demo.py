@@ -4,7 +4,7 @@ import datetime as dt
 import random
 
 from dangjian.appraisal.demo import build_demo
-from dangjian.appraisal.models import Appraisal, AppraisalState, Talk
+from dangjian.appraisal.models import Appraisal, AppraisalState, OrgLifeReview, Rectification, Talk
 from dangjian.core.demo import DemoContext
 from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.models import Post
@@ -35,3 +35,5 @@ def test_demo_builds_talks_and_appraisals(world: World) -> None:
     assert Talk.objects.filter(org=world.branch, year=2026).exists()
     assert set(Appraisal.objects.filter(year=2025).values_list("status", flat=True)) == {AppraisalState.SIGNED}
     assert Appraisal.objects.get(org=world.branch, year=2026).status == AppraisalState.DRAFT
+    assert OrgLifeReview.objects.get(org=world.branch).year == 2025
+    assert Rectification.objects.filter(org=world.branch, verified_at__isnull=False).count() == 1

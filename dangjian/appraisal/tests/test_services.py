@@ -141,10 +141,11 @@ def test_sweep_raises_todo_once_and_a_talk_closes_it(world: World) -> None:
         actor=world.liaison, org=world.branch, data=member_data(), from_org_name="外省某支部", in_on=TODAY
     )
     with pytest.raises(PermissionDenied):
-        services.talk_todo_sweep(actor=world.admin, today=TODAY)
-    first = services.talk_todo_sweep(actor=SYSTEM, today=TODAY)
-    again = services.talk_todo_sweep(actor=SYSTEM, today=TODAY)
-    assert first["todos"] == 1 and again == {"todos": 0, "notices": 0}
+        services.sweep(actor=world.admin, today=TODAY)
+    first = services.sweep(actor=SYSTEM, today=TODAY)
+    again = services.sweep(actor=SYSTEM, today=TODAY)
+    assert first["todos"] == 1 and first["notices"] == 1
+    assert again == {"todos": 0, "notices": 0, "talks_due": 0, "overdue": 0}
     todo = TalkTodo.objects.get()
     assert todo.member == member and todo.due_on == TODAY + dt.timedelta(days=30)
     assert Notification.objects.filter(user=world.secretary, title__contains="必谈").count() == 1
@@ -159,7 +160,7 @@ def test_sweep_event_list_is_configurable(world: World) -> None:
     transfer_in_from_outside(
         actor=world.liaison, org=world.branch, data=member_data(), from_org_name="外省某支部", in_on=TODAY
     )
-    assert services.talk_todo_sweep(actor=SYSTEM, today=TODAY)["todos"] == 0
+    assert services.sweep(actor=SYSTEM, today=TODAY)["todos"] == 0
 
 
 # ------------------------------------------------------------------ 民主评议
@@ -261,3 +262,82 @@ def test_committee_summary_counts_only(world: World) -> None:
     rows = selectors.committee_summary(world.admin, world.city, TODAY.year)
     assert len(rows) == 1 and rows[0].counts[Grade.QUALIFIED] == 3 and rows[0].not_graded == 1
     assert selectors.committee_summary(world.outsider, world.city, TODAY.year) == []
+
+
+def test_november_notice_counts_members_without_a_talk(world: World) -> None:
+    peer = make_member(world.branch)
+    make_member(world.branch)
+    talk(world, SYSTEM, peer)
+    october = dt.date(TODAY.year, 10, 15)
+    november = dt.date(TODAY.year, 11, 2)
+    assert services.sweep(actor=SYSTEM, today=october)["talks_due"] == 0
+    assert services.sweep(actor=SYSTEM, today=november)["talks_due"] == 1
+    assert services.sweep(actor=SYSTEM, today=november)["talks_due"] == 0
+    note = Notification.objects.get(user=world.secretary, key__startswith="appraisal-talks-due")
+    assert note.title == f"{TODAY.year}年谈心谈话：1 名党员尚未谈话"
+
+
+# ------------------------------------------------------------------ 组织生活会 and 整改清单
+
+
+def test_review_attribution_year(world: World) -> None:
+    year = TODAY.year - 1
+    march = dt.date(TODAY.year, 3, 31)
+    april = dt.date(TODAY.year, 4, 1)
+    r = services.orglife_review_save(
+        actor=world.liaison, org=world.branch, year=year, data={"held_on": march, "problems": "学习不够深入"}
+    )
+    assert r.held_on == march
+    with pytest.raises(ValidationError) as exc:
+        services.orglife_review_save(actor=world.liaison, org=world.branch, year=year, data={"held_on": april})
+    assert f"计入{TODAY.year}年度" in exc.value.message_dict["held_on"][0]
+    with pytest.raises(ValidationError) as exc:
+        services.orglife_review_save(
+            actor=world.liaison, org=world.branch, year=TODAY.year, data={"held_on": TODAY + dt.timedelta(days=1)}
+        )
+    assert "召开日期" in exc.value.message_dict["held_on"][0]
+    config_set(actor=world.admin, org=world.city, key="appraisal.attribution_cutoff", raw_value="04-30")
+    services.orglife_review_save(actor=world.liaison, org=world.branch, year=year, data={"held_on": april})
+    for actor in (None, world.outsider, world.member_user):
+        with pytest.raises(PermissionDenied):
+            services.orglife_review_save(actor=actor, org=world.branch, year=year, data={})
+
+
+def test_rectification_done_and_verified_by_another(world: World) -> None:
+    item = services.rectification_add(
+        actor=world.liaison,
+        org=world.branch,
+        year=TODAY.year,
+        problem="理论学习不够系统",
+        measure="制定学习计划",
+        owner_id=world.member.pk,
+        deadline=TODAY,
+    )
+    with pytest.raises(ValidationError):
+        services.rectification_verify(actor=world.secretary, item=item)  # not done yet
+    services.rectification_done(actor=world.liaison, item=item, done_on=TODAY)
+    with pytest.raises(FourEyesRefused):
+        services.rectification_verify(actor=world.liaison, item=item)
+    with pytest.raises(PermissionDenied):
+        services.rectification_verify(actor=world.outsider, item=item)
+    item = services.rectification_verify(actor=world.secretary, item=item)
+    assert item.verified_by == world.secretary
+
+
+def test_rectification_bad_input_and_overdue_notice(world: World) -> None:
+    stranger = make_member(world.other_branch)
+    with pytest.raises(ValidationError) as exc:
+        services.rectification_add(
+            actor=world.liaison, org=world.branch, year=TODAY.year, problem=" ", measure="",
+            owner_id=stranger.pk, deadline=TODAY,
+        )  # fmt: skip
+    errors = exc.value.message_dict
+    assert "问题" in errors["problem"][0] and "整改措施" in errors["measure"][0] and "本支部" in errors["owner"][0]
+    item = services.rectification_add(
+        actor=world.liaison, org=world.branch, year=TODAY.year, problem="问题", measure="措施",
+        owner_id=world.member.pk, deadline=TODAY - dt.timedelta(days=1),
+    )  # fmt: skip
+    assert services.sweep(actor=SYSTEM, today=TODAY)["overdue"] == 1
+    assert services.sweep(actor=SYSTEM, today=TODAY)["overdue"] == 0
+    services.rectification_done(actor=world.liaison, item=item, done_on=TODAY)
+    assert selectors.rectifications_for(world.branch, TODAY.year + 1) == [item]  # carried until verified

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.appraisal import services
-from dangjian.appraisal.models import Appraisal, AppraisalEntry, AppraisalState, Talk, TalkFollowUp
+from dangjian.appraisal.models import (
+    Appraisal,
+    AppraisalEntry,
+    AppraisalState,
+    OrgLifeReview,
+    Rectification,
+    Talk,
+    TalkFollowUp,
+)
 from dangjian.appraisal.rules import Grade
 from dangjian.appraisal.tests.helpers import AppraisalRows, build_appraisal_rows
 from dangjian.core.models import AuditEvent
@@ -44,6 +54,11 @@ def urls(world: World, r: AppraisalRows) -> list[str]:
         reverse("appraisal:appraisal_submit", args=[r.draft.pk]),
         reverse("appraisal:appraisal_sign_off", args=[r.submitted.pk]),
         reverse("appraisal:summary", args=[b, YEAR]),
+        reverse("appraisal:summary_xlsx", args=[b, YEAR]),
+        reverse("appraisal:review", args=[b, YEAR]),
+        reverse("appraisal:rectification_add", args=[b, YEAR]),
+        reverse("appraisal:rectification_done", args=[r.rectification.pk]),
+        reverse("appraisal:rectification_verify", args=[r.rectification.pk]),
     ]
 
 
@@ -54,6 +69,8 @@ def state() -> tuple[int, ...]:
         Appraisal.objects.count(),
         AppraisalEntry.objects.exclude(grade="").count(),
         Appraisal.objects.filter(status=AppraisalState.DRAFT).count(),
+        Rectification.objects.filter(done_on__isnull=False).count(),
+        OrgLifeReview.objects.count(),
         AuditEvent.objects.count(),
     )
 
@@ -187,3 +204,37 @@ def test_four_eyes_in_view(world: World, as_secretary: Client) -> None:
     assert resp.status_code == 302
     a.refresh_from_db()
     assert a.status == AppraisalState.SUBMITTED
+
+
+def test_review_page_and_rectifications(
+    world: World, r: AppraisalRows, as_liaison: Client, as_secretary: Client
+) -> None:
+    url = reverse("appraisal:review", args=[world.branch.pk, YEAR])
+    body = as_liaison.get(url).content.decode()
+    assert "整改清单" in body and r.rectification.measure in body
+    resp = as_liaison.post(url, {"theme": "对照党章党规找差距", "self_exams_received": 5, "problems": "学习不深入"})
+    assert resp.status_code == 302 and OrgLifeReview.objects.get().self_exams_received == 5
+    resp = as_liaison.post(url, {"held_on": (TODAY + dt.timedelta(days=3)).isoformat(), "self_exams_received": 5})
+    assert resp.status_code == 200 and "不能晚于今天" in resp.content.decode()
+    as_liaison.post(
+        reverse("appraisal:rectification_add", args=[world.branch.pk, YEAR]),
+        {"problem": "联系群众不够", "measure": "每月走访", "owner": world.member.pk, "deadline": TODAY.isoformat()},
+    )
+    item = Rectification.objects.get(problem="联系群众不够")
+    as_liaison.post(reverse("appraisal:rectification_done", args=[item.pk]))
+    as_liaison.post(reverse("appraisal:rectification_verify", args=[item.pk]))  # four eyes: refused
+    item.refresh_from_db()
+    assert item.done_on == TODAY and item.verified_at is None
+    as_secretary.post(reverse("appraisal:rectification_verify", args=[item.pk]))
+    item.refresh_from_db()
+    assert item.verified_at is not None
+
+
+def test_summary_xlsx(world: World, r: AppraisalRows, as_admin: Client) -> None:
+    resp = as_admin.get(reverse("appraisal:summary_xlsx", args=[world.city.pk, YEAR - 1]))
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][:6] == ("党支部", "状态", "优秀", "合格", "基本合格", "不合格")
+    graded = r.submitted.entries.filter(graded=True).count()
+    assert rows[2][0] == world.branch.name and rows[2][3] == graded  # all 合格 in last year's appraisal
