@@ -11,10 +11,15 @@ from .services import FollowUpData
 FOLLOW_UPS = 2  # blank follow-up rows offered on the form
 
 
+def date_widget() -> forms.DateInput:
+    """A native date picker; its value must be ISO (the zh-hans input format is not)."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class TalkForm(forms.Form):
     """One talk: the people come from the branch roster; the topics from the committee's list."""
 
-    held_on = forms.DateField(label="谈话日期", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="谈话日期", widget=date_widget())
     talker = forms.TypedChoiceField(label="谈话人", coerce=int)
     counterparts = forms.TypedMultipleChoiceField(
         label="谈话对象", coerce=int, widget=forms.CheckboxSelectMultiple, help_text="一对一或一对多"
@@ -37,7 +42,7 @@ class TalkForm(forms.Form):
                 label=f"责任人{i}", required=False, coerce=int, empty_value=None, choices=[("", "—"), *members]
             )
             self.fields[f"fu_deadline_{i}"] = forms.DateField(
-                label=f"完成期限{i}", required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=f"完成期限{i}", required=False, widget=date_widget()
             )
 
     def follow_ups(self) -> list[FollowUpData]:
@@ -59,7 +64,7 @@ class GradeForm(forms.Form):
     grade = forms.ChoiceField(label="等次", choices=[("", "请选择"), *Grade.choices])
     handling = forms.ChoiceField(label="处置方式（不合格时）", required=False, choices=[("", "—"), *Handling.choices])
     handling_deadline = forms.DateField(
-        label="改正期限", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="改正期限", required=False, widget=date_widget()
     )
     handling_outcome = forms.CharField(label="处置结果", required=False, max_length=300)
     note = forms.CharField(label="评议意见", required=False, max_length=300)
@@ -70,8 +75,8 @@ class ReviewForm(forms.Form):
     """The 组织生活会 of one reporting year: preparation and problems found."""
 
     theme = forms.CharField(label="会议主题", required=False, max_length=200)
-    announced_on = forms.DateField(label="议题通知日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    held_on = forms.DateField(label="召开日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    announced_on = forms.DateField(label="议题通知日期", required=False, widget=date_widget())
+    held_on = forms.DateField(label="召开日期", required=False, widget=date_widget())
     self_exams_received = forms.IntegerField(label="收到对照检查材料（份）", min_value=0, max_value=1000, initial=0)
     opinions = forms.CharField(label="征求意见情况", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     problems = forms.CharField(label="查摆问题", required=False, widget=forms.Textarea(attrs={"rows": 4}))
@@ -82,7 +87,7 @@ class RectificationForm(forms.Form):
     problem = forms.CharField(label="问题", max_length=300)
     measure = forms.CharField(label="整改措施", max_length=300)
     owner = forms.TypedChoiceField(label="责任人", coerce=int)
-    deadline = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label="整改时限", widget=date_widget())
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
