@@ -63,9 +63,7 @@ class TalkForm(forms.Form):
 class GradeForm(forms.Form):
     grade = forms.ChoiceField(label="等次", choices=[("", "请选择"), *Grade.choices])
     handling = forms.ChoiceField(label="处置方式（不合格时）", required=False, choices=[("", "—"), *Handling.choices])
-    handling_deadline = forms.DateField(
-        label="改正期限", required=False, widget=date_widget()
-    )
+    handling_deadline = forms.DateField(label="改正期限", required=False, widget=date_widget())
     handling_outcome = forms.CharField(label="处置结果", required=False, max_length=300)
     note = forms.CharField(label="评议意见", required=False, max_length=300)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)

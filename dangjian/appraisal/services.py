@@ -4,6 +4,7 @@ the branch decides, the platform records it (and refuses what the rules forbid).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,19 +233,16 @@ def _raise_todos(actor: Any, today: dt.date) -> tuple[int, int]:
         due = on + dt.timedelta(days=int(days[path]))
         new.append(TalkTodo(org_id=org_id, org_path=path, member_id=member_id, event=event, event_on=on, due_on=due))
     TalkTodo.objects.bulk_create(new, ignore_conflicts=True)
-    secretaries = holder_ids_by(Role.SECRETARY, org_ids={t.org_id for t in new})
-    messages = [
-        notify.Message(
-            uid,
+    sent = _tell_secretaries(
+        (
+            t.org_id,
             f"appraisal-todo-{t.member_id}-{t.event}-{t.event_on.isoformat()}",
             f"必谈事项：{t.get_event_display()}",
             f"请在 {t.due_on:%Y-%m-%d} 前与该党员谈心谈话",
             reverse("appraisal:coverage", args=[t.org_id, today.year]),
         )
         for t in new
-        for uid in secretaries.get(t.org_id, [])
-    ]
-    sent = notify.send_many(messages)
+    )
     if new:
         record(actor=actor, action="appraisal.todo_sweep", org_path=PLATFORM, after={"todos": len(new)})
     return len(new), sent
@@ -261,17 +259,15 @@ def _talks_due_notices(today: dt.date) -> int:
         .annotate(n=Count("pk"))
         .values_list("org_id", "n")
     )
-    secretaries = holder_ids_by(Role.SECRETARY, org_ids=list(counts))
-    return notify.send_many(
-        notify.Message(
-            uid,
+    return _tell_secretaries(
+        (
+            org_id,
             f"appraisal-talks-due-{org_id}-{today.year}",
             f"{today.year}年谈心谈话：{n} 名党员尚未谈话",
             "《中国共产党支部工作条例（试行）》第十九条：每年谈心谈话一般不少于1次",
             reverse("appraisal:coverage", args=[org_id, today.year]),
         )
         for org_id, n in counts.items()
-        for uid in secretaries.get(org_id, [])
     )
 
 
@@ -279,17 +275,25 @@ def _overdue_rectification_notices(today: dt.date) -> int:
     overdue = Rectification.objects.filter(done_on__isnull=True, deadline__lt=today).values_list(
         "pk", "org_id", "measure", "deadline"
     )
-    rows = list(overdue)
-    secretaries = holder_ids_by(Role.SECRETARY, org_ids={r[1] for r in rows})
-    return notify.send_many(
-        notify.Message(
-            uid,
+    return _tell_secretaries(
+        (
+            org_id,
             f"appraisal-rect-overdue-{pk}",
             f"整改事项逾期：{measure[:60]}",
             f"整改时限 {deadline:%Y-%m-%d}，尚未完成",
             reverse("appraisal:review", args=[org_id, today.year]),
         )
-        for pk, org_id, measure, deadline in rows
+        for pk, org_id, measure, deadline in overdue
+    )
+
+
+def _tell_secretaries(notices: Iterable[tuple[int, str, str, str, str]]) -> int:
+    """Each (branch id, key, title, body, link) to that branch's secretaries, once per key and person."""
+    rows = list(notices)
+    secretaries = holder_ids_by(Role.SECRETARY, org_ids={r[0] for r in rows})
+    return notify.send_many(
+        notify.Message(uid, key, title, body, link)
+        for org_id, key, title, body, link in rows
         for uid in secretaries.get(org_id, [])
     )
 
