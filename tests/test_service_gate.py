@@ -357,6 +357,9 @@ GATED: dict[str, Recipe] = {
     # appraisal
     "dangjian.appraisal.services.appraisal_grade": lambda r: {"entry": r.appraisal.entry, "grade": "qualified"},
     "dangjian.appraisal.services.appraisal_open": lambda r: {"org": r.w.branch, "year": r.today.year - 2},
+    "dangjian.appraisal.services.appraisal_record_evaluation": lambda r: {
+        "entry": r.appraisal.entry, "self_review": "自评", "votes": {"qualified": 1}
+    },
     "dangjian.appraisal.services.appraisal_sign_off": lambda r: {"appraisal": r.appraisal.submitted, "approve": True},
     "dangjian.appraisal.services.appraisal_submit": lambda r: {"appraisal": r.appraisal.draft},
     "dangjian.appraisal.services.orglife_review_save": lambda r: {

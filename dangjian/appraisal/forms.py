@@ -92,6 +92,24 @@ class RectificationForm(forms.Form):
         self.fields["owner"].choices = [("", "请选择"), *members]  # type: ignore[attr-defined]
 
 
+class EvaluationForm(forms.Form):
+    self_review = forms.CharField(label="个人总结（自评）", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    votes_excellent = forms.IntegerField(label="测评“优秀”票", min_value=0, initial=0)
+    votes_qualified = forms.IntegerField(label="测评“合格”票", min_value=0, initial=0)
+    votes_basically_qualified = forms.IntegerField(label="测评“基本合格”票", min_value=0, initial=0)
+    votes_unqualified = forms.IntegerField(label="测评“不合格”票", min_value=0, initial=0)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def votes(self) -> dict[str, int]:
+        d = self.cleaned_data
+        return {
+            Grade.EXCELLENT: d["votes_excellent"],
+            Grade.QUALIFIED: d["votes_qualified"],
+            Grade.BASICALLY_QUALIFIED: d["votes_basically_qualified"],
+            Grade.UNQUALIFIED: d["votes_unqualified"],
+        }
+
+
 class VersionForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 

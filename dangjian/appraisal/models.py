@@ -132,6 +132,12 @@ class AppraisalEntry(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name="党员")
     graded = models.BooleanField("评定等次", default=True)
     not_graded_reason = models.CharField("不评定等次的原因", max_length=100, blank=True)
+    self_review = models.TextField("个人总结（自评）", blank=True)
+    # 民主测评 tallies as counts (the rating sheets are anonymous: no per-person votes are kept).
+    votes_excellent = models.PositiveSmallIntegerField("测评“优秀”票", default=0)
+    votes_qualified = models.PositiveSmallIntegerField("测评“合格”票", default=0)
+    votes_basically_qualified = models.PositiveSmallIntegerField("测评“基本合格”票", default=0)
+    votes_unqualified = models.PositiveSmallIntegerField("测评“不合格”票", default=0)
     grade = models.CharField("等次", max_length=20, choices=Grade.choices, blank=True)
     handling = models.CharField("处置方式", max_length=12, choices=Handling.choices, blank=True)
     handling_deadline = models.DateField("改正期限", null=True, blank=True)

@@ -398,6 +398,47 @@ def appraisal_grade(
     return entry
 
 
+VOTE_FIELDS = {
+    Grade.EXCELLENT: "votes_excellent",
+    Grade.QUALIFIED: "votes_qualified",
+    Grade.BASICALLY_QUALIFIED: "votes_basically_qualified",
+    Grade.UNQUALIFIED: "votes_unqualified",
+}
+
+
+@transaction.atomic
+def appraisal_record_evaluation(
+    *, actor: Any, entry: AppraisalEntry, self_review: str, votes: dict[str, int], version: int | None = None
+) -> AppraisalEntry:
+    """Record a member's self-review and the 民主测评 tallies (counts per grade, never who voted how).
+    Probationary members take part too, so their entries accept this."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=entry.appraisal_id)
+    require(actor, Action.MANAGE, appraisal.org_path)
+    check_version(appraisal, version)
+    _require_draft(appraisal)
+    voters = appraisal.entries.count()
+    for grade, n in votes.items():
+        if grade not in VOTE_FIELDS or not isinstance(n, int) or n < 0:
+            raise ValidationError({"votes": "测评票数须为不小于 0 的整数"})
+    if sum(votes.values()) > voters:
+        raise ValidationError({"votes": f"测评票数合计 {sum(votes.values())} 超过参加评议的 {voters} 人"})
+    entry.self_review = self_review.strip()
+    for grade, field in VOTE_FIELDS.items():
+        setattr(entry, field, votes.get(grade, 0))
+    entry.full_clean()
+    entry.save()
+    bump(appraisal)
+    appraisal.save(update_fields=["version"])
+    record(
+        actor=actor,
+        action="appraisal.evaluation",
+        obj=appraisal,
+        org_path=appraisal.org_path,
+        after={"member": entry.member_id, "votes": {g: votes.get(g, 0) for g in VOTE_FIELDS}},
+    )
+    return entry
+
+
 @transaction.atomic
 def appraisal_submit(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
     """Submit the grades for the secretary's sign-off: every graded member has a grade."""

@@ -13,6 +13,7 @@ urlpatterns = [
     path("org/<int:pk>/appraisal/<int:year>/", views.appraisal_view, name="appraisal"),
     path("org/<int:pk>/appraisal/<int:year>/open/", views.appraisal_open, name="appraisal_open"),
     path("entry/<int:pk>/grade/", views.entry_grade, name="entry_grade"),
+    path("entry/<int:pk>/evaluation/", views.entry_evaluation, name="entry_evaluation"),
     path("appraisal/<int:pk>/submit/", views.appraisal_submit, name="appraisal_submit"),
     path("appraisal/<int:pk>/sign-off/", views.appraisal_sign_off, name="appraisal_sign_off"),
     path("org/<int:pk>/summary/<int:year>/", views.summary_view, name="summary"),

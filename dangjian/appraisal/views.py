@@ -15,7 +15,7 @@ from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
 from . import exports, selectors, services
-from .forms import GradeForm, RectificationForm, ReviewForm, TalkForm, VersionForm, parse_date
+from .forms import EvaluationForm, GradeForm, RectificationForm, ReviewForm, TalkForm, VersionForm, parse_date
 from .models import AppraisalState
 from .rules import Grade, TalkOccasion
 
@@ -224,6 +224,29 @@ def entry_grade(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已记录 {entry.member.name} 的等次")
     return redirect("appraisal:appraisal", appraisal.org_id, appraisal.year)
+
+
+@login_required
+@require_POST
+def entry_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = selectors.get_entry_for_user(request.user, pk, Action.MANAGE)
+    form = EvaluationForm(request.POST)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+    else:
+        try:
+            services.appraisal_record_evaluation(
+                actor=request.user,
+                entry=entry,
+                self_review=form.cleaned_data["self_review"],
+                votes=form.votes(),
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            flash_errors(request, exc, {"votes": "测评票数"})
+        else:
+            messages.success(request, f"已记录 {entry.member.name} 的自评和测评票数")
+    return redirect("appraisal:appraisal", entry.appraisal.org_id, entry.appraisal.year)
 
 
 @login_required

@@ -341,3 +341,19 @@ def test_rectification_bad_input_and_overdue_notice(world: World) -> None:
     assert services.sweep(actor=SYSTEM, today=TODAY)["overdue"] == 0
     services.rectification_done(actor=world.liaison, item=item, done_on=TODAY)
     assert selectors.rectifications_for(world.branch, TODAY.year + 1) == [item]  # carried until verified
+
+
+def test_probationary_member_takes_part_in_the_evaluation(world: World) -> None:
+    a = appraisal_with(world, 2, 1)
+    entry = a.entries.get(graded=False)
+    e = services.appraisal_record_evaluation(
+        actor=world.liaison, entry=entry, self_review="积极参加组织生活", votes={Grade.QUALIFIED: 3}
+    )
+    assert e.votes_qualified == 3 and e.grade == ""
+    with pytest.raises(ValidationError) as exc:
+        services.appraisal_record_evaluation(
+            actor=world.liaison, entry=entry, self_review="", votes={Grade.QUALIFIED: -1}
+        )
+    assert "测评票数" in exc.value.message_dict["votes"][0]
+    with pytest.raises(PermissionDenied):
+        services.appraisal_record_evaluation(actor=world.member_user, entry=entry, self_review="", votes={})

@@ -51,6 +51,7 @@ def urls(world: World, r: AppraisalRows) -> list[str]:
         reverse("appraisal:appraisal", args=[b, YEAR]),
         reverse("appraisal:appraisal_open", args=[b, YEAR - 3]),
         reverse("appraisal:entry_grade", args=[r.entry.pk]),
+        reverse("appraisal:entry_evaluation", args=[r.entry.pk]),
         reverse("appraisal:appraisal_submit", args=[r.draft.pk]),
         reverse("appraisal:appraisal_sign_off", args=[r.submitted.pk]),
         reverse("appraisal:summary", args=[b, YEAR]),
@@ -68,6 +69,7 @@ def state() -> tuple[int, ...]:
         TalkFollowUp.objects.filter(done_on__isnull=False).count(),
         Appraisal.objects.count(),
         AppraisalEntry.objects.exclude(grade="").count(),
+        AppraisalEntry.objects.exclude(self_review="").count(),
         Appraisal.objects.filter(status=AppraisalState.DRAFT).count(),
         Rectification.objects.filter(done_on__isnull=False).count(),
         OrgLifeReview.objects.count(),
@@ -238,3 +240,16 @@ def test_summary_xlsx(world: World, r: AppraisalRows, as_admin: Client) -> None:
     assert rows[1][:6] == ("党支部", "状态", "优秀", "合格", "基本合格", "不合格")
     graded = r.submitted.entries.filter(graded=True).count()
     assert rows[2][0] == world.branch.name and rows[2][3] == graded  # all 合格 in last year's appraisal
+
+
+def test_evaluation_tallies(world: World, r: AppraisalRows, as_liaison: Client) -> None:
+    url = reverse("appraisal:entry_evaluation", args=[r.entry.pk])
+    body = {"self_review": "认真履行党员义务", "votes_excellent": 1, "votes_qualified": 1,
+            "votes_basically_qualified": 0, "votes_unqualified": 0}  # fmt: skip
+    assert as_liaison.post(url, body).status_code == 302
+    r.entry.refresh_from_db()
+    assert r.entry.self_review == "认真履行党员义务" and r.entry.votes_excellent == 1
+    resp = as_liaison.post(url, {**body, "votes_qualified": 50}, follow=True)
+    assert "超过参加评议的" in resp.content.decode()
+    r.entry.refresh_from_db()
+    assert r.entry.votes_qualified == 1

@@ -31,6 +31,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "appraisal:talk": {"pk": r.talk},
         "appraisal:follow_up_done": {"pk": r.follow_up},
         "appraisal:entry_grade": {"pk": r.entry},
+        "appraisal:entry_evaluation": {"pk": r.entry},
         "appraisal:appraisal_submit": {"pk": r.draft},
         "appraisal:appraisal_sign_off": {"pk": r.submitted},
         "appraisal:rectification_done": {"pk": r.rectification},
