@@ -283,12 +283,16 @@ def get_rectification_for_user(user: Any, pk: int | str, action: str = Action.MA
     return get_for_user(Rectification.objects.select_related("org"), pk, user, action, not_found="整改事项不存在")
 
 
-def cutoff_of(path: str) -> tuple[int, int]:
-    """The attribution cutoff (month, day) in force for the org at `path` (setting "MM-DD")."""
-    raw = str(config.effective(path, "appraisal.attribution_cutoff"))
+def parse_cutoff(raw: str) -> tuple[int, int]:
+    """The attribution cutoff "MM-DD" as (month, day); an unreadable value falls back to 31 March."""
     try:
         month, day = (int(x) for x in raw.split("-"))
         dt.date(2000, month, day)
     except ValueError:
         return 3, 31
     return month, day
+
+
+def cutoff_of(path: str) -> tuple[int, int]:
+    """The attribution cutoff (month, day) in force for the org at `path`."""
+    return parse_cutoff(str(config.effective(path, "appraisal.attribution_cutoff")))

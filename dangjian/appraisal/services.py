@@ -212,6 +212,7 @@ def sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
         "notices": notices,
         "talks_due": _talks_due_notices(today),
         "overdue": _overdue_rectification_notices(today),
+        "not_filed": _not_filed_notices(today),
     }
 
 
@@ -285,6 +286,34 @@ def _overdue_rectification_notices(today: dt.date) -> int:
         )
         for pk, org_id, measure, deadline in overdue
     )
+
+
+def _not_filed_notices(today: dt.date) -> int:
+    """After a committee's attribution cutoff (default 31 March): branches whose 组织生活会 for the
+    previous year has no date, or whose 民主评议 is not signed off, are reminded once."""
+    year = today.year - 1
+    branches = dict(Organization.objects.filter(kind=OrgKind.BRANCH).values_list("pk", "path"))
+    cutoffs = config.effective_for_paths(sorted(set(branches.values())), "appraisal.attribution_cutoff")
+    held = set(OrgLifeReview.objects.filter(year=year, held_on__isnull=False).values_list("org_id", flat=True))
+    signed = set(Appraisal.objects.filter(year=year, status=AppraisalState.SIGNED).values_list("org_id", flat=True))
+    notices = []
+    for org_id, path in branches.items():
+        month, day = selectors.parse_cutoff(str(cutoffs[path]))
+        if (today.month, today.day) <= (month, day) or (org_id in held and org_id in signed):
+            continue
+        missing = "、".join(
+            x for x, ok in (("组织生活会", org_id in held), ("民主评议党员", org_id in signed)) if not ok
+        )
+        notices.append(
+            (
+                org_id,
+                f"appraisal-not-filed-{org_id}-{year}",
+                f"{year}年度{missing}尚未完成",
+                f"按规定应在{month}月{day}日前完成{year}年度的组织生活会和民主评议党员",
+                reverse("appraisal:review", args=[org_id, year]),
+            )
+        )
+    return _tell_secretaries(notices)
 
 
 def _tell_secretaries(notices: Iterable[tuple[int, str, str, str, str]]) -> int:

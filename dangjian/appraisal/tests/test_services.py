@@ -145,7 +145,7 @@ def test_sweep_raises_todo_once_and_a_talk_closes_it(world: World) -> None:
     first = services.sweep(actor=SYSTEM, today=TODAY)
     again = services.sweep(actor=SYSTEM, today=TODAY)
     assert first["todos"] == 1 and first["notices"] == 1
-    assert again == {"todos": 0, "notices": 0, "talks_due": 0, "overdue": 0}
+    assert again == {"todos": 0, "notices": 0, "talks_due": 0, "overdue": 0, "not_filed": 0}
     todo = TalkTodo.objects.get()
     assert todo.member == member and todo.due_on == TODAY + dt.timedelta(days=30)
     assert Notification.objects.filter(user=world.secretary, title__contains="必谈").count() == 1
@@ -357,3 +357,17 @@ def test_probationary_member_takes_part_in_the_evaluation(world: World) -> None:
     assert "测评票数" in exc.value.message_dict["votes"][0]
     with pytest.raises(PermissionDenied):
         services.appraisal_record_evaluation(actor=world.member_user, entry=entry, self_review="", votes={})
+
+
+def test_not_filed_by_the_cutoff_reminded_once(world: World) -> None:
+    year = TODAY.year - 1
+    march31, april1 = dt.date(TODAY.year, 3, 31), dt.date(TODAY.year, 4, 1)
+    assert services.sweep(actor=SYSTEM, today=march31)["not_filed"] == 0
+    config_set(actor=world.admin, org=world.city, key="appraisal.attribution_cutoff", raw_value="04-30")
+    assert services.sweep(actor=SYSTEM, today=april1)["not_filed"] == 0  # this committee allows April
+    config_set(actor=world.admin, org=world.city, key="appraisal.attribution_cutoff", raw_value="03-31")
+    services.orglife_review_save(actor=world.liaison, org=world.branch, year=year, data={"held_on": march31})
+    assert services.sweep(actor=SYSTEM, today=april1)["not_filed"] == 1  # branch A's secretary; B has none
+    assert services.sweep(actor=SYSTEM, today=april1)["not_filed"] == 0
+    note = Notification.objects.get(user=world.secretary, key__startswith="appraisal-not-filed")
+    assert note.title == f"{year}年度民主评议党员尚未完成"
