@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -254,12 +254,7 @@ def _talks_due_notices(today: dt.date) -> int:
     aggregate query for every branch; the coverage page has the detail)."""
     if today.month != TALKS_DUE_MONTH:
         return 0
-    counts = dict(
-        selectors.members_without_talk(today.year)
-        .values_list("org_id")
-        .annotate(n=Count("pk"))
-        .values_list("org_id", "n")
-    )
+    counts = selectors.count_by_org(selectors.members_without_talk(today.year))
     return _tell_secretaries(
         (
             org_id,

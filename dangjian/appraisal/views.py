@@ -288,10 +288,18 @@ def appraisal_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 def summary_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     org = get_org_for_user(request.user, pk, Action.MANAGE)
     rows = selectors.committee_summary(request.user, org, _year(year))
+    talk_rows, talk_totals = selectors.talk_rollup(request.user, org, year)
     return render(
         request,
         "appraisal/summary.html",
-        {"org": org, "year": year, "rows": rows, "grades": [label for _, label in Grade.choices]},
+        {
+            "org": org,
+            "year": year,
+            "rows": rows,
+            "grades": [label for _, label in Grade.choices],
+            "talk_rows": talk_rows,
+            "talk_totals": talk_totals,
+        },
     )
 
 

@@ -371,3 +371,15 @@ def test_not_filed_by_the_cutoff_reminded_once(world: World) -> None:
     assert services.sweep(actor=SYSTEM, today=april1)["not_filed"] == 0
     note = Notification.objects.get(user=world.secretary, key__startswith="appraisal-not-filed")
     assert note.title == f"{year}年度民主评议党员尚未完成"
+
+
+def test_talk_rollup_counts_per_branch(world: World) -> None:
+    peer = make_member(world.branch)
+    make_member(world.branch)
+    talk(world, SYSTEM, peer)
+    rows, totals = selectors.talk_rollup(world.admin, world.city, TODAY.year)
+    by_org = {r.org_id: r for r in rows}
+    assert by_org[world.branch.pk].members == 3 and by_org[world.branch.pk].talks == 1
+    assert by_org[world.branch.pk].without_talk == 1
+    assert totals["talks"] == 1 and totals["branches"] == 1
+    assert selectors.talk_rollup(world.outsider, world.city, TODAY.year)[1]["talks"] == 0

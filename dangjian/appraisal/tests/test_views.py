@@ -253,3 +253,9 @@ def test_evaluation_tallies(world: World, r: AppraisalRows, as_liaison: Client) 
     assert "超过参加评议的" in resp.content.decode()
     r.entry.refresh_from_db()
     assert r.entry.votes_qualified == 1
+
+
+def test_summary_shows_talk_rollup_without_content(world: World, r: AppraisalRows, as_admin: Client) -> None:
+    body = as_admin.get(reverse("appraisal:summary", args=[world.city.pk, YEAR])).content.decode()
+    assert "谈心谈话开展情况" in body and world.branch.name in body
+    assert "谈工作打算" not in body and "帮助解决困难" not in body
