@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
+from dangjian.appraisal import services as appraisal
 from dangjian.assignments import services as assignments
 from dangjian.assignments.models import AssignmentTarget
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
@@ -114,6 +115,24 @@ def transfer_accept(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: members.transfer_accept(actor=actor, transfer=t, in_on=timezone.localdate())
 
 
+def appraisal_sign_off(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    a = appraisal.appraisal_open(actor=w.admin, org=w.branch, year=timezone.localdate().year)
+    for e in a.entries.filter(graded=True):
+        appraisal.appraisal_grade(actor=w.admin, entry=e, grade="qualified")
+    a = appraisal.appraisal_submit(actor=w.admin, appraisal=a)
+    return w.admin, lambda actor: appraisal.appraisal_sign_off(actor=actor, appraisal=a, approve=True)
+
+
+def rectification_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    today = timezone.localdate()
+    item = appraisal.rectification_add(
+        actor=w.admin, org=w.branch, year=today.year, problem="问题", measure="措施", owner_id=w.member.pk,
+        deadline=today,
+    )  # fmt: skip
+    item = appraisal.rectification_done(actor=w.admin, item=item, done_on=today)
+    return w.admin, lambda actor: appraisal.rectification_verify(actor=actor, item=item)
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -122,6 +141,8 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.assignments.services.target_review": target_review,
     "dangjian.orglife.services.photo_review": photo_review,
     "dangjian.members.services.transfer_accept": transfer_accept,
+    "dangjian.appraisal.services.appraisal_sign_off": appraisal_sign_off,
+    "dangjian.appraisal.services.rectification_verify": rectification_verify,
 }
 
 

@@ -16,7 +16,7 @@ from dangjian.dues.rules import DuesCategory
 from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
-APPS = ("orglife", "partyday", "assignments", "dues")  # INSTALLED_APPS order
+APPS = ("orglife", "partyday", "assignments", "dues", "appraisal")  # INSTALLED_APPS order
 
 
 def run(*args: str) -> str:
@@ -45,7 +45,9 @@ def test_only_runs_the_named_apps(world: World) -> None:
 
 
 def test_unknown_app_is_a_clear_error(db: None) -> None:
-    with pytest.raises(CommandError, match="没有名为 nosuch 的定期巡检；可选：orglife、partyday、assignments、dues"):
+    with pytest.raises(
+        CommandError, match="没有名为 nosuch 的定期巡检；可选：orglife、partyday、assignments、dues、appraisal"
+    ):
         run("--only", "nosuch")
 
 
