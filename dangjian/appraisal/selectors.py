@@ -334,3 +334,38 @@ def talk_rollup(user: Any, org: Organization, year: int) -> tuple[list[TalkRollu
         "covered_branches": sum(1 for o in members if not without.get(o)),
     }
     return rows, totals
+
+
+@dataclass(frozen=True)
+class TalkExportRow:
+    held_on: dt.date
+    talker: str
+    counterparts: str
+    mode: str
+    occasion: str
+    place: str
+    content: tuple[str, str, str] | None  # topics, content, issues — None for a reader not allowed
+
+
+def talk_export_rows(user: Any, org: Organization, year: int) -> list[TalkExportRow]:
+    """The branch's 谈心谈话记录 for `year`: every talk listed; its content only where `user` is a
+    participant or the branch secretary (the same rule as `can_read_talk`, read once per export)."""
+    uid = getattr(user, "pk", None)
+    secretary = uid in secretary_user_ids(org)
+    rows = []
+    talks = Talk.objects.filter(org=org, year=year).select_related("talker").prefetch_related("counterparts")
+    for t in talks.order_by("held_on", "pk"):
+        others = list(t.counterparts.all())
+        allowed = secretary or uid in {t.talker.user_id, *(m.user_id for m in others)} - {None}
+        rows.append(
+            TalkExportRow(
+                t.held_on,
+                t.talker.name,
+                "、".join(m.name for m in others),
+                t.get_mode_display(),
+                t.get_occasion_display(),
+                t.place,
+                ("；".join(t.topics), t.content, t.issues) if allowed else None,
+            )
+        )
+    return rows

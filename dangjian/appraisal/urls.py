@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("org/<int:pk>/coverage/<int:year>/", views.coverage_view, name="coverage"),
     path("org/<int:pk>/talks/<int:year>/", views.talks_view, name="talks"),
+    path("org/<int:pk>/talks/<int:year>/xlsx/", views.talks_xlsx, name="talks_xlsx"),
     path("org/<int:pk>/talk/new/", views.talk_new, name="talk_new"),
     path("talk/<int:pk>/", views.talk_detail, name="talk"),
     path("follow-up/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),

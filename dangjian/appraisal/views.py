@@ -87,6 +87,13 @@ def talks_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 
 @login_required
+def talks_xlsx(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    org = _branch(request, pk, Action.MANAGE)
+    rows = selectors.talk_export_rows(request.user, org, _year(year))
+    return exports.talks_response(request.user, org, year, rows)
+
+
+@login_required
 def talk_new(request: HttpRequest, pk: int) -> HttpResponse:
     org = _branch(request, pk)
     members = list(selectors.branch_members(org).values_list("pk", "name"))

@@ -45,6 +45,7 @@ def urls(world: World, r: AppraisalRows) -> list[str]:
     return [
         reverse("appraisal:coverage", args=[b, YEAR]),
         reverse("appraisal:talks", args=[b, YEAR]),
+        reverse("appraisal:talks_xlsx", args=[b, YEAR]),
         reverse("appraisal:talk_new", args=[b]),
         reverse("appraisal:talk", args=[r.talk.pk]),
         reverse("appraisal:follow_up_done", args=[r.follow_up.pk]),
@@ -259,3 +260,17 @@ def test_summary_shows_talk_rollup_without_content(world: World, r: AppraisalRow
     body = as_admin.get(reverse("appraisal:summary", args=[world.city.pk, YEAR])).content.decode()
     assert "谈心谈话开展情况" in body and world.branch.name in body
     assert "谈工作打算" not in body and "帮助解决困难" not in body
+
+
+def test_talks_export_content_only_for_the_secretary(
+    world: World, r: AppraisalRows, as_secretary: Client, as_admin: Client
+) -> None:
+    url = reverse("appraisal:talks_xlsx", args=[world.branch.pk, YEAR])
+    for client, sees in ((as_secretary, True), (as_admin, False)):
+        resp = client.get(url)
+        assert resp.status_code == 200
+        rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
+        assert rows[2][1] == world.member.name and rows[2][2] == r.peer.name
+        assert (rows[2][7] == "谈工作打算") is sees
+        event = AuditEvent.objects.filter(action="appraisal.export_talks").order_by("pk").last()
+        assert event is not None and "谈工作打算" not in str(event.after)

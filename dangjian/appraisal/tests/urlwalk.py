@@ -18,6 +18,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     by_org_year = (
         "appraisal:coverage",
         "appraisal:talks",
+        "appraisal:talks_xlsx",
         "appraisal:appraisal",
         "appraisal:summary",
         "appraisal:summary_xlsx",
