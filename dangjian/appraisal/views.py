@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -121,6 +121,8 @@ def talk_new(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 except ValidationError as exc:
                     errors_to_form(form, exc)
+                except PermissionDenied as exc:  # a member recording a talk they were not in
+                    form.add_error(None, str(exc))
                 else:
                     messages.success(request, "谈话已记录")
                     if can(request.user, Action.MANAGE, org.path):

@@ -274,3 +274,17 @@ def test_talks_export_content_only_for_the_secretary(
         assert (rows[2][7] == "谈工作打算") is sees
         event = AuditEvent.objects.filter(action="appraisal.export_talks").order_by("pk").last()
         assert event is not None and "谈工作打算" not in str(event.after)
+
+
+def test_member_records_own_talk_but_not_others(world: World, as_member: Client) -> None:
+    peer, other = make_member(world.branch, name="孙党员"), make_member(world.branch, name="周党员")
+    url = reverse("appraisal:talk_new", args=[world.branch.pk])
+    form = as_member.get(url).content.decode()
+    assert re.search(rf'<option value="{world.member.pk}" selected', form)  # the member talks by default
+    base = {"held_on": TODAY.isoformat(), "mode": "individual", "occasion": "annual"}
+    resp = as_member.post(url, {**base, "talker": peer.pk, "counterparts": [other.pk]})
+    assert resp.status_code == 200 and "只有谈话双方或支部书记可以记录谈话" in resp.content.decode()
+    assert not Talk.objects.exists()
+    resp = as_member.post(url, {**base, "talker": world.member.pk, "counterparts": [peer.pk], "content": "互相交流"})
+    talk = Talk.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == reverse("appraisal:talk", args=[talk.pk])
