@@ -115,12 +115,21 @@ def transfer_accept(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: members.transfer_accept(actor=actor, transfer=t, in_on=timezone.localdate())
 
 
-def appraisal_sign_off(w: World) -> tuple[Any, Callable[[Any], Any]]:
+def _submitted_appraisal(w: World) -> Any:
     a = appraisal.appraisal_open(actor=w.admin, org=w.branch, year=timezone.localdate().year)
     for e in a.entries.filter(graded=True):
         appraisal.appraisal_grade(actor=w.admin, entry=e, grade="qualified")
-    a = appraisal.appraisal_submit(actor=w.admin, appraisal=a)
-    return w.admin, lambda actor: appraisal.appraisal_sign_off(actor=actor, appraisal=a, approve=True)
+    return appraisal.appraisal_submit(actor=w.admin, appraisal=a)
+
+
+def appraisal_approve(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    a = _submitted_appraisal(w)
+    return w.admin, lambda actor: appraisal.appraisal_approve(actor=actor, appraisal=a)
+
+
+def appraisal_return(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    a = _submitted_appraisal(w)
+    return w.admin, lambda actor: appraisal.appraisal_return(actor=actor, appraisal=a)
 
 
 def rectification_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
@@ -141,7 +150,8 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.assignments.services.target_review": target_review,
     "dangjian.orglife.services.photo_review": photo_review,
     "dangjian.members.services.transfer_accept": transfer_accept,
-    "dangjian.appraisal.services.appraisal_sign_off": appraisal_sign_off,
+    "dangjian.appraisal.services.appraisal_approve": appraisal_approve,
+    "dangjian.appraisal.services.appraisal_return": appraisal_return,
     "dangjian.appraisal.services.rectification_verify": rectification_verify,
 }
 

@@ -360,7 +360,8 @@ GATED: dict[str, Recipe] = {
     "dangjian.appraisal.services.appraisal_record_evaluation": lambda r: {
         "entry": r.appraisal.entry, "self_review": "自评", "votes": {"qualified": 1}
     },
-    "dangjian.appraisal.services.appraisal_sign_off": lambda r: {"appraisal": r.appraisal.submitted, "approve": True},
+    "dangjian.appraisal.services.appraisal_approve": lambda r: {"appraisal": r.appraisal.submitted},
+    "dangjian.appraisal.services.appraisal_return": lambda r: {"appraisal": r.appraisal.submitted},
     "dangjian.appraisal.services.appraisal_submit": lambda r: {"appraisal": r.appraisal.draft},
     "dangjian.appraisal.services.orglife_review_save": lambda r: {
         "org": r.w.branch, "year": r.today.year, "data": {"problems": "学习不深入"}

@@ -87,7 +87,7 @@ def _appraisals(ctx: DemoContext, branch: Any, members: list[Any], *, this_year:
         services.appraisal_grade(actor=SYSTEM, entry=e, grade=grade, note="支部委员会评议")
     last = services.appraisal_submit(actor=SYSTEM, appraisal=last)
     if ctx.org_admin is not None:
-        services.appraisal_sign_off(actor=ctx.org_admin, appraisal=last, approve=True)
+        services.appraisal_approve(actor=ctx.org_admin, appraisal=last)
     if this_year:
         now = services.appraisal_open(actor=SYSTEM, org=branch, year=ctx.today.year)
         graded = [e for e in now.entries.filter(graded=True).select_related("member")]

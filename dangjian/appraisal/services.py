@@ -494,8 +494,18 @@ def appraisal_submit(*, actor: Any, appraisal: Appraisal, version: int | None = 
 
 
 @transaction.atomic
-def appraisal_sign_off(*, actor: Any, appraisal: Appraisal, approve: bool, version: int | None = None) -> Appraisal:
-    """The secretary signs the result off (or returns it for changes) — never the person who submitted it."""
+def appraisal_approve(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
+    """The secretary signs the submitted result off — never the person who submitted it."""
+    return _decide(actor, appraisal, version, approve=True)
+
+
+@transaction.atomic
+def appraisal_return(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
+    """The secretary returns the submitted result for changes (four eyes as for the sign-off)."""
+    return _decide(actor, appraisal, version, approve=False)
+
+
+def _decide(actor: Any, appraisal: Appraisal, version: int | None, *, approve: bool) -> Appraisal:
     appraisal = Appraisal.objects.select_for_update().get(pk=appraisal.pk)
     require(actor, Action.APPROVE, appraisal.org_path)
     require_four_eyes(actor, appraisal.submitted_by_id)

@@ -280,10 +280,9 @@ def appraisal_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     form = VersionForm(request.POST)
     form.is_valid()
     approve = request.POST.get("decision") != "return"
+    decide = services.appraisal_approve if approve else services.appraisal_return
     try:
-        services.appraisal_sign_off(
-            actor=request.user, appraisal=appraisal, approve=approve, version=form.cleaned_data.get("version")
-        )
+        decide(actor=request.user, appraisal=appraisal, version=form.cleaned_data.get("version"))
     except FourEyesRefused as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:

@@ -245,13 +245,13 @@ def test_submit_and_four_eyes_sign_off(world: World) -> None:
     with pytest.raises(ValidationError):
         services.appraisal_grade(actor=world.liaison, entry=a.entries.all()[0], grade=Grade.EXCELLENT)
     with pytest.raises(FourEyesRefused):
-        services.appraisal_sign_off(actor=world.secretary, appraisal=a, approve=True)
+        services.appraisal_approve(actor=world.secretary, appraisal=a)
     with pytest.raises(PermissionDenied):
-        services.appraisal_sign_off(actor=world.liaison, appraisal=a, approve=True)  # no APPROVE
+        services.appraisal_approve(actor=world.liaison, appraisal=a)  # no APPROVE
     second = world.liaison
     RoleAssignment.objects.create(user=second, org=world.branch, role="secretary")
     forget_scope(second)
-    a = services.appraisal_sign_off(actor=second, appraisal=a, approve=True)
+    a = services.appraisal_approve(actor=second, appraisal=a)
     assert a.status == AppraisalState.SIGNED and a.signed_by == second
 
 
@@ -383,3 +383,17 @@ def test_talk_rollup_counts_per_branch(world: World) -> None:
     assert by_org[world.branch.pk].without_talk == 1
     assert totals["talks"] == 1 and totals["branches"] == 1
     assert selectors.talk_rollup(world.outsider, world.city, TODAY.year)[1]["talks"] == 0
+
+
+def test_return_sends_the_result_back_for_changes(world: World) -> None:
+    a = appraisal_with(world, 1)
+    services.appraisal_grade(actor=world.liaison, entry=a.entries.get(), grade=Grade.QUALIFIED)
+    a = services.appraisal_submit(actor=world.secretary, appraisal=a)
+    with pytest.raises(FourEyesRefused):
+        services.appraisal_return(actor=world.secretary, appraisal=a)
+    with pytest.raises(PermissionDenied):
+        services.appraisal_return(actor=world.liaison, appraisal=a)  # no APPROVE
+    a = services.appraisal_return(actor=world.admin, appraisal=a)
+    assert a.status == AppraisalState.DRAFT and a.signed_by is None
+    with pytest.raises(ValidationError):
+        services.appraisal_return(actor=world.admin, appraisal=a)  # nothing submitted to return
