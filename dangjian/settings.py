@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "dangjian.assignments",
     "dangjian.dues",
     "dangjian.points",
+    "dangjian.appraisal",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]
 

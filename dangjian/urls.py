@@ -18,5 +18,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assignments/", include("dangjian.assignments.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("points/", include("dangjian.points.urls")),
+    path("appraisal/", include("dangjian.appraisal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
+from dangjian.appraisal import services as appraisal
 from dangjian.assignments import services as assignments
 from dangjian.assignments.models import AssignmentTarget
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
@@ -135,6 +136,33 @@ def points_objection_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
     )
 
 
+def _submitted_appraisal(w: World) -> Any:
+    a = appraisal.appraisal_open(actor=w.admin, org=w.branch, year=timezone.localdate().year)
+    for e in a.entries.filter(graded=True):
+        appraisal.appraisal_grade(actor=w.admin, entry=e, grade="qualified")
+    return appraisal.appraisal_submit(actor=w.admin, appraisal=a)
+
+
+def appraisal_approve(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    a = _submitted_appraisal(w)
+    return w.admin, lambda actor: appraisal.appraisal_approve(actor=actor, appraisal=a)
+
+
+def appraisal_return(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    a = _submitted_appraisal(w)
+    return w.admin, lambda actor: appraisal.appraisal_return(actor=actor, appraisal=a)
+
+
+def rectification_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    today = timezone.localdate()
+    item = appraisal.rectification_add(
+        actor=w.admin, org=w.branch, year=today.year, problem="问题", measure="措施", owner_id=w.member.pk,
+        deadline=today,
+    )  # fmt: skip
+    item = appraisal.rectification_done(actor=w.admin, item=item, done_on=today)
+    return w.admin, lambda actor: appraisal.rectification_verify(actor=actor, item=item)
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -145,6 +173,9 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.members.services.transfer_accept": transfer_accept,
     "dangjian.points.services.manual_point_decide": manual_point_decide,
     "dangjian.points.services.points_objection_decide": points_objection_decide,
+    "dangjian.appraisal.services.appraisal_approve": appraisal_approve,
+    "dangjian.appraisal.services.appraisal_return": appraisal_return,
+    "dangjian.appraisal.services.rectification_verify": rectification_verify,
 }
 
 

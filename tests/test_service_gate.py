@@ -36,6 +36,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.appraisal.tests.helpers import AppraisalRows, build_appraisal_rows
 from dangjian.assignments.models import AssignmentTarget, DeliverableKind, TargetItem
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish, target_claim, target_link_meeting
@@ -127,6 +128,7 @@ class Rows:
     transfer: MemberTransfer
     post: OrgPost
     member_role: RoleAssignment
+    appraisal: AppraisalRows
 
 
 def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
@@ -217,7 +219,7 @@ def build_rows(w: World) -> Rows:
     post = post_assign(actor=w.admin, org=w.branch, member=w.member, post=Post.ORGANIZATION)
     return Rows(
         w, today, month, third, loose, meeting, photo, action, plan, change, target, item, payment, exemption, job,
-        transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch),
+        transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch), build_appraisal_rows(w),
     )  # fmt: skip
 
 
@@ -416,6 +418,33 @@ GATED: dict[str, Recipe] = {
     "dangjian.points.services.points_objection_raise": lambda r: {"notice": published_notice(r), "reason": "有误"},
     "dangjian.points.services.points_recompute": lambda r: {"org": r.w.branch, "year": r.today.year},
     "dangjian.points.services.points_recompute_member": lambda r: {"member": r.w.member, "year": r.today.year},
+    # appraisal
+    "dangjian.appraisal.services.appraisal_grade": lambda r: {"entry": r.appraisal.entry, "grade": "qualified"},
+    "dangjian.appraisal.services.appraisal_open": lambda r: {"org": r.w.branch, "year": r.today.year - 2},
+    "dangjian.appraisal.services.appraisal_record_evaluation": lambda r: {
+        "entry": r.appraisal.entry, "self_review": "自评", "votes": {"qualified": 1}
+    },
+    "dangjian.appraisal.services.appraisal_approve": lambda r: {"appraisal": r.appraisal.submitted},
+    "dangjian.appraisal.services.appraisal_return": lambda r: {"appraisal": r.appraisal.submitted},
+    "dangjian.appraisal.services.appraisal_submit": lambda r: {"appraisal": r.appraisal.draft},
+    "dangjian.appraisal.services.orglife_review_save": lambda r: {
+        "org": r.w.branch, "year": r.today.year, "data": {"problems": "学习不深入"}
+    },
+    "dangjian.appraisal.services.rectification_add": lambda r: {
+        "org": r.w.branch, "year": r.today.year, "problem": "问题", "measure": "措施", "owner_id": r.w.member.pk,
+        "deadline": r.today,
+    },
+    "dangjian.appraisal.services.rectification_done": lambda r: {
+        "item": r.appraisal.rectification, "done_on": r.today
+    },
+    "dangjian.appraisal.services.rectification_verify": lambda r: {"item": r.appraisal.rectification},
+    "dangjian.appraisal.services.talk_follow_up_done": lambda r: {
+        "follow_up": r.appraisal.follow_up, "done_on": r.today
+    },
+    "dangjian.appraisal.services.talk_record": lambda r: {
+        "org": r.w.branch, "talker_id": r.w.member.pk, "counterpart_ids": [r.loose.pk], "held_on": r.today
+    },
+    "dangjian.appraisal.services.sweep": lambda r: {"today": r.today},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {

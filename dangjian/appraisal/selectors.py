@@ -1,0 +1,371 @@
+"""Reads for talks, coverage and appraisals, scoped to the acting user.
+
+Talk content is for the participants and the branch secretary only (`can_read_talk`): lists,
+coverage pages and roll-ups carry dates and names, never topics, content or issues."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+
+from dangjian.accounts.rules import Role
+from dangjian.accounts.selectors import holders
+from dangjian.core.scoping import Action, SystemActor, get_for_user, scope_q
+from dangjian.members.models import Member, MemberStatus
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind, OrgPost, Post
+
+from .models import Appraisal, AppraisalEntry, OrgLifeReview, Rectification, Talk, TalkFollowUp, TalkTodo
+from .rules import DEFAULT_TOPICS, Gap, Grade, Pair, coverage_gaps, excellent_cap, pairs_of
+
+CONTENT_DENIED = "谈话内容仅谈话双方和支部书记可以查看"
+COMMITTEE_POSTS = tuple(p for p in Post.values if p != Post.GROUP_LEADER)
+
+
+def topics_for(org: Organization) -> list[str]:
+    """The committee's configured talk topics (one per line), defaulting to seed 002's six."""
+    raw = str(config.effective(org.path, "appraisal.talk_topics") or "")
+    topics = [t.strip() for t in raw.splitlines() if t.strip()]
+    return topics or list(DEFAULT_TOPICS)
+
+
+def branch_members(org: Organization) -> QuerySet[Member]:
+    return Member.objects.filter(org=org, is_active=True).order_by("name", "pk")
+
+
+def committee_of(org: Organization) -> tuple[list[int], int | None]:
+    """(member ids of the current 支委 — secretary first —, the secretary's member id or None)."""
+    rows = list(
+        OrgPost.objects.filter(org=org, ended_on__isnull=True, post__in=COMMITTEE_POSTS, member__is_active=True)
+        .order_by("post", "member_id")
+        .values_list("member_id", "post")
+    )
+    secretary = next((m for m, p in rows if p == Post.SECRETARY), None)
+    ids = list(dict.fromkeys([*([secretary] if secretary else []), *(m for m, _ in rows)]))
+    return ids, secretary
+
+
+def secretary_user_ids(org: Organization) -> set[int]:
+    return set(holders(Role.SECRETARY, org_ids=[org.pk]).values_list("user_id", flat=True))
+
+
+def participant_user_ids(talk: Talk) -> set[int]:
+    ids = {talk.talker.user_id} | {m.user_id for m in talk.counterparts.all()}
+    return {i for i in ids if i is not None}
+
+
+def can_read_talk(user: Any, talk: Talk) -> bool:
+    """Only the participants and the branch secretary read a talk's content (not the committee)."""
+    if isinstance(user, SystemActor):
+        return True
+    pk = getattr(user, "pk", None)
+    if pk is None or not getattr(user, "is_authenticated", False):
+        return False
+    return pk in participant_user_ids(talk) or pk in secretary_user_ids(talk.org)
+
+
+def get_talk_for_user(user: Any, pk: int | str) -> Talk:
+    """The talk with its content: 404 outside the scope, 403 for anyone but participants and secretary."""
+    talk = get_for_user(
+        Talk.objects.select_related("org", "talker"),
+        pk,
+        user,
+        not_found="谈话记录不存在",
+        also_visible=lambda t: getattr(user, "pk", None) in participant_user_ids(t),
+    )
+    if not can_read_talk(user, talk):
+        raise PermissionDenied(CONTENT_DENIED)
+    return talk
+
+
+def get_follow_up_for_user(user: Any, pk: int | str) -> TalkFollowUp:
+    """A talk's follow-up, for those who may read the talk (404 outside the scope, else 403)."""
+    fu = get_for_user(
+        TalkFollowUp.objects.select_related("talk", "talk__org", "talk__talker"),
+        pk,
+        user,
+        not_found="落实事项不存在",
+        path_field="talk__org_path",
+        also_visible=lambda f: getattr(user, "pk", None) in participant_user_ids(f.talk),
+    )
+    if not can_read_talk(user, fu.talk):
+        raise PermissionDenied(CONTENT_DENIED)
+    return fu
+
+
+def talks_in(org: Organization, year: int) -> QuerySet[Talk]:
+    """The branch's talks of `year` for the list: no content columns are loaded."""
+    return (
+        Talk.objects.filter(org=org, year=year)
+        .select_related("talker")
+        .prefetch_related("counterparts")
+        .only("pk", "org_id", "held_on", "mode", "occasion", "talker__name", "talker__user_id")
+    )
+
+
+def my_talks(user: Any, limit: int = 20) -> list[Talk]:
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    if member is None:
+        return []
+    qs = Talk.objects.filter(Q(talker=member) | Q(counterparts=member)).distinct().select_related("talker")
+    return list(qs.prefetch_related("counterparts")[:limit])
+
+
+@dataclass
+class Coverage:
+    org: Organization
+    year: int
+    members: dict[int, str]
+    committee: list[int]
+    secretary: int | None
+    gaps: list[Gap]
+    talks: int
+    by_kind: Counter[str] = field(default_factory=Counter)
+
+    def name(self, pk: int | None) -> str:
+        return self.members.get(pk or 0, "")
+
+
+def _year_pairs(org: Organization, year: int, group_counts: bool) -> tuple[set[Pair], set[Pair], int]:
+    talks = Talk.objects.filter(org=org, year=year)
+    counterparts: dict[int, list[int]] = {}
+    talkers: dict[int, int] = {}
+    for talk_id, talker_id in talks.values_list("pk", "talker_id"):
+        talkers[talk_id] = talker_id
+    through = Talk.counterparts.through.objects.filter(talk__org=org, talk__year=year)
+    for talk_id, member_id in through.values_list("talk_id", "member_id"):
+        counterparts.setdefault(talk_id, []).append(member_id)
+    pairs: set[Pair] = set()
+    peer: set[Pair] = set()
+    for talk_id, talker_id in talkers.items():
+        others = counterparts.get(talk_id, [])
+        pairs |= pairs_of(talker_id, others, group_counts=group_counts)
+        peer |= pairs_of(talker_id, others, group_counts=True)
+    return pairs, peer, len(talkers)
+
+
+def coverage(org: Organization, year: int) -> Coverage:
+    """Who is still due a talk in `year` (第十九条, three pair kinds; the rules are per committee)."""
+    members = dict(branch_members(org).values_list("pk", "name"))
+    exempt = set(branch_members(org).filter(exempt=True).values_list("pk", flat=True))
+    committee, secretary = committee_of(org)
+    committee = [c for c in committee if c in members]
+    group_counts = bool(config.effective(org.path, "appraisal.talk_group_counts"))
+    pairs, peer, n = _year_pairs(org, year, group_counts)
+    gaps = coverage_gaps(
+        members=members,
+        committee=committee,
+        secretary=secretary if secretary in members else None,
+        exempt=exempt,
+        pairs=pairs,
+        peer_pairs=peer,
+        committee_pairs_rule=bool(config.effective(org.path, "appraisal.talk_committee_pairs")),
+        member_rule=str(config.effective(org.path, "appraisal.talk_member_rule")),
+        peer_rule=str(config.effective(org.path, "appraisal.talk_peer_rule")),
+    )
+    return Coverage(org, year, members, committee, secretary, gaps, n, Counter(g.kind for g in gaps))
+
+
+def open_todos_for(user: Any) -> QuerySet[TalkTodo]:
+    """Open 必谈 to-dos of the branches the user manages."""
+    return (
+        TalkTodo.objects.filter(talk__isnull=True)
+        .filter(scope_q(user, Action.MANAGE))
+        .select_related("member", "org")
+        .order_by("due_on", "pk")
+    )
+
+
+def get_appraisal(org: Organization, year: int) -> Appraisal | None:
+    return Appraisal.objects.filter(org=org, year=year).first()
+
+
+def get_appraisal_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Appraisal:
+    return get_for_user(Appraisal.objects.select_related("org"), pk, user, action, not_found="民主评议不存在")
+
+
+def get_entry_for_user(user: Any, pk: int | str, action: str = Action.MANAGE) -> AppraisalEntry:
+    return get_for_user(
+        AppraisalEntry.objects.select_related("appraisal", "appraisal__org", "member"),
+        pk,
+        user,
+        action,
+        not_found="评议党员不存在",
+        path_field="appraisal__org_path",
+    )
+
+
+def entries_of(appraisal: Appraisal) -> list[AppraisalEntry]:
+    return list(appraisal.entries.select_related("member").order_by("-graded", "member__name", "pk"))
+
+
+def grade_counts(appraisal: Appraisal) -> dict[str, int]:
+    rows = appraisal.entries.filter(graded=True).values_list("grade").annotate(n=Count("pk"))
+    counts = dict.fromkeys(Grade.values, 0)
+    counts.update({g: n for g, n in rows if g})
+    return counts
+
+
+def quota_for(appraisal: Appraisal) -> tuple[int, int]:
+    """(graded members, the 优秀 cap for them)."""
+    graded = appraisal.entries.filter(graded=True).count()
+    divisor = int(config.effective(appraisal.org_path, "appraisal.excellent_divisor"))
+    return graded, excellent_cap(graded, divisor)
+
+
+@dataclass(frozen=True)
+class BranchResult:
+    org_id: int
+    name: str
+    status: str
+    counts: dict[str, int]
+    not_graded: int
+
+
+def committee_summary(user: Any, org: Organization, year: int) -> list[BranchResult]:
+    """Grade distribution per branch below `org` (one aggregate query; no names of members)."""
+    appraisals = Appraisal.objects.filter(year=year).in_subtree(org.path).filter(scope_q(user, Action.VIEW))
+    rows = (
+        AppraisalEntry.objects.filter(appraisal__in=appraisals)
+        .values_list("appraisal_id", "graded", "grade")
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    not_graded: Counter[int] = Counter()
+    for appraisal_id, graded, grade, n in rows:
+        if not graded:
+            not_graded[appraisal_id] += n
+        elif grade:
+            counts.setdefault(appraisal_id, dict.fromkeys(Grade.values, 0))[grade] = n
+    return [
+        BranchResult(
+            a.org_id,
+            a.org.name,
+            a.get_status_display(),
+            counts.get(a.pk, dict.fromkeys(Grade.values, 0)),
+            not_graded[a.pk],
+        )
+        for a in appraisals.select_related("org").order_by("org_path")
+    ]
+
+
+def probationary_reason(member: Member) -> str:
+    return "预备党员参加民主评议，但不评定等次" if member.status == MemberStatus.PROBATIONARY else ""
+
+
+def branches_for(user: Any) -> QuerySet[Organization]:
+    return Organization.objects.filter(kind=OrgKind.BRANCH).filter(scope_q(user, Action.VIEW, "path")).order_by("path")
+
+
+def members_without_talk(year: int) -> QuerySet[Member]:
+    """Active members (every branch) who took part in no talk in `year`: two anti-joins, no loop."""
+    talked = Talk.objects.filter(year=year).values("talker_id")
+    heard = Talk.counterparts.through.objects.filter(talk__year=year).values("member_id")
+    return Member.objects.filter(is_active=True).exclude(pk__in=talked).exclude(pk__in=heard)
+
+
+def get_review(org: Organization, year: int) -> OrgLifeReview | None:
+    return OrgLifeReview.objects.filter(org=org, year=year).first()
+
+
+def rectifications_for(org: Organization, year: int) -> list[Rectification]:
+    """The year's 整改清单 plus earlier years' items not yet verified (carried forward)."""
+    qs = Rectification.objects.filter(org=org).filter(Q(year=year) | Q(year__lt=year, verified_at__isnull=True))
+    return list(qs.select_related("owner").order_by("year", "deadline", "pk"))
+
+
+def get_rectification_for_user(user: Any, pk: int | str, action: str = Action.MANAGE) -> Rectification:
+    return get_for_user(Rectification.objects.select_related("org"), pk, user, action, not_found="整改事项不存在")
+
+
+def parse_cutoff(raw: str) -> tuple[int, int]:
+    """The attribution cutoff "MM-DD" as (month, day); an unreadable value falls back to 31 March."""
+    try:
+        month, day = (int(x) for x in raw.split("-"))
+        dt.date(2000, month, day)
+    except ValueError:
+        return 3, 31
+    return month, day
+
+
+def cutoff_of(path: str) -> tuple[int, int]:
+    """The attribution cutoff (month, day) in force for the org at `path`."""
+    return parse_cutoff(str(config.effective(path, "appraisal.attribution_cutoff")))
+
+
+@dataclass(frozen=True)
+class TalkRollupRow:
+    org_id: int
+    name: str
+    members: int
+    talks: int
+    without_talk: int
+
+
+ROLLUP_ROWS = 200  # branches listed by name; the totals cover all
+
+
+def count_by_org(qs: QuerySet[Any]) -> dict[int, int]:
+    """{org id: rows} in one grouped query."""
+    return dict(qs.order_by().values_list("org_id").annotate(n=Count("pk")).values_list("org_id", "n"))
+
+
+def talk_rollup(user: Any, org: Organization, year: int) -> tuple[list[TalkRollupRow], dict[str, int]]:
+    """Talks per branch below `org` — counts only, never content: how many talks, how many members
+    took part in none. Three grouped queries whatever the number of branches; the rows listed are
+    the branches with the most members still without a talk."""
+    where = Q(org_path__startswith=org.path) & scope_q(user, Action.VIEW)
+    members = count_by_org(Member.objects.filter(where, is_active=True))
+    talks = count_by_org(Talk.objects.filter(where, year=year))
+    without = count_by_org(members_without_talk(year).filter(where))
+    worst = sorted(members, key=lambda o: (-without.get(o, 0), o))[:ROLLUP_ROWS]
+    names = dict(Organization.objects.filter(pk__in=worst).values_list("pk", "name"))
+    rows = [TalkRollupRow(o, names.get(o, ""), members[o], talks.get(o, 0), without.get(o, 0)) for o in worst]
+    totals = {
+        "branches": len(members),
+        "members": sum(members.values()),
+        "talks": sum(talks.values()),
+        "without_talk": sum(without.values()),
+        "covered_branches": sum(1 for o in members if not without.get(o)),
+    }
+    return rows, totals
+
+
+@dataclass(frozen=True)
+class TalkExportRow:
+    held_on: dt.date
+    talker: str
+    counterparts: str
+    mode: str
+    occasion: str
+    place: str
+    content: tuple[str, str, str] | None  # topics, content, issues — None for a reader not allowed
+
+
+def talk_export_rows(user: Any, org: Organization, year: int) -> list[TalkExportRow]:
+    """The branch's 谈心谈话记录 for `year`: every talk listed; its content only where `user` is a
+    participant or the branch secretary (the same rule as `can_read_talk`, read once per export)."""
+    uid = getattr(user, "pk", None)
+    secretary = uid in secretary_user_ids(org)
+    rows = []
+    talks = Talk.objects.filter(org=org, year=year).select_related("talker").prefetch_related("counterparts")
+    for t in talks.order_by("held_on", "pk"):
+        others = list(t.counterparts.all())
+        allowed = secretary or uid in {t.talker.user_id, *(m.user_id for m in others)} - {None}
+        rows.append(
+            TalkExportRow(
+                t.held_on,
+                t.talker.name,
+                "、".join(m.name for m in others),
+                t.get_mode_display(),
+                t.get_occasion_display(),
+                t.place,
+                ("；".join(t.topics), t.content, t.issues) if allowed else None,
+            )
+        )
+    return rows

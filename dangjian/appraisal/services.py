@@ -1,0 +1,652 @@
+"""Writes for 谈心谈话 and 民主评议党员. Each starts at the write gate; nothing here decides a grade —
+the branch decides, the platform records it (and refuses what the rules forbid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.accounts.rules import Role
+from dangjian.accounts.selectors import holder_ids_by
+from dangjian.core import notify
+from dangjian.core.audit import record
+from dangjian.core.scoping import PLATFORM, Action, SystemActor, require, require_four_eyes, user_or_none
+from dangjian.core.versioning import bump, check_version
+from dangjian.members.models import Member, MemberStatus, MemberTransfer, TransferStatus
+from dangjian.orgs import config
+from dangjian.orgs.models import Organization, OrgKind
+
+from . import selectors
+from .models import (
+    Appraisal,
+    AppraisalEntry,
+    AppraisalState,
+    OrgLifeReview,
+    Rectification,
+    Talk,
+    TalkFollowUp,
+    TalkTodo,
+)
+from .rules import (
+    Grade,
+    TalkEvent,
+    TalkMode,
+    TalkOccasion,
+    attribution_year,
+    excellent_findings,
+    grade_findings,
+    talk_date_findings,
+)
+
+SWEEP_ONLY = "只有系统可以运行定期提醒"
+RECORDER_DENIED = "只有谈话双方或支部书记可以记录谈话"
+EVENT_LOOKBACK_DAYS = 60  # events older than this when the job first sees them raise no to-do
+TALKS_DUE_MONTH = 11  # the year's talks are reminded in November, before the 组织生活会
+
+
+@dataclass(frozen=True)
+class FollowUpData:
+    measure: str
+    owner_id: int
+    deadline: dt.date
+
+
+def _is_branch_secretary(actor: Any, org: Organization) -> bool:
+    return getattr(actor, "pk", None) in selectors.secretary_user_ids(org)
+
+
+def _own_member_id(actor: Any) -> int | None:
+    member = getattr(actor, "member", None) if getattr(actor, "pk", None) else None
+    return member.pk if member is not None else None
+
+
+@transaction.atomic
+def talk_record(
+    *,
+    actor: Any,
+    org: Organization,
+    talker_id: int,
+    counterpart_ids: list[int],
+    held_on: dt.date,
+    place: str = "",
+    mode: str = TalkMode.INDIVIDUAL,
+    occasion: str = TalkOccasion.ANNUAL,
+    topics: list[str] | None = None,
+    content: str = "",
+    issues: str = "",
+    follow_ups: list[FollowUpData] | None = None,
+    today: dt.date | None = None,
+) -> Talk:
+    """Record a talk of branch `org`. Recorded by a participant or the branch secretary, since only
+    they may read what was said; the audit event names the people, never the content."""
+    require(actor, Action.VIEW, org.path)
+    participants = [talker_id, *counterpart_ids]
+    if not (
+        isinstance(actor, SystemActor) or _own_member_id(actor) in participants or _is_branch_secretary(actor, org)
+    ):
+        raise PermissionDenied(RECORDER_DENIED)
+    today = today or timezone.localdate()
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("谈心谈话须记录在党支部下")
+    errors: dict[str, str] = {}
+    if not counterpart_ids:
+        errors["counterparts"] = "请选择至少一名“谈话对象”"
+    elif talker_id in counterpart_ids:
+        errors["counterparts"] = "“谈话对象”不能包括谈话人本人"
+    in_branch = set(Member.objects.filter(org=org, is_active=True, pk__in=participants).values_list("pk", flat=True))
+    if talker_id not in in_branch:
+        errors["talker"] = "“谈话人”须为本支部在册党员"
+    if any(c not in in_branch for c in counterpart_ids):
+        errors.setdefault("counterparts", "“谈话对象”须为本支部在册党员")
+    for f in talk_date_findings(held_on, today):
+        errors["held_on"] = f.message_zh
+    if mode not in TalkMode.values:
+        errors["mode"] = "“方式”无效"
+    if occasion not in TalkOccasion.values:
+        errors["occasion"] = "“类型”无效"
+    allowed = selectors.topics_for(org)
+    chosen = [t for t in (topics or []) if t]
+    if any(t not in allowed for t in chosen):
+        errors["topics"] = "“谈话主题”不在本组织的主题清单中"
+    for i, fu in enumerate(follow_ups or [], start=1):
+        if not fu.measure.strip():
+            errors["follow_ups"] = f"第{i}条落实事项：请填写“落实事项”"
+        elif fu.owner_id not in set(Member.objects.filter(org=org, is_active=True).values_list("pk", flat=True)):
+            errors["follow_ups"] = f"第{i}条落实事项：“责任人”须为本支部在册党员"
+        elif fu.deadline < held_on:
+            errors["follow_ups"] = f"第{i}条落实事项：“完成期限”不能早于谈话日期"
+    if errors:
+        raise ValidationError(errors)
+    if len(counterpart_ids) > 1 and mode == TalkMode.INDIVIDUAL:
+        mode = TalkMode.GROUP
+    talk = Talk(
+        org=org,
+        org_path=org.path,
+        year=held_on.year,
+        held_on=held_on,
+        place=place.strip(),
+        mode=mode,
+        occasion=occasion,
+        talker_id=talker_id,
+        topics=chosen,
+        content=content.strip(),
+        issues=issues.strip(),
+        created_by=user_or_none(actor),
+    )
+    talk.full_clean()
+    talk.save()
+    talk.counterparts.set(counterpart_ids)
+    for fu in follow_ups or []:
+        TalkFollowUp.objects.create(talk=talk, measure=fu.measure.strip(), owner_id=fu.owner_id, deadline=fu.deadline)
+    closed = TalkTodo.objects.filter(org=org, talk__isnull=True, member_id__in=participants).update(talk=talk)
+    record(
+        actor=actor,
+        action="appraisal.talk_record",
+        obj=talk,
+        org_path=org.path,
+        after={
+            "held_on": held_on,
+            "talker": talker_id,
+            "counterparts": sorted(counterpart_ids),
+            "mode": mode,
+            "todos_closed": closed,
+        },
+    )
+    return talk
+
+
+@transaction.atomic
+def talk_follow_up_done(*, actor: Any, follow_up: TalkFollowUp, done_on: dt.date) -> TalkFollowUp:
+    """Mark a talk's follow-up done (by someone who may read the talk)."""
+    talk = follow_up.talk
+    require(actor, Action.VIEW, talk.org_path)
+    if not selectors.can_read_talk(actor, talk):
+        raise PermissionDenied(selectors.CONTENT_DENIED)
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "“完成日期”不能晚于今天"})
+    follow_up.done_on = done_on
+    follow_up.save(update_fields=["done_on"])
+    record(actor=actor, action="appraisal.follow_up_done", obj=talk, org_path=talk.org_path, after={"done_on": done_on})
+    return follow_up
+
+
+# ---------------------------------------------------------------- event-triggered talks (必谈)
+
+
+def _events(today: dt.date) -> list[tuple[int, int, str, str, dt.date]]:
+    """(org id, member id, org path, event, event date) for recent transfers-in and conversions."""
+    since = today - dt.timedelta(days=EVENT_LOOKBACK_DAYS)
+    out: list[tuple[int, int, str, str, dt.date]] = []
+    transfers = MemberTransfer.objects.filter(
+        status=TransferStatus.COMPLETED, to_org__isnull=False, in_on__gte=since, in_on__lte=today
+    ).filter(member__is_active=True, member__org_id=F("to_org_id"))
+    for org_id, member_id, path, on in transfers.values_list("to_org_id", "member_id", "to_org_path", "in_on"):
+        if on is not None:
+            out.append((org_id, member_id, path, TalkEvent.TRANSFER_IN.value, on))
+    converted = Member.objects.filter(
+        is_active=True, status=MemberStatus.FULL, converted_on__gte=since, converted_on__lte=today
+    )
+    for org_id, member_id, path, on in converted.values_list("org_id", "pk", "org_path", "converted_on"):
+        if on is not None:
+            out.append((org_id, member_id, path, TalkEvent.CONVERSION.value, on))
+    return out
+
+
+@transaction.atomic
+def sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
+    """The daily job: 必谈 to-dos, November's "talks still due" notice, overdue 整改 items. Each
+    notice goes once per (person, key), so running it any number of times sends nothing twice."""
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
+    today = today or timezone.localdate()
+    todos, notices = _raise_todos(actor, today)
+    return {
+        "todos": todos,
+        "notices": notices,
+        "talks_due": _talks_due_notices(today),
+        "overdue": _overdue_rectification_notices(today),
+        "not_filed": _not_filed_notices(today),
+    }
+
+
+def _raise_todos(actor: Any, today: dt.date) -> tuple[int, int]:
+    """A 必谈 to-do (with a due date) for each configured event, once; the branch secretary is told."""
+    events = _events(today)
+    paths = sorted({e[2] for e in events})
+    enabled = config.effective_for_paths(paths, "appraisal.event_talks")
+    days = config.effective_for_paths(paths, "appraisal.event_talk_days")
+    existing = set(
+        TalkTodo.objects.filter(member_id__in={e[1] for e in events}).values_list("member_id", "event", "event_on")
+    )
+    new: list[TalkTodo] = []
+    for org_id, member_id, path, event, on in events:
+        wanted = {e.strip() for e in str(enabled[path]).split(",")}
+        if event not in wanted or (member_id, event, on) in existing:
+            continue
+        existing.add((member_id, event, on))
+        due = on + dt.timedelta(days=int(days[path]))
+        new.append(TalkTodo(org_id=org_id, org_path=path, member_id=member_id, event=event, event_on=on, due_on=due))
+    TalkTodo.objects.bulk_create(new, ignore_conflicts=True)
+    sent = _tell_secretaries(
+        (
+            t.org_id,
+            f"appraisal-todo-{t.member_id}-{t.event}-{t.event_on.isoformat()}",
+            f"必谈事项：{t.get_event_display()}",
+            f"请在 {t.due_on:%Y-%m-%d} 前与该党员谈心谈话",
+            reverse("appraisal:coverage", args=[t.org_id, today.year]),
+        )
+        for t in new
+    )
+    if new:
+        record(actor=actor, action="appraisal.todo_sweep", org_path=PLATFORM, after={"todos": len(new)})
+    return len(new), sent
+
+
+def _talks_due_notices(today: dt.date) -> int:
+    """In November: each branch secretary hears how many members have had no talk this year (one
+    aggregate query for every branch; the coverage page has the detail)."""
+    if today.month != TALKS_DUE_MONTH:
+        return 0
+    counts = selectors.count_by_org(selectors.members_without_talk(today.year))
+    return _tell_secretaries(
+        (
+            org_id,
+            f"appraisal-talks-due-{org_id}-{today.year}",
+            f"{today.year}年谈心谈话：{n} 名党员尚未谈话",
+            "《中国共产党支部工作条例（试行）》第十九条：每年谈心谈话一般不少于1次",
+            reverse("appraisal:coverage", args=[org_id, today.year]),
+        )
+        for org_id, n in counts.items()
+    )
+
+
+def _overdue_rectification_notices(today: dt.date) -> int:
+    overdue = Rectification.objects.filter(done_on__isnull=True, deadline__lt=today).values_list(
+        "pk", "org_id", "measure", "deadline"
+    )
+    return _tell_secretaries(
+        (
+            org_id,
+            f"appraisal-rect-overdue-{pk}",
+            f"整改事项逾期：{measure[:60]}",
+            f"整改时限 {deadline:%Y-%m-%d}，尚未完成",
+            reverse("appraisal:review", args=[org_id, today.year]),
+        )
+        for pk, org_id, measure, deadline in overdue
+    )
+
+
+def _not_filed_notices(today: dt.date) -> int:
+    """After a committee's attribution cutoff (default 31 March): branches whose 组织生活会 for the
+    previous year has no date, or whose 民主评议 is not signed off, are reminded once."""
+    year = today.year - 1
+    branches = dict(Organization.objects.filter(kind=OrgKind.BRANCH).values_list("pk", "path"))
+    cutoffs = config.effective_for_paths(sorted(set(branches.values())), "appraisal.attribution_cutoff")
+    held = set(OrgLifeReview.objects.filter(year=year, held_on__isnull=False).values_list("org_id", flat=True))
+    signed = set(Appraisal.objects.filter(year=year, status=AppraisalState.SIGNED).values_list("org_id", flat=True))
+    notices = []
+    for org_id, path in branches.items():
+        month, day = selectors.parse_cutoff(str(cutoffs[path]))
+        if (today.month, today.day) <= (month, day) or (org_id in held and org_id in signed):
+            continue
+        missing = "、".join(
+            x for x, ok in (("组织生活会", org_id in held), ("民主评议党员", org_id in signed)) if not ok
+        )
+        notices.append(
+            (
+                org_id,
+                f"appraisal-not-filed-{org_id}-{year}",
+                f"{year}年度{missing}尚未完成",
+                f"按规定应在{month}月{day}日前完成{year}年度的组织生活会和民主评议党员",
+                reverse("appraisal:review", args=[org_id, year]),
+            )
+        )
+    return _tell_secretaries(notices)
+
+
+def _tell_secretaries(notices: Iterable[tuple[int, str, str, str, str]]) -> int:
+    """Each (branch id, key, title, body, link) to that branch's secretaries, once per key and person."""
+    rows = list(notices)
+    secretaries = holder_ids_by(Role.SECRETARY, org_ids={r[0] for r in rows})
+    return notify.send_many(
+        notify.Message(uid, key, title, body, link)
+        for org_id, key, title, body, link in rows
+        for uid in secretaries.get(org_id, [])
+    )
+
+
+# ---------------------------------------------------------------- 民主评议党员
+
+
+def _not_graded_reason(member: Member) -> str:
+    if member.status == MemberStatus.PROBATIONARY:
+        return "预备党员参加民主评议，但不评定等次"
+    if member.exempt:
+        return f"免于参加集体活动（{member.exempt_reason or '已批准'}）"
+    return ""
+
+
+@transaction.atomic
+def appraisal_open(*, actor: Any, org: Organization, year: int) -> Appraisal:
+    """Start the branch's appraisal for `year`: every active member listed, probationary and exempt
+    members apart with the reason. Opening again returns the same appraisal."""
+    require(actor, Action.MANAGE, org.path)
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("民主评议党员以党支部为单位开展")
+    if not 2000 <= year <= timezone.localdate().year + 1:
+        raise ValidationError({"year": "“年度”无效"})
+    existing = Appraisal.objects.filter(org=org, year=year).first()
+    if existing is not None:
+        return existing
+    appraisal = Appraisal(org=org, org_path=org.path, year=year, created_by=user_or_none(actor))
+    appraisal.full_clean()
+    appraisal.save()
+    entries = []
+    for m in selectors.branch_members(org):
+        reason = _not_graded_reason(m)
+        entries.append(AppraisalEntry(appraisal=appraisal, member=m, graded=not reason, not_graded_reason=reason))
+    AppraisalEntry.objects.bulk_create(entries)
+    record(
+        actor=actor,
+        action="appraisal.open",
+        obj=appraisal,
+        org_path=org.path,
+        after={"year": year, "members": len(entries), "graded": sum(e.graded for e in entries)},
+    )
+    return appraisal
+
+
+def _require_draft(appraisal: Appraisal) -> None:
+    if appraisal.status != AppraisalState.DRAFT:
+        raise ValidationError("评议结果已提交，不能再修改")
+
+
+def _quota_errors(appraisal: Appraisal, excellent: int) -> list[str]:
+    graded, _ = selectors.quota_for(appraisal)
+    divisor = int(config.effective(appraisal.org_path, "appraisal.excellent_divisor"))
+    return [f.message_zh + f"（{f.citation}）" for f in excellent_findings(excellent, graded, divisor)]
+
+
+@transaction.atomic
+def appraisal_grade(
+    *,
+    actor: Any,
+    entry: AppraisalEntry,
+    grade: str,
+    handling: str = "",
+    handling_deadline: dt.date | None = None,
+    handling_outcome: str = "",
+    note: str = "",
+    version: int | None = None,
+) -> AppraisalEntry:
+    """Record the grade the branch decided for one member (and, for 不合格, its decided handling)."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=entry.appraisal_id)
+    require(actor, Action.MANAGE, appraisal.org_path)
+    check_version(appraisal, version)
+    _require_draft(appraisal)
+    if not entry.graded:
+        raise ValidationError({"grade": f"{entry.member.name}：{entry.not_graded_reason}"})
+    if grade not in Grade.values:
+        raise ValidationError({"grade": "请选择“等次”（优秀、合格、基本合格、不合格）"})
+    for f in grade_findings(grade, handling, handling_deadline):
+        raise ValidationError({"handling_deadline" if f.code == "deadline_missing" else "handling": f.message_zh})
+    if grade == Grade.EXCELLENT and config.effective(appraisal.org_path, "appraisal.excellent_cap_enforced"):
+        others = appraisal.entries.filter(graded=True, grade=Grade.EXCELLENT).exclude(pk=entry.pk).count()
+        for msg in _quota_errors(appraisal, others + 1):
+            raise ValidationError({"grade": msg})
+    before = {"grade": entry.grade, "handling": entry.handling}
+    entry.grade = grade
+    entry.handling = handling if grade == Grade.UNQUALIFIED else ""
+    entry.handling_deadline = handling_deadline if grade == Grade.UNQUALIFIED else None
+    entry.handling_outcome = handling_outcome.strip()
+    entry.note = note.strip()
+    entry.full_clean()
+    entry.save()
+    bump(appraisal)
+    appraisal.save(update_fields=["version"])
+    record(
+        actor=actor,
+        action="appraisal.grade",
+        obj=appraisal,
+        org_path=appraisal.org_path,
+        before=before,
+        after={"member": entry.member_id, "grade": grade, "handling": entry.handling},
+    )
+    return entry
+
+
+VOTE_FIELDS = {
+    Grade.EXCELLENT: "votes_excellent",
+    Grade.QUALIFIED: "votes_qualified",
+    Grade.BASICALLY_QUALIFIED: "votes_basically_qualified",
+    Grade.UNQUALIFIED: "votes_unqualified",
+}
+
+
+@transaction.atomic
+def appraisal_record_evaluation(
+    *, actor: Any, entry: AppraisalEntry, self_review: str, votes: dict[str, int], version: int | None = None
+) -> AppraisalEntry:
+    """Record a member's self-review and the 民主测评 tallies (counts per grade, never who voted how).
+    Probationary members take part too, so their entries accept this."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=entry.appraisal_id)
+    require(actor, Action.MANAGE, appraisal.org_path)
+    check_version(appraisal, version)
+    _require_draft(appraisal)
+    voters = appraisal.entries.count()
+    for grade, n in votes.items():
+        if grade not in VOTE_FIELDS or not isinstance(n, int) or n < 0:
+            raise ValidationError({"votes": "测评票数须为不小于 0 的整数"})
+    if sum(votes.values()) > voters:
+        raise ValidationError({"votes": f"测评票数合计 {sum(votes.values())} 超过参加评议的 {voters} 人"})
+    entry.self_review = self_review.strip()
+    for grade, field in VOTE_FIELDS.items():
+        setattr(entry, field, votes.get(grade, 0))
+    entry.full_clean()
+    entry.save()
+    bump(appraisal)
+    appraisal.save(update_fields=["version"])
+    record(
+        actor=actor,
+        action="appraisal.evaluation",
+        obj=appraisal,
+        org_path=appraisal.org_path,
+        after={"member": entry.member_id, "votes": {g: votes.get(g, 0) for g in VOTE_FIELDS}},
+    )
+    return entry
+
+
+@transaction.atomic
+def appraisal_submit(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
+    """Submit the grades for the secretary's sign-off: every graded member has a grade."""
+    appraisal = Appraisal.objects.select_for_update().get(pk=appraisal.pk)
+    require(actor, Action.MANAGE, appraisal.org_path)
+    check_version(appraisal, version)
+    _require_draft(appraisal)
+    missing = list(appraisal.entries.filter(graded=True, grade="").values_list("member__name", flat=True)[:5])
+    if missing:
+        raise ValidationError({"grade": f"尚未评定等次：{'、'.join(missing)}"})
+    excellent = appraisal.entries.filter(graded=True, grade=Grade.EXCELLENT).count()
+    if config.effective(appraisal.org_path, "appraisal.excellent_cap_enforced"):
+        for msg in _quota_errors(appraisal, excellent):
+            raise ValidationError({"grade": msg})
+    appraisal.status = AppraisalState.SUBMITTED
+    appraisal.submitted_by = user_or_none(actor)
+    appraisal.submitted_at = timezone.now()
+    bump(appraisal)
+    appraisal.save(update_fields=["status", "submitted_by", "submitted_at", "version"])
+    record(actor=actor, action="appraisal.submit", obj=appraisal, org_path=appraisal.org_path)
+    secretaries = selectors.secretary_user_ids(appraisal.org) - {getattr(actor, "pk", None)}
+    notify.send(
+        secretaries,
+        key=f"appraisal-submitted-{appraisal.pk}-{appraisal.version}",
+        title=f"{appraisal.year}年民主评议党员结果待签发",
+        link=reverse("appraisal:appraisal", args=[appraisal.org_id, appraisal.year]),
+    )
+    return appraisal
+
+
+@transaction.atomic
+def appraisal_approve(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
+    """The secretary signs the submitted result off — never the person who submitted it."""
+    return _decide(actor, appraisal, version, approve=True)
+
+
+@transaction.atomic
+def appraisal_return(*, actor: Any, appraisal: Appraisal, version: int | None = None) -> Appraisal:
+    """The secretary returns the submitted result for changes (four eyes as for the sign-off)."""
+    return _decide(actor, appraisal, version, approve=False)
+
+
+def _decide(actor: Any, appraisal: Appraisal, version: int | None, *, approve: bool) -> Appraisal:
+    appraisal = Appraisal.objects.select_for_update().get(pk=appraisal.pk)
+    require(actor, Action.APPROVE, appraisal.org_path)
+    require_four_eyes(actor, appraisal.submitted_by_id)
+    check_version(appraisal, version)
+    if appraisal.status != AppraisalState.SUBMITTED:
+        raise ValidationError("评议结果尚未提交签发")
+    appraisal.status = AppraisalState.SIGNED if approve else AppraisalState.DRAFT
+    appraisal.signed_by = user_or_none(actor) if approve else None
+    appraisal.signed_at = timezone.now() if approve else None
+    bump(appraisal)
+    appraisal.save(update_fields=["status", "signed_by", "signed_at", "version"])
+    record(
+        actor=actor,
+        action="appraisal.sign_off" if approve else "appraisal.return",
+        obj=appraisal,
+        org_path=appraisal.org_path,
+    )
+    return appraisal
+
+
+# ---------------------------------------------------------------- 组织生活会 and 整改清单
+
+REVIEW_FIELDS = ("theme", "announced_on", "held_on", "self_exams_received", "opinions", "problems")
+
+
+@transaction.atomic
+def orglife_review_save(
+    *, actor: Any, org: Organization, year: int, data: dict[str, Any], version: int | None = None
+) -> OrgLifeReview:
+    """Record the 组织生活会's preparation and problems for reporting year `year`."""
+    require(actor, Action.MANAGE, org.path)
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("组织生活会以党支部为单位记录")
+    if not 2000 <= year <= timezone.localdate().year:
+        raise ValidationError({"year": "“年度”无效"})
+    review = OrgLifeReview.objects.select_for_update().filter(org=org, year=year).first()
+    before = {f: getattr(review, f) for f in REVIEW_FIELDS} if review else None
+    if review is None:
+        review = OrgLifeReview(org=org, org_path=org.path, year=year)
+    else:
+        check_version(review, version)
+        bump(review)
+    for f in REVIEW_FIELDS:
+        if f in data:
+            setattr(review, f, data[f].strip() if isinstance(data[f], str) else data[f])
+    today = timezone.localdate()
+    if review.held_on is not None:
+        if review.held_on > today:
+            raise ValidationError({"held_on": "“召开日期”不能晚于今天（可先记录会前准备）"})
+        month, day = selectors.cutoff_of(org.path)
+        counted = attribution_year(review.held_on, month, day)
+        if counted != year:
+            when = f"{review.held_on:%Y年%m月%d日}"
+            rule = f"{month}月{day}日前（含）召开的计入上一年度"
+            raise ValidationError({"held_on": f"“召开日期”{when}的组织生活会计入{counted}年度（{rule}）"})
+    if review.announced_on is not None and review.announced_on > today:
+        raise ValidationError({"announced_on": "“议题通知日期”不能晚于今天"})
+    review.updated_by = user_or_none(actor)
+    review.full_clean()
+    review.save()
+    record(
+        actor=actor,
+        action="appraisal.review_save",
+        obj=review,
+        org_path=org.path,
+        before=before,
+        after={f: getattr(review, f) for f in REVIEW_FIELDS},
+    )
+    return review
+
+
+@transaction.atomic
+def rectification_add(
+    *,
+    actor: Any,
+    org: Organization,
+    year: int,
+    problem: str,
+    measure: str,
+    owner_id: int,
+    deadline: dt.date,
+) -> Rectification:
+    """Add a line to the branch's 整改清单 for reporting year `year`."""
+    require(actor, Action.MANAGE, org.path)
+    errors: dict[str, str] = {}
+    if not problem.strip():
+        errors["problem"] = "请填写“问题”"
+    if not measure.strip():
+        errors["measure"] = "请填写“整改措施”"
+    if not Member.objects.filter(org=org, is_active=True, pk=owner_id).exists():
+        errors["owner"] = "“责任人”须为本支部在册党员"
+    if not 2000 <= year <= timezone.localdate().year:
+        errors["year"] = "“年度”无效"
+    if errors:
+        raise ValidationError(errors)
+    item = Rectification(
+        org=org,
+        org_path=org.path,
+        year=year,
+        problem=problem.strip(),
+        measure=measure.strip(),
+        owner_id=owner_id,
+        deadline=deadline,
+        created_by=user_or_none(actor),
+    )
+    item.full_clean()
+    item.save()
+    record(actor=actor, action="appraisal.rectification_add", obj=item, org_path=org.path, after={"deadline": deadline})
+    return item
+
+
+@transaction.atomic
+def rectification_done(*, actor: Any, item: Rectification, done_on: dt.date) -> Rectification:
+    """Mark a 整改 item done; another person verifies it."""
+    item = Rectification.objects.select_for_update().get(pk=item.pk)
+    require(actor, Action.MANAGE, item.org_path)
+    if item.verified_at is not None:
+        raise ValidationError("该整改事项已销号")
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": "“完成日期”不能晚于今天"})
+    item.done_on = done_on
+    item.done_by = user_or_none(actor)
+    item.save(update_fields=["done_on", "done_by"])
+    record(
+        actor=actor, action="appraisal.rectification_done", obj=item, org_path=item.org_path, after={"done_on": done_on}
+    )
+    return item
+
+
+@transaction.atomic
+def rectification_verify(*, actor: Any, item: Rectification) -> Rectification:
+    """Verify (销号) a done item — never by the person who marked it done."""
+    item = Rectification.objects.select_for_update().get(pk=item.pk)
+    require(actor, Action.MANAGE, item.org_path)
+    require_four_eyes(actor, item.done_by_id)
+    if item.done_on is None:
+        raise ValidationError("整改事项尚未完成，不能销号")
+    if item.verified_at is not None:
+        raise ValidationError("该整改事项已销号")
+    item.verified_by = user_or_none(actor)
+    item.verified_at = timezone.now()
+    item.save(update_fields=["verified_by", "verified_at"])
+    record(actor=actor, action="appraisal.rectification_verify", obj=item, org_path=item.org_path)
+    return item
