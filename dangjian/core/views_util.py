@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -62,3 +63,20 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return candidate
     return default
+
+
+class PkUrl:
+    """A URL reversed once per page for many rows that differ only in their last argument (a pk):
+    `PkUrl("dues:pay")` then `{{ url|with_pk:row.pk }}` in the loop — no `{% url %}` per row."""
+
+    _SENTINEL = 987654321987
+
+    def __init__(self, name: str, *args: object) -> None:
+        url = reverse(name, args=[*args, self._SENTINEL])
+        self.head, _, self.tail = url.rpartition(str(self._SENTINEL))
+
+    def for_pk(self, pk: object) -> str:
+        return f"{self.head}{pk}{self.tail}"
+
+    def __str__(self) -> str:
+        return self.head + "{pk}" + self.tail
