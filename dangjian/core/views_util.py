@@ -7,10 +7,12 @@ form it re-renders or flashes it through the messages framework before redirecti
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -80,3 +82,13 @@ class PkUrl:
 
     def __str__(self) -> str:
         return self.head + "{pk}" + self.tail
+
+
+class CountedPaginator(Paginator):
+    """A Paginator told its count when the page has already counted the rows (a board's per-status
+    totals): no second COUNT over the same rows. Without `count` it counts as usual."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
