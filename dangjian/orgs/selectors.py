@@ -257,10 +257,10 @@ class CodeSummary:
     first_org: OrgRow
 
 
-def structure_summary(root_path: str, today: dt.date) -> list[CodeSummary]:
-    """Findings in a subtree, one line per code (for the home page)."""
+def summarize_structures(structures: list[OrgStructure]) -> list[CodeSummary]:
+    """Findings in a subtree's structures, one line per code (for the home page)."""
     out: dict[str, CodeSummary] = {}
-    for s in subtree_structure(root_path, today):
+    for s in structures:
         for f in s.findings:
             if f.code in out:
                 out[f.code].count += 1
