@@ -12,7 +12,7 @@ from django.http import Http404
 
 from dangjian.core.masking import mask_name, mask_phone
 from dangjian.core.paths import subtree_q
-from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, remember_scope, scope_prefixes, scope_q
 from dangjian.core.validators import phone_error
 from dangjian.members.models import Member
 
@@ -22,8 +22,12 @@ from .rules import ROLE_ACTIONS, Role, covers_all
 
 def role_paths_by_action(user: Any) -> dict[str, list[str]]:
     """Every action's org paths for `user`, in one query (core.scoping caches it per user object)."""
+    return _paths_by_action(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "org__path"))
+
+
+def _paths_by_action(role_paths: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for role, path in RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "org__path"):
+    for role, path in role_paths:
         for action in ROLE_ACTIONS.get(role, ()):
             out.setdefault(action, []).append(path)
     return out
@@ -63,6 +67,13 @@ def holder_ids_by(
 
 def roles_of(user: Any) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(user_id=user.pk).select_related("org").order_by("org__path", "role")
+
+
+def roles_of_with_scope(user: Any) -> list[RoleAssignment]:
+    """`roles_of`, also seeding the user's scope cache from the same rows (one query for both)."""
+    roles = list(roles_of(user))
+    remember_scope(user, _paths_by_action((ra.role, ra.org.path) for ra in roles))
+    return roles
 
 
 def role_assignments_visible_to(user: Any) -> QuerySet[RoleAssignment]:

@@ -214,6 +214,14 @@ def board_counts(assignment: Assignment) -> dict[str, int]:
     return {k: int(v or 0) for k, v in agg.items()}
 
 
+def board_filtered_count(counts: dict[str, int], *, status: str = "", q: str = "", parent: str = "") -> int | None:
+    """The number of board rows for these filters, taken from `board_counts` (None when a name or
+    parent filter narrows the rows: then the paginator counts them)."""
+    if q or parent:
+        return None
+    return counts.get(status or "total")
+
+
 def board_rows_for_export(assignment: Assignment, **filters: str) -> Any:
     labels = dict(BOARD_STATUSES)
     qs = board_queryset(assignment, **filters).values_list(  # type: ignore[misc]

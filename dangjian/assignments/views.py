@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core import audit
 from dangjian.core.files import file_response
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import error_messages, flash_errors
+from dangjian.core.views_util import CountedPaginator, error_messages, flash_errors
 from dangjian.core.xlsx import Workbook
 from dangjian.orgs.selectors import get_org_for_user, orgs_visible_to
 
@@ -153,8 +153,10 @@ def _board_filters(request: HttpRequest, a: Any) -> dict[str, str]:
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)
-    page = Paginator(selectors.board_queryset(a, **filters), BOARD_PAGE).get_page(request.GET.get("page"))
-
+    counts = selectors.board_counts(a)
+    known = selectors.board_filtered_count(counts, **filters)
+    rows = selectors.board_queryset(a, **filters)
+    page = CountedPaginator(rows, BOARD_PAGE, count=known).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
         request,
@@ -162,7 +164,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "a": a,
             "page": page,
-            "counts": selectors.board_counts(a),
+            "counts": counts,
             "statuses": selectors.BOARD_STATUSES,
             "filters": filters,
             "query": query,

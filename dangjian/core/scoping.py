@@ -113,6 +113,13 @@ def scope_prefixes(user: Actor, action: str) -> list[str] | None:
     return _prefixes_by_action(user).get(action, [])
 
 
+def remember_scope(user: Any, paths_by_action: Mapping[str, Iterable[str]]) -> None:
+    """Seed the per-user-object cache from role assignments a page has read anyway (the home lists
+    them), so `can` needs no query of its own. Does nothing once the cache is filled."""
+    if _CACHE_ATTR not in user.__dict__:
+        user.__dict__[_CACHE_ATTR] = {a: minimal_prefixes(list(p)) for a, p in paths_by_action.items()}
+
+
 def forget_scope(user: Any) -> None:
     """Drop the per-request cache after the user's roles change."""
     user.__dict__.pop(_CACHE_ATTR, None)

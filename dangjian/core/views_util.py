@@ -7,11 +7,14 @@ form it re-renders or flashes it through the messages framework before redirecti
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -62,3 +65,30 @@ def safe_next(request: HttpRequest, default: str) -> str:
     ):
         return candidate
     return default
+
+
+class PkUrl:
+    """A URL reversed once per page for many rows that differ only in their last argument (a pk):
+    `PkUrl("dues:pay")` then `{{ url|with_pk:row.pk }}` in the loop — no `{% url %}` per row."""
+
+    _SENTINEL = 987654321987
+
+    def __init__(self, name: str, *args: object) -> None:
+        url = reverse(name, args=[*args, self._SENTINEL])
+        self.head, _, self.tail = url.rpartition(str(self._SENTINEL))
+
+    def for_pk(self, pk: object) -> str:
+        return f"{self.head}{pk}{self.tail}"
+
+    def __str__(self) -> str:
+        return self.head + "{pk}" + self.tail
+
+
+class CountedPaginator(Paginator):
+    """A Paginator told its count when the page has already counted the rows (a board's per-status
+    totals): no second COUNT over the same rows. Without `count` it counts as usual."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property

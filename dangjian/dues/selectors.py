@@ -15,6 +15,7 @@ from dangjian.core.findings import Finding
 from dangjian.core.paths import parent_path, subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_prefixes, scope_q
 from dangjian.members.models import Member
+from dangjian.members.selectors import own_member as own_member  # the dues pages' "my dues" member
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -63,12 +64,6 @@ def get_member_for_dues(user: Any, pk: int | str, action: str = Action.MANAGE) -
         denied="无权查看该党员的党费",
         own=(lambda m: is_own(user, m)) if action == Action.VIEW else None,
     )
-
-
-def own_member(user: Any) -> Member | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Member.objects.select_related("org").filter(user_id=user.pk).first()
 
 
 def get_branch_for_user(user: Any, org_pk: int | str, action: str) -> Organization:

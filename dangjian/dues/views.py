@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import error_messages, flash_errors
+from dangjian.core.views_util import PkUrl, error_messages, flash_errors
+from dangjian.orgs.models import Organization
 
 from . import exports, selectors, services
 from .forms import BaseForm, ExemptionForm, PaymentForm, QuickPaymentForm, month_choices
@@ -189,8 +190,24 @@ def sheet(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(
         request,
         "dues/sheet.html",
-        {"sheet": data, "org": org, "month": month, "months": month_choices(selectors.current_month())},
+        {
+            "sheet": data,
+            "org": org,
+            "month": month,
+            "months": month_choices(selectors.current_month()),
+            **_sheet_row_links(org, month),
+        },
     )
+
+
+def _sheet_row_links(org: Organization, month: dt.date) -> dict[str, Any]:
+    """The sheet rows' links, reversed once per page (not per row)."""
+    urls = {
+        "base_set": PkUrl("dues:base_set"),
+        "quick_pay": PkUrl("dues:quick_pay", org.pk),
+        "pay": PkUrl("dues:pay"),
+    }
+    return {"urls": urls, "month_query": f"?month={month:%Y-%m}"}
 
 
 @login_required
@@ -223,7 +240,15 @@ def quick_pay(request: HttpRequest, org_pk: int, member_pk: int) -> HttpResponse
         return render(
             request,
             "dues/_sheet_row.html",
-            {"r": row, "org": org, "month": month, "errors": errors, "sheet": data, "oob": True},
+            {
+                "rows": [row] if row is not None else [],
+                "org": org,
+                "month": month,
+                "errors": errors,
+                "sheet": data,
+                "oob": True,
+                **_sheet_row_links(org, month),
+            },
         )  # 200 even on refusal: htmx swaps only 2xx, and the row itself shows the Chinese error
     for e in errors:
         messages.error(request, f"{member.name}：{e}")

@@ -10,6 +10,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 
 from dangjian.core.masking import mask_id_number, mask_phone, may_see_identity
+from dangjian.core.memo import memoized
 from dangjian.core.models import AuditEvent
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
@@ -28,6 +29,14 @@ def members_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Member]
     if action == Action.VIEW and getattr(user, "is_authenticated", False):
         q |= Q(user_id=user.pk)
     return Member.objects.filter(q)
+
+
+def own_member(user: Any) -> Member | None:
+    """The signed-in user's own Member row (with its org), read once per page inside `request_memo`."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return None
+    mine = Member.objects.select_related("org").filter(user_id=user.pk)
+    return memoized(("own_member", user.pk), mine.first)
 
 
 def get_member_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Member:

@@ -9,12 +9,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.paths import subtree_q
 from dangjian.core.registry import Attention
 from dangjian.core.scoping import Action, can, scope_prefixes
 
 from .models import Organization
-from .selectors import structure_summary
+from .selectors import subtree_structure, summarize_structures
 
 # A city-wide roll-up costs a few hundred ms; on the home page (opened many times a day) a large
 # subtree's summary is reused for a short while. The structure list and org pages are always live.
@@ -23,13 +22,15 @@ CACHE_SECONDS = 120
 
 
 def summary_for(prefix: str, today: Any) -> list[Any]:
-    if Organization.objects.filter(subtree_q("path", prefix)).count() < CACHE_MIN_ORGS:
-        return structure_summary(prefix, today)
+    """A large subtree's summary from the cache when a recent one is there; the size is known once
+    the structures are read (no COUNT of the subtree first), and only a large one is stored."""
     key = f"orgs:structure_summary:{prefix}:{today.isoformat()}"
     found = cache.get(key)
     if found is None:
-        found = structure_summary(prefix, today)
-        cache.set(key, found, CACHE_SECONDS)
+        structures = subtree_structure(prefix, today)
+        found = summarize_structures(structures)
+        if len(structures) >= CACHE_MIN_ORGS:
+            cache.set(key, found, CACHE_SECONDS)
     return found
 
 

@@ -88,15 +88,27 @@ def effective(path: str, key: str) -> Any:
 
 def effective_for_paths(paths: list[str], key: str) -> dict[str, Any]:
     """`effective` for many orgs with one query (settings rows are few; orgs may be thousands)."""
-    ck = get_key(key)
-    rows = sorted(OrgConfig.objects.filter(key=key).values_list("org__path", "value"), key=lambda r: len(r[0]))
-    if not rows:  # the common case: nobody changed it
-        return dict.fromkeys(paths, ck.default)
-    out: dict[str, Any] = {}
-    for path in paths:
-        value = ck.default
-        for p, v in rows:  # shallow to deep, so the nearest ancestor's setting wins
-            if path.startswith(p):
-                value = v
-        out[path] = value
+    return effective_for_paths_keys(paths, [key])[key]
+
+
+def effective_for_paths_keys(paths: list[str], keys: list[str]) -> dict[str, dict[str, Any]]:
+    """`effective_for_paths` for several keys with one query: {key: {path: value}}."""
+    rows: dict[str, list[tuple[str, Any]]] = {k: [] for k in keys}
+    for k, p, v in OrgConfig.objects.filter(key__in=keys).values_list("key", "org__path", "value"):
+        rows[k].append((p, v))
+    out: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        default = get_key(key).default
+        found = sorted(rows[key], key=lambda r: len(r[0]))
+        if not found:  # the common case: nobody changed it
+            out[key] = dict.fromkeys(paths, default)
+            continue
+        per_path: dict[str, Any] = {}
+        for path in paths:
+            value = default
+            for p, v in found:  # shallow to deep, so the nearest ancestor's setting wins
+                if path.startswith(p):
+                    value = v
+            per_path[path] = value
+        out[key] = per_path
     return out

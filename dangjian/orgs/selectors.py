@@ -22,7 +22,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
-from .config import effective_for_paths, get_key, registered
+from .config import effective_for_paths_keys, get_key, registered
 from .models import ALLOWED_CHILDREN, Organization, OrgConfig, OrgKind, OrgPost, Post
 from .rules import DEFAULT_THRESHOLDS, FINDING_LABELS, OrgFacts, StructureThresholds, check_structure
 
@@ -141,8 +141,9 @@ def _member_model() -> Any:
 
 
 def thresholds_for_paths(paths: list[str]) -> dict[str, StructureThresholds]:
-    """The thresholds in force at each path (one query per configurable key)."""
-    values = {attr: effective_for_paths(paths, key) for key, attr in THRESHOLD_KEYS.items()}
+    """The thresholds in force at each path (one query for every configurable key)."""
+    by_key = effective_for_paths_keys(paths, list(THRESHOLD_KEYS))
+    values = {attr: by_key[key] for key, attr in THRESHOLD_KEYS.items()}
     cache: dict[tuple[Any, ...], StructureThresholds] = {}
     out: dict[str, StructureThresholds] = {}
     for p in paths:
@@ -256,10 +257,10 @@ class CodeSummary:
     first_org: OrgRow
 
 
-def structure_summary(root_path: str, today: dt.date) -> list[CodeSummary]:
-    """Findings in a subtree, one line per code (for the home page)."""
+def summarize_structures(structures: list[OrgStructure]) -> list[CodeSummary]:
+    """Findings in a subtree's structures, one line per code (for the home page)."""
     out: dict[str, CodeSummary] = {}
-    for s in subtree_structure(root_path, today):
+    for s in structures:
         for f in s.findings:
             if f.code in out:
                 out[f.code].count += 1

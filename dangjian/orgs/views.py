@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form
+from dangjian.core.views_util import PkUrl, errors_to_form
 
 from . import selectors, services
 from .forms import ChecksFilterForm, MoveForm, OrgEditForm, OrgForm, PostAssignForm, PostEndForm
@@ -26,6 +26,11 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
+def _node_urls() -> dict[str, PkUrl]:
+    """The tree rows' links, reversed once per page (not per row)."""
+    return {"children": PkUrl("orgs:children"), "detail": PkUrl("orgs:detail")}
+
+
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:60]
@@ -34,6 +39,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         "orgs/tree.html",
         {
             "roots": selectors.top_orgs_for(request.user),
+            "node_urls": _node_urls(),
             "q": q,
             "results": selectors.search_orgs(request.user, q) if q else None,
         },
@@ -45,7 +51,7 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial: one level of the tree, paged so a 10,000-branch level stays light."""
     org = selectors.get_org_for_user(request.user, pk)
     page = Paginator(selectors.children_of(org), 100).get_page(request.GET.get("page"))
-    return render(request, "orgs/_children.html", {"org": org, "page": page})
+    return render(request, "orgs/_children.html", {"org": org, "page": page, "node_urls": _node_urls()})
 
 
 @login_required

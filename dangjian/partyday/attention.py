@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
+from dangjian.members.selectors import own_member
 
 from .selectors import changes_to_decide, next_party_day, plans_returned_to, plans_to_decide
 
@@ -20,7 +21,7 @@ WEEKDAYS = "一二三四五六日"
 
 def next_party_day_attention(user: Any, today: dt.date | None = None) -> list[Attention]:
     """The member's own branch's next party day, when it falls within the coming week."""
-    member = getattr(user, "member", None)
+    member = own_member(user)
     if member is None or not member.is_active:
         return []
     today = today or timezone.localdate()

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from dangjian.core import calendar as cal
+from dangjian.core.memo import memoized
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import DENIED_MESSAGE, PLATFORM, Action, can, get_for_user, scope_prefixes, scope_q
 from dangjian.orgs.config import effective
@@ -181,12 +182,17 @@ def year_schedule(org: Organization, year: int) -> list[PartyDay]:
 
 def next_party_day(org: Organization, today: dt.date) -> PartyDay | None:
     """The org's next party day on or after `today`: this month's, else next month's."""
+    return memoized(("next_party_day", org.pk, today), lambda: _next_party_day(org, today))
+
+
+def _next_party_day(org: Organization, today: dt.date) -> PartyDay | None:
     first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    for year, month in ((today.year, today.month), (first_of_next.year, first_of_next.month)):
-        pd = scheduled_party_day(org, year, month)
-        if pd.date is not None and pd.date >= today:
-            return pd
-    return None
+    if first_of_next.year == today.year:  # both months in one read (three queries)
+        days = _party_days([(org.pk, org.path)], today.year, [today.month, first_of_next.month])
+        candidates = [days[(org.pk, today.month)], days[(org.pk, first_of_next.month)]]
+    else:
+        candidates = [scheduled_party_day(org, today.year, 12), scheduled_party_day(org, first_of_next.year, 1)]
+    return next((pd for pd in candidates if pd.date is not None and pd.date >= today), None)
 
 
 # ---------------------------------------------------------------- access

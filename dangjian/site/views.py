@@ -16,12 +16,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.accounts.selectors import roles_of
+from dangjian.accounts.selectors import roles_of_with_scope
+from dangjian.core.memo import request_memo
 from dangjian.core.registry import attention_for
 from dangjian.core.scoping import Action, can
 from dangjian.core.selectors import notifications_for
 from dangjian.dues.models import DuesExpected
-from dangjian.dues.selectors import own_member, own_month_line
+from dangjian.dues.selectors import own_month_line
+from dangjian.members.selectors import own_member
 from dangjian.orglife.selectors import meetings_of_org
 from dangjian.orgs.models import Organization
 from dangjian.partyday.selectors import PartyDay, next_party_day
@@ -45,7 +47,7 @@ def _home_branch(user: Any, role_orgs: list[Organization]) -> tuple[Organization
     for org in role_orgs:
         if org.kind == "branch" and can(user, Action.MANAGE, org.path):
             return org, True
-    member = getattr(user, "member", None)
+    member = own_member(user)
     if member is not None and member.is_active:
         return member.org, False
     return None, False
@@ -81,10 +83,16 @@ def paid_this_month(user: Any) -> DuesExpected | None:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The coming party day, 待办 (most urgent first, then by due date), unread notices, and the
-    standing findings (检查提醒) of the orgs the user runs."""
+    standing findings (检查提醒) of the orgs the user runs. A read-only page: the lookups its parts
+    share (the user's member row, the branch's next party day) are read once (`request_memo`)."""
+    with request_memo():
+        return _home(request)
+
+
+def _home(request: HttpRequest) -> HttpResponse:
     user = request.user
     orgs: dict[int, tuple[Any, list[str], bool]] = {}
-    for ra in roles_of(user):
+    for ra in roles_of_with_scope(user):
         if ra.org_id not in orgs:
             orgs[ra.org_id] = (ra.org, [], can(user, Action.VIEW, ra.org.path))
         orgs[ra.org_id][1].append(ra.get_role_display())
@@ -102,5 +110,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "party_day": party_day_card(user, [o for o, _, _ in orgs.values()], today),
             "notices": notices,
             "dues_paid": paid_this_month(user),
+            "me": own_member(user),
         },
     )

@@ -5,13 +5,15 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from conftest import login_client
 from dangjian.accounts.models import RoleAssignment
-from dangjian.assignments import services
+from dangjian.assignments import selectors, services
 from dangjian.assignments.models import Assignment, AssignmentTarget, Submission, TargetItem, TargetStatus
 from dangjian.core.scoping import FOUR_EYES_MESSAGE
 
@@ -329,3 +331,21 @@ def _assert_pdf_text(content: bytes, needles: list[str]) -> None:
     text = subprocess.run([tool, "-", "-"], input=content, capture_output=True, check=True).stdout.decode()  # noqa: S603
     for needle in needles:
         assert needle in text
+
+
+@pytest.mark.parametrize("status", ["", "unclaimed", "claimed", "submitted", "overdue"])
+def test_board_pages_on_the_counts_it_already_has(published, as_admin, django_assert_max_num_queries, status):
+    """The paginator reuses `board_counts` (no second COUNT), and its total is the true one."""
+    _submitted(published)
+    a = published.assignment
+    url = reverse("assignments:board", args=[a.pk])
+    with CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(8):
+        r = as_admin.get(url, {"status": status} if status else {})
+    assert r.status_code == 200
+    assert sum("COUNT(" in q["sql"] and "board_status" not in q["sql"] for q in ctx.captured_queries) <= 2
+    want = selectors.board_queryset(a, status=status).count()
+    assert r.context["page"].paginator.count == want
+    assert r.context["counts"][status or "total"] == want
+    # A name filter is not in the counts: the paginator counts those rows itself.
+    r = as_admin.get(url, {"status": status, "q": "教育"})
+    assert r.context["page"].paginator.count == selectors.board_queryset(a, status=status, q="教育").count()

@@ -7,6 +7,8 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 
+from dangjian.core.views_util import PkUrl
+
 register = template.Library()
 
 
@@ -36,3 +38,9 @@ def is_overdue(due: dt.date | None) -> bool:
 def is_current(path: str, url: str) -> bool:
     """Is the page at `path` under the navigation entry `url`? (The home page only matches itself.)"""
     return path == url if url == "/" else path.startswith(url)
+
+
+@register.filter
+def with_pk(url: PkUrl, pk: object) -> str:
+    """`{{ urls.pay|with_pk:row.pk }}`: a URL reversed once per page (PkUrl), completed per row."""
+    return url.for_pk(pk)

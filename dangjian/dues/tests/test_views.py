@@ -19,6 +19,7 @@ from dangjian.core.scoping import SYSTEM
 from dangjian.dues import services as S
 from dangjian.dues.models import DuesBase, DuesDisclosure, DuesExemption, DuesPayment
 from dangjian.dues.rules import DuesCategory, add_months, month_start
+from dangjian.members.models import Member
 from dangjian.members.services import transfer_out
 from dangjian.orglife.tests.helpers import make_meeting
 from dangjian.site.testing.factories import World, make_member
@@ -436,3 +437,42 @@ def test_sheet_offers_arrears_catch_up_and_unassessed_note(as_liaison: Client, w
     assert f'value="{months}"' in page
     page = as_liaison.get(reverse("dues:pay", args=[world.member.pk]) + "?months=2026-13,x").content.decode()
     assert "2026-13" not in page
+
+
+def _sheet_sample(w: World) -> str:
+    """A sheet with every kind of row: unpaid with arrears, paid, unassessed, exempt-free student."""
+    month = this_month()
+    earlier = add_months(month, -1)
+    for year in sorted({earlier.year, month.year}):
+        S.dues_base_set(
+            actor=SYSTEM, member=w.member, year=year, category=DuesCategory.IN_SERVICE, monthly_base_fen=510_000
+        )
+    S.dues_month_compute(actor=w.liaison, org=w.branch, month=earlier)
+    paid = make_member(w.branch, name="已缴者")
+    S.dues_base_set(actor=SYSTEM, member=paid, year=month.year, category="in_service", monthly_base_fen=400_000)
+    S.dues_month_compute(actor=w.liaison, org=w.branch, month=month)
+    S.dues_payment_record(
+        actor=w.liaison, member=paid, months=[month], amount_fen=4000, paid_on=timezone.localdate(), method="cash"
+    )
+    make_member(w.branch, name="未核定")
+    return reverse("dues:sheet", args=[w.branch.pk]) + f"?month={month:%Y-%m}"
+
+
+def test_sheet_rows_links_once_per_page(as_liaison: Client, world: World, django_assert_max_num_queries: Any) -> None:
+    """The rows render in one include with URLs reversed once per page: same links and amounts."""
+    url = _sheet_sample(world)
+    with django_assert_max_num_queries(14):
+        body = as_liaison.get(url).content.decode()
+    month = this_month()
+    mq = f"?month={month:%Y-%m}"
+    unassessed = Member.objects.get(name="未核定")
+    pay = reverse("dues:quick_pay", args=[world.branch.pk, world.member.pk]) + mq
+    assert f'action="{pay}"' in body and f'hx-post="{pay}"' in body
+    assert f'href="{reverse("dues:pay", args=[world.member.pk])}{mq}"' in body
+    assert (
+        f'href="{reverse("dues:pay", args=[world.member.pk])}?months={add_months(month, -1):%Y-%m},{month:%Y-%m}"'
+        in body
+    )
+    assert f'href="{reverse("dues:base_set", args=[unassessed.pk])}"' in body
+    assert "✓ 已缴 40.00 元" in body and 'value="76.50"' in body and "补交欠缴 1 个月" in body
+    assert body.count('class="sheet-row"') == 3

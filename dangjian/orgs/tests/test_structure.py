@@ -185,6 +185,8 @@ def test_large_subtree_summary_is_reused_briefly(world, monkeypatch) -> None:
         assert not any("members_member" in q["sql"] for q in warm.captured_queries)
         # below the size threshold nothing is cached: a change shows at once
         monkeypatch.setattr(attention, "CACHE_MIN_ORGS", 10_000)
+        cache.clear()
+        structure_attention(world.admin)
         add_branches(world.unit, 1, 0, "新增缺员")
         assert "3 个党组织正式党员不足3人" in [a.title for a in structure_attention(world.admin)]
     finally:

@@ -44,6 +44,16 @@ def test_tree_shows_the_users_forest(world, as_admin, as_outsider) -> None:
     assert BRANCH_NAME not in body(resp) and "十堰市委" not in body(resp)
 
 
+def test_tree_rows_link_each_node(world, as_admin) -> None:
+    """The rows share one include and links reversed once per page: each node still links itself."""
+    html = body(as_admin.get(reverse("orgs:tree")))
+    assert f'href="{reverse("orgs:detail", args=[world.city.pk])}"' in html
+    assert f'hx-get="{reverse("orgs:children", args=[world.city.pk])}"' in html
+    html = body(as_admin.get(reverse("orgs:children", args=[world.unit.pk])))
+    for branch in (world.branch, world.other_branch):
+        assert f'href="{reverse("orgs:detail", args=[branch.pk])}"' in html and branch.name in html
+
+
 def test_tree_anonymous(world) -> None:
     assert_login_redirect(Client().get(reverse("orgs:tree")))
 
