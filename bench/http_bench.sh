@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# HTTP benchmark of a throw-away demo server (NOT part of CI; about 1.5 minutes):
+# gunicorn with the production settings (DEBUG off, as scripts/run serves the demo), 2 sync
+# workers on 127.0.0.1, a logged-in session, and `wrk` (Debian package) against the branch
+# secretary's home, roster, dues collection sheet and meeting list, the root compliance matrix
+# (as the city admin) and one small static file as the ceiling. Prints req/s, p50/p99 latency
+# and non-2xx responses per page. Loopback only; the database lives in a temporary folder.
+#
+#   bash bench/http_bench.sh                   # defaults: port 8766, 10 s per page
+#   DURATION=30s CONNECTIONS=16 bash bench/http_bench.sh
+set -euo pipefail
+# shellcheck source=scripts/_setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_setup.sh"
+cd "$ROOT"
+
+PORT="${PORT:-8766}"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-8}"
+THREADS="${THREADS:-2}"
+WORKERS="${WORKERS:-2}"
+PASSWORD=Dangjian-2026
+SECRETARY_PHONE=13800000002
+ADMIN_PHONE=13800000001
+BASE="http://127.0.0.1:$PORT"
+
+ensure_pdf_deps
+ensure_venv
+# shellcheck disable=SC2119  # no extras: the app only
+ensure_python_packages
+ensure_node_packages
+ensure_debs wrk curl
+
+if ss -ltn 2>/dev/null | grep -q "127.0.0.1:$PORT "; then
+  echo "port $PORT is in use: set PORT=..." >&2
+  exit 1
+fi
+
+WORK="$(mktemp -d)"
+export DANGJIAN_VAR_DIR="$WORK/var"
+export DATABASE_URL="sqlite:///$WORK/var/db.sqlite3"
+export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+export DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
+export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
+DJANGO_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
+DANGJIAN_AUDIT_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+export DJANGO_SECRET_KEY DANGJIAN_AUDIT_KEY
+export DANGJIAN_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
+
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "演示数据库 / demo database (SQLite) in a temporary folder"
+mkdir -p "$DANGJIAN_VAR_DIR"
+"$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py demo_data --no-logins >/dev/null
+"$PY" manage.py collectstatic --noinput -v 0
+
+# The pages under test, resolved by name so the script follows the URLconf.
+"$PY" manage.py shell -v 0 -c '
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.urls import reverse
+
+from dangjian.orgs.models import Organization
+
+branch = Organization.objects.get(name="市教育局机关第一党支部")
+root = Organization.get_root_nodes().first()
+print("home", reverse("core:home"), sep="\t")
+print("roster", reverse("members:roster", args=[branch.pk]), sep="\t")
+print("dues_sheet", reverse("dues:sheet", args=[branch.pk]), sep="\t")
+print("meetings", reverse("orglife:org_meetings", args=[branch.pk]), sep="\t")
+print("root_matrix", reverse("orglife:matrix", args=[root.pk]), sep="\t")
+print("static", staticfiles_storage.url("img/favicon.svg"), sep="\t")
+' >"$WORK/urls.tsv"
+url_of() { awk -F'\t' -v k="$1" '$1 == k {print $2}' "$WORK/urls.tsv"; }
+
+say "启动 gunicorn / starting gunicorn: $WORKERS sync workers on $BASE"
+"$VENV/bin/gunicorn" dangjian.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+  --worker-class sync >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 60); do
+  curl -fs -o /dev/null "$BASE/accounts/login/" && break
+  sleep 1
+done
+
+# login PHONE -> prints "sessionid=…" after POSTing the login form with its CSRF token.
+login() {
+  local jar="$WORK/cookies-$1.txt" csrf session
+  csrf="$(curl -s -c "$jar" "$BASE/accounts/login/" | sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -1)"
+  curl -s -b "$jar" -c "$jar" -o /dev/null -e "$BASE/accounts/login/" \
+    --data-urlencode "csrfmiddlewaretoken=$csrf" --data-urlencode "phone=$1" \
+    --data-urlencode "password=$PASSWORD" "$BASE/accounts/login/"
+  session="$(awk '$6 == "sessionid" {print $7}' "$jar")"
+  [ -n "$session" ] || { echo "login failed for $1" >&2; return 1; }
+  echo "sessionid=$session"
+}
+SECRETARY_COOKIE="$(login "$SECRETARY_PHONE")"
+ADMIN_COOKIE="$(login "$ADMIN_PHONE")"
+
+# Counts non-2xx responses across wrk's threads and prints one machine-readable line.
+cat >"$WORK/report.lua" <<'LUAEOF'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) non2xx = 0 end
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("non2xx") end
+  local e = summary.errors
+  io.write(string.format("RESULT %d %.1f %.1f %.1f %d %d\n", summary.requests,
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, bad, e.connect + e.read + e.write + e.timeout))
+end
+LUAEOF
+
+ROWS=()
+CEILING=""
+# bench LABEL URL_KEY COOKIE
+bench() {
+  local label="$1" path cookie="$3" status out
+  path="$(url_of "$2")"
+  status="$(curl -s -o /dev/null -w '%{http_code}' ${cookie:+-H "Cookie: $cookie"} "$BASE$path")"
+  say "wrk -t$THREADS -c$CONNECTIONS -d$DURATION $label ($path, first GET: HTTP $status)"
+  out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$WORK/report.lua" \
+    ${cookie:+-H "Cookie: $cookie"} "$BASE$path" | awk '$1 == "RESULT" {$1 = ""; print}')"
+  ROWS+=("$label $out")
+  if [ "$2" = static ]; then CEILING="$(echo "$out" | awk '{print $2}')"; fi
+}
+bench "static_file(ceiling)" static ""
+bench "secretary_home" home "$SECRETARY_COOKIE"
+bench "branch_roster" roster "$SECRETARY_COOKIE"
+bench "dues_sheet" dues_sheet "$SECRETARY_COOKIE"
+bench "meeting_list" meetings "$SECRETARY_COOKIE"
+bench "root_matrix(city_admin)" root_matrix "$ADMIN_COOKIE"
+
+echo
+echo "==================== HTTP benchmark: gunicorn $WORKERS sync workers, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, demo data (SQLite) ===================="
+printf '%s\n' "${ROWS[@]}" | awk -v ceiling="$CEILING" '
+  BEGIN { printf "%-26s %9s %9s %9s %9s %8s %7s %10s\n", "page", "requests", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "% static" }
+  { printf "%-26s %9d %9.1f %9.1f %9.1f %8d %7d %9.1f%%\n", $1, $2, $3, $4, $5, $6, $7, (ceiling > 0 ? 100 * $3 / ceiling : 0) }'
+echo "server errors (HTTP 500) logged: $(grep -c 'Internal Server Error' "$WORK/server.log" || true)"
