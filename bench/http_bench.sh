@@ -11,6 +11,8 @@
 set -euo pipefail
 # shellcheck source=scripts/_setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_setup.sh"
+# shellcheck source=bench/_demo_server.sh
+source "$ROOT/bench/_demo_server.sh"
 cd "$ROOT"
 
 PORT="${PORT:-8766}"
@@ -35,31 +37,8 @@ if ss -ltn 2>/dev/null | grep -q "127.0.0.1:$PORT "; then
   exit 1
 fi
 
-WORK="$(mktemp -d)"
-export DANGJIAN_VAR_DIR="$WORK/var"
-export DATABASE_URL="sqlite:///$WORK/var/db.sqlite3"
-export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
-export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
-DJANGO_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
-DANGJIAN_AUDIT_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
-export DJANGO_SECRET_KEY DANGJIAN_AUDIT_KEY
-export DANGJIAN_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
-
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "演示数据库 / demo database (SQLite) in a temporary folder"
-mkdir -p "$DANGJIAN_VAR_DIR"
-"$PY" manage.py migrate --noinput -v 0
-"$PY" manage.py demo_data --no-logins >/dev/null
-"$PY" manage.py collectstatic --noinput -v 0
+demo_env
+demo_build
 
 # The pages under test, resolved by name so the script follows the URLconf.
 "$PY" manage.py shell -v 0 -c '
@@ -80,27 +59,15 @@ print("static", staticfiles_storage.url("img/favicon.svg"), sep="\t")
 url_of() { awk -F'\t' -v k="$1" '$1 == k {print $2}' "$WORK/urls.tsv"; }
 
 say "启动 gunicorn / starting gunicorn: $WORKERS sync workers on $BASE"
-"$VENV/bin/gunicorn" dangjian.wsgi --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
-  --worker-class sync >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 60); do
-  curl -fs -o /dev/null "$BASE/accounts/login/" && break
-  sleep 1
-done
+demo_serve "$BASE" --workers "$WORKERS" --worker-class sync
 
-# login PHONE -> prints "sessionid=…" after POSTing the login form with its CSRF token.
-login() {
-  local jar="$WORK/cookies-$1.txt" csrf session
-  csrf="$(curl -s -c "$jar" "$BASE/accounts/login/" | sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -1)"
-  curl -s -b "$jar" -c "$jar" -o /dev/null -e "$BASE/accounts/login/" \
-    --data-urlencode "csrfmiddlewaretoken=$csrf" --data-urlencode "phone=$1" \
-    --data-urlencode "password=$PASSWORD" "$BASE/accounts/login/"
-  session="$(awk '$6 == "sessionid" {print $7}' "$jar")"
-  [ -n "$session" ] || { echo "login failed for $1" >&2; return 1; }
-  echo "sessionid=$session"
+# session_cookie PHONE: log in and print the "sessionid=…" header value.
+session_cookie() {
+  demo_login "$BASE" "$1" "$PASSWORD" "$WORK/cookies-$1.txt" &&
+    echo "sessionid=$(cookie_of "$WORK/cookies-$1.txt" sessionid)"
 }
-SECRETARY_COOKIE="$(login "$SECRETARY_PHONE")"
-ADMIN_COOKIE="$(login "$ADMIN_PHONE")"
+SECRETARY_COOKIE="$(session_cookie "$SECRETARY_PHONE")"
+ADMIN_COOKIE="$(session_cookie "$ADMIN_PHONE")"
 
 # Counts non-2xx responses across wrk's threads and prints one machine-readable line.
 cat >"$WORK/report.lua" <<'LUAEOF'

@@ -10,7 +10,10 @@
 #   WAPITI_SECONDS=120 bash bench/security.sh
 #   SQLMAP=0 bash bench/security.sh          # wapiti only
 set -euo pipefail
+# shellcheck source=scripts/_setup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_setup.sh"
+# shellcheck source=bench/_demo_server.sh
+source "$ROOT/bench/_demo_server.sh"
 cd "$ROOT"
 
 PORT="${PORT:-8765}"
@@ -22,48 +25,20 @@ BASE="http://127.0.0.1:$PORT"
 
 ensure_pdf_deps
 ensure_venv
+# shellcheck disable=SC2119  # no extras: the app only
 ensure_python_packages
 ensure_node_packages
 ensure_debs sqlmap wapiti  # Debian packages, installed when missing
 
-WORK="$(mktemp -d)"
-export DANGJIAN_VAR_DIR="$WORK/var"
-export DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
-export DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_SECURE_COOKIES=0 DJANGO_HSTS_SECONDS=0
-export DJANGO_EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend
-DJANGO_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')"
-DANGJIAN_AUDIT_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')"
-export DJANGO_SECRET_KEY DANGJIAN_AUDIT_KEY
-export DANGJIAN_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
-
-SERVER_PID=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-say "演示数据库 / demo database in $WORK"
-"$PY" manage.py migrate --noinput -v 0
-"$PY" manage.py demo_data --no-logins >/dev/null
-"$PY" manage.py collectstatic --noinput -v 0
-"$VENV/bin/gunicorn" dangjian.wsgi --bind "127.0.0.1:$PORT" --workers 1 --threads 4 >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 60); do
-  curl -fs -o /dev/null "$BASE/accounts/login/" && break
-  sleep 1
-done
+demo_env
+demo_build
+demo_serve "$BASE" --workers 1 --threads 4
 
 say "以联络员登录 / logging in as the liaison ($LIAISON_PHONE)"
 JAR="$WORK/cookies.txt"
-CSRF="$(curl -s -c "$JAR" "$BASE/accounts/login/" | sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -1)"
-curl -s -b "$JAR" -c "$JAR" -o /dev/null -e "$BASE/accounts/login/" \
-  --data-urlencode "csrfmiddlewaretoken=$CSRF" --data-urlencode "phone=$LIAISON_PHONE" \
-  --data-urlencode "password=$LIAISON_PASSWORD" "$BASE/accounts/login/"
-SESSION="$(awk '$6 == "sessionid" {print $7}' "$JAR")"
-CSRF_COOKIE="$(awk '$6 == "csrftoken" {print $7}' "$JAR")"
-[ -n "$SESSION" ] || { echo "login failed" >&2; exit 1; }
+demo_login "$BASE" "$LIAISON_PHONE" "$LIAISON_PASSWORD" "$JAR"
+SESSION="$(cookie_of "$JAR" sessionid)"
+CSRF_COOKIE="$(cookie_of "$JAR" csrftoken)"
 ROSTER="$(curl -s -o /dev/null -w '%{redirect_url}' -b "$JAR" "$BASE/members/")"
 [ -n "$ROSTER" ] || ROSTER="$BASE/members/"
 echo "roster: $ROSTER"
