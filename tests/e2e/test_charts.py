@@ -25,7 +25,13 @@ def watch_errors(page: Any) -> list[str]:
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
+    # A request the browser itself cancels (net::ERR_ABORTED, e.g. the favicon while the page is still
+    # busy) is no fault of the site; a missing or failing file shows up as a 4xx/5xx response instead.
+    page.on(
+        "requestfailed",
+        lambda req: None if "ERR_ABORTED" in (req.failure or "") else errors.append(f"failed: {req.url}"),
+    )
+    page.on("response", lambda resp: errors.append(f"{resp.status}: {resp.url}") if resp.status >= 400 else None)
     return errors
 
 
