@@ -19,6 +19,5 @@ class PhoneBackend(ModelBackend):
         phone = phone or kwargs.get("username")
         if not phone or password is None:
             return None
-
         address = client_address(request) if request is not None else ""
         return login_attempt(phone=phone, password=password, address=address).user

@@ -393,7 +393,8 @@ def import_job_run(*, actor: Any, job_pk: int) -> ImportJob | None:
             if not can(uploader, Action.MANAGE, job.org_path):
                 raise ValidationError("您已无权向该组织导入党员")
             left = _id_conflicts_left(uploader)
-            _require_id_conflicts_left(uploader)
+            if left <= 0:  # refused whatever the numbers are (see _require_id_conflicts_left)
+                raise ValidationError(ID_CONFLICT_LIMIT_MESSAGE)
             with job.file.open("rb") as f:
                 outcome = validate_workbook(f, user=uploader, org=job.org, progress=_progress(job.pk))
             _id_conflicts_record(actor=uploader, org=job.org, count=outcome.id_conflicts, source="import")
