@@ -5,6 +5,11 @@
 - `attention_provider(fn)`: `fn(user) -> list[Attention]` items for the home page's 待办 list.
 - `meeting_panel(fn)`: `fn(request, meeting) -> str` HTML shown on a meeting's page ("" for none),
   e.g. dues shows 本月党费 on a party-day record without orglife importing dues.
+- `report_source(...)`: figures an app computes over a period for a set of branches, for the upward
+  reports and dashboards (`reports`) -- "report once": an upward figure is a view over records.
+- `point_event_source(...)`: member events an app derives from its records (a confirmed community
+  deed, a completed training) that the points manual (`points`) may score, without points importing
+  the app or the app importing points.
 Apps register in their AppConfig.ready().
 """
 
@@ -113,3 +118,74 @@ def meeting_panel(fn: Callable[[Any, Any], str]) -> Callable[[Any, Any], str]:
 def meeting_panels(request: Any, meeting: Any) -> list[str]:
     """The other apps' panels for this meeting's page, in registration (INSTALLED_APPS) order."""
     return [html for fn in _MEETING_PANELS if (html := fn(request, meeting))]
+
+
+# --- Upward report figures ------------------------------------------------------------------------
+
+Figures = dict[str, dict[str, Any]]  # branch org path -> figure key -> value (int / Decimal / str)
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """One app's section of a periodic report.
+
+    `compute(paths, start, end)` returns, for each org path in `paths` (branches, usually), the
+    app's figures over the closed period [start, end] -- computed in the database with a bounded
+    number of queries whatever the number of paths; a path with nothing to report may be absent.
+    `figures` orders and labels the keys (Chinese). `link(org_pk, start, end)` is the page listing
+    the records the figures came from ("" when there is none). `summable` lists the keys a
+    committee's roll-up may add up over its subtree (counts; never rates or dates).
+    """
+
+    key: str
+    label: str
+    figures: tuple[tuple[str, str], ...]
+    compute: Callable[[list[str], dt.date, dt.date], Figures]
+    link: Callable[[int, dt.date, dt.date], str] | None = None
+    summable: tuple[str, ...] = ()
+    order: int = 100
+
+
+_REPORT_SOURCES: dict[str, ReportSource] = {}
+
+
+def report_source(source: ReportSource) -> ReportSource:
+    _REPORT_SOURCES[source.key] = source
+    return source
+
+
+def report_sources() -> list[ReportSource]:
+    return sorted(_REPORT_SOURCES.values(), key=lambda s: (s.order, s.key))
+
+
+# --- Member events for the points manual ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberEvent:
+    member_id: int
+    on: dt.date
+    ref: str  # the source record, e.g. "deed:12" -- unique per event, so re-deriving is idempotent
+    label: str  # what the ledger line says, in Chinese
+
+
+@dataclass(frozen=True)
+class PointEventSource:
+    """Events an app derives from its own confirmed records. `events(member_ids, start, end)`
+    returns them for the members over the closed period, with a bounded number of queries."""
+
+    code: str  # the manual item's `source`, e.g. "community_deed"
+    label: str  # shown when a committee picks the source for an item
+    events: Callable[[list[int], dt.date, dt.date], list[MemberEvent]]
+
+
+_POINT_EVENT_SOURCES: dict[str, PointEventSource] = {}
+
+
+def point_event_source(source: PointEventSource) -> PointEventSource:
+    _POINT_EVENT_SOURCES[source.code] = source
+    return source
+
+
+def point_event_sources() -> list[PointEventSource]:
+    return sorted(_POINT_EVENT_SOURCES.values(), key=lambda s: s.code)
