@@ -145,6 +145,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A streaming replica of the primary (PostgreSQL only): pages marked `@replica_reads` -- dashboards,
+# roll-ups, exports -- read from it; a user who has just written reads from the primary for
+# DANGJIAN_REPLICA_PIN_SECONDS (core/replicas.py).
+_REPLICA_URL = env_str("DANGJIAN_REPLICA_URL", "")
+if _REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(_REPLICA_URL, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["dangjian.core.replicas.ReplicaRouter"]
+DANGJIAN_REPLICA_PIN_SECONDS = env_int("DANGJIAN_REPLICA_PIN_SECONDS", 30, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -248,12 +257,19 @@ DANGJIAN_MAX_IMPORT_ROWS = env_int("DANGJIAN_MAX_IMPORT_ROWS", 50000, minimum=1)
 # Imports above this many rows run on the task worker with visible progress.
 DANGJIAN_IMPORT_INLINE_ROWS = env_int("DANGJIAN_IMPORT_INLINE_ROWS", 300)
 
+_TASKS_BACKEND = env_str("DANGJIAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {
     "default": {
-        "BACKEND": env_str("DANGJIAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": _TASKS_BACKEND,
         "QUEUES": ["default"],
     }
 }
+# At scale the queue is RQ on Redis (DANGJIAN_TASKS_BACKEND=django_tasks_rq.RQBackend, workers run
+# `manage.py rqworker --job-class django_tasks_rq.Job default`); the embedded database queue stays the
+# default, so `scripts/run` needs no Redis.
+if _TASKS_BACKEND.startswith("django_tasks_rq."):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("DANGJIAN_RQ_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 3600}}
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
@@ -318,6 +334,9 @@ LOGGING = {
 # Personal data (issue 9): 身份证号 registered outside a user's scope that they may run into per hour
 # before registering and importing pause (and their committee admins are told).
 DANGJIAN_ID_CONFLICTS_PER_HOUR = env_int("DANGJIAN_ID_CONFLICTS_PER_HOUR", 10, minimum=1)
+# Per-user snapshots of the home page's 待办 (core/snapshot.py) live at most this long; any write in
+# the user's scope replaces them at once. 0 computes every page afresh.
+DANGJIAN_SNAPSHOT_SECONDS = env_int("DANGJIAN_SNAPSHOT_SECONDS", 300)
 # Stored files are served only by views that check the record's scope; the bytes go out through
 # Django ("django"), nginx X-Accel-Redirect ("x-accel", internal location DANGJIAN_FILE_ACCEL_PREFIX
 # mapped to MEDIA_ROOT) or X-Sendfile ("x-sendfile"). MEDIA_URL is never routed.

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import audit
 from dangjian.core.files import file_response
+from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import CountedPaginator, error_messages, flash_errors
 from dangjian.core.xlsx import Workbook
@@ -150,6 +151,7 @@ def _board_filters(request: HttpRequest, a: Any) -> dict[str, str]:
 
 
 @login_required
+@replica_reads
 def board(request: HttpRequest, pk: int) -> HttpResponse:
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)
@@ -175,6 +177,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def board_export(request: HttpRequest, pk: int) -> HttpResponse:
     a = selectors.get_assignment_for_user(request.user, pk)
     filters = _board_filters(request, a)

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from .bulk import insert_rows
 from .models import AuditEvent, AuditHead
+from .replicas import pin_writer
 
 GENESIS = "0" * 64
 
@@ -151,6 +152,7 @@ def record_many(actor: Any, changes: Iterable[Change]) -> int:
         raise RuntimeError("audit events must be recorded inside the service's transaction")
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
+    pin_writer(actor_id)  # read-your-writes: this user reads from the primary for a while
     actor_label = (getattr(actor, "name", "") or str(actor or "系统"))[:100]
     created_at = now.isoformat()
     payloads = [_payload_of(c, actor_id, actor_label, created_at) for c in changes]

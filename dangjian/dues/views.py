@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import PkUrl, error_messages, flash_errors
 from dangjian.orgs.models import Organization
@@ -377,6 +378,7 @@ def register_xlsx(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def rollup(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_org_for_user(request.user, org_pk, Action.MANAGE)
     month = _month_param(request)
@@ -389,6 +391,7 @@ def rollup(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def rollup_xlsx(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_org_for_user(request.user, org_pk, Action.MANAGE)
     month = _month_param(request)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.versioning import VersionConflict
 from dangjian.core.views_util import errors_to_form
@@ -301,6 +302,7 @@ def template(request: HttpRequest, org_pk: int) -> FileResponse:
 
 
 @login_required
+@replica_reads
 def export(request: HttpRequest, org_pk: int) -> FileResponse:
     org = get_org_for_user(request.user, org_pk)
     result = services.member_export(actor=request.user, org=org)

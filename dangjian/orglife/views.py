@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core.files import file_response
 from dangjian.core.masking import may_see_identity
 from dangjian.core.registry import meeting_panels
+from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors, safe_next
 from dangjian.orgs.models import OrgKind
@@ -492,6 +493,7 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def matrix(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     today = timezone.localdate()

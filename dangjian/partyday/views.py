@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import errors_to_form, flash_errors
 from dangjian.orgs.models import Organization
@@ -212,6 +213,7 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def board(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     org = get_org_for_user(request.user, pk)
     year = _year(year)

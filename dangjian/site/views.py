@@ -21,6 +21,7 @@ from dangjian.core.memo import request_memo
 from dangjian.core.registry import attention_for
 from dangjian.core.scoping import Action, can
 from dangjian.core.selectors import notifications_for
+from dangjian.core.snapshot import snapshot
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.selectors import own_month_line
 from dangjian.members.selectors import own_member
@@ -89,6 +90,15 @@ def home(request: HttpRequest) -> HttpResponse:
         return _home(request)
 
 
+@dataclass(frozen=True)
+class HomeSnapshot:
+    """Everything on the home page derived from records (not the notices, which are the user's own)."""
+
+    items: list[Any]
+    party_day: PartyDayCard | None
+    dues_paid: DuesExpected | None
+
+
 def _home(request: HttpRequest) -> HttpResponse:
     user = request.user
     orgs: dict[int, tuple[Any, list[str], bool]] = {}
@@ -97,7 +107,16 @@ def _home(request: HttpRequest) -> HttpResponse:
             orgs[ra.org_id] = (ra.org, [], can(user, Action.VIEW, ra.org.path))
         orgs[ra.org_id][1].append(ra.get_role_display())
     today = timezone.localdate()
-    items = attention_for(user)
+    role_orgs = [o for o, _, _ in orgs.values()]
+    me = own_member(user)
+    # The derived part is kept per user and day until a write in the user's orgs (or their own
+    # branch, or above them) could change it: core/snapshot.py.
+    paths = [o.path for o in role_orgs] + ([me.org.path] if me is not None else [])
+    snap = snapshot(
+        f"home:{user.pk}:{today.isoformat()}",
+        paths,
+        lambda: HomeSnapshot(attention_for(user), party_day_card(user, role_orgs, today), paid_this_month(user)),
+    )
     notices = list(notifications_for(user).filter(read_at__isnull=True).order_by("-created_at")[:NOTICES_ON_HOME])
     return render(
         request,
@@ -105,11 +124,11 @@ def _home(request: HttpRequest) -> HttpResponse:
         {
             "today": today,
             "orgs": list(orgs.values()),
-            "todo": [a for a in items if not a.standing],
-            "standing": [a for a in items if a.standing],
-            "party_day": party_day_card(user, [o for o, _, _ in orgs.values()], today),
+            "todo": [a for a in snap.items if not a.standing],
+            "standing": [a for a in snap.items if a.standing],
+            "party_day": snap.party_day,
             "notices": notices,
-            "dues_paid": paid_this_month(user),
-            "me": own_member(user),
+            "dues_paid": snap.dues_paid,
+            "me": me,
         },
     )
