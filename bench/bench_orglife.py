@@ -145,6 +145,31 @@ def main() -> None:
         f"ratio selector / hand SQL over meetings: {sel_med / raw_med:.2f}; "
         f"selector (all kinds, 4 queries) / hand SQL over branch-month (monthly only): {sel_med / raw2_med:.2f}"
     )
+    explain_rollups(q.captured_queries)
+
+
+def explain_rollups(queries: list[dict[str, str]]) -> None:
+    """EXPLAIN of the matrix's roll-up queries over the branch-month table (PostgreSQL): the
+    quarterly and yearly ones must use their partial indexes (index-only scans once the table is
+    vacuumed -- autovacuum does it in production; the generator's COPY leaves it to this call)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("\n(EXPLAIN of the roll-ups: PostgreSQL only)")
+        return
+    with connection.cursor() as cur:
+        cur.execute("VACUUM (ANALYZE) orglife_branchmonth")
+        for query in queries:
+            sql = query["sql"]
+            if "orglife_branchmonth" not in sql or "GROUP BY" not in sql:
+                continue
+            kind = "quarterly/yearly" if "MAX(" in sql else "monthly"
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
+            plan = [r[0] for r in cur.fetchall()]
+            scans = [line.strip() for line in plan if "Scan" in line or "Heap Fetches" in line or "Execution" in line]
+            print(f"\nEXPLAIN {kind} roll-up:")
+            for line in scans:
+                print("   ", line)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -513,39 +513,61 @@ def _compliant_counts(
     A branch is compliant in a month when every requirement due then is green in its BranchMonth
     rows: the party day, the 支委会 (if it has a committee), the 党小组会 (if it has groups), and at
     a period's end the quarterly/annual meetings held on time and complete within the period.
+
+    One pass over the subtree's BranchMonth rows: the inner GROUP BY gives each branch one flag per
+    (kind, months) requirement, the outer one counts, per child and month, the branches whose flags
+    are all set. (Correlated EXISTS per branch, month and kind took 22 s at the root of a city.)
     """
-    branches = Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
-    parts = []
-    for month in months:
-        if month > current:
-            continue
-
-        def green(kind: str, span: int = 1, m: int = month) -> Exists:
-            lo = rules.add_months(m, -(span - 1))
-            return Exists(
-                BranchMonth.objects.filter(org_id=OuterRef("pk"), month__gte=lo, month__lte=m, **{kind: Level.COMPLETE})
-            )
-
-        qs = branches.filter(green(rules.PARTY_DAY))
-        qs = qs.filter(Q(has_committee=False) | green(rules.COMMITTEE_MEETING))
-        qs = qs.filter(Q(numchild=0) | green(rules.GROUP_MEETING))
-        for kind, every in ((rules.GENERAL_MEETING, 3), (rules.PARTY_LECTURE, lecture_every)):
-            if rules.period_last_month(rules.period_of(month, every), every) == month:
-                qs = qs.filter(green(kind, every))
-        if month % 100 == annual_month:
-            for kind in (rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW):
-                qs = qs.filter(green(kind, month % 100))
-        parts.append(
-            qs.annotate(child=Substr("path", 1, clen), m=Value(month, output_field=IntegerField()))
-            .order_by()
-            .values("child", "m")
-            .annotate(n=Count("id"))
-            .values_list("child", "m", "n")
-        )
-    if not parts:
+    due = [m for m in months if m <= current]
+    if not due:
         return {}
-    union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return {(child, int(m)): int(n) for child, m, n in union}
+    flags: dict[tuple[str, int, int], str] = {}
+
+    def flag(kind: str, lo: int, hi: int) -> str:
+        return flags.setdefault((kind, lo, hi), f"f{len(flags)}")
+
+    conditions: list[str] = []
+    for m in due:
+        need = [
+            f"{flag(rules.PARTY_DAY, m, m)} = 1",
+            f"(hc = 0 OR {flag(rules.COMMITTEE_MEETING, m, m)} = 1)",
+            f"(hg = 0 OR {flag(rules.GROUP_MEETING, m, m)} = 1)",
+        ]
+        for kind, every in ((rules.GENERAL_MEETING, 3), (rules.PARTY_LECTURE, lecture_every)):
+            if rules.period_last_month(rules.period_of(m, every), every) == m:
+                need.append(f"{flag(kind, rules.add_months(m, -(every - 1)), m)} = 1")
+        if m % 100 == annual_month:
+            for kind in (rules.ORG_LIFE_MEETING, rules.MEMBER_REVIEW):
+                need.append(f"{flag(kind, rules.add_months(m, -(m % 100 - 1)), m)} = 1")
+        conditions.append(" AND ".join(need))
+    params: list[Any] = []
+    inner: list[str] = []
+    for (kind, lo, hi), alias in flags.items():
+        held = f"bm.month >= %s AND bm.month <= %s AND bm.{kind} = %s"
+        inner.append(f"MAX(CASE WHEN {held} THEN 1 ELSE 0 END) AS {alias}")
+        params += [lo, hi, Level.COMPLETE]
+    counts = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conditions)
+    orgs_table, bm_table = Organization._meta.db_table, BranchMonth._meta.db_table
+    # Only code-made identifiers and integers are interpolated; every value is a bound parameter.
+    sql = (
+        f"SELECT child, {counts} FROM ("  # noqa: S608
+        f" SELECT substr(o.path, 1, {clen}) AS child,"
+        f" CASE WHEN o.has_committee THEN 1 ELSE 0 END AS hc, CASE WHEN o.numchild > 0 THEN 1 ELSE 0 END AS hg,"
+        f" {', '.join(inner)}"
+        f" FROM {orgs_table} o LEFT JOIN {bm_table} bm ON bm.org_id = o.id AND bm.month >= %s AND bm.month <= %s"
+        f" WHERE o.path >= %s AND o.path < %s AND o.kind = %s"
+        f" GROUP BY o.id, o.path, o.has_committee, o.numchild"
+        f") t GROUP BY child"
+    )
+    params += [min(lo for _, lo, _ in flags), max(due), org.path, successor(org.path) or "~", OrgKind.BRANCH]
+    out: dict[tuple[str, int], int] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for child, *ns in cur.fetchall():
+            for m, n in zip(due, ns, strict=True):
+                if n:
+                    out[(child, m)] = int(n)
+    return out
 
 
 def compliance_matrix(
