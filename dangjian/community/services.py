@@ -443,7 +443,9 @@ def pledge_submit(*, actor: Any, text: str, public: bool = False) -> Pledge:
         row.text, row.public = text, bool(public)
         row.full_clean()
         row.save()
-        audit.record(actor, "community.pledge_submit", row, before=before, after=audit.snapshot(row, ["text", "public"]))
+        audit.record(
+            actor, "community.pledge_submit", row, before=before, after=audit.snapshot(row, ["text", "public"])
+        )
     return row
 
 
