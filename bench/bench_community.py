@@ -37,6 +37,7 @@ from bench._common import (  # noqa: E402
 )
 
 COMMUNITIES = 300
+IN_SERVICE = 120_000
 SHARE = 0.85
 
 
@@ -62,9 +63,22 @@ def generate(log=print) -> None:
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization, OrgKind, Sector
 
-    if ServiceLink.objects.exists():
+    in_service = Member.objects.filter(category="in_service", is_active=True)
+    if ServiceLink.objects.exists() and in_service.count() >= IN_SERVICE:
         log(f"community data present: {ServiceLink.objects.count():,} links, {Deed.objects.count():,} deeds")
         return
+    Deed.objects.all().delete()  # start the community data afresh (a run stopped half-way, an older run)
+    ServiceLink.objects.all().delete()
+    Need.objects.all().delete()
+    short = IN_SERVICE - in_service.count()
+    if short > 0:  # the city's profiles give ≈75,000 在职; the city has ≈120,000
+        ids = list(
+            Member.objects.filter(is_active=True, category__in=["retired", "other", "unemployed", "farmer"])
+            .order_by("pk")
+            .values_list("pk", flat=True)[:short]
+        )
+        Member.objects.filter(pk__in=ids).update(category="in_service")
+        log(f"{len(ids):,} members re-categorised as 在职 to reach the issue's scale")
     rng = random.Random(15)
     t0 = time.perf_counter()
     communities = list(
@@ -102,18 +116,37 @@ def generate(log=print) -> None:
         cpk, cpath = communities[rng.randrange(len(communities))]
         link_id += 1
         reported = year_start - dt.timedelta(days=rng.randint(0, 300)) + dt.timedelta(days=rng.randint(0, 200))
-        links.append((mpk, mpath, cpk, cpath, "某小区", "", "", "[]", "online", min(reported, today), now, 1))
+        links.append((mpk, mpath, cpk, cpath, "某小区", "", "", "[]", "online", min(reported, today), now, 1, ""))
         for _ in range(rng.choice((0, 1, 1, 2, 3, 4))):
             on = year_start + dt.timedelta(days=rng.randint(0, (today - year_start).days))
             status = "confirmed" if rng.random() < 0.9 else "reported"
             deeds.append(
-                (link_id, mpk, mpath, cpk, cpath, "activity", None, "社区活动", on, 2, "volunteer", "", status, now, 1)
+                (
+                    link_id,
+                    mpk,
+                    mpath,
+                    cpk,
+                    cpath,
+                    "activity",
+                    None,
+                    "社区活动",
+                    on,
+                    2,
+                    "volunteer",
+                    "",
+                    status,
+                    now,
+                    1,
+                    "",
+                )
             )
         if rng.random() < 0.5:
             n = first_need - 1 + need_ids[cpk][rng.randrange(10)]
             on = year_start + dt.timedelta(days=rng.randint(0, (today - year_start).days))
             status = rng.choice(("confirmed", "confirmed", "reported", "claimed"))
-            deeds.append((link_id, mpk, mpath, cpk, cpath, "task", n, "实事", on, 3, "volunteer", "", status, now, 1))
+            deeds.append(
+                (link_id, mpk, mpath, cpk, cpath, "task", n, "实事", on, 3, "volunteer", "", status, now, 1, "")
+            )
     cols = [
         "member_id",
         "org_path",
@@ -127,6 +160,7 @@ def generate(log=print) -> None:
         "reported_on",
         "created_at",
         "version",
+        "end_reason",
     ]
     insert_rows(ServiceLink, cols, links, analyze=True)
     base = (ServiceLink.objects.order_by("pk").values_list("pk", flat=True).first() or 1) - 1
@@ -149,6 +183,7 @@ def generate(log=print) -> None:
             "status",
             "entered_at",
             "version",
+            "decision_note",
         ],
         deeds,
         analyze=True,
@@ -218,7 +253,7 @@ def main() -> None:
     print(f"   points events (实事) for 1,000 members: {len(ev)} — {ms:.0f} ms, {q} queries")
 
     admin = User.objects.get(phone="13700000001")
-    client = Client()
+    client = Client(HTTP_HOST="localhost")
     client.force_login(admin, backend="dangjian.accounts.backends.PhoneBackend")
     rows.append(
         measure_get(

@@ -171,6 +171,7 @@ class Deed(models.Model):
         indexes = [
             models.Index(fields=["community_path", "status"], name="community_deed_queue_idx"),
             models.Index(fields=["member", "status", "on"], name="community_deed_member_idx"),
+            models.Index(fields=["status", "on", "org_path"], name="community_deed_status_on_idx"),
         ]
 
     def __str__(self) -> str:

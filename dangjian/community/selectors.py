@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from dangjian.members.models import Member, MemberCategory
 from dangjian.members.selectors import own_member
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind, Sector
-from dangjian.orgs.selectors import get_org_for_user, orgs_visible_to
+from dangjian.orgs.selectors import get_org_for_user, orgs_visible_to, top_orgs_for
 
 from . import rules as R
 from .models import (
@@ -118,6 +118,8 @@ def get_community_for_user(user: Any, pk: int | str, action: str = Action.MANAGE
 
 
 def get_three_ones_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> SecretaryPledge:
+    """A committee's 三个一, for the committee's own roles (and those above). Its 公示 reaches the
+    members and the public through the disclosure boards (`disclosable_three_ones`, wired by openness)."""
     return get_for_user(
         SecretaryPledge.objects.select_related("org", "contact_org"),
         pk,
@@ -166,15 +168,14 @@ def communities_managed(user: Any) -> QuerySet[Organization]:
 
 
 def committees_managed(user: Any) -> QuerySet[Organization]:
-    return (
-        orgs_visible_to(user, Action.MANAGE)
-        .filter(kind__in=[OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH])
-        .order_by("path")
-    )
+    """The top orgs of the user's MANAGE scope that keep "三个一" (党委, 党总支); deeper ones are
+    reached from the committee's pages of the year."""
+    return top_orgs_for(user, Action.MANAGE).filter(kind__in=[OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH])
 
 
 def employer_orgs(user: Any) -> QuerySet[Organization]:
-    return orgs_visible_to(user, Action.MANAGE).exclude(kind=OrgKind.GROUP).exclude(sector=Sector.COMMUNITY)
+    """Where the user reads the quarterly report-in standing: the top orgs of their MANAGE scope."""
+    return top_orgs_for(user, Action.MANAGE).exclude(kind=OrgKind.GROUP).exclude(sector=Sector.COMMUNITY)
 
 
 def community_search(query: str, limit: int = 20) -> list[Organization]:
@@ -279,6 +280,10 @@ def linked_members(user: Any, community: Organization, limit: int = 300) -> list
     ]
 
 
+def linked_count(community: Organization) -> int:
+    return ServiceLink.objects.filter(community=community, ended_on__isnull=True).count()
+
+
 def open_needs(community: Organization) -> list[Need]:
     return list(
         Need.objects.filter(community=community, status=NeedStatus.OPEN)
@@ -291,7 +296,29 @@ def claimed_in_progress(community: Organization) -> list[Deed]:
     return list(
         Deed.objects.filter(community_path=community.path, status=DeedStatus.CLAIMED)
         .select_related("member")
-        .order_by("entered_at")[:100]
+        .order_by("entered_at")[:50]
+    )
+
+
+def community_pledges(community: Organization, year: int) -> list[Pledge]:
+    """The linked members' 承诺书 of the year, as the community reads them (its own side of the link)."""
+    return list(
+        Pledge.objects.filter(community_path=community.path, year=year, link__ended_on__isnull=True)
+        .select_related("member")
+        .order_by("member__name")[:300]
+    )
+
+
+def public_pledges(paths: list[str], year: int) -> QuerySet[Pledge]:
+    """For `openness` (the merger wires it): the 承诺书 members chose to publish (公示) at the
+    communities at or under `paths` — name and pledge text only are meant to be shown."""
+    within = Q(pk__in=[])
+    for p in paths:
+        within |= subtree_q("community_path", p)
+    return (
+        Pledge.objects.filter(within, year=year, public=True, link__ended_on__isnull=True)
+        .select_related("member")
+        .order_by("member__name")
     )
 
 
@@ -375,7 +402,8 @@ class CoverageRow:
 
 def committee_coverage(org: Organization, year: int, quarter: int) -> list[CoverageRow]:
     """Per branch of the subtree: in-service members, reported, owing the quarter, with a confirmed
-    activity in it — aggregated in the database (4 queries whatever the subtree's size)."""
+    activity in it — aggregated in the database (4 queries whatever the subtree's size, no per-row
+    subquery)."""
     start, end = R.quarter_bounds(year, quarter)
     within = subtree_q("org_path", org.path)
     in_service = dict(
@@ -385,21 +413,25 @@ def committee_coverage(org: Organization, year: int, quarter: int) -> list[Cover
         .values_list("org_path", "n")
     )
     owes_from = end if bool(config.effective(org.path, "community.midquarter_owes")) else start
-    acted = Deed.objects.filter(
-        member_id=OuterRef("member_id"), kind=DeedKind.ACTIVITY, status=DeedStatus.CONFIRMED, on__range=(start, end)
-    )
+    # One link per member at a time (a unique constraint), so links are counted, not distinct members:
+    # a member who moved house within the quarter counts once per community (rare, and visible on the
+    # branch's own list).
     counted = (
-        ServiceLink.objects.filter(within, _links_in_quarter(start, end), member__is_active=True)
-        .annotate(acted=Exists(acted))
+        ServiceLink.objects.filter(within, _links_in_quarter(start, end))
         .values("org_path")
-        .annotate(
-            reported=Count("member_id", distinct=True),
-            owing=Count("member_id", distinct=True, filter=Q(reported_on__lte=owes_from)),
-            acted_n=Count("member_id", distinct=True, filter=Q(reported_on__lte=owes_from, acted=True)),
-        )
+        .annotate(reported=Count("pk"), owing=Count("pk", filter=Q(reported_on__lte=owes_from)))
+    )
+    # Members who owe the quarter and have a confirmed activity in it (the deed's link says since when).
+    # With the default (owes from the report-in's quarter) every activity in the quarter counts: no join.
+    since = Q(link__reported_on__lte=owes_from) if owes_from < end else Q()
+    acted = dict(
+        Deed.objects.filter(since, within, kind=DeedKind.ACTIVITY, status=DeedStatus.CONFIRMED, on__range=(start, end))
+        .values("org_path")
+        .annotate(n=Count("member_id", distinct=True))
+        .values_list("org_path", "n")
     )
     by_path = {r["org_path"]: r for r in counted}
-    names = dict(Organization.objects.filter(path__in=list(set(in_service) | set(by_path))).values_list("path", "name"))
+    names = dict(Organization.objects.filter(subtree_q("path", org.path)).values_list("path", "name"))
     return [
         CoverageRow(
             p,
@@ -407,7 +439,7 @@ def committee_coverage(org: Organization, year: int, quarter: int) -> list[Cover
             n,
             by_path.get(p, {}).get("reported", 0),
             by_path.get(p, {}).get("owing", 0),
-            by_path.get(p, {}).get("acted_n", 0),
+            acted.get(p, 0),
         )
         for p, n in sorted(in_service.items())
     ]

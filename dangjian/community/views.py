@@ -278,11 +278,13 @@ def desk(request: HttpRequest, org_pk: int) -> HttpResponse:
         "community/desk.html",
         {
             "c": community,
-            "queue": selectors.confirmation_queue(community),
+            "queue": selectors.confirmation_queue(community, limit=50),
             "claimed": selectors.claimed_in_progress(community),
-            "links": selectors.linked_members(request.user, community),
+            "links": selectors.linked_members(request.user, community, limit=100),
+            "linked_total": selectors.linked_count(community),
             "needs": selectors.open_needs(community),
             "need_form": NeedForm(),
+            "pledges": selectors.community_pledges(community, timezone.localdate().year),
         },
     )
 

@@ -233,6 +233,12 @@ def test_pledges(world: World) -> None:
     p = S.pledge_submit(actor=world.member_user, text="每月参加一次志愿服务", public=True)
     p2 = S.pledge_submit(actor=world.member_user, text="每月两次", public=False)
     assert p.pk == p2.pk and not p2.public and p2.community_path == c.org.path
+    year = timezone.localdate().year
+    assert Q.community_pledges(c.org, year) == [p2]
+    assert not Q.public_pledges([c.town.path], year).exists()
+    S.pledge_submit(actor=world.member_user, text="每月两次", public=True)
+    assert [x.text for x in Q.public_pledges([c.town.path], year)] == ["每月两次"]
+    assert not Q.public_pledges([world.unit.path], year).exists()  # the employer tree publishes nothing
 
 
 def test_three_ones(world: World) -> None:

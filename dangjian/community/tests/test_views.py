@@ -150,6 +150,8 @@ def test_three_ones_pages(world: World, as_admin: Client) -> None:
     )
     notice = as_admin.get(reverse("community:three_ones_notice", args=[record.pk])).content.decode()
     assert "“三个一”制度公示" in notice and "刘书记" in notice and world.branch.name in notice
+    member = login_client(world.member_user)  # the committee's pages are its roles' (公示 boards: openness)
+    assert member.get(reverse("community:three_ones_report", args=[record.pk])).status_code == 404
     report = as_admin.get(reverse("community:three_ones_report", args=[record.pk])).content.decode()
     assert "全年走访 1 次" in report and "践诺报告" in report
 
