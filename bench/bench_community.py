@@ -9,7 +9,7 @@ activities and tasks, and a queue of reported work per community. Measured (medi
 query count; never asserted):
 
 1. a community's confirmation queue (selector, target ≤ 50 ms) and its whole desk page (view);
-2. a committee's quarterly report-in coverage (selector and page, target ≤ 0.5 s) — for the root
+2. a committee's quarterly report-in coverage by child org (selector and page, target ≤ 0.5 s) — for the root
    (the whole city) and one county;
 3. a branch's quarter list (view), the report figures for 1,000 branches and the points events
    for 1,000 members.
@@ -233,13 +233,13 @@ def main() -> None:
     print(f"1. confirmation queue (selector): {len(queue)} rows — {ms:.1f} ms, {q} queries  [target ≤ 50 ms]")
     cov, ms, q = timed_fn(S.committee_coverage, root, year, quarter, repeat=5)
     print(
-        f"2. coverage of the whole city (selector): {len(cov):,} branches, "
+        f"2. coverage of the whole city (selector): {len(cov):,} child orgs, "
         f"{sum(r.in_service for r in cov):,} in-service, "
         f"{sum(r.reported for r in cov):,} reported, {sum(r.behind for r in cov):,} behind — {ms:.0f} ms, {q} queries"
         "  [target ≤ 500 ms]"
     )
     cov, ms, q = timed_fn(S.committee_coverage, county, year, quarter)
-    print(f"   coverage of {county.name} (selector): {len(cov):,} branches — {ms:.0f} ms, {q} queries")
+    print(f"   coverage of {county.name} (selector): {len(cov):,} child orgs — {ms:.0f} ms, {q} queries")
     figs, ms, q = timed_fn(
         S.report_figures,
         [p for (p,) in Organization.objects.filter(kind="branch").values_list("path")[:1000]],

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.masking import mask_phone, may_see_identity
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import STEPLEN, subtree_q
 from dangjian.core.registry import Figures, MemberEvent
 from dangjian.core.scoping import Action, can, get_for_user, is_own
 from dangjian.members.models import Member, MemberCategory
@@ -390,6 +391,7 @@ class CoverageRow:
     reported: int
     owing: int
     active: int
+    pk: int | None = None  # the child org, for drilling down
 
     @property
     def unreported(self) -> int:
@@ -401,16 +403,18 @@ class CoverageRow:
 
 
 def committee_coverage(org: Organization, year: int, quarter: int) -> list[CoverageRow]:
-    """Per branch of the subtree: in-service members, reported, owing the quarter, with a confirmed
-    activity in it — aggregated in the database (4 queries whatever the subtree's size, no per-row
-    subquery)."""
+    """Per child org of `org` (a county's towns, a town's branches), summed over each child's subtree:
+    in-service members, reported, owing the quarter, with a confirmed activity in it — aggregated in the
+    database by path prefix (4 queries and a handful of rows whatever the subtree's size)."""
     start, end = R.quarter_bounds(year, quarter)
     within = subtree_q("org_path", org.path)
+    child = Substr("org_path", 1, len(org.path) + STEPLEN)
     in_service = dict(
         Member.objects.filter(within, is_active=True, category=MemberCategory.IN_SERVICE)
-        .values("org_path")
+        .annotate(k=child)
+        .values("k")
         .annotate(n=Count("pk"))
-        .values_list("org_path", "n")
+        .values_list("k", "n")
     )
     owes_from = end if bool(config.effective(org.path, "community.midquarter_owes")) else start
     # One link per member at a time (a unique constraint), so links are counted, not distinct members:
@@ -418,7 +422,8 @@ def committee_coverage(org: Organization, year: int, quarter: int) -> list[Cover
     # branch's own list).
     counted = (
         ServiceLink.objects.filter(within, _links_in_quarter(start, end))
-        .values("org_path")
+        .annotate(k=child)
+        .values("k")
         .annotate(reported=Count("pk"), owing=Count("pk", filter=Q(reported_on__lte=owes_from)))
     )
     # Members who owe the quarter and have a confirmed activity in it (the deed's link says since when).
@@ -426,20 +431,24 @@ def committee_coverage(org: Organization, year: int, quarter: int) -> list[Cover
     since = Q(link__reported_on__lte=owes_from) if owes_from < end else Q()
     acted = dict(
         Deed.objects.filter(since, within, kind=DeedKind.ACTIVITY, status=DeedStatus.CONFIRMED, on__range=(start, end))
-        .values("org_path")
+        .annotate(k=child)
+        .values("k")
         .annotate(n=Count("member_id", distinct=True))
-        .values_list("org_path", "n")
+        .values_list("k", "n")
     )
-    by_path = {r["org_path"]: r for r in counted}
-    names = dict(Organization.objects.filter(subtree_q("path", org.path)).values_list("path", "name"))
+    by_path = {r["k"]: r for r in counted}
+    orgs = {
+        o.path: o for o in Organization.objects.filter(path__in=list(in_service)).only("pk", "path", "name", "kind")
+    }
     return [
         CoverageRow(
             p,
-            names.get(p, p),
+            orgs[p].name if p in orgs else p,
             n,
             by_path.get(p, {}).get("reported", 0),
             by_path.get(p, {}).get("owing", 0),
             acted.get(p, 0),
+            orgs[p].pk if p in orgs else None,
         )
         for p, n in sorted(in_service.items())
     ]
