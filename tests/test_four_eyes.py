@@ -21,7 +21,9 @@ from dangjian.accounts.models import RoleAssignment
 from dangjian.appraisal import services as appraisal
 from dangjian.assignments import services as assignments
 from dangjian.assignments.models import AssignmentTarget
-from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
+from dangjian.community import services as community
+from dangjian.community.tests.helpers import make_community, report_in, reported_activity
+from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused, forget_scope
 from dangjian.dues import services as dues
 from dangjian.members import services as members
 from dangjian.orglife import services as orglife
@@ -163,6 +165,16 @@ def rectification_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: appraisal.rectification_verify(actor=actor, item=item)
 
 
+def deed_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    """The member is also a liaison of the community they reported to: they never confirm their own work."""
+    c = make_community(w)
+    report_in(w, c)
+    deed = reported_activity(w)
+    RoleAssignment.objects.create(user=w.member_user, org=c.org, role="liaison")
+    forget_scope(w.member_user)
+    return w.member_user, lambda actor: community.deed_decide(actor=actor, deed=deed, confirm=True)
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -176,6 +188,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.appraisal.services.appraisal_approve": appraisal_approve,
     "dangjian.appraisal.services.appraisal_return": appraisal_return,
     "dangjian.appraisal.services.rectification_verify": rectification_verify,
+    "dangjian.community.services.deed_decide": deed_decide,
 }
 
 

@@ -40,6 +40,7 @@ from dangjian.appraisal.tests.helpers import AppraisalRows, build_appraisal_rows
 from dangjian.assignments.models import AssignmentTarget, DeliverableKind, TargetItem
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish, target_claim, target_link_meeting
+from dangjian.community.tests.helpers import CommunityRows, build_community_rows
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
 from dangjian.dues import services as dues
@@ -129,6 +130,7 @@ class Rows:
     post: OrgPost
     member_role: RoleAssignment
     appraisal: AppraisalRows
+    community: CommunityRows
 
 
 def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
@@ -220,6 +222,7 @@ def build_rows(w: World) -> Rows:
     return Rows(
         w, today, month, third, loose, meeting, photo, action, plan, change, target, item, payment, exemption, job,
         transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch), build_appraisal_rows(w),
+        build_community_rows(w),
     )  # fmt: skip
 
 
@@ -445,6 +448,26 @@ GATED: dict[str, Recipe] = {
         "org": r.w.branch, "talker_id": r.w.member.pk, "counterpart_ids": [r.loose.pk], "held_on": r.today
     },
     "dangjian.appraisal.services.sweep": lambda r: {"today": r.today},
+    # community: the community side (needs, confirmations), the member-or-community link end, 三个一
+    "dangjian.community.services.link_end": lambda r: {"link": r.community.link, "reason": "已搬离"},
+    "dangjian.community.services.need_publish": lambda r: {
+        "community": r.community.c.org, "title": "楼道清理", "category": "governance",
+        "due_on": r.today + dt.timedelta(days=10),
+    },
+    "dangjian.community.services.need_close": lambda r: {"need": r.community.need},
+    "dangjian.community.services.deed_decide": lambda r: {"deed": r.community.reported, "confirm": True},
+    "dangjian.community.services.activity_record": lambda r: {
+        "link": r.community.link, "title": "治安巡逻", "on": r.today, "hours": 2, "role": "volunteer"
+    },
+    "dangjian.community.services.claims_expire": lambda r: {"today": r.today},
+    "dangjian.community.services.secretary_pledge_save": lambda r: {
+        "org": r.w.unit, "year": r.today.year + 1, "secretary_name": "刘书记", "pledge": "承诺", "project": "项目",
+        "goals": "目标", "contact_org": r.w.branch,
+    },
+    "dangjian.community.services.secretary_pledge_publish": lambda r: {"record": r.community.three_ones},
+    "dangjian.community.services.contact_visit_log": lambda r: {
+        "record": r.community.three_ones, "on": r.today, "summary": "调研"
+    },
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {
@@ -455,6 +478,14 @@ SELF: dict[str, Recipe] = {
     "dangjian.core.services.notification_mark_read": lambda r: {},
     # Marks the actor present at a meeting of branch A: the outsider is not on its list.
     "dangjian.orglife.services.sign_in": lambda r: {"token": r.meeting.sign_in_token, "now": r.meeting.started_at},
+    # The member's own 五亮五共 records: their report-in, claims, completion and activity reports, pledge.
+    "dangjian.community.services.link_report_in": lambda r: {"community": r.community.c.org, "address": "某小区"},
+    "dangjian.community.services.need_claim": lambda r: {"need": r.community.need},
+    "dangjian.community.services.deed_report": lambda r: {"deed": r.community.claimed, "note": "完成"},
+    "dangjian.community.services.activity_report": lambda r: {
+        "title": "宣传", "on": r.today, "hours": 1, "role": "volunteer"
+    },
+    "dangjian.community.services.pledge_submit": lambda r: {"text": "承诺"},
 }  # fmt: skip
 
 

@@ -59,6 +59,12 @@ OPEN_TO_ALL = {"core:calendar_year": CALENDAR, "core:calendar_day_save": CALENDA
 
 # Routes whose argument is itself the credential: (reason, statuses an outsider may get for GET, POST).
 TOKEN_ROUTES = {
+    "community:join": (
+        "the report-in QR code a community prints: the community's id signed with the site key; its page"
+        " shows the community's name only, and reporting in needs one's own roster row (403 without)",
+        (200, 403, 404),
+        (403, 404),
+    ),
     "orglife:sign_in": (
         "the QR token shown at the meeting: its page shows the theme and time, never the people, and"
         " signing in someone who is not expected at the meeting is refused (400)",
@@ -84,6 +90,28 @@ SELF_SERVICE = {
     "orglife:sign_in": (
         {"orglife.Attendance", "orglife.Meeting", "orglife.BranchMonth", *AUDIT},
         "the member signs in to their own branch's meeting with the QR token shown there",
+    ),
+    "community:join": (
+        {"community.ServiceLink", *AUDIT},
+        "the member reports in to the community whose QR code they scanned (their own service link)",
+    ),
+    "community:claim": (
+        {"community.Deed", *AUDIT},
+        "the member takes on a need of the community they reported to (their own claim)",
+    ),
+    "community:done": ({"community.Deed", *AUDIT}, "the member reports their own claimed task done"),
+    "community:activity_report": (
+        {"community.Deed", *AUDIT},
+        "the member reports their own part in a community activity (counted once the community confirms)",
+    ),
+    "community:pledge": ({"community.Pledge", *AUDIT}, "the member files their own 承诺书"),
+    "community:report": (
+        {"community.ServiceLink", *AUDIT},
+        "the member reports in to the community they chose (their own service link)",
+    ),
+    "community:leave": (
+        {"community.ServiceLink", *AUDIT},
+        "the member ends their own report-in (moved away)",
     ),
     "dues:exemption_apply": (
         {"dues.DuesExemption", *AUDIT},
@@ -613,6 +641,9 @@ def test_the_same_posts_work_for_the_committee_admin(full_plan: Plan) -> None:
         "accounts:role_revoke",
         "assignments:remove_item",
         "assignments:upload",
+        "community:decide",
+        "community:need_close",
+        "community:visit_log",
         "core:calendar_year_save",
         "dues:compute",
         "dues:disclosure_publish",

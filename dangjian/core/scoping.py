@@ -4,7 +4,11 @@ Superuser bypass, the explicit system actor (`SYSTEM`) and "no role → nothing"
 else; `None` is never an actor. Every selector, view and export filters through `scope_q` /
 `ScopedQuerySet.visible_to` / `can`; every public service starts with `require` (the write gate,
 proved for each service by tests/test_service_gate.py); every `get_<obj>_for_user` is `get_for_user`;
-decisions call `require_four_eyes`. Core never imports accounts: accounts registers the loader of a
+decisions call `require_four_eyes`. Cross-tree links (DESIGN.md §1: an in-service member of one committee's
+branch serving a community organization in another committee's subtree) are grants in this same
+primitive: the linking row carries BOTH paths, `LinkedScopedQuerySet.visible_to` and `can_any` read
+it from either side, and `get_for_user(also_visible=..., action_path=...)` fetch it — nothing else of
+either tree becomes visible through the link. Core never imports accounts: accounts registers the loader of a
 user's role paths (`register_role_paths_loader`), read once per user object.
 """
 
@@ -145,6 +149,27 @@ def can(user: Actor, action: str, path: str) -> bool:
     return bool(path) and is_within(path, prefixes)
 
 
+def can_any(user: Actor, action: str, paths: Iterable[str]) -> bool:
+    """May `user` do `action` on any of `paths`? The check of a row linking two trees (its owning
+    org's path and the linked org's path): either side's role holders may act on the link itself."""
+    return any(can(user, action, p) for p in paths if p)
+
+
+def scope_q_any(user: Actor, action: str, fields: Iterable[str]) -> Q:
+    """`scope_q` over several path fields of one row, OR-ed: the rows of a two-tree link visible from
+    either tree. A user with no role on either side gets nothing."""
+    prefixes = scope_prefixes(user, action)
+    if prefixes is None:
+        return Q()
+    if not prefixes:
+        return NOTHING
+    q = Q()
+    for f in fields:
+        for p in prefixes:
+            q |= subtree_q(f, p)
+    return q
+
+
 def require(user: Actor, action: str, path: str, message: str = DENIED_MESSAGE) -> None:
     """The one write gate: every public service calls this first. `None` and outsiders are refused."""
     if not can(user, action, path):
@@ -252,3 +277,23 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
 
     def in_subtree(self, path: str) -> ScopedQuerySet[M]:
         return self.filter(subtree_q(self.scope_field, path))
+
+
+class LinkedScopedQuerySet(ScopedQuerySet[M], Generic[M]):
+    """Queryset of a table whose rows link two trees: `org_path` (the owning side, e.g. the member's
+    branch) and each of `link_fields` (the linked side, e.g. the community the member serves).
+
+    `visible_to(user, action)` returns the rows the user holds `action` on from EITHER side;
+    `from_side(user, action, field)` the rows seen from one side only (the community's queue is
+    `from_side(user, MANAGE, "community_path")`). Rows of other tables never become visible through a
+    link: a selector reads the linked person's name, phone and skills THROUGH the link row only."""
+
+    link_fields: tuple[str, ...] = ()
+
+    def visible_to(self, user: Actor, action: str = Action.VIEW) -> LinkedScopedQuerySet[M]:
+        return self.filter(scope_q_any(user, action, (self.scope_field, *self.link_fields)))
+
+    def from_side(self, user: Actor, action: str, field: str) -> LinkedScopedQuerySet[M]:
+        if field != self.scope_field and field not in self.link_fields:
+            raise ValueError(f"{field!r} is not a path field of this link")
+        return self.filter(scope_q(user, action, field))
