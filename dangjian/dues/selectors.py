@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.findings import Finding
@@ -563,3 +564,61 @@ def dues_index(user: Any) -> DuesIndex:
     tops = [o for o in top_orgs_for(user, Action.MANAGE) if o.kind != OrgKind.BRANCH]
     flags = list(open_flags_for(user).select_related("member", "org")[:100])
     return DuesIndex(branches, tops, flags, pending_exemptions_for(user), own_member(user))
+
+
+# ---------------------------------------------------------------------------------------------
+# Upward report figures (reports)
+
+REPORT_FIGURES: tuple[tuple[str, str], ...] = (
+    ("members", "应缴人数"),
+    ("paid_members", "已缴人数"),
+    ("expected_fen", "应缴金额"),
+    ("paid_fen", "实缴金额"),
+    ("arrears_members", "截至期末仍有欠缴的人数"),
+    ("arrears_fen", "截至期末欠缴金额"),
+)
+
+
+def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Each branch's dues for the months whose first day lies in [start, end] (at least the month of
+    `end`) from the ledger (DuesExpected), and the arrears still open at the period's end over every
+    earlier month. Two queries whatever the number of paths; amounts in fen."""
+    if not paths:
+        return {}
+    last = month_start(end)
+    first = min(month_start(start) if start.day == 1 else add_months(month_start(start), 1), last)
+    due = Q(amount_fen__gt=0) | Q(is_paid=True)
+    out: dict[str, dict[str, Any]] = {}
+    for r in (
+        DuesExpected.objects.filter(org_path__in=paths, month__gte=first, month__lte=last)
+        .values("org_path")
+        .order_by()
+        .annotate(
+            members=Count("member_id", filter=due, distinct=True),
+            paid_members=Count("member_id", filter=Q(is_paid=True), distinct=True),
+            expected_fen=Sum("amount_fen"),
+            paid_fen=Sum("paid_fen"),
+        )
+    ):
+        out[r["org_path"]] = {
+            "members": r["members"],
+            "paid_members": r["paid_members"],
+            "expected_fen": int(r["expected_fen"] or 0),
+            "paid_fen": int(r["paid_fen"] or 0),
+            "arrears_members": 0,
+            "arrears_fen": 0,
+        }
+    for r in (
+        DuesExpected.objects.filter(org_path__in=paths, month__lte=last, is_paid=False, amount_fen__gt=0)
+        .values("org_path")
+        .order_by()
+        .annotate(n=Count("member_id", distinct=True), fen=Sum("amount_fen"))
+    ):
+        row = out.setdefault(r["org_path"], {"members": 0, "paid_members": 0, "expected_fen": 0, "paid_fen": 0})
+        row["arrears_members"], row["arrears_fen"] = r["n"], int(r["fen"] or 0)
+    return out
+
+
+def report_link(org_pk: int, start: dt.date, end: dt.date) -> str:
+    """The branch's collection sheet of the period's last month (every member's line)."""
+    return reverse("dues:sheet", args=[org_pk]) + f"?month={end:%Y-%m}"
