@@ -12,15 +12,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.accounts.selectors import role_paths_by_action
 from dangjian.core import calendar as cal
-from dangjian.core.paths import ancestor_paths, subtree_q
+from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.registry import ReportSource, report_sources
-from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
+from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
 from dangjian.orgs.config import effective_for_paths_keys
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -311,11 +312,6 @@ class Dashboard:
     total: DashRow
 
 
-def _num(figs: dict[str, Any], src: str, key: str) -> int:
-    v = (figs.get(src) or {}).get(key, 0)
-    return v if isinstance(v, int) else 0
-
-
 def dashboard(user: Any, org: Organization, year: int, month: int) -> Dashboard:
     """Per direct child (sub-committee or branch) of `org`: shares computed from the month's branch
     snapshots — reported, on time, party day held, meetings met, dues paid, tasks submitted.
@@ -338,21 +334,32 @@ def dashboard(user: Any, org: Organization, year: int, month: int) -> Dashboard:
     )
     rows = {c.path[:clen]: DashRow(c, counts.get(c.path[:clen], 0)) for c in children}
     total = DashRow(org, sum(counts.values()))
-    for path, figs, late in Report.objects.filter(
+    # Only the figures a dashboard shows are read, extracted in the database (no JSON blob per branch).
+    keys = [
+        "figures__partyday__held",
+        "figures__orglife__met",
+        "figures__orglife__required",
+        "figures__dues__paid_members",
+        "figures__dues__members",
+        "figures__assignments__submitted",
+        "figures__assignments__received",
+    ]
+    for path, late, *vals in Report.objects.filter(
         subtree_q("org_path", org.path), year=year, month=month, kind=ReportKind.BRANCH, current__gt=0
-    ).values_list("org_path", "figures", "late"):
+    ).values_list("org_path", "late", *keys):
+        held, met, required, paid, members, submitted, received = (v if isinstance(v, int) else 0 for v in vals)
         for r in (rows.get(path[:clen]), total):
             if r is None:
                 continue
             r.submitted += 1
             r.on_time += 0 if late else 1
-            r.party_day += 1 if _num(figs, "partyday", "held") else 0
-            r.orglife_met += _num(figs, "orglife", "met")
-            r.orglife_required += _num(figs, "orglife", "required")
-            r.dues_paid += _num(figs, "dues", "paid_members")
-            r.dues_members += _num(figs, "dues", "members")
-            r.tasks_submitted += _num(figs, "assignments", "submitted")
-            r.tasks_received += _num(figs, "assignments", "received")
+            r.party_day += 1 if held else 0
+            r.orglife_met += met
+            r.orglife_required += required
+            r.dues_paid += paid
+            r.dues_members += members
+            r.tasks_submitted += submitted
+            r.tasks_received += received
     return Dashboard(org, year, month, list(rows.values()), total)
 
 
@@ -454,6 +461,19 @@ def duty_of(org: Organization, year: int) -> DutyReport | None:
 
 def get_duty_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> DutyReport:
     return get_for_user(DutyReport.objects.select_related("org"), pk, user, action, not_found="述职不存在")
+
+
+def reviewing_path(path: str) -> str:
+    """The org that reviews a 述职 of the org at `path`: the one above it (itself for a root)."""
+    return parent_path(path) or path
+
+
+def get_duty_for_reviewer(user: Any, pk: int | str, action: str) -> DutyReport:
+    """A 述职 as its reviewing committee acts on it (rating: VIEW there; the grade: ADMIN there)."""
+    duty = get_duty_for_user(user, pk)
+    if not can(user, action, reviewing_path(duty.org_path)):
+        raise PermissionDenied("只有上级党组织参加评议的人员可以测评、登记等次")
+    return duty
 
 
 def rating_counts(duty: DutyReport) -> list[tuple[str, int]]:

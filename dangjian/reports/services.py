@@ -409,8 +409,7 @@ def duty_submit(*, actor: Any, org: Organization, year: int, text: str, today: d
 
 
 def _reviewing_path(duty: DutyReport) -> str:
-    """The committee that reviews a 述职: the one above the org (the org itself for a root)."""
-    return parent_path(duty.org_path) or duty.org_path
+    return S.reviewing_path(duty.org_path)
 
 
 @transaction.atomic

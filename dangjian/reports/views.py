@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core.paths import parent_path
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import flash_errors, flash_form_errors
 from dangjian.orgs.models import Organization, OrgKind
@@ -379,7 +378,7 @@ def duty(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
     if not 2000 <= year <= today.year or org.kind == OrgKind.GROUP:
         raise Http404("年度无效")
     d = S.duty_of(org, year)
-    reviewing = parent_path(org.path) or org.path
+    reviewing = S.reviewing_path(org.path)
     may_sign = _may_sign(request.user, org)
     stats = d.stats if d else None
     sections = None if d else S.year_sections(org, year, min(dt.date(year, 12, 31), today))
@@ -432,7 +431,7 @@ def duty_submit(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 @login_required
 @require_POST
 def duty_rate(request: HttpRequest, pk: int) -> HttpResponse:
-    d = S.get_duty_for_user(request.user, pk)
+    d = S.get_duty_for_reviewer(request.user, pk, Action.VIEW)
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
@@ -451,7 +450,7 @@ def duty_rate(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def duty_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    d = S.get_duty_for_user(request.user, pk)
+    d = S.get_duty_for_reviewer(request.user, pk, Action.ADMIN)
     form = GradeForm(request.POST)
     if form.is_valid():
         try:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dangjian.dues import selectors
 from dangjian.dues import services as dues
-from dangjian.dues.models import DuesExpected
+from dangjian.dues.models import DuesDisclosure, DuesExpected
 from dangjian.dues.rules import DuesCategory
 from dangjian.site.testing.factories import World, make_member
 
@@ -34,7 +34,7 @@ def test_figures_equal_the_ledger(world: World) -> None:
     )
     with CaptureQueriesContext(connection) as ctx:
         figures = selectors.report_figures([world.branch.path, world.other_branch.path], month, end)
-    assert len(ctx.captured_queries) <= 2
+    assert len(ctx.captured_queries) <= 4
     lines = DuesExpected.objects.filter(org_path=world.branch.path, month=month)
     mine = figures[world.branch.path]
     assert mine["members"] == lines.count() == 2
@@ -43,5 +43,9 @@ def test_figures_equal_the_ledger(world: World) -> None:
     assert mine["paid_fen"] == owed
     assert mine["arrears_members"] == 1
     assert mine["arrears_fen"] == lines.get(member=second).amount_fen
+    assert mine["disclosed"] == 0
+    dues.dues_disclosure_publish(actor=world.liaison, org=world.branch, month=month)
+    again = selectors.report_figures([world.branch.path], month, end)[world.branch.path]
+    assert again["disclosed"] == DuesDisclosure.objects.filter(org=world.branch, month=month).count() == 1
     assert world.other_branch.path not in figures
     assert f"month={end:%Y-%m}" in selectors.report_link(world.branch.pk, month, end)

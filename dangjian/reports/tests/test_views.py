@@ -131,3 +131,17 @@ def test_index_lists_the_orgs_to_report(world: World, as_secretary: Client, as_l
     body = as_secretary.get(reverse("reports:index")).content.decode()
     assert world.branch.name in body and "填写并签发" in body
     assert as_liaison.get(reverse("reports:index")).status_code == 200
+
+
+def test_dashboard_shares_equal_the_snapshots(world: World) -> None:
+    from dangjian.reports import selectors
+
+    party_day_last_month(world)
+    v = submit_branch_report(world)
+    y, m = last_month()
+    d = selectors.dashboard(world.admin, world.unit, y, m)
+    mine = next(r for r in d.rows if r.org == world.branch)
+    assert (mine.submitted, mine.party_day) == (1, 1)
+    assert mine.orglife_required == v.figures["orglife"]["required"]
+    assert mine.orglife_met == v.figures["orglife"]["met"]
+    assert d.total.branches == 2 and d.total.shares["reported"] == 50
