@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from dangjian.accounts.selectors import role_paths_by_action
@@ -181,17 +182,24 @@ class Rollup:
 
 def rollup(org: Organization, year: int, month: int) -> Rollup:
     """The committee's figures: the sum of its subtree's latest branch snapshots for the month (the
-    summable keys only), with how many branches reported on time. Three queries; no figure is
-    recomputed from records and nothing is re-entered."""
+    summable keys only), with how many branches reported on time. Two queries — the sums are taken
+    in the database from the stored snapshots; no figure is recomputed from records and nothing is
+    re-entered."""
     version, branches = tree_version(org)
-    rows = list(
-        Report.objects.filter(
-            subtree_q("org_path", org.path), year=year, month=month, kind=ReportKind.BRANCH, current__gt=0
-        ).values_list("figures", "late")
-    )
-    total = rules.add_up((f for f, _ in rows), summable())
-    late = sum(1 for _, is_late in rows if is_late)
-    return Rollup(total, branches, len(rows), len(rows) - late, late, version)
+    keys = summable()
+    sums: dict[str, Any] = {
+        f"s{i}_{j}": Sum(Cast(KeyTextTransform(k, KeyTransform(src, "figures")), IntegerField()))
+        for i, (src, ks) in enumerate(keys.items())
+        for j, k in enumerate(ks)
+    }
+    agg = Report.objects.filter(
+        subtree_q("org_path", org.path), year=year, month=month, kind=ReportKind.BRANCH, current__gt=0
+    ).aggregate(n=Count("id"), late=Count("id", filter=Q(late=True)), **sums)
+    total: rules.Figures = {
+        src: {k: int(agg[f"s{i}_{j}"] or 0) for j, k in enumerate(ks)} for i, (src, ks) in enumerate(keys.items())
+    }
+    n, late = int(agg["n"] or 0), int(agg["late"] or 0)
+    return Rollup(total, branches, n, n - late, late, version)
 
 
 # ---------------------------------------------------------------------------------------------
