@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assignments/", include("dangjian.assignments.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("points/", include("dangjian.points.urls")),
+    path("reports/", include("dangjian.reports.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("community/", include("dangjian.community.urls")),
     path("admin/", admin.site.urls),

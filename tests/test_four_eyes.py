@@ -32,6 +32,7 @@ from dangjian.orglife.tests.helpers import jpeg
 from dangjian.partyday import services as partyday
 from dangjian.partyday.models import AnnualPlan
 from dangjian.points import services as points
+from dangjian.reports import services as reports
 from dangjian.site.testing.factories import World, make_member, make_user
 
 from .test_service_gate import change_request, discovered, publish_to_branches, state, submitted_plan
@@ -175,6 +176,15 @@ def deed_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.member_user, lambda actor: community.deed_decide(actor=actor, deed=deed, confirm=True)
 
 
+def duty_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    """The work committee's secretary, also an admin of the city, reports and then tries to grade."""
+    boss = make_user("工委书记", "13800000078")
+    RoleAssignment.objects.create(user=boss, org=w.unit, role="secretary")
+    RoleAssignment.objects.create(user=boss, org=w.city, role="org_admin")
+    d = reports.duty_submit(actor=boss, org=w.unit, year=timezone.localdate().year, text="本年度述职")
+    return boss, lambda actor: reports.duty_decide(actor=actor, duty=d, grade="good")
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -189,6 +199,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.appraisal.services.appraisal_return": appraisal_return,
     "dangjian.appraisal.services.rectification_verify": rectification_verify,
     "dangjian.community.services.deed_decide": deed_decide,
+    "dangjian.reports.services.duty_decide": duty_decide,
 }
 
 

@@ -59,6 +59,8 @@ from dangjian.partyday.models import ChangeRequest
 from dangjian.points import rules as points_rules
 from dangjian.points import services as points
 from dangjian.points.models import PublicNotice
+from dangjian.reports import services as reports
+from dangjian.reports.models import DutyReport
 from dangjian.site.testing.factories import World, build_world, make_member, make_user, member_data
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +233,12 @@ def pending_point(r: Rows) -> Any:
     return points.manual_point_enter(
         actor=SYSTEM, member=r.w.member, item_code="volunteer", on=r.today, reason="志愿服务", document="记录 1"
     )
+
+
+def duty_report(r: Rows) -> Any:
+    """Branch A's 述职 for this year (submitted once, then reused)."""
+    found = DutyReport.objects.filter(org=r.w.branch, year=r.today.year).first()
+    return found or reports.duty_submit(actor=SYSTEM, org=r.w.branch, year=r.today.year, text="本年度述职")
 
 
 def published_notice(r: Rows) -> Any:
@@ -467,6 +475,26 @@ GATED: dict[str, Recipe] = {
     "dangjian.community.services.secretary_pledge_publish": lambda r: {"record": r.community.three_ones},
     "dangjian.community.services.contact_visit_log": lambda r: {
         "record": r.community.three_ones, "on": r.today, "summary": "调研"
+    },
+    # reports
+    "dangjian.reports.services.report_submit": lambda r: {
+        "org": r.w.branch, "year": (r.month - dt.timedelta(days=1)).year,
+        "month": (r.month - dt.timedelta(days=1)).month, "highlights": "亮点", "problems": "问题"
+    },
+    "dangjian.reports.services.indicator_add": lambda r: {
+        "org": r.w.unit, "year": r.today.year, "quarter": 1, "label": "主题党日", "figure": "partyday:held",
+        "target": 3, "weight": 10
+    },
+    "dangjian.reports.services.indicator_exclude": lambda r: {
+        "org": r.w.branch, "year": r.today.year, "quarter": 1, "reason": "exempted", "note": "批复"
+    },
+    "dangjian.reports.services.quarter_score": lambda r: {"org": r.w.unit, "year": r.today.year - 1, "quarter": 4},
+    "dangjian.reports.services.reports_remind": lambda r: {"today": r.today},
+    "dangjian.reports.services.duty_submit": lambda r: {"org": r.w.branch, "year": r.today.year, "text": "述职"},
+    "dangjian.reports.services.duty_rate": lambda r: {"duty": duty_report(r), "rating": "good"},
+    "dangjian.reports.services.duty_decide": lambda r: {"duty": duty_report(r), "grade": "good"},
+    "dangjian.reports.services.duty_rectification_add": lambda r: {
+        "duty": duty_report(r), "problem": "问题", "measure": "措施", "deadline": r.today
     },
 }  # fmt: skip
 

@@ -8,10 +8,11 @@ class AppraisalConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
+        from . import selectors
         from .attention import appraisal_attention
         from .rules import DEFAULT_TOPICS, MemberRule, PeerRule, TalkEvent
         from .tasks import raise_talk_todos
@@ -94,3 +95,14 @@ class AppraisalConfig(AppConfig):
         nav_item("谈心谈话与评议", "appraisal:home", Action.VIEW, order=55)
         attention_provider(appraisal_attention)
         periodic_job(self.label, "必谈事项待办、11月谈心谈话提醒、整改逾期提醒", raise_talk_todos)
+        report_source(
+            ReportSource(
+                key="appraisal",
+                label="谈心谈话与整改",
+                figures=selectors.REPORT_FIGURES,
+                compute=selectors.report_figures,
+                link=selectors.report_link,
+                summable=tuple(k for k, _ in selectors.REPORT_FIGURES),
+                order=40,
+            )
+        )

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
@@ -369,3 +370,56 @@ def talk_export_rows(user: Any, org: Organization, year: int) -> list[TalkExport
             )
         )
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Upward report figures (reports)
+
+REPORT_FIGURES: tuple[tuple[str, str], ...] = (
+    ("talks", "谈心谈话（次）"),
+    ("talk_people", "谈话覆盖党员（人）"),
+    ("rect_opened", "新增整改事项"),
+    ("rect_closed", "整改销号"),
+    ("rect_open", "期末未销号整改事项"),
+)
+
+
+def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Each branch's talks held in [start, end] (and the members they reached, talker or counterpart),
+    and its 整改清单: items opened, verified (销号) in the period, still open at its end. Four queries."""
+    if not paths:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+
+    def row(path: str) -> dict[str, Any]:
+        return out.setdefault(path, dict.fromkeys((k for k, _ in REPORT_FIGURES), 0))
+
+    talks = Talk.objects.filter(org_path__in=paths, held_on__gte=start, held_on__lte=end)
+    for path, n in talks.values("org_path").order_by().annotate(n=Count("id")).values_list("org_path", "n"):
+        row(path)["talks"] = n
+    people: dict[str, set[int]] = {}
+    for path, talker, counterpart in talks.values_list("org_path", "talker_id", "counterparts"):
+        people.setdefault(path, set()).update(x for x in (talker, counterpart) if x is not None)
+    for path, ids in people.items():
+        row(path)["talk_people"] = len(ids)
+    day_after = end + dt.timedelta(days=1)
+    rects = Rectification.objects.filter(org_path__in=paths)
+    open_at_end = Q(verified_at__isnull=True) | Q(verified_at__date__gte=day_after)
+    for r in (
+        rects.values("org_path")
+        .order_by()
+        .annotate(
+            opened=Count("id", filter=Q(created_at__date__gte=start, created_at__date__lte=end)),
+            closed=Count("id", filter=Q(verified_at__date__gte=start, verified_at__date__lte=end)),
+            still=Count("id", filter=Q(created_at__date__lte=end) & open_at_end),
+        )
+    ):
+        if r["opened"] or r["closed"] or r["still"]:
+            f = row(r["org_path"])
+            f["rect_opened"], f["rect_closed"], f["rect_open"] = r["opened"], r["closed"], r["still"]
+    return out
+
+
+def report_link(org_pk: int, start: dt.date, end: dt.date) -> str:
+    """The branch's talks of the period's year."""
+    return reverse("appraisal:talks", args=[org_pk, end.year])

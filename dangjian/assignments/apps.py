@@ -8,16 +8,28 @@ class AssignmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
+        from . import selectors
         from .selectors import attention_items
         from .tasks import reminder_sweep
 
         nav_item("任务", "assignments:index", Action.VIEW, order=40, tab="任务", icon="task", tab_action=Action.MANAGE)
         attention_provider(attention_items)
         periodic_job(self.label, "任务报送提醒、逾期督办", reminder_sweep)
+        report_source(
+            ReportSource(
+                key="assignments",
+                label="上级任务",
+                figures=selectors.REPORT_FIGURES,
+                compute=selectors.report_figures,
+                link=selectors.report_link,
+                summable=tuple(k for k, _ in selectors.REPORT_FIGURES),
+                order=50,
+            )
+        )
         config.register(
             "assignments.remind_days_first",
             "任务报送第一次提醒（截止前天数）",

@@ -325,3 +325,45 @@ def missing_deliverables(t: AssignmentTarget) -> list[Deliverable]:
         and d.pk not in provided
         and not (d.kind == DeliverableKind.PHOTOS and has_meeting_photos)
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Upward report figures (reports)
+
+REPORT_FIGURES: tuple[tuple[str, str], ...] = (
+    ("received", "收到任务"),
+    ("claimed", "领取任务"),
+    ("submitted", "报送材料"),
+    ("approved", "审核通过"),
+)
+
+
+def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Each org's tasks: published to it, claimed, submitted (latest submission) and approved within
+    [start, end], from its AssignmentTarget rows. One query whatever the number of paths."""
+    if not paths:
+        return {}
+
+    def within(field: str) -> Q:
+        return Q(**{f"{field}__date__gte": start, f"{field}__date__lte": end})
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in (
+        AssignmentTarget.objects.filter(org_path__in=paths)
+        .values("org_path")
+        .order_by()
+        .annotate(
+            received=Count("id", filter=within("assignment__published_at")),
+            claimed=Count("id", filter=within("claimed_at")),
+            submitted=Count("id", filter=within("submitted_at")),
+            approved=Count("id", filter=within("reviewed_at") & Q(status=TargetStatus.APPROVED)),
+        )
+    ):
+        if any(r[k] for k, _ in REPORT_FIGURES):
+            out[r["org_path"]] = {k: r[k] for k, _ in REPORT_FIGURES}
+    return out
+
+
+def report_link(org_pk: int, start: dt.date, end: dt.date) -> str:
+    """The task list (each target with its status)."""
+    return reverse("assignments:index")

@@ -8,9 +8,10 @@ class DuesConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import attention_provider, meeting_panel, nav_item
+        from dangjian.core.registry import ReportSource, attention_provider, meeting_panel, nav_item, report_source
         from dangjian.orgs import config
 
+        from . import selectors
         from .attention import dues_attention
         from .panels import party_day_dues_panel
         from .rules import DEFAULT_CAP_FEN, FARMER_MAX_FEN, FARMER_MIN_FEN, Rounding
@@ -46,3 +47,14 @@ class DuesConfig(AppConfig):
         attention_provider(dues_attention)
         meeting_panel(party_day_dues_panel)
         periodic_job(self.label, "党费月度应缴计算、连续欠缴检查", dues_monthly)
+        report_source(
+            ReportSource(
+                key="dues",
+                label="党费收缴",
+                figures=selectors.REPORT_FIGURES,
+                compute=selectors.report_figures,
+                link=selectors.report_link,
+                summable=tuple(k for k, _ in selectors.REPORT_FIGURES),
+                order=30,
+            )
+        )

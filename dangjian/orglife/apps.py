@@ -8,11 +8,11 @@ class OrglifeConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
-        from . import rules
+        from . import rules, selectors
         from .attention import orglife_attention
         from .models import MeetingKind
         from .tasks import remind_overdue_actions
@@ -86,3 +86,14 @@ class OrglifeConfig(AppConfig):
         nav_item("我的出勤", "orglife:my_attendance", None, order=31, tab="组织生活", icon="meeting")
         attention_provider(orglife_attention)
         periodic_job(self.label, "决议落实措施逾期提醒", remind_overdue_actions)
+        report_source(
+            ReportSource(
+                key="orglife",
+                label="“三会一课”等组织生活",
+                figures=selectors.REPORT_FIGURES,
+                compute=selectors.report_figures,
+                link=selectors.report_link,
+                summable=tuple(k for k, _ in selectors.REPORT_FIGURES),
+                order=10,
+            )
+        )

@@ -16,11 +16,13 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes
 from dangjian.members.models import Member, MemberTransfer
+from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
@@ -709,3 +711,88 @@ def sign_in_refusal(*, user: Any, meeting: Meeting, now: dt.datetime | None = No
     """Before showing the sign-in button: (is the user on the list, why they may not sign in now)."""
     row = Attendance.objects.filter(meeting=meeting, member__user_id=getattr(user, "pk", 0)).first()
     return row is not None, sign_in_error(meeting, row, now or timezone.now())
+
+
+# ---------------------------------------------------------------- upward report figures
+
+REPORT_KINDS = (
+    rules.PARTY_DAY,
+    rules.COMMITTEE_MEETING,
+    rules.GROUP_MEETING,
+    rules.GENERAL_MEETING,
+    rules.PARTY_LECTURE,
+    rules.ORG_LIFE_MEETING,
+    rules.MEMBER_REVIEW,
+)
+REPORT_FIGURES: tuple[tuple[str, str], ...] = (
+    ("required", "应开会议（项）"),
+    ("met", "按时完整召开（项）"),
+    ("incomplete", "已开但不完整或逾期归档（项）"),
+    ("missing", "未召开（项）"),
+    *((f"{k}_due", f"{rules.KIND_LABELS[k]}应开") for k in REPORT_KINDS),
+    *((f"{k}_held", f"{rules.KIND_LABELS[k]}已开") for k in REPORT_KINDS),
+)
+
+
+def report_months(start: dt.date, end: dt.date) -> list[int]:
+    """The months a report period covers: every month whose first day lies in it (a 26th–25th window
+    covers the month it ends in), at least the month of `end`."""
+    first = rules.month_key(start) if start.day == 1 else rules.add_months(rules.month_key(start), 1)
+    last = rules.month_key(end)
+    first = min(first, last)
+    return rules.month_range(first, (last // 100 - first // 100) * 12 + last % 100 - first % 100 + 1)
+
+
+def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Meetings held by kind against what was required (the compliance engine over BranchMonth) for
+    each branch path, over the months of [start, end]: three queries whatever the number of paths.
+
+    A branch with 党小组 counts one 党小组会 requirement a month (as in the committee matrix)."""
+    if not paths:
+        return {}
+    months = report_months(start, end)
+    lo = rules.add_months(min(months), -11)
+    orgs = list(
+        Organization.objects.filter(path__in=paths, kind=OrgKind.BRANCH).values_list(
+            "pk", "path", "has_committee", "numchild"
+        )
+    )
+    held: dict[int, list[rules.HeldMeeting]] = {}
+    for row in BranchMonth.objects.filter(org_path__in=paths, month__gte=lo, month__lte=max(months)).values(
+        "org_id", "month", *REPORT_KINDS
+    ):
+        for k in REPORT_KINDS:
+            if row[k]:
+                held.setdefault(row["org_id"], []).append(
+                    rules.HeldMeeting(0, row["org_id"], row["month"], (k,), row[k])
+                )
+    cfg = config.effective_for_paths_keys(paths, ["orglife.lecture_frequency", "orglife.annual_month"])
+    today = end + dt.timedelta(days=1)  # the period is over: what is not held by its end is missing
+    out: dict[str, dict[str, Any]] = {}
+    for pk, path, has_committee, numchild in orgs:
+        req = rules.OrgRequirements(
+            has_committee=has_committee,
+            group_ids=(pk,) if numchild else (),
+            lecture_every=rules.FREQUENCY_MONTHS.get(str(cfg["orglife.lecture_frequency"][path]), 3),
+            annual_month=int(cfg["orglife.annual_month"][path]),
+        )
+        figures: dict[str, Any] = dict.fromkeys((k for k, _ in REPORT_FIGURES), 0)
+        for cell in rules.evaluate_branch(req, held.get(pk, []), months, today, branch_id=pk):
+            for r in cell.requirements:
+                figures["required"] += 1
+                figures[f"{r.kind}_due"] += 1
+                if r.state in ("ok", "incomplete"):
+                    figures[f"{r.kind}_held"] += 1
+                if r.state == "ok":
+                    figures["met"] += 1
+                elif r.state == "incomplete":
+                    figures["incomplete"] += 1
+                else:
+                    figures["missing"] += 1
+        out[path] = figures
+    return out
+
+
+def report_link(org_pk: int, start: dt.date, end: dt.date) -> str:
+    """The branch's compliance cell for the period's last month: each requirement with its meetings."""
+    return reverse("orglife:branch_month", args=[org_pk, rules.month_key(end)])

@@ -8,10 +8,11 @@ class PartydayConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
+        from . import selectors
         from .attention import partyday_attention
         from .tasks import send_party_day_notices
 
@@ -44,3 +45,14 @@ class PartydayConfig(AppConfig):
         nav_item("工作日历", "core:calendar", Action.VIEW, order=95, icon="calendar")
         attention_provider(partyday_attention)
         periodic_job(self.label, "党日通知、年度计划提醒", send_party_day_notices)
+        report_source(
+            ReportSource(
+                key="partyday",
+                label="主题党日",
+                figures=selectors.REPORT_FIGURES,
+                compute=selectors.report_figures,
+                link=selectors.report_link,
+                summable=("held", "expected", "present"),
+                order=20,
+            )
+        )

@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from dangjian.core import calendar as cal
 from dangjian.core.memo import memoized
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import DENIED_MESSAGE, PLATFORM, Action, can, get_for_user, scope_prefixes, scope_q
+from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
 from dangjian.orgs.config import effective
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.partyday.rules import plan_due_date
@@ -379,3 +381,55 @@ def _plan_counts(branches: QuerySet[Organization], year: int, today: dt.date) ->
         PlanStatus.LATE: (none + agg["draft"] + agg["returned"]) if late else 0,
     }
     return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Upward report figures (reports)
+
+REPORT_FIGURES: tuple[tuple[str, str], ...] = (
+    ("held", "主题党日（次）"),
+    ("dates", "开展日期"),
+    ("expected", "应到（人次）"),
+    ("present", "实到（人次）"),
+    ("rate", "到会率"),
+)
+
+
+def attendance_rate(present: int, expected: int) -> str:
+    """Present over expected as a whole percentage ("" with nobody expected)."""
+    return f"{round(100 * present / expected)}%" if expected else ""
+
+
+def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Each branch's filed 主题党日 held in [start, end]: how many, the dates, attendance (present
+    over the rows of the attendance list) and its rate. Two queries whatever the number of paths."""
+    if not paths:
+        return {}
+    held = Meeting.objects.filter(
+        branch_path__in=paths,
+        is_party_day=True,
+        status=MeetingStatus.FILED,
+        meeting_date__gte=start,
+        meeting_date__lte=end,
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for path, on in held.order_by("branch_path", "meeting_date").values_list("branch_path", "meeting_date"):
+        row = out.setdefault(path, {"held": 0, "dates": "", "expected": 0, "present": 0, "rate": ""})
+        row["held"] += 1
+        row["dates"] = "、".join(filter(None, [row["dates"], f"{on.month}月{on.day}日"]))
+    counts = (
+        Attendance.objects.filter(meeting__in=held)
+        .values("meeting__branch_path")
+        .order_by()
+        .annotate(n=Count("id"), present=Count("id", filter=Q(status=AttendanceStatus.PRESENT)))
+    )
+    for r in counts:
+        row = out[r["meeting__branch_path"]]
+        row["expected"], row["present"] = r["n"], r["present"]
+        row["rate"] = attendance_rate(r["present"], r["n"])
+    return out
+
+
+def report_link(org_pk: int, start: dt.date, end: dt.date) -> str:
+    """The branch's 主题党日 records of the period's last month."""
+    return reverse("orglife:org_meetings", args=[org_pk]) + f"?month={end:%Y-%m}&kind=party_day"

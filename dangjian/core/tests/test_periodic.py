@@ -17,7 +17,7 @@ from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
 # INSTALLED_APPS order
-APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal", "community")
+APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal", "community", "reports")
 
 
 def run(*args: str) -> str:
