@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,10 @@ ZERO = Decimal("0")
 ONE_PLACE = Decimal("0.1")
 
 SEED_CITATION = "《渔洋镇党员积分制考核评星活动方案》（种子 002）：90分以上三星，80-89分二星，60-79分一星，60分以下无星"
+BRANCH_CITATION = (
+    "《渔洋镇党员积分制考核评星活动方案》（种子 002）：支部评星以党员积分制管理考核情况和年终目标考核分数为基准，"
+    "90分以上（含90分）三星党支部，80-89分二星，60-79分一星，60分以下无星，每年评定一次"
+)
 LOCAL_PRACTICE = "地方实践示例（无全国统一规定，由各党委在积分细则中确定）"
 
 
@@ -42,6 +46,7 @@ class Source:
         MANUAL: "支部录入、他人审核",
     }
     DERIVED = (BASE, ATTEND, ABSENT, DUES_ON_TIME)
+    BUILT_IN = (*DERIVED, MANUAL)
 
 
 CATEGORY_LABELS = {
@@ -77,6 +82,13 @@ class Threshold:
     label: str
 
 
+DEFAULT_BRANCH_THRESHOLDS = (
+    Threshold(Decimal(90), 3, "三星党支部"),
+    Threshold(Decimal(80), 2, "二星党支部"),
+    Threshold(Decimal(60), 1, "一星党支部"),
+)
+
+
 @dataclass(frozen=True)
 class Manual:
     year: int
@@ -85,6 +97,8 @@ class Manual:
     total_cap: Decimal | None
     thresholds: tuple[Threshold, ...]
     citation: str = SEED_CITATION
+    # 星级党支部: the same shape, on the branch's weighted score (seed 002 by default).
+    branch_thresholds: tuple[Threshold, ...] = DEFAULT_BRANCH_THRESHOLDS
 
     def item(self, code: str) -> Item | None:
         return next((i for i in self.items if i.code == code), None)
@@ -149,7 +163,7 @@ def default_manual(year: int) -> Manual:
         "bonus": d(10),
         "deduction": d(40),
     }
-    return Manual(year, items, caps, d(100), DEFAULT_THRESHOLDS)
+    return Manual(year, items, caps, d(100), DEFAULT_THRESHOLDS, SEED_CITATION, DEFAULT_BRANCH_THRESHOLDS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,20 +377,34 @@ def manual_to_data(m: Manual) -> dict[str, Any]:
         "category_caps": {k: str(v) for k, v in m.category_caps.items()},
         "total_cap": s(m.total_cap),
         "thresholds": [[str(t.min_points), t.stars, t.label] for t in m.thresholds],
+        "branch_thresholds": [[str(t.min_points), t.stars, t.label] for t in m.branch_thresholds],
         "citation": m.citation,
     }
 
 
-def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
-    """Parse and validate a stored or submitted manual; ValidationError in Chinese names the field."""
+def _thresholds(raw: Any, what: str) -> tuple[Threshold, ...]:
+    out = []
+    for t in raw or ():
+        label = str(t[2]).strip()
+        out.append(Threshold(_dec(t[0], f"{what}“{label}”·最低分") or ZERO, int(t[1]), label))
+    return tuple(out)
+
+
+def manual_from_data(year: int, data: dict[str, Any], sources: dict[str, str] | None = None) -> Manual:
+    """Parse and validate a stored or submitted manual; ValidationError in Chinese names the field.
+
+    `sources`: the derived sources other apps registered (code → label). Given when a committee saves
+    a manual, so an item can only pick a source that exists; None when reading a stored manual (it
+    was checked when saved; an item whose app is gone simply scores nothing)."""
     items: list[Item] = []
     caps = {str(k): _dec(v, f"“{category_label(str(k))}”类上限") for k, v in (data.get("category_caps") or {}).items()}
     for raw in data.get("items") or []:
         label = str(raw.get("label", "")).strip()
         if not label:
             raise ValidationError("积分项目须有名称")
-        source = raw.get("source")
-        if source not in Source.LABELS:
+        source = str(raw.get("source") or "")
+        known = source in Source.LABELS or (source in sources if sources is not None else bool(source))
+        if not known:
             raise ValidationError(f"“{label}”的积分来源无效")
         points = _dec(raw.get("points"), f"{label}·每次分值", allow_negative=True)
         assert points is not None
@@ -395,9 +423,9 @@ def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
             veto=bool(raw.get("veto")),
         )
         items.append(item)
-    thresholds = tuple(
-        Threshold(_dec(t[0], f"{t[2]}·最低分") or ZERO, int(t[1]), str(t[2])) for t in data.get("thresholds") or ()
-    )
+    thresholds = _thresholds(data.get("thresholds"), "党员星级")
+    raw_branch = data.get("branch_thresholds")
+    branch_thresholds = DEFAULT_BRANCH_THRESHOLDS if raw_branch is None else _thresholds(raw_branch, "支部星级")
     m = Manual(
         year=year,
         items=tuple(items),
@@ -405,6 +433,7 @@ def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
         total_cap=_dec(data.get("total_cap"), "年度总分上限", allow_none=True),
         thresholds=thresholds,
         citation=str(data.get("citation", "")),
+        branch_thresholds=branch_thresholds,
     )
     errors = manual_problems(m)
     if errors:
@@ -434,14 +463,96 @@ def manual_problems(m: Manual) -> list[str]:
             )
         if i.monthly_cap is not None and i.yearly_cap is not None and i.monthly_cap > i.yearly_cap:
             out.append(f"“{i.label}”的月度上限 {fmt(i.monthly_cap)} 高于年度上限 {fmt(i.yearly_cap)}")
-    mins = [t.min_points for t in m.thresholds]
-    if not m.thresholds:
-        out.append("请至少设置一个星级")
-    if len(set(mins)) != len(mins) or len({t.stars for t in m.thresholds}) != len(m.thresholds):
-        out.append("各星级的最低分和星数不能重复")
-    by_min = sorted(m.thresholds, key=lambda t: t.min_points)
-    if [t.stars for t in by_min] != sorted(t.stars for t in by_min):
-        out.append("星级越高，最低分应越高")
-    if any(t.stars < 1 or t.stars > 10 for t in m.thresholds):
-        out.append("星数应在 1 到 10 之间")
+    out.extend(threshold_problems(m.thresholds, "党员"))
+    out.extend(threshold_problems(m.branch_thresholds, "党支部"))
     return out
+
+
+def threshold_problems(thresholds: tuple[Threshold, ...], who: str) -> list[str]:
+    out: list[str] = []
+    mins = [t.min_points for t in thresholds]
+    if not thresholds:
+        out.append(f"请至少设置一个{who}星级")
+    if len(set(mins)) != len(mins) or len({t.stars for t in thresholds}) != len(thresholds):
+        out.append(f"{who}各星级的最低分和星数不能重复")
+    by_min = sorted(thresholds, key=lambda t: t.min_points)
+    if [t.stars for t in by_min] != sorted(t.stars for t in by_min):
+        out.append(f"{who}星级越高，最低分应越高")
+    if any(t.stars < 1 or t.stars > 10 for t in thresholds):
+        out.append(f"{who}星数应在 1 到 10 之间")
+    if any(not t.label for t in thresholds):
+        out.append(f"{who}星级须有名称")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 星级党支部: a weighted score of two assessments, quotas, direct ratings
+
+
+def branch_score(points_score: Decimal, target_score: Decimal, points_weight: int) -> Decimal:
+    """`points_weight` % of the 积分制管理考核 score plus the rest of the 年终目标考核 score (seed 002
+    names both inputs; the weights are UNVERIFIED local practice, a committee setting). Cut to one
+    decimal place downwards, so a weighted 89.95 is 89.9 and never rounded up into a higher star."""
+    w = Decimal(points_weight) / 100
+    return (points_score * w + target_score * (1 - w)).quantize(ONE_PLACE, rounding=ROUND_DOWN)
+
+
+def stars_label(stars: int, thresholds: tuple[Threshold, ...]) -> str:
+    return next((t.label for t in thresholds if t.stars == stars), NO_STAR)
+
+
+def parse_quotas(raw: str) -> dict[int, int]:
+    """ "3:10,2:40" → {3: 10, 2: 40}: at most 10 % of the committee's branches 三星, 40 % 二星."""
+    out: dict[int, int] = {}
+    for part in str(raw or "").replace("，", ",").replace("：", ":").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        stars, sep, pct = part.partition(":")
+        if not sep or not stars.strip().isdigit() or not pct.strip().isdigit():
+            raise ValidationError(f"星级名额“{part}”格式应为 星数:百分比，如 3:10")
+        s, p = int(stars), int(pct)
+        if not 1 <= s <= 10 or not 0 <= p <= 100:
+            raise ValidationError(f"星级名额“{part}”：星数应为 1-10，百分比应为 0-100")
+        out[s] = p
+    return out
+
+
+def quota_limit(percent: int, branches: int) -> int:
+    """How many branches may hold a star with a quota of `percent` among `branches` (rounded down:
+    a 10 % quota over 25 branches allows 2)."""
+    return percent * branches // 100
+
+
+def quota_problem(stars: int, label: str, quotas: dict[int, int], taken: int, branches: int) -> str:
+    """A refusal when one more `stars` rating would exceed the committee's quota ("" when it fits)."""
+    if stars not in quotas:
+        return ""
+    limit = quota_limit(quotas[stars], branches)
+    if taken + 1 > limit:
+        return (
+            f"{label}名额已满：不超过 {quotas[stars]}%，本党委共 {branches} 个党支部，最多 {limit} 个，"
+            f"已审定 {taken} 个；请调整评定（可直接评定为较低星级并注明依据）"
+        )
+    return ""
+
+
+def points_reference(totals: list[Decimal]) -> Decimal | None:
+    """A reference for the branch's 积分制管理考核 score: the mean annual total of the members in the
+    rating (exempted members are out of the denominator, seed 002), cut to one decimal place."""
+    if not totals:
+        return None
+    return (sum(totals, ZERO) / len(totals)).quantize(ONE_PLACE, rounding=ROUND_DOWN)
+
+
+def appraisal_hint(total: Decimal, star: str, *, exempt: bool, veto: str, suggestion: str) -> str:
+    """The short line the appraisal (民主评议) page shows beside a member: points and star as an input,
+    never a grade (only the 支委会 or 党员大会 grades a member, domain-rules §6)."""
+    if exempt:
+        return "经批准不参与本年度评星"
+    text = f"积分 {fmt(total)}，{star}"
+    if veto:
+        return f"{text}；{veto}（仅供评议参考）"
+    if suggestion:
+        return f"{text}；低于最低星级，建议列入民主评议议程（仅供参考，不作为评定等次）"
+    return f"{text}（仅供评议参考）"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils import timezone
 from dangjian.core import audit, notify
 from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
+from dangjian.core.registry import point_event_sources
 from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version, lock
 from dangjian.dues.models import DuesExpected, DuesPaymentMonth
@@ -24,6 +26,7 @@ from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules as R
 from .models import (
+    BranchRating,
     ManualPoint,
     ManualStatus,
     MemberYear,
@@ -31,9 +34,10 @@ from .models import (
     ObjectionStatus,
     PointEntry,
     PublicNotice,
+    RatingStatus,
     ScoringManual,
 )
-from .selectors import ManualResolver, manual_for
+from .selectors import ManualResolver, event_source_labels, manual_for
 
 CHUNK = 2000  # members recomputed per batch: bounded memory at city scale
 
@@ -55,7 +59,8 @@ def points_manual_save(
     if org.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
         raise ValidationError("积分细则由党委或党总支制定")
     _check_year(year)
-    manual = R.manual_from_data(year, data)  # raises on contradictions (item cap above category cap…)
+    # Raises on contradictions (item cap above category cap…) and on a source no app registered.
+    manual = R.manual_from_data(year, data, sources=event_source_labels())
     started = (
         PublicNotice.objects.filter(subtree_q("org_path", org.path), year=year, starts_on__lte=timezone.localdate())
         .order_by("starts_on")
@@ -238,6 +243,23 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
             events[p.member_id].append(
                 R.Event(p.on, p.item_code, f"manual:{p.pk}", f"{p.reason}（依据：{p.document}）"[:300])
             )
+
+    # Sources other apps registered (a confirmed community deed, a completed training): asked once
+    # per source for the whole batch, and only when some manual in force has an item for it.
+    in_use = {i.source for one in {id(x): x for x in manuals.values()}.values() for i in one.items}
+    for src in point_event_sources():
+        if src.code not in in_use:
+            continue
+        first: dict[int, R.Item | None] = {}  # manual → its first item for the source
+        for ev in src.events(ids, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+            theirs = manuals.get(ev.member_id)
+            if theirs is None or ev.on.year != year:
+                continue  # a source answering beyond what it was asked is ignored, not trusted
+            if id(theirs) not in first:
+                first[id(theirs)] = next((i for i in theirs.items if i.source == src.code), None)
+            item = first[id(theirs)]
+            if item is not None:
+                events[ev.member_id].append(R.Event(ev.on, item.code, ev.ref[:60], ev.label[:300]))
     return events
 
 
@@ -449,3 +471,118 @@ def points_objection_decide(
                 link=reverse("points:notice", args=[obj.notice_id]),
             )
     return obj
+
+
+# ---------------------------------------------------------------------------------------------
+# 星级党支部: entered by the committee's 考核小组, approved by a second person
+
+
+def _score(raw: Any, label: str) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({label: "应为数字（可保留一位小数）"}) from exc
+    if not value.is_finite() or value != value.quantize(R.ONE_PLACE) or not 0 <= value <= 200:
+        raise ValidationError({label: "应为 0 到 200 之间的数字，最多保留一位小数"})
+    return value
+
+
+def points_branch_rating_enter(
+    *,
+    actor: Any,
+    committee: Organization,
+    branch: Organization,
+    year: int,
+    points_score: Any,
+    target_score: Any,
+    document: str,
+    direct_stars: int | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> BranchRating:
+    """The committee enters (or corrects, until approved) a branch's rating: the weighted score of its
+    two assessments, or a direct rating with a reason; both cite the document. It counts once a
+    second person approves it (`points_branch_rating_decide`)."""
+    require(actor, Action.MANAGE, committee.path, "无权评定该党委下属支部的星级")
+    if committee.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
+        raise ValidationError("星级党支部由党委或党总支评定")
+    if branch.kind != OrgKind.BRANCH or not branch.path.startswith(committee.path) or branch.pk == committee.pk:
+        raise ValidationError({"branch": "只能评定本党委所属的党支部"})
+    _check_year(year)
+    p_score = _score(points_score, "points_score")
+    t_score = _score(target_score, "target_score")
+    thresholds = manual_for(branch.path, year).manual.branch_thresholds
+    if direct_stars is not None:
+        if direct_stars != 0 and direct_stars not in {t.stars for t in thresholds}:
+            raise ValidationError({"direct_stars": "直接评定的星级不在本年度细则中"})
+        if not note.strip():
+            raise ValidationError({"note": "直接评定须写明理由（如获评区级以上先进基层党组织）"})
+    elif p_score is None or t_score is None:
+        raise ValidationError({"points_score": "请填写积分制管理考核得分和年终目标考核得分，或选择直接评定"})
+    if not document.strip():
+        raise ValidationError({"document": "请填写依据文件（考核文件号或表彰文件号）"})
+    weight = int(config.effective(committee.path, "points.branch_points_weight"))
+    score = R.branch_score(p_score, t_score, weight) if p_score is not None and t_score is not None else None
+    if direct_stars is not None:
+        stars = direct_stars
+    else:
+        assert score is not None
+        star = R.star_for(score, thresholds)
+        stars = star.stars if star else 0
+    with transaction.atomic():
+        row = BranchRating.objects.select_for_update().filter(org=branch, year=year).first()
+        before = audit.snapshot(row) if row else None
+        if row is None:
+            row = BranchRating(org=branch, org_path=branch.path, year=year)
+        else:
+            check_version(row, version)
+            if row.status == RatingStatus.APPROVED:
+                raise ValidationError(f"{branch.name} {year} 年度星级已审定，不能修改")
+            bump(row)
+        row.committee, row.committee_path = committee, committee.path
+        row.points_score, row.target_score, row.points_weight, row.score = p_score, t_score, weight, score
+        row.direct_stars = direct_stars
+        row.stars, row.star_label = stars, R.stars_label(stars, thresholds)
+        row.document, row.note = document.strip()[:200], note.strip()[:300]
+        row.status, row.decision_note = RatingStatus.PENDING, ""
+        row.entered_by = user_or_none(actor)
+        row.decided_by, row.decided_at = None, None
+        row.full_clean()
+        row.save()
+        audit.record(actor, "points.branch_rating_enter", row, before=before, after=audit.snapshot(row))
+    return row
+
+
+def points_branch_rating_decide(
+    *, actor: Any, rating: BranchRating, approve: bool, version: int | None, note: str = ""
+) -> BranchRating:
+    """A second person of the committee approves (quota checked) or returns the rating."""
+    require(actor, Action.MANAGE, rating.committee_path, "无权审定该支部的星级")
+    with transaction.atomic():
+        r = lock(BranchRating.objects, rating.pk, version)
+        require_four_eyes(actor, r.entered_by_id)
+        if r.status != RatingStatus.PENDING:
+            raise ValidationError("该评定不在待审定状态")
+        if not approve and not note.strip():
+            raise ValidationError({"note": "退回的，请填写审定意见"})
+        if approve and r.stars:
+            quotas = R.parse_quotas(config.effective(r.committee_path, "points.branch_quotas"))
+            if r.stars in quotas:
+                branches = Organization.objects.filter(subtree_q("path", r.committee_path), kind=OrgKind.BRANCH)
+                taken = BranchRating.objects.filter(
+                    committee_id=r.committee_id, year=r.year, status=RatingStatus.APPROVED, stars=r.stars
+                ).count()
+                problem = R.quota_problem(r.stars, r.star_label, quotas, taken, branches.count())
+                if problem:
+                    raise ValidationError(problem)
+        before = audit.snapshot(r)
+        r.status = RatingStatus.APPROVED if approve else RatingStatus.RETURNED
+        r.decided_by = user_or_none(actor)
+        r.decided_at = timezone.now()
+        r.decision_note = note.strip()[:300]
+        bump(r)
+        r.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
+        audit.record(actor, "points.branch_rating_decide", r, before=before, after=audit.snapshot(r))
+    return r
