@@ -11,7 +11,6 @@ category's cap, then the total cap; every ledger line says which cap cut it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
@@ -99,9 +98,15 @@ class Manual:
     citation: str = SEED_CITATION
     # 星级党支部: the same shape, on the branch's weighted score (seed 002 by default).
     branch_thresholds: tuple[Threshold, ...] = DEFAULT_BRANCH_THRESHOLDS
+    _index: dict[str, Item] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # First item of a code wins (as a linear search would); duplicates are refused on saving.
+        for i in reversed(self.items):
+            self._index[i.code] = i
 
     def item(self, code: str) -> Item | None:
-        return next((i for i in self.items if i.code == code), None)
+        return self._index.get(code)
 
 
 DEFAULT_THRESHOLDS = (
@@ -220,52 +225,59 @@ class Line:
     cap_note: str = ""
 
 
-def _cut(value: Decimal, used: Decimal, cap: Decimal | None) -> Decimal:
-    """The part of `value` (a magnitude) that still fits under `cap` once `used` is spent."""
-    if cap is None:
-        return value
-    return max(min(value, cap - used), ZERO)
+def _event_order(e: Event) -> tuple[dt.date, str, str]:
+    return (e.on, e.ref, e.item_code)
 
 
 def score(manual: Manual, events: list[Event]) -> list[Line]:
     """Score `events` in date order under `manual`. Events of unknown items or another year raise
     ValidationError. Caps (on magnitudes, so they bound deductions too): item monthly → item yearly →
-    category → total (the total cap bounds the points earned; deductions are taken off afterwards)."""
+    category → total (the total cap bounds the points earned; deductions are taken off afterwards).
+
+    Runs once per member in the city-wide sweep (≈200,000 times), so the steps are written out
+    rather than looped over; `test_rules` pins the behaviour at every cap."""
     lines: list[Line] = []
-    month_used: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
-    item_used: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    cat_used: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    month_used: dict[tuple[str, int], Decimal] = {}
+    item_used: dict[str, Decimal] = {}
+    cat_used: dict[str, Decimal] = {}
     earned = ZERO
-    for ev in sorted(events, key=lambda e: (e.on, e.ref, e.item_code)):
+    total_cap = manual.total_cap
+    category_caps = manual.category_caps
+    for ev in sorted(events, key=_event_order):
         if ev.on.year != manual.year:
             raise ValidationError({"on": f"{ev.on:%Y-%m-%d} 不在 {manual.year} 年度积分细则的范围内"})
         item = manual.item(ev.item_code)
         if item is None:
             raise ValidationError({"item_code": f"{manual.year} 年度积分细则中没有该项目（{ev.item_code}）"})
-        sign = -1 if item.points < 0 else 1
-        raw = abs(item.points)
+        positive = item.points >= 0
+        raw = item.points if positive else -item.points
         value, note = raw, ""
-        cat_cap = manual.category_caps.get(item.category)
-        steps: list[tuple[Decimal, Decimal | None, str]] = [
-            (month_used[(item.code, ev.on.month)], item.monthly_cap, "month"),
-            (item_used[item.code], item.yearly_cap, "item"),
-            (cat_used[item.category], cat_cap, "category"),
-        ]
-        if sign > 0:
-            steps.append((earned, manual.total_cap, "total"))
-        for used, cap, which in steps:
-            if cap is None:
-                continue
-            cut = _cut(value, used, cap)
-            if cut < value and not note:
-                note = _cap_label(which, item, cap)
-            value = cut
-        month_used[(item.code, ev.on.month)] += value
-        item_used[item.code] += value
-        cat_used[item.category] += value
-        if sign > 0:
+        mkey = (item.code, ev.on.month)
+        m_used = month_used.get(mkey, ZERO)
+        i_used = item_used.get(item.code, ZERO)
+        c_used = cat_used.get(item.category, ZERO)
+        cap = item.monthly_cap
+        if cap is not None and cap - m_used < value:
+            value, note = max(cap - m_used, ZERO), _cap_label("month", item, cap)
+        cap = item.yearly_cap
+        if cap is not None and cap - i_used < value:
+            value = max(cap - i_used, ZERO)
+            note = note or _cap_label("item", item, cap)
+        cap = category_caps.get(item.category)
+        if cap is not None and cap - c_used < value:
+            value = max(cap - c_used, ZERO)
+            note = note or _cap_label("category", item, cap)
+        if positive and total_cap is not None and total_cap - earned < value:
+            value = max(total_cap - earned, ZERO)
+            note = note or _cap_label("total", item, total_cap)
+        month_used[mkey] = m_used + value
+        item_used[item.code] = i_used + value
+        cat_used[item.category] = c_used + value
+        if positive:
             earned += value
-        lines.append(Line(ev, item, raw if sign > 0 else -raw, value if sign > 0 else -value, note))
+            lines.append(Line(ev, item, raw, value, note))
+        else:
+            lines.append(Line(ev, item, -raw, -value, note))
     return lines
 
 
