@@ -20,7 +20,7 @@ from dangjian.core.paths import subtree_q
 from dangjian.core.registry import point_event_sources
 from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version, lock
-from dangjian.dues.models import DuesExpected, DuesPaymentMonth
+from dangjian.dues.models import DuesExpected, DuesPayment, DuesPaymentMonth
 from dangjian.members.models import Member
 from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingStatus
 from dangjian.orgs import config
@@ -188,7 +188,7 @@ def _of_members(ids: list[int], field: str = "member_id") -> Q:
 
 
 def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[int, list[R.Event]]:
-    """Every member's scorable events of `year` (5 queries for the whole batch, plus one per
+    """Every member's scorable events of `year` (7 queries for the whole batch, plus one per
     registered source in use)."""
     ids = [m.pk for m in members]
     manuals = {m.pk: resolve(m.org_path) for m in members}
@@ -210,27 +210,25 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
         if base is not None:
             events[m.pk].append(R.Event(dt.date(year, 1, 1), base.code, f"base:{year}", f"{year} 年度在册党员基础分"))
 
+    # Attendance by member (an index range), then the meetings once each, filed and of the year:
+    # joined in SQL the planner hashes every meeting of the city for every batch.
     marks = list(
         Attendance.objects.filter(
-            _of_members(ids),
-            meeting__status=MeetingStatus.FILED,
-            meeting__meeting_date__year=year,
-            status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT],
+            _of_members(ids), status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT]
         ).values_list("member_id", "status", "meeting_id")
     )
-    # The meetings once each (a few hundred), not their columns on every attendance row.
     meetings = {
         r[0]: (r[1], r[2], {k for k, flag in zip(_KIND_FLAGS, r[3:], strict=True) if flag})
-        for r in Meeting.objects.filter(pk__in={m for _, _, m in marks}).values_list(
-            "pk", "meeting_date", "theme", *(f"is_{k}" for k in _KIND_FLAGS)
-        )
+        for r in Meeting.objects.filter(
+            pk__in={m for _, _, m in marks}, status=MeetingStatus.FILED, meeting_date__year=year
+        ).values_list("pk", "meeting_date", "theme", *(f"is_{k}" for k in _KIND_FLAGS))
     }
     # (manual, status, meeting) → the event every such mark scores (one per manual, not per mark)
     picked: dict[tuple[int, str, int], R.Event | None] = {}
     for member_id, status, meeting_id in marks:
         manual = manuals.get(member_id)
-        if manual is None:
-            continue  # outside the batch (a pk range)
+        if manual is None or meeting_id not in meetings:
+            continue  # outside the batch (a pk range), a draft meeting or another year's
         key = (id(manual), status, meeting_id)
         if key not in picked:
             on, theme, kinds = meetings[meeting_id]
@@ -246,13 +244,21 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
         if event is not None:
             events[member_id].append(event)  # events are immutable: shared between members
 
-    paid = {
-        (member_id, month): paid_on
-        for member_id, month, paid_on in DuesPaymentMonth.objects.filter(
-            _of_members(ids), month__year=year
-        ).values_list("member_id", "month", "payment__paid_on")
-        if member_id in manuals
-    }
+    # Payments and the months they cover read apart, each by member (an index range): joined in SQL
+    # the planner hashes the whole payments table for every batch.
+    months = [
+        r
+        for r in DuesPaymentMonth.objects.filter(_of_members(ids), month__year=year).values_list(
+            "member_id", "month", "payment_id"
+        )
+        if r[0] in manuals
+    ]
+    paid_on_of = dict(
+        DuesPayment.objects.filter(
+            _of_members(ids), paid_on__range=(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31))
+        ).values_list("pk", "paid_on")
+    )
+    paid = {(member_id, month): paid_on_of[pid] for member_id, month, pid in months if pid in paid_on_of}
     free = {
         key
         for key in DuesExpected.objects.filter(_of_members(ids), month__year=year, amount_fen=0).values_list(
@@ -391,7 +397,9 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
                     gone.append(m.pk)
                 year_rows.append((m.pk, year, *values, now))
         if stale:
-            PointEntry.objects.filter(member_id__in=stale, year=year).delete()
+            # A member without a stored year has no stored lines either (both are written together).
+            if had := [pk for pk in stale if pk in stored]:
+                PointEntry.objects.filter(member_id__in=had, year=year).delete()
             insert_rows(PointEntry, _ENTRY_COLUMNS, entry_rows)
         if gone:
             MemberYear.objects.filter(member_id__in=gone, year=year).delete()
