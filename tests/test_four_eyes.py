@@ -139,6 +139,17 @@ def points_objection_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
     )
 
 
+def points_branch_rating_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    """The committee's admin enters a branch's 星级党支部 rating, then tries to approve it."""
+    r = points.points_branch_rating_enter(
+        actor=w.admin, committee=w.unit, branch=w.branch, year=timezone.localdate().year,
+        points_score="92", target_score="90", document="市直机关工委〔2026〕8号",
+    )  # fmt: skip
+    return w.admin, lambda actor: points.points_branch_rating_decide(
+        actor=actor, rating=r, approve=True, version=r.version
+    )
+
+
 def _submitted_appraisal(w: World) -> Any:
     a = appraisal.appraisal_open(actor=w.admin, org=w.branch, year=timezone.localdate().year)
     for e in a.entries.filter(graded=True):
@@ -195,6 +206,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.members.services.transfer_accept": transfer_accept,
     "dangjian.points.services.manual_point_decide": manual_point_decide,
     "dangjian.points.services.points_objection_decide": points_objection_decide,
+    "dangjian.points.services.points_branch_rating_decide": points_branch_rating_decide,
     "dangjian.appraisal.services.appraisal_approve": appraisal_approve,
     "dangjian.appraisal.services.appraisal_return": appraisal_return,
     "dangjian.appraisal.services.rectification_verify": rectification_verify,

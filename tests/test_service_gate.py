@@ -58,7 +58,7 @@ from dangjian.partyday import services as partyday
 from dangjian.partyday.models import ChangeRequest
 from dangjian.points import rules as points_rules
 from dangjian.points import services as points
-from dangjian.points.models import PublicNotice
+from dangjian.points.models import BranchRating, PublicNotice
 from dangjian.reports import services as reports
 from dangjian.reports.models import DutyReport
 from dangjian.site.testing.factories import World, build_world, make_member, make_user, member_data
@@ -252,6 +252,15 @@ def open_objection(r: Rows) -> Any:
     return points.points_objection_raise(actor=r.w.member_user, notice=published_notice(r), reason="出勤记录有误")
 
 
+def pending_rating(r: Rows) -> Any:
+    """Branch A's 星级党支部 rating for this year, entered at the unit and awaiting approval."""
+    found = BranchRating.objects.filter(org=r.w.branch, year=r.today.year).first()
+    return found or points.points_branch_rating_enter(
+        actor=SYSTEM, committee=r.w.unit, branch=r.w.branch, year=r.today.year,
+        points_score="90", target_score="90", document="文件 1",
+    )  # fmt: skip
+
+
 def upload(name: str, content: bytes = b"PK\x03\x04") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
 
@@ -428,6 +437,13 @@ GATED: dict[str, Recipe] = {
     },
     "dangjian.points.services.points_objection_raise": lambda r: {"notice": published_notice(r), "reason": "有误"},
     "dangjian.points.services.points_recompute": lambda r: {"org": r.w.branch, "year": r.today.year},
+    "dangjian.points.services.points_branch_rating_enter": lambda r: {
+        "committee": r.w.unit, "branch": r.w.branch, "year": r.today.year,
+        "points_score": "90", "target_score": "90", "document": "文件 1",
+    },
+    "dangjian.points.services.points_branch_rating_decide": lambda r: {
+        "rating": pending_rating(r), "approve": True, "version": None
+    },
     "dangjian.points.services.points_recompute_member": lambda r: {"member": r.w.member, "year": r.today.year},
     # appraisal
     "dangjian.appraisal.services.appraisal_grade": lambda r: {"entry": r.appraisal.entry, "grade": "qualified"},

@@ -7,12 +7,15 @@ class PointsConfig(AppConfig):
     verbose_name = "积分与星级"
 
     def ready(self) -> None:
+        from django.urls import reverse
+
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import attention_provider, nav_item
+        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
         from .attention import points_attention
+        from .selectors import REPORT_FIGURES, report_figures
         from .tasks import points_sweep
 
         # "On time" has no national definition (domain-rules round 2 §1e, UNVERIFIED): a setting.
@@ -40,6 +43,36 @@ class PointsConfig(AppConfig):
             min_value=1,
             max_value=30,
             help="支部委员会在多少个工作日内答复党员的异议（地方实践，默认 5 个工作日）",
+        )
+        # 星级党支部 (seed 002): the score rests on the branch's 积分制管理考核 and its 年终目标考核;
+        # the seed gives no weights (domain-rules round 2 §1e: UNVERIFIED), so they are a setting.
+        config.register(
+            "points.branch_points_weight",
+            "星级党支部：积分制管理考核权重（%）",
+            50,
+            min_value=0,
+            max_value=100,
+            help="支部评星得分 = 积分制管理考核得分 × 本权重 + 年终目标考核得分 × (100 − 本权重)；"
+            "依据《渔洋镇党员积分制考核评星活动方案》（种子 002）两项基准，权重为地方实践，默认各 50%",
+        )
+        config.register(
+            "points.branch_quotas",
+            "星级党支部名额（星数:百分比）",
+            "",
+            kind="str",
+            help="各星级党支部占本党委所属支部的比例上限，如“3:10,2:40”即三星不超过 10%、二星不超过 40%"
+            "（某区星级化管理方案：五星 10%、四星 40%、三星 30%，domain-rules 第二轮 §1a）；留空为不限",
+        )
+        report_source(
+            ReportSource(
+                key="points",
+                label="积分与星级",
+                figures=REPORT_FIGURES,
+                compute=report_figures,
+                link=lambda org_pk, start, end: f"{reverse('points:branch', args=[org_pk])}?year={end.year}",
+                summable=("notices", "objections", "objections_open"),
+                order=60,
+            )
         )
         nav_item("我的积分", "points:my", None, order=62)
         nav_item("积分评星", "points:index", Action.MANAGE, order=63)

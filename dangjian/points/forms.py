@@ -24,14 +24,15 @@ class ManualPointForm(forms.Form):
         ]
 
 
-def manual_fields(manual: R.Manual) -> list[dict[str, Any]]:
+def manual_fields(manual: R.Manual, sources: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """The editable numbers of a manual, as rows for the settings page."""
+    labels = {**R.Source.LABELS, **(sources or {})}
     return [
         {
             "code": i.code,
             "label": i.label,
             "category": R.category_label(i.category),
-            "source": R.Source.LABELS.get(i.source, i.source),
+            "source": labels.get(i.source, f"{i.source}（来源模块未启用）"),
             "points": R.fmt(i.points),
             "monthly_cap": "" if i.monthly_cap is None else R.fmt(i.monthly_cap),
             "yearly_cap": "" if i.yearly_cap is None else R.fmt(i.yearly_cap),
@@ -62,4 +63,40 @@ def manual_data_from_post(manual: R.Manual, post: Any) -> dict[str, Any]:
             thresholds.append([minimum, n, label or f"{n}星"])
     if any(k.startswith("star") for k in post):
         data["thresholds"] = thresholds
+    branch = []
+    for n in range(1, 6):
+        label = post.get(f"bstar{n}-label", "").strip()
+        minimum = post.get(f"bstar{n}-min", "").strip()
+        if label or minimum:
+            branch.append([minimum, n, label or f"{n}星党支部"])
+    if any(k.startswith("bstar") for k in post):
+        data["branch_thresholds"] = branch
+    new = _new_item(data, post)
+    if new is not None:
+        data["items"].append(new)
     return data
+
+
+def _new_item(data: dict[str, Any], post: Any) -> dict[str, Any] | None:
+    """An item the committee adds: entered by the branch, or derived from another app's records
+    (a confirmed community deed, a completed training) through a registered source."""
+    label = post.get("new-label", "").strip()
+    if not label:
+        return None
+    taken = {i["code"] for i in data["items"]}
+    source = post.get("new-source", "").strip()
+    stem = source if source and source != R.Source.MANUAL else "item"
+    code = next(f"{stem}_{n}" for n in range(1, 1000) if f"{stem}_{n}" not in taken)
+    return {
+        "code": code,
+        "label": label[:100],
+        "category": post.get("new-category", "").strip(),
+        "points": post.get("new-points", "").strip(),
+        "source": source,
+        "kinds": [],
+        "monthly_cap": post.get("new-monthly_cap", "").strip() or None,
+        "yearly_cap": post.get("new-yearly_cap", "").strip() or None,
+        "needs_approval": source == R.Source.MANUAL,
+        "note": post.get("new-note", "").strip()[:200] or R.LOCAL_PRACTICE,
+        "veto": False,
+    }

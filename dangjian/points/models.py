@@ -201,3 +201,53 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.get_status_display()}"
+
+
+class RatingStatus(models.TextChoices):
+    PENDING = "pending", "待审定"
+    APPROVED = "approved", "已审定"
+    RETURNED = "returned", "已退回"
+
+
+class BranchRating(models.Model):
+    """A branch's 星级党支部 rating for a year (seed 002: 支部评星), entered by the committee's
+    考核小组 and approved by a second person.
+
+    The score weighs the branch's 积分制管理考核 score against its 年终目标考核 score (weights a
+    committee setting); a direct rating (直接评定, e.g. for a branch named an advanced organisation)
+    overrides the score with a reason. Either way it cites its document. Quotas per star, if the
+    committee set any, are enforced when the rating is approved."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    committee = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    committee_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveSmallIntegerField("年度")
+    points_score = models.DecimalField("积分制管理考核得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    target_score = models.DecimalField("年终目标考核得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    points_weight = models.PositiveSmallIntegerField("积分制管理考核权重（%）")
+    score = models.DecimalField("综合得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    direct_stars = models.PositiveSmallIntegerField("直接评定星数", null=True, blank=True)
+    document = models.CharField("依据文件", max_length=200)
+    note = models.CharField("说明", max_length=300, blank=True)
+    stars = models.PositiveSmallIntegerField("星数", default=0)
+    star_label = models.CharField("星级", max_length=20)
+    status = models.CharField("状态", max_length=10, choices=RatingStatus.choices, default=RatingStatus.PENDING)
+    entered_by = actor_fk()
+    entered_at = models.DateTimeField(auto_now=True)
+    decided_by = actor_fk()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审定意见", max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["org_path"]
+        verbose_name = "星级党支部评定"
+        verbose_name_plural = "星级党支部评定"
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="points_branch_rating_org_year")]
+        indexes = [models.Index(fields=["committee", "year", "status"], name="points_rating_committee_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year} {self.star_label}"

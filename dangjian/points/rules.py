@@ -11,9 +11,8 @@ category's cap, then the total cap; every ledger line says which cap cut it.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +21,10 @@ ZERO = Decimal("0")
 ONE_PLACE = Decimal("0.1")
 
 SEED_CITATION = "《渔洋镇党员积分制考核评星活动方案》（种子 002）：90分以上三星，80-89分二星，60-79分一星，60分以下无星"
+BRANCH_CITATION = (
+    "《渔洋镇党员积分制考核评星活动方案》（种子 002）：支部评星以党员积分制管理考核情况和年终目标考核分数为基准，"
+    "90分以上（含90分）三星党支部，80-89分二星，60-79分一星，60分以下无星，每年评定一次"
+)
 LOCAL_PRACTICE = "地方实践示例（无全国统一规定，由各党委在积分细则中确定）"
 
 
@@ -42,6 +45,7 @@ class Source:
         MANUAL: "支部录入、他人审核",
     }
     DERIVED = (BASE, ATTEND, ABSENT, DUES_ON_TIME)
+    BUILT_IN = (*DERIVED, MANUAL)
 
 
 CATEGORY_LABELS = {
@@ -77,6 +81,13 @@ class Threshold:
     label: str
 
 
+DEFAULT_BRANCH_THRESHOLDS = (
+    Threshold(Decimal(90), 3, "三星党支部"),
+    Threshold(Decimal(80), 2, "二星党支部"),
+    Threshold(Decimal(60), 1, "一星党支部"),
+)
+
+
 @dataclass(frozen=True)
 class Manual:
     year: int
@@ -85,9 +96,17 @@ class Manual:
     total_cap: Decimal | None
     thresholds: tuple[Threshold, ...]
     citation: str = SEED_CITATION
+    # 星级党支部: the same shape, on the branch's weighted score (seed 002 by default).
+    branch_thresholds: tuple[Threshold, ...] = DEFAULT_BRANCH_THRESHOLDS
+    _index: dict[str, Item] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # First item of a code wins (as a linear search would); duplicates are refused on saving.
+        for i in reversed(self.items):
+            self._index[i.code] = i
 
     def item(self, code: str) -> Item | None:
-        return next((i for i in self.items if i.code == code), None)
+        return self._index.get(code)
 
 
 DEFAULT_THRESHOLDS = (
@@ -149,7 +168,7 @@ def default_manual(year: int) -> Manual:
         "bonus": d(10),
         "deduction": d(40),
     }
-    return Manual(year, items, caps, d(100), DEFAULT_THRESHOLDS)
+    return Manual(year, items, caps, d(100), DEFAULT_THRESHOLDS, SEED_CITATION, DEFAULT_BRANCH_THRESHOLDS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,52 +225,59 @@ class Line:
     cap_note: str = ""
 
 
-def _cut(value: Decimal, used: Decimal, cap: Decimal | None) -> Decimal:
-    """The part of `value` (a magnitude) that still fits under `cap` once `used` is spent."""
-    if cap is None:
-        return value
-    return max(min(value, cap - used), ZERO)
+def _event_order(e: Event) -> tuple[dt.date, str, str]:
+    return (e.on, e.ref, e.item_code)
 
 
 def score(manual: Manual, events: list[Event]) -> list[Line]:
     """Score `events` in date order under `manual`. Events of unknown items or another year raise
     ValidationError. Caps (on magnitudes, so they bound deductions too): item monthly → item yearly →
-    category → total (the total cap bounds the points earned; deductions are taken off afterwards)."""
+    category → total (the total cap bounds the points earned; deductions are taken off afterwards).
+
+    Runs once per member in the city-wide sweep (≈200,000 times), so the steps are written out
+    rather than looped over; `test_rules` pins the behaviour at every cap."""
     lines: list[Line] = []
-    month_used: dict[tuple[str, int], Decimal] = defaultdict(lambda: ZERO)
-    item_used: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    cat_used: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    month_used: dict[tuple[str, int], Decimal] = {}
+    item_used: dict[str, Decimal] = {}
+    cat_used: dict[str, Decimal] = {}
     earned = ZERO
-    for ev in sorted(events, key=lambda e: (e.on, e.ref, e.item_code)):
+    total_cap = manual.total_cap
+    category_caps = manual.category_caps
+    for ev in sorted(events, key=_event_order):
         if ev.on.year != manual.year:
             raise ValidationError({"on": f"{ev.on:%Y-%m-%d} 不在 {manual.year} 年度积分细则的范围内"})
         item = manual.item(ev.item_code)
         if item is None:
             raise ValidationError({"item_code": f"{manual.year} 年度积分细则中没有该项目（{ev.item_code}）"})
-        sign = -1 if item.points < 0 else 1
-        raw = abs(item.points)
+        positive = item.points >= 0
+        raw = item.points if positive else -item.points
         value, note = raw, ""
-        cat_cap = manual.category_caps.get(item.category)
-        steps: list[tuple[Decimal, Decimal | None, str]] = [
-            (month_used[(item.code, ev.on.month)], item.monthly_cap, "month"),
-            (item_used[item.code], item.yearly_cap, "item"),
-            (cat_used[item.category], cat_cap, "category"),
-        ]
-        if sign > 0:
-            steps.append((earned, manual.total_cap, "total"))
-        for used, cap, which in steps:
-            if cap is None:
-                continue
-            cut = _cut(value, used, cap)
-            if cut < value and not note:
-                note = _cap_label(which, item, cap)
-            value = cut
-        month_used[(item.code, ev.on.month)] += value
-        item_used[item.code] += value
-        cat_used[item.category] += value
-        if sign > 0:
+        mkey = (item.code, ev.on.month)
+        m_used = month_used.get(mkey, ZERO)
+        i_used = item_used.get(item.code, ZERO)
+        c_used = cat_used.get(item.category, ZERO)
+        cap = item.monthly_cap
+        if cap is not None and cap - m_used < value:
+            value, note = max(cap - m_used, ZERO), _cap_label("month", item, cap)
+        cap = item.yearly_cap
+        if cap is not None and cap - i_used < value:
+            value = max(cap - i_used, ZERO)
+            note = note or _cap_label("item", item, cap)
+        cap = category_caps.get(item.category)
+        if cap is not None and cap - c_used < value:
+            value = max(cap - c_used, ZERO)
+            note = note or _cap_label("category", item, cap)
+        if positive and total_cap is not None and total_cap - earned < value:
+            value = max(total_cap - earned, ZERO)
+            note = note or _cap_label("total", item, total_cap)
+        month_used[mkey] = m_used + value
+        item_used[item.code] = i_used + value
+        cat_used[item.category] = c_used + value
+        if positive:
             earned += value
-        lines.append(Line(ev, item, raw if sign > 0 else -raw, value if sign > 0 else -value, note))
+            lines.append(Line(ev, item, raw, value, note))
+        else:
+            lines.append(Line(ev, item, -raw, -value, note))
     return lines
 
 
@@ -363,20 +389,34 @@ def manual_to_data(m: Manual) -> dict[str, Any]:
         "category_caps": {k: str(v) for k, v in m.category_caps.items()},
         "total_cap": s(m.total_cap),
         "thresholds": [[str(t.min_points), t.stars, t.label] for t in m.thresholds],
+        "branch_thresholds": [[str(t.min_points), t.stars, t.label] for t in m.branch_thresholds],
         "citation": m.citation,
     }
 
 
-def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
-    """Parse and validate a stored or submitted manual; ValidationError in Chinese names the field."""
+def _thresholds(raw: Any, what: str) -> tuple[Threshold, ...]:
+    out = []
+    for t in raw or ():
+        label = str(t[2]).strip()
+        out.append(Threshold(_dec(t[0], f"{what}“{label}”·最低分") or ZERO, int(t[1]), label))
+    return tuple(out)
+
+
+def manual_from_data(year: int, data: dict[str, Any], sources: dict[str, str] | None = None) -> Manual:
+    """Parse and validate a stored or submitted manual; ValidationError in Chinese names the field.
+
+    `sources`: the derived sources other apps registered (code → label). Given when a committee saves
+    a manual, so an item can only pick a source that exists; None when reading a stored manual (it
+    was checked when saved; an item whose app is gone simply scores nothing)."""
     items: list[Item] = []
     caps = {str(k): _dec(v, f"“{category_label(str(k))}”类上限") for k, v in (data.get("category_caps") or {}).items()}
     for raw in data.get("items") or []:
         label = str(raw.get("label", "")).strip()
         if not label:
             raise ValidationError("积分项目须有名称")
-        source = raw.get("source")
-        if source not in Source.LABELS:
+        source = str(raw.get("source") or "")
+        known = source in Source.LABELS or (source in sources if sources is not None else bool(source))
+        if not known:
             raise ValidationError(f"“{label}”的积分来源无效")
         points = _dec(raw.get("points"), f"{label}·每次分值", allow_negative=True)
         assert points is not None
@@ -395,9 +435,9 @@ def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
             veto=bool(raw.get("veto")),
         )
         items.append(item)
-    thresholds = tuple(
-        Threshold(_dec(t[0], f"{t[2]}·最低分") or ZERO, int(t[1]), str(t[2])) for t in data.get("thresholds") or ()
-    )
+    thresholds = _thresholds(data.get("thresholds"), "党员星级")
+    raw_branch = data.get("branch_thresholds")
+    branch_thresholds = DEFAULT_BRANCH_THRESHOLDS if raw_branch is None else _thresholds(raw_branch, "支部星级")
     m = Manual(
         year=year,
         items=tuple(items),
@@ -405,6 +445,7 @@ def manual_from_data(year: int, data: dict[str, Any]) -> Manual:
         total_cap=_dec(data.get("total_cap"), "年度总分上限", allow_none=True),
         thresholds=thresholds,
         citation=str(data.get("citation", "")),
+        branch_thresholds=branch_thresholds,
     )
     errors = manual_problems(m)
     if errors:
@@ -434,14 +475,96 @@ def manual_problems(m: Manual) -> list[str]:
             )
         if i.monthly_cap is not None and i.yearly_cap is not None and i.monthly_cap > i.yearly_cap:
             out.append(f"“{i.label}”的月度上限 {fmt(i.monthly_cap)} 高于年度上限 {fmt(i.yearly_cap)}")
-    mins = [t.min_points for t in m.thresholds]
-    if not m.thresholds:
-        out.append("请至少设置一个星级")
-    if len(set(mins)) != len(mins) or len({t.stars for t in m.thresholds}) != len(m.thresholds):
-        out.append("各星级的最低分和星数不能重复")
-    by_min = sorted(m.thresholds, key=lambda t: t.min_points)
-    if [t.stars for t in by_min] != sorted(t.stars for t in by_min):
-        out.append("星级越高，最低分应越高")
-    if any(t.stars < 1 or t.stars > 10 for t in m.thresholds):
-        out.append("星数应在 1 到 10 之间")
+    out.extend(threshold_problems(m.thresholds, "党员"))
+    out.extend(threshold_problems(m.branch_thresholds, "党支部"))
     return out
+
+
+def threshold_problems(thresholds: tuple[Threshold, ...], who: str) -> list[str]:
+    out: list[str] = []
+    mins = [t.min_points for t in thresholds]
+    if not thresholds:
+        out.append(f"请至少设置一个{who}星级")
+    if len(set(mins)) != len(mins) or len({t.stars for t in thresholds}) != len(thresholds):
+        out.append(f"{who}各星级的最低分和星数不能重复")
+    by_min = sorted(thresholds, key=lambda t: t.min_points)
+    if [t.stars for t in by_min] != sorted(t.stars for t in by_min):
+        out.append(f"{who}星级越高，最低分应越高")
+    if any(t.stars < 1 or t.stars > 10 for t in thresholds):
+        out.append(f"{who}星数应在 1 到 10 之间")
+    if any(not t.label for t in thresholds):
+        out.append(f"{who}星级须有名称")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 星级党支部: a weighted score of two assessments, quotas, direct ratings
+
+
+def branch_score(points_score: Decimal, target_score: Decimal, points_weight: int) -> Decimal:
+    """`points_weight` % of the 积分制管理考核 score plus the rest of the 年终目标考核 score (seed 002
+    names both inputs; the weights are UNVERIFIED local practice, a committee setting). Cut to one
+    decimal place downwards, so a weighted 89.95 is 89.9 and never rounded up into a higher star."""
+    w = Decimal(points_weight) / 100
+    return (points_score * w + target_score * (1 - w)).quantize(ONE_PLACE, rounding=ROUND_DOWN)
+
+
+def stars_label(stars: int, thresholds: tuple[Threshold, ...]) -> str:
+    return next((t.label for t in thresholds if t.stars == stars), NO_STAR)
+
+
+def parse_quotas(raw: str) -> dict[int, int]:
+    """ "3:10,2:40" → {3: 10, 2: 40}: at most 10 % of the committee's branches 三星, 40 % 二星."""
+    out: dict[int, int] = {}
+    for part in str(raw or "").replace("，", ",").replace("：", ":").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        stars, sep, pct = part.partition(":")
+        if not sep or not stars.strip().isdigit() or not pct.strip().isdigit():
+            raise ValidationError(f"星级名额“{part}”格式应为 星数:百分比，如 3:10")
+        s, p = int(stars), int(pct)
+        if not 1 <= s <= 10 or not 0 <= p <= 100:
+            raise ValidationError(f"星级名额“{part}”：星数应为 1-10，百分比应为 0-100")
+        out[s] = p
+    return out
+
+
+def quota_limit(percent: int, branches: int) -> int:
+    """How many branches may hold a star with a quota of `percent` among `branches` (rounded down:
+    a 10 % quota over 25 branches allows 2)."""
+    return percent * branches // 100
+
+
+def quota_problem(stars: int, label: str, quotas: dict[int, int], taken: int, branches: int) -> str:
+    """A refusal when one more `stars` rating would exceed the committee's quota ("" when it fits)."""
+    if stars not in quotas:
+        return ""
+    limit = quota_limit(quotas[stars], branches)
+    if taken + 1 > limit:
+        return (
+            f"{label}名额已满：不超过 {quotas[stars]}%，本党委共 {branches} 个党支部，最多 {limit} 个，"
+            f"已审定 {taken} 个；请调整评定（可直接评定为较低星级并注明依据）"
+        )
+    return ""
+
+
+def points_reference(totals: list[Decimal]) -> Decimal | None:
+    """A reference for the branch's 积分制管理考核 score: the mean annual total of the members in the
+    rating (exempted members are out of the denominator, seed 002), cut to one decimal place."""
+    if not totals:
+        return None
+    return (sum(totals, ZERO) / len(totals)).quantize(ONE_PLACE, rounding=ROUND_DOWN)
+
+
+def appraisal_hint(total: Decimal, star: str, *, exempt: bool, veto: str, suggestion: str) -> str:
+    """The short line the appraisal (民主评议) page shows beside a member: points and star as an input,
+    never a grade (only the 支委会 or 党员大会 grades a member, domain-rules §6)."""
+    if exempt:
+        return "经批准不参与本年度评星"
+    text = f"积分 {fmt(total)}，{star}"
+    if veto:
+        return f"{text}；{veto}（仅供评议参考）"
+    if suggestion:
+        return f"{text}；低于最低星级，建议列入民主评议议程（仅供参考，不作为评定等次）"
+    return f"{text}（仅供评议参考）"

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.paths import STEPLEN, ancestor_paths, subtree_q
+from dangjian.core.registry import point_event_sources
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.members.models import Member
+from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user
 
 from . import rules as R
-from .models import ManualPoint, ManualStatus, MemberYear, Objection, PointEntry, PublicNotice, ScoringManual
+from .models import (
+    BranchRating,
+    ManualPoint,
+    ManualStatus,
+    MemberYear,
+    Objection,
+    ObjectionStatus,
+    PointEntry,
+    PublicNotice,
+    RatingStatus,
+    ScoringManual,
+)
 
 
 def this_year() -> int:
@@ -140,7 +156,7 @@ class MemberPoints:
 
 
 def member_points(member: Member, year: int) -> MemberPoints:
-    """The stored ledger of one member's year, explained item by item (4 queries)."""
+    """The stored ledger of one member's year, explained item by item (5 queries)."""
     entries = list(PointEntry.objects.filter(member=member, year=year).order_by("on", "id"))
     mf = manual_for(member.org_path, year)
     lines: list[R.Line] = []
@@ -155,6 +171,7 @@ def member_points(member: Member, year: int) -> MemberPoints:
         items=R.summarise(lines),
         manual=mf,
         pending=list(ManualPoint.objects.filter(member=member, on__year=year).exclude(status=ManualStatus.APPROVED)),
+        notice=PublicNotice.objects.filter(org_id=member.org_id, year=year).first(),
     )
 
 
@@ -427,3 +444,253 @@ def overview_orgs(user: Any) -> QuerySet[Organization]:
     return Organization.objects.filter(
         scope_q(user, Action.MANAGE, "path"), kind__in=[OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH]
     ).order_by("path")
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived sources other apps registered
+
+
+def event_source_labels() -> dict[str, str]:
+    """The sources other apps registered (`core.registry.point_event_source`), code → label."""
+    return {src.code: src.label for src in point_event_sources()}
+
+
+def source_choices() -> list[tuple[str, str]]:
+    """What a committee may pick as the source of a new manual item: entered by the branch, or a
+    record another app derives (never a trace such as a log-in or a check-in)."""
+    return [(R.Source.MANUAL, R.Source.LABELS[R.Source.MANUAL]), *event_source_labels().items()]
+
+
+# ---------------------------------------------------------------------------------------------
+# 星级党支部: the committee's ratings and the boards
+
+
+def get_committee_for_ratings(user: Any, org_pk: int | str, action: str = Action.MANAGE) -> Organization:
+    org = get_org_for_user(user, org_pk, action)
+    if org.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
+        raise Http404("星级党支部由党委或党总支评定")
+    return org
+
+
+def get_rating_for_user(user: Any, pk: int | str) -> BranchRating:
+    """A branch's rating: seen by whoever sees the branch, decided at the rating committee."""
+    return get_for_user(
+        BranchRating.objects.select_related("org"),
+        pk,
+        user,
+        Action.MANAGE,
+        not_found="评定不存在",
+        denied="无权审定该支部的星级",
+        action_path=lambda r: r.committee_path,
+    )
+
+
+@dataclass
+class RatingRow:
+    branch: Organization
+    rating: BranchRating | None
+    reference: Decimal | None  # mean annual total of the members in the rating
+    rated_members: int
+
+
+@dataclass
+class Ratings:
+    committee: Organization
+    year: int
+    rows: list[RatingRow]
+    thresholds: tuple[R.Threshold, ...]
+    weight: int
+    quotas: dict[int, int]
+    quota_error: str
+    branches: int  # all the committee's branches (the quota denominator)
+    approved: dict[int, int]  # stars → approved ratings
+
+    @property
+    def target_weight(self) -> int:
+        return 100 - self.weight
+
+
+RATINGS_PER_PAGE = 50
+
+
+def branch_ratings(committee: Organization, year: int, page: int = 1) -> tuple[Ratings, Any]:
+    """The committee's branches in tree order (never by score), a page at a time, each with its rating
+    and the members' mean annual total as a reference for the 积分制管理考核 score (6 queries)."""
+    branches_qs = Organization.objects.filter(subtree_q("path", committee.path), kind=OrgKind.BRANCH).order_by("path")
+    pager = Paginator(branches_qs, RATINGS_PER_PAGE).get_page(page)
+    branches = list(pager.object_list)
+    paths = [b.path for b in branches]
+    ratings = {r.org_id: r for r in BranchRating.objects.filter(org__in=branches, year=year)}
+    means = {
+        r["org_path"]: (r["s"], r["n"])
+        for r in MemberYear.objects.filter(org_path__in=paths, year=year, exempt=False)
+        .values("org_path")
+        .annotate(s=Sum("total"), n=Count("pk"))
+    }
+    rows = []
+    for b in branches:
+        s_n = means.get(b.path)
+        ref = (s_n[0] / s_n[1]).quantize(R.ONE_PLACE, rounding=ROUND_DOWN) if s_n and s_n[1] else None
+        rows.append(RatingRow(b, ratings.get(b.pk), ref, s_n[1] if s_n else 0))
+    keys = ["points.branch_points_weight", "points.branch_quotas"]
+    settings = config.effective_for_paths_keys([committee.path], keys)
+    values = {k: v[committee.path] for k, v in settings.items()}
+    quota_error = ""
+    try:
+        quotas = R.parse_quotas(values["points.branch_quotas"])
+    except ValidationError as exc:
+        quotas, quota_error = {}, "；".join(exc.messages)
+    approved = dict(
+        BranchRating.objects.filter(committee=committee, year=year, status=RatingStatus.APPROVED)
+        .values_list("stars")
+        .annotate(n=Count("pk"))
+        .values_list("stars", "n")
+    )
+    data = Ratings(
+        committee=committee,
+        year=year,
+        rows=rows,
+        thresholds=manual_for(committee.path, year).manual.branch_thresholds,
+        weight=int(values["points.branch_points_weight"]),
+        quotas=quotas,
+        quota_error=quota_error,
+        branches=pager.paginator.count,
+        approved=approved,
+    )
+    return data, pager
+
+
+@dataclass
+class BoardRow:
+    name: str
+    star_label: str
+    stars: int
+
+    @property
+    def star_range(self) -> range:
+        return range(self.stars)
+
+
+@dataclass
+class Board:
+    title: str
+    org: Organization
+    year: int
+    rows: list[BoardRow]
+    period: str
+    note: str
+    unit_label: str = "姓名"
+
+
+def branch_board(committee: Organization, year: int) -> Board:
+    """The committee's 星级支部 board: approved starred branches in tree order — stars, no scores, no
+    ranking (seed 002; 国办函〔2026〕12号)."""
+    ratings = list(
+        BranchRating.objects.filter(committee=committee, year=year, status=RatingStatus.APPROVED, stars__gt=0)
+        .select_related("org")
+        .order_by("org_path")
+    )
+    decided = max((r.decided_at for r in ratings if r.decided_at), default=None)
+    return Board(
+        title=f"{committee.name} {year}年度星级党支部",
+        org=committee,
+        year=year,
+        rows=[BoardRow(r.org.name, r.star_label, r.stars) for r in ratings],
+        period=f"{decided:%Y年%m月%d日}审定" if decided else "",
+        note="按组织顺序排列，只列星级，不列分数，不排名。",
+        unit_label="党支部",
+    )
+
+
+def member_board(branch: Organization, year: int) -> Board:
+    """The branch's 星级党员 board: the 公示 snapshot with any upheld objection's corrected star,
+    members holding a star, in name order. Before the 公示 there is nothing to post."""
+    notice = PublicNotice.objects.filter(org=branch, year=year).first()
+    rows: list[BoardRow] = []
+    period = ""
+    if notice is not None:
+        corrected = dict(
+            notice.objections.filter(status=ObjectionStatus.UPHELD)
+            .order_by("answered_at", "pk")
+            .values_list("member_id", "star_after")
+        )
+        labels = {t_label: n for n, t_label in _star_numbers(notice)}
+        for r in sorted(notice.rows, key=lambda r: (r["name"], r["member_id"])):
+            label = corrected.get(r["member_id"], r["star_label"])
+            stars = labels.get(label, 0)
+            if not r.get("exempt") and stars > 0:
+                rows.append(BoardRow(r["name"], label, stars))
+        period = f"公示期 {notice.starts_on:%Y-%m-%d} 至 {notice.ends_on:%Y-%m-%d}"
+    return Board(
+        title=f"{branch.name} {year}年度星级党员",
+        org=branch,
+        year=year,
+        rows=rows,
+        period=period,
+        note="按姓名排列，只列星级，不列分数，不排名。" if notice else "本年度星级尚未公示；公示后本栏按公示结果生成。",
+    )
+
+
+def _star_numbers(notice: PublicNotice) -> list[tuple[int, str]]:
+    """Star label → number of stars, from the frozen rows and the manual of the year."""
+    pairs = {(r.get("stars", 0), r["star_label"]) for r in notice.rows}
+    pairs |= {(t.stars, t.label) for t in manual_for(notice.org_path, notice.year).manual.thresholds}
+    return sorted(pairs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-off to 民主评议 (appraisal): a suggestion beside each member, never a grade
+
+
+def appraisal_suggestions(member_ids: list[int], year: int) -> dict[int, str]:
+    """member id → a short line for the appraisal page ("积分 85，二星（仅供评议参考）"; below the
+    lowest star: a suggestion to put the member on the 民主评议 agenda). One query whatever the
+    number of members; members not yet computed are absent. The appraisal app shows it through
+    `core.registry` (registered by whoever wires the slot), never importing points."""
+    if not member_ids:
+        return {}
+    out: dict[int, str] = {}
+    for member_id, total, star, exempt, veto, suggestion in MemberYear.objects.filter(
+        member_id__in=member_ids, year=year
+    ).values_list("member_id", "total", "star_label", "exempt", "veto_reason", "suggestion"):
+        out[member_id] = R.appraisal_hint(total, star, exempt=exempt, veto=veto, suggestion=suggestion)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures for the upward reports ("report once": a view over the records)
+
+REPORT_FIGURES = (
+    ("notices", "星级公示（次）"),
+    ("objections", "党员提出异议（件）"),
+    ("objections_open", "异议待答复（件）"),
+    ("branch_star", "星级党支部评定"),
+)
+
+
+def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:
+    """Per branch path: 公示 started in the period, objections raised in it and still open, and the
+    branch's 星级党支部 rating approved in it (3 queries whatever the number of paths). No scores."""
+    out: dict[str, dict[str, Any]] = {}
+    if not paths:
+        return out
+    for path, n in (
+        PublicNotice.objects.filter(org_path__in=paths, starts_on__range=(start, end))
+        .values_list("org_path")
+        .annotate(n=Count("pk"))
+        .values_list("org_path", "n")
+    ):
+        out.setdefault(path, {})["notices"] = n
+    for row in (
+        Objection.objects.filter(org_path__in=paths, raised_at__date__range=(start, end))
+        .values("org_path")
+        .annotate(n=Count("pk"), open=Count("pk", filter=models.Q(status=ObjectionStatus.OPEN)))
+    ):
+        figures = out.setdefault(row["org_path"], {})
+        figures["objections"] = row["n"]
+        figures["objections_open"] = row["open"]
+    for path, label in BranchRating.objects.filter(
+        org_path__in=paths, status=RatingStatus.APPROVED, decided_at__date__range=(start, end)
+    ).values_list("org_path", "star_label"):
+        out.setdefault(path, {})["branch_star"] = label
+    return out

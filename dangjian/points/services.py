@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core import audit, notify
+from dangjian.core.bulk import insert_rows, refresh_statistics
 from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
+from dangjian.core.registry import point_event_sources
 from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version, lock
-from dangjian.dues.models import DuesExpected, DuesPaymentMonth
+from dangjian.dues.models import DuesExpected, DuesPayment, DuesPaymentMonth
 from dangjian.members.models import Member
 from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingStatus
 from dangjian.orgs import config
@@ -24,6 +28,7 @@ from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules as R
 from .models import (
+    BranchRating,
     ManualPoint,
     ManualStatus,
     MemberYear,
@@ -31,9 +36,10 @@ from .models import (
     ObjectionStatus,
     PointEntry,
     PublicNotice,
+    RatingStatus,
     ScoringManual,
 )
-from .selectors import ManualResolver, manual_for
+from .selectors import ManualResolver, event_source_labels, manual_for
 
 CHUNK = 2000  # members recomputed per batch: bounded memory at city scale
 
@@ -55,7 +61,8 @@ def points_manual_save(
     if org.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
         raise ValidationError("积分细则由党委或党总支制定")
     _check_year(year)
-    manual = R.manual_from_data(year, data)  # raises on contradictions (item cap above category cap…)
+    # Raises on contradictions (item cap above category cap…) and on a source no app registered.
+    manual = R.manual_from_data(year, data, sources=event_source_labels())
     started = (
         PublicNotice.objects.filter(subtree_q("org_path", org.path), year=year, starts_on__lte=timezone.localdate())
         .order_by("starts_on")
@@ -170,74 +177,129 @@ def points_recompute_member(*, actor: Any, member: Member, year: int) -> MemberY
 _KIND_FLAGS = [k.value for k in MeetingKind]
 
 
+def _of_members(ids: list[int], field: str = "member_id") -> Q:
+    """The rows of these members: a pk range when the batch is a dense run of ids (the full sweep
+    walks the roll in pk order, so a batch of 2,000 is ~2,000 consecutive ids), else an IN list.
+    A range may also match members outside the batch; callers drop those rows."""
+    lo, hi = min(ids), max(ids)
+    if hi - lo < 2 * len(ids) + 100:
+        return Q(**{f"{field}__gte": lo, f"{field}__lte": hi})
+    return Q(**{f"{field}__in": ids})
+
+
 def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[int, list[R.Event]]:
-    """Every member's scorable events of `year` (5 queries for the whole batch)."""
+    """Every member's scorable events of `year` (7 queries for the whole batch, plus one per
+    registered source in use)."""
     ids = [m.pk for m in members]
     manuals = {m.pk: resolve(m.org_path) for m in members}
     events: dict[int, list[R.Event]] = {pk: [] for pk in ids}
+    if not ids:
+        return events
     grace: dict[str, Any] = config.effective_for_paths(sorted({m.org_path for m in members}), "points.dues_grace_days")
     path_of = {m.pk: m.org_path for m in members}
+    first_of: dict[tuple[int, str], R.Item | None] = {}  # (manual, source) → its first item
+
+    def first(manual: R.Manual, source: str) -> R.Item | None:
+        key = (id(manual), source)
+        if key not in first_of:
+            first_of[key] = next((i for i in manual.items if i.source == source), None)
+        return first_of[key]
 
     for m in members:
-        base = next((i for i in manuals[m.pk].items if i.source == R.Source.BASE), None)
+        base = first(manuals[m.pk], R.Source.BASE)
         if base is not None:
             events[m.pk].append(R.Event(dt.date(year, 1, 1), base.code, f"base:{year}", f"{year} 年度在册党员基础分"))
 
+    # Attendance by member (an index range), then the meetings once each, filed and of the year:
+    # joined in SQL the planner hashes every meeting of the city for every batch.
     marks = list(
         Attendance.objects.filter(
-            member_id__in=ids,
-            meeting__status=MeetingStatus.FILED,
-            meeting__meeting_date__year=year,
-            status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT],
+            _of_members(ids), status__in=[AttendanceStatus.PRESENT, AttendanceStatus.ABSENT]
         ).values_list("member_id", "status", "meeting_id")
     )
-    # The meetings once each (a few hundred), not their columns on every attendance row.
     meetings = {
         r[0]: (r[1], r[2], {k for k, flag in zip(_KIND_FLAGS, r[3:], strict=True) if flag})
-        for r in Meeting.objects.filter(pk__in={m for _, _, m in marks}).values_list(
-            "pk", "meeting_date", "theme", *(f"is_{k}" for k in _KIND_FLAGS)
-        )
+        for r in Meeting.objects.filter(
+            pk__in={m for _, _, m in marks}, status=MeetingStatus.FILED, meeting_date__year=year
+        ).values_list("pk", "meeting_date", "theme", *(f"is_{k}" for k in _KIND_FLAGS))
     }
-    picked: dict[tuple[int, str, int], R.Item | None] = {}  # (manual, source, meeting) → the item it scores under
+    # (manual, status, meeting) → the event every such mark scores (one per manual, not per mark)
+    picked: dict[tuple[int, str, int], R.Event | None] = {}
     for member_id, status, meeting_id in marks:
-        on, theme, kinds = meetings[meeting_id]
-        source = R.Source.ATTEND if status == AttendanceStatus.PRESENT else R.Source.ABSENT
-        manual = manuals[member_id]
-        key = (id(manual), source, meeting_id)
+        manual = manuals.get(member_id)
+        if manual is None or meeting_id not in meetings:
+            continue  # outside the batch (a pk range), a draft meeting or another year's
+        key = (id(manual), status, meeting_id)
         if key not in picked:
-            picked[key] = next((i for i in manual.items if i.source == source and kinds & set(i.kinds)), None)
-        item = picked[key]
-        if item is None:
-            continue
-        what = "出席" if source == R.Source.ATTEND else "无故缺席"
-        label = f"{on:%Y-%m-%d} {what}“{theme}”"[:300]
-        events[member_id].append(R.Event(on, item.code, f"meeting:{meeting_id}", label))
-
-    paid = {
-        (r["member_id"], r["month"]): r["payment__paid_on"]
-        for r in DuesPaymentMonth.objects.filter(member_id__in=ids, month__year=year).values(
-            "member_id", "month", "payment__paid_on"
-        )
-    }
-    free = set(
-        DuesExpected.objects.filter(member_id__in=ids, month__year=year, amount_fen=0).values_list("member_id", "month")
-    )
-    for (pk, month), paid_on in sorted(paid.items()):
-        item = next((i for i in manuals[pk].items if i.source == R.Source.DUES_ON_TIME), None)
-        if item and R.dues_on_time(month, paid_on, int(grace[path_of[pk]])):
-            events[pk].append(
-                R.Event(month, item.code, f"dues:{month:%Y-%m}", f"{month:%Y年%m月}党费，{paid_on:%Y-%m-%d} 交纳")
+            on, theme, kinds = meetings[meeting_id]
+            source = R.Source.ATTEND if status == AttendanceStatus.PRESENT else R.Source.ABSENT
+            item = next((i for i in manual.items if i.source == source and kinds & set(i.kinds)), None)
+            what = "出席" if source == R.Source.ATTEND else "无故缺席"
+            picked[key] = (
+                R.Event(on, item.code, f"meeting:{meeting_id}", f"{on:%Y-%m-%d} {what}“{theme}”"[:300])
+                if item is not None
+                else None
             )
+        event = picked[key]
+        if event is not None:
+            events[member_id].append(event)  # events are immutable: shared between members
+
+    # Payments and the months they cover read apart, each by member (an index range): joined in SQL
+    # the planner hashes the whole payments table for every batch.
+    months = [
+        r
+        for r in DuesPaymentMonth.objects.filter(_of_members(ids), month__year=year).values_list(
+            "member_id", "month", "payment_id"
+        )
+        if r[0] in manuals
+    ]
+    paid_on_of = dict(
+        DuesPayment.objects.filter(
+            _of_members(ids), paid_on__range=(dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31))
+        ).values_list("pk", "paid_on")
+    )
+    paid = {(member_id, month): paid_on_of[pid] for member_id, month, pid in months if pid in paid_on_of}
+    free = {
+        key
+        for key in DuesExpected.objects.filter(_of_members(ids), month__year=year, amount_fen=0).values_list(
+            "member_id", "month"
+        )
+        if key[0] in manuals
+    }
+    month_label = {m: (f"dues:{m:%Y-%m}", f"{m:%Y年%m月}") for m in {month for _, month in (*paid, *free)}}
+    day_label: dict[dt.date, str] = {}
+    for (pk, month), paid_on in sorted(paid.items()):
+        item = first(manuals[pk], R.Source.DUES_ON_TIME)
+        if item and R.dues_on_time(month, paid_on, int(grace[path_of[pk]])):
+            ref, label = month_label[month]
+            if paid_on not in day_label:
+                day_label[paid_on] = f"{paid_on:%Y-%m-%d}"
+            events[pk].append(R.Event(month, item.code, ref, f"{label}党费，{day_label[paid_on]} 交纳"))
     for pk, month in sorted(free - set(paid)):
-        item = next((i for i in manuals[pk].items if i.source == R.Source.DUES_ON_TIME), None)
+        item = first(manuals[pk], R.Source.DUES_ON_TIME)
         if item:  # an approved 免交: the member loses nothing
-            events[pk].append(R.Event(month, item.code, f"dues:{month:%Y-%m}", f"{month:%Y年%m月}党费经批准免交"))
+            ref, label = month_label[month]
+            events[pk].append(R.Event(month, item.code, ref, f"{label}党费经批准免交"))
 
     for p in ManualPoint.objects.filter(member_id__in=ids, on__year=year, status=ManualStatus.APPROVED):
         if manuals[p.member_id].item(p.item_code) is not None:
             events[p.member_id].append(
                 R.Event(p.on, p.item_code, f"manual:{p.pk}", f"{p.reason}（依据：{p.document}）"[:300])
             )
+
+    # Sources other apps registered (a confirmed community deed, a completed training): asked once
+    # per source for the whole batch, and only when some manual in force has an item for it.
+    in_use = {i.source for one in {id(x): x for x in manuals.values()}.values() for i in one.items}
+    for src in point_event_sources():
+        if src.code not in in_use:
+            continue
+        for ev in src.events(ids, dt.date(year, 1, 1), dt.date(year, 12, 31)):
+            theirs = manuals.get(ev.member_id)
+            if theirs is None or ev.on.year != year:
+                continue  # a source answering beyond what it was asked is ignored, not trusted
+            item = first(theirs, src.code)
+            if item is not None:
+                events[ev.member_id].append(R.Event(ev.on, item.code, ev.ref[:60], ev.label[:300]))
     return events
 
 
@@ -267,59 +329,85 @@ def _digest(keys: list[tuple[Any, ...]]) -> str:
     return hashlib.sha256("\n".join("|".join(map(str, k)) for k in keys).encode()).hexdigest()
 
 
+class _Roll(NamedTuple):
+    """The three columns of a member the recompute needs (not the whole row: 200,000 of them)."""
+
+    pk: int
+    org_path: str
+    exempt: bool
+
+
+_ENTRY_COLUMNS = ("member_id", "year", *_KEY_FIELDS)
+_YEAR_COLUMNS = ("member_id", "year", *_YEAR_FIELDS, "computed_at")
+
+
 def _recompute(members_qs: Any, year: int) -> dict[str, int]:
-    """Rewrite the ledger of the members whose derived lines differ (by digest); touch nobody else."""
+    """Rewrite the ledger of the members whose derived lines differ (by digest); touch nobody else.
+
+    Set-based per batch of CHUNK members: 5 reads for the events, 1 for the stored years, then one
+    DELETE and one bulk INSERT (COPY on PostgreSQL, `core.bulk`) each for the changed ledger lines
+    and the changed years — no ORM instance per line, no per-member query."""
     resolve = ManualResolver(year)
     changed = members = 0
     now = timezone.now()
     ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
-        batch = list(Member.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("pk"))
+        batch = [
+            _Roll(*row)
+            for row in Member.objects.filter(pk__in=ids[start : start + CHUNK])
+            .order_by("pk")
+            .values_list("pk", "org_path", "exempt")
+        ]
         members += len(batch)
-        events = _events(batch, year, resolve)
-        years = {y.member_id: y for y in MemberYear.objects.filter(member__in=batch, year=year)}
-        new_entries: list[PointEntry] = []
+        events = _events(batch, year, resolve)  # type: ignore[arg-type]  # only .pk and .org_path are read
+        stored = {
+            r[0]: r[1:]
+            for r in MemberYear.objects.filter(member_id__in=[m.pk for m in batch], year=year).values_list(
+                "member_id", *_YEAR_FIELDS
+            )
+        }
+        entry_rows: list[tuple[Any, ...]] = []
         stale: list[int] = []
-        new_years: list[MemberYear] = []
-        touched: dict[int, MemberYear] = {}
+        year_rows: list[tuple[Any, ...]] = []
+        gone: list[int] = []  # stored years to replace
         for m in batch:
             manual = resolve(m.org_path)
             lines = R.score(manual, events[m.pk])
             keys = [_line_key(m.org_path, ln) for ln in lines]
             digest = _digest(keys)
-            y = years.get(m.pk)
-            if y is None or y.digest != digest:  # the lines changed: rewrite this member's ledger
+            old = stored.get(m.pk)
+            if old is None or old[-1] != digest:  # the lines changed: rewrite this member's ledger
                 stale.append(m.pk)
-                new_entries.extend(
-                    PointEntry(member=m, year=year, **dict(zip(_KEY_FIELDS, k, strict=True))) for k in keys
-                )
+                entry_rows.extend((m.pk, year, *k) for k in keys)
             total = R.total_of(lines).quantize(R.ONE_PLACE)
             veto = "" if m.exempt else R.veto_reason(lines)
             star = None if veto else R.star_for(total, manual.thresholds)
-            values = {
-                "org_path": m.org_path,
-                "total": total,
-                "stars": star.stars if star and not m.exempt else 0,
-                "star_label": "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
-                "exempt": m.exempt,
-                "suggestion": "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
-                "veto_reason": veto,
-                "digest": digest,
-            }
-            if y is None:
-                new_years.append(MemberYear(member=m, year=year, **values))
-            elif any(getattr(y, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(y, k, v)
-                y.computed_at = now
-                touched[m.pk] = y
+            values = (
+                m.org_path,
+                total,
+                star.stars if star and not m.exempt else 0,
+                "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
+                m.exempt,
+                "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
+                veto,
+                digest,
+            )
+            if old != values:
+                if old is not None:
+                    gone.append(m.pk)
+                year_rows.append((m.pk, year, *values, now))
         if stale:
-            PointEntry.objects.filter(member_id__in=stale, year=year).delete()
-            PointEntry.objects.bulk_create(new_entries, batch_size=1000)
-        MemberYear.objects.bulk_create(new_years, batch_size=1000)
-        if touched:
-            MemberYear.objects.bulk_update(list(touched.values()), [*_YEAR_FIELDS, "computed_at"], batch_size=500)
-        changed += len(set(stale) | set(touched) | {y.member_id for y in new_years})
+            # A member without a stored year has no stored lines either (both are written together).
+            if had := [pk for pk in stale if pk in stored]:
+                PointEntry.objects.filter(member_id__in=had, year=year).delete()
+            insert_rows(PointEntry, _ENTRY_COLUMNS, entry_rows)
+        if gone:
+            MemberYear.objects.filter(member_id__in=gone, year=year).delete()
+        insert_rows(MemberYear, _YEAR_COLUMNS, year_rows)
+        changed += len(set(stale) | {r[0] for r in year_rows})
+    if changed > 5000:  # a large rewrite: let PostgreSQL's planner see the new row counts at once
+        refresh_statistics(PointEntry)
+        refresh_statistics(MemberYear)
     return {"members": members, "changed": changed}
 
 
@@ -449,3 +537,118 @@ def points_objection_decide(
                 link=reverse("points:notice", args=[obj.notice_id]),
             )
     return obj
+
+
+# ---------------------------------------------------------------------------------------------
+# 星级党支部: entered by the committee's 考核小组, approved by a second person
+
+
+def _score(raw: Any, label: str) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({label: "应为数字（可保留一位小数）"}) from exc
+    if not value.is_finite() or value != value.quantize(R.ONE_PLACE) or not 0 <= value <= 200:
+        raise ValidationError({label: "应为 0 到 200 之间的数字，最多保留一位小数"})
+    return value
+
+
+def points_branch_rating_enter(
+    *,
+    actor: Any,
+    committee: Organization,
+    branch: Organization,
+    year: int,
+    points_score: Any,
+    target_score: Any,
+    document: str,
+    direct_stars: int | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> BranchRating:
+    """The committee enters (or corrects, until approved) a branch's rating: the weighted score of its
+    two assessments, or a direct rating with a reason; both cite the document. It counts once a
+    second person approves it (`points_branch_rating_decide`)."""
+    require(actor, Action.MANAGE, committee.path, "无权评定该党委下属支部的星级")
+    if committee.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
+        raise ValidationError("星级党支部由党委或党总支评定")
+    if branch.kind != OrgKind.BRANCH or not branch.path.startswith(committee.path) or branch.pk == committee.pk:
+        raise ValidationError({"branch": "只能评定本党委所属的党支部"})
+    _check_year(year)
+    p_score = _score(points_score, "points_score")
+    t_score = _score(target_score, "target_score")
+    thresholds = manual_for(branch.path, year).manual.branch_thresholds
+    if direct_stars is not None:
+        if direct_stars != 0 and direct_stars not in {t.stars for t in thresholds}:
+            raise ValidationError({"direct_stars": "直接评定的星级不在本年度细则中"})
+        if not note.strip():
+            raise ValidationError({"note": "直接评定须写明理由（如获评区级以上先进基层党组织）"})
+    elif p_score is None or t_score is None:
+        raise ValidationError({"points_score": "请填写积分制管理考核得分和年终目标考核得分，或选择直接评定"})
+    if not document.strip():
+        raise ValidationError({"document": "请填写依据文件（考核文件号或表彰文件号）"})
+    weight = int(config.effective(committee.path, "points.branch_points_weight"))
+    score = R.branch_score(p_score, t_score, weight) if p_score is not None and t_score is not None else None
+    if direct_stars is not None:
+        stars = direct_stars
+    else:
+        assert score is not None
+        star = R.star_for(score, thresholds)
+        stars = star.stars if star else 0
+    with transaction.atomic():
+        row = BranchRating.objects.select_for_update().filter(org=branch, year=year).first()
+        before = audit.snapshot(row) if row else None
+        if row is None:
+            row = BranchRating(org=branch, org_path=branch.path, year=year)
+        else:
+            check_version(row, version)
+            if row.status == RatingStatus.APPROVED:
+                raise ValidationError(f"{branch.name} {year} 年度星级已审定，不能修改")
+            bump(row)
+        row.committee, row.committee_path = committee, committee.path
+        row.points_score, row.target_score, row.points_weight, row.score = p_score, t_score, weight, score
+        row.direct_stars = direct_stars
+        row.stars, row.star_label = stars, R.stars_label(stars, thresholds)
+        row.document, row.note = document.strip()[:200], note.strip()[:300]
+        row.status, row.decision_note = RatingStatus.PENDING, ""
+        row.entered_by = user_or_none(actor)
+        row.decided_by, row.decided_at = None, None
+        row.full_clean()
+        row.save()
+        audit.record(actor, "points.branch_rating_enter", row, before=before, after=audit.snapshot(row))
+    return row
+
+
+def points_branch_rating_decide(
+    *, actor: Any, rating: BranchRating, approve: bool, version: int | None, note: str = ""
+) -> BranchRating:
+    """A second person of the committee approves (quota checked) or returns the rating."""
+    require(actor, Action.MANAGE, rating.committee_path, "无权审定该支部的星级")
+    with transaction.atomic():
+        r = lock(BranchRating.objects, rating.pk, version)
+        require_four_eyes(actor, r.entered_by_id)
+        if r.status != RatingStatus.PENDING:
+            raise ValidationError("该评定不在待审定状态")
+        if not approve and not note.strip():
+            raise ValidationError({"note": "退回的，请填写审定意见"})
+        if approve and r.stars:
+            quotas = R.parse_quotas(config.effective(r.committee_path, "points.branch_quotas"))
+            if r.stars in quotas:
+                branches = Organization.objects.filter(subtree_q("path", r.committee_path), kind=OrgKind.BRANCH)
+                taken = BranchRating.objects.filter(
+                    committee_id=r.committee_id, year=r.year, status=RatingStatus.APPROVED, stars=r.stars
+                ).count()
+                problem = R.quota_problem(r.stars, r.star_label, quotas, taken, branches.count())
+                if problem:
+                    raise ValidationError(problem)
+        before = audit.snapshot(r)
+        r.status = RatingStatus.APPROVED if approve else RatingStatus.RETURNED
+        r.decided_by = user_or_none(actor)
+        r.decided_at = timezone.now()
+        r.decision_note = note.strip()[:300]
+        bump(r)
+        r.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "version"])
+        audit.record(actor, "points.branch_rating_decide", r, before=before, after=audit.snapshot(r))
+    return r

@@ -18,4 +18,11 @@ urlpatterns = [
     path("notice/<int:pk>/", views.notice, name="notice"),
     path("notice/<int:pk>/object/", views.objection_raise, name="objection_raise"),
     path("objection/<int:pk>/answer/", views.objection_answer, name="objection_answer"),
+    path("org/<int:org_pk>/ratings/", views.ratings, name="ratings"),
+    path("org/<int:org_pk>/ratings/enter/", views.rating_enter, name="rating_enter"),
+    path("rating/<int:pk>/decide/", views.rating_decide, name="rating_decide"),
+    path("org/<int:org_pk>/branch-board/", views.branch_board, name="branch_board"),
+    path("org/<int:org_pk>/branch-board.pdf", views.branch_board_pdf, name="branch_board_pdf"),
+    path("org/<int:org_pk>/member-board/", views.member_board, name="member_board"),
+    path("org/<int:org_pk>/member-board.pdf", views.member_board_pdf, name="member_board_pdf"),
 ]

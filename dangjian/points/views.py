@@ -7,12 +7,14 @@ the branch page shows stars in name order; a member's figures are on their own p
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -204,6 +206,7 @@ def manual(request: HttpRequest, org_pk: int) -> HttpResponse:
             return redirect(f"{reverse('points:manual', args=[org.pk])}?year={year}")
     m = in_force.manual
     stars = {t.stars: t for t in m.thresholds}
+    bstars = {t.stars: t for t in m.branch_thresholds}
     return render(
         request,
         "points/manual.html",
@@ -212,7 +215,13 @@ def manual(request: HttpRequest, org_pk: int) -> HttpResponse:
             "year": year,
             "in_force": in_force,
             "own_row": in_force.row if in_force.row and in_force.row.org_id == org.pk else None,
-            "items": manual_fields(m),
+            "items": manual_fields(m, selectors.event_source_labels()),
+            "sources": selectors.source_choices(),
+            "categories": list(R.CATEGORY_LABELS.items()),
+            "branch_stars": [
+                (n, bstars[n].label if n in bstars else "", R.fmt(bstars[n].min_points) if n in bstars else "")
+                for n in range(1, 6)
+            ],
             "caps": [(c, R.category_label(c), R.fmt(v)) for c, v in m.category_caps.items()],
             "total_cap": "" if m.total_cap is None else R.fmt(m.total_cap),
             "stars": [
@@ -276,3 +285,130 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
         "已答复",
     )
     return redirect("points:notice", pk=obj.notice_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# 星级党支部 and the boards
+
+
+def _to_ratings(org_pk: int, year: int) -> HttpResponse:
+    return redirect(f"{reverse('points:ratings', args=[org_pk])}?year={year}")
+
+
+RATING_LABELS = {
+    "branch": "党支部",
+    "points_score": "积分制管理考核得分",
+    "target_score": "年终目标考核得分",
+    "direct_stars": "直接评定",
+    "document": "依据文件",
+    "note": "理由",
+}
+
+
+@login_required
+def ratings(request: HttpRequest, org_pk: int) -> HttpResponse:
+    committee = selectors.get_committee_for_ratings(request.user, org_pk)
+    year = _year(request)
+    page = request.GET.get("page", "1")
+    data, pager = selectors.branch_ratings(committee, year, int(page) if page.isdigit() else 1)
+    return render(request, "points/ratings.html", {"data": data, "pager": pager, "year": year})
+
+
+@login_required
+@require_POST
+def rating_enter(request: HttpRequest, org_pk: int) -> HttpResponse:
+    committee = selectors.get_committee_for_ratings(request.user, org_pk)
+    year = _year(request)
+    raw_branch = request.POST.get("branch", "")
+    branch = selectors.get_branch_for_points(request.user, raw_branch) if raw_branch.isdigit() else None
+    direct = request.POST.get("direct_stars", "")
+    version = request.POST.get("version", "")
+    if branch is None:
+        messages.error(request, "请选择党支部")
+        return _to_ratings(committee.pk, year)
+    try:
+        services.points_branch_rating_enter(
+            actor=request.user,
+            committee=committee,
+            branch=branch,
+            year=year,
+            points_score=request.POST.get("points_score", ""),
+            target_score=request.POST.get("target_score", ""),
+            direct_stars=int(direct) if direct.isdigit() else None,
+            document=request.POST.get("document", ""),
+            note=request.POST.get("note", ""),
+            version=int(version) if version.isdigit() else None,
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc, RATING_LABELS)
+    else:
+        messages.success(request, f"已录入{branch.name}的星级评定，待另一位同志审定")
+    return _to_ratings(committee.pk, year)
+
+
+@login_required
+@require_POST
+def rating_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    rating = selectors.get_rating_for_user(request.user, pk)
+    _decision(
+        request,
+        lambda version: services.points_branch_rating_decide(
+            actor=request.user,
+            rating=rating,
+            approve=request.POST.get("decision") == "approve",
+            version=version,
+            note=request.POST.get("note", ""),
+        ),
+        "已审定" if request.POST.get("decision") == "approve" else "已退回",
+    )
+    return _to_ratings(rating.committee_id, rating.year)
+
+
+def _board(request: HttpRequest, board: selectors.Board, back: str, pdf_url: str) -> HttpResponse:
+    return render(request, "points/board.html", {"board": board, "back": back, "pdf_url": pdf_url, "pdf": False})
+
+
+def _board_pdf(request: HttpRequest, board: selectors.Board) -> HttpResponse:
+    from weasyprint import HTML  # heavy: loaded only when a PDF is asked for (as orglife does)
+
+    html = render_to_string("points/board.html", {"board": board, "pdf": True}, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    resp = HttpResponse(pdf, content_type="application/pdf")
+    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(board.title + '.pdf')}"
+    return resp
+
+
+@login_required
+def branch_board(request: HttpRequest, org_pk: int) -> HttpResponse:
+    committee = selectors.get_committee_for_ratings(request.user, org_pk, Action.VIEW)
+    year = _year(request)
+    return _board(
+        request,
+        selectors.branch_board(committee, year),
+        reverse("points:ratings", args=[committee.pk]) if can(request.user, Action.MANAGE, committee.path) else "",
+        f"{reverse('points:branch_board_pdf', args=[committee.pk])}?year={year}",
+    )
+
+
+@login_required
+def branch_board_pdf(request: HttpRequest, org_pk: int) -> HttpResponse:
+    committee = selectors.get_committee_for_ratings(request.user, org_pk, Action.VIEW)
+    return _board_pdf(request, selectors.branch_board(committee, _year(request)))
+
+
+@login_required
+def member_board(request: HttpRequest, org_pk: int) -> HttpResponse:
+    branch = selectors.get_branch_for_points(request.user, org_pk, Action.VIEW)
+    year = _year(request)
+    return _board(
+        request,
+        selectors.member_board(branch, year),
+        reverse("points:branch", args=[branch.pk]) if can(request.user, Action.MANAGE, branch.path) else "",
+        f"{reverse('points:member_board_pdf', args=[branch.pk])}?year={year}",
+    )
+
+
+@login_required
+def member_board_pdf(request: HttpRequest, org_pk: int) -> HttpResponse:
+    branch = selectors.get_branch_for_points(request.user, org_pk, Action.VIEW)
+    return _board_pdf(request, selectors.member_board(branch, _year(request)))

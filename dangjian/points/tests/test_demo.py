@@ -7,7 +7,7 @@ from django.utils import timezone
 from dangjian.core.demo import DemoContext
 from dangjian.orglife.demo import build_demo as orglife_demo
 from dangjian.points.demo import build_demo
-from dangjian.points.models import ManualPoint, MemberYear, PointEntry, ScoringManual
+from dangjian.points.models import BranchRating, ManualPoint, MemberYear, PointEntry, PublicNotice, ScoringManual
 from dangjian.site.testing.factories import World, make_member
 
 
@@ -30,3 +30,7 @@ def test_demo_builds_manual_queue_and_stars(world: World) -> None:
     assert ManualPoint.objects.filter(status="pending").count() == 1
     assert MemberYear.objects.filter(year=ctx.today.year).count() >= 5
     assert PointEntry.objects.filter(member=world.member, item_code="commendation").exists()
+    assert PublicNotice.objects.filter(org=world.branch).exists()
+    assert BranchRating.objects.filter(org=world.branch, year=ctx.today.year).exists()
+    build_demo(ctx)  # a second run on the same database writes no second notice or rating
+    assert BranchRating.objects.count() == 1 and PublicNotice.objects.count() == 1

@@ -144,8 +144,8 @@ def test_manual_whose_item_cap_is_above_its_category_cap_is_refused() -> None:
         (lambda d: d["items"][1].update(points="1.25"), "最多保留一位小数"),
         (lambda d: d["items"][1].update(yearly_cap="-1"), "不能为负数"),
         (lambda d: d["items"][4].update(monthly_cap="13"), "月度上限 13 高于年度上限 12"),
-        (lambda d: d.update(thresholds=[["90", 1, "一星"], ["80", 2, "二星"]]), "星级越高，最低分应越高"),
-        (lambda d: d.update(thresholds=[]), "请至少设置一个星级"),
+        (lambda d: d.update(thresholds=[["90", 1, "一星"], ["80", 2, "二星"]]), "党员星级越高，最低分应越高"),
+        (lambda d: d.update(thresholds=[]), "请至少设置一个党员星级"),
         (lambda d: d["items"][8].update(points="2"), "应为减分"),
     ],
 )
