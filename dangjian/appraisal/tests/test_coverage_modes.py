@@ -363,7 +363,7 @@ def test_grade_counts_kept_on_the_appraisal_and_summed_per_child(world: World, a
     assert (a.n_excellent, a.n_qualified, a.n_basically_qualified, a.n_unqualified) == (1, 0, 1, 0)
     make_member(world.other_branch)
     b = services.appraisal_open(actor=world.outsider, org=world.other_branch, year=YEAR)
-    services.appraisal_grade(actor=world.outsider, entry=b.entries.first(), grade="qualified")
+    services.appraisal_grade(actor=world.outsider, entry=b.entries.get(), grade="qualified")
     [branch_a] = selectors.committee_summary(world.liaison, world.branch, YEAR)
     assert branch_a.counts == {"excellent": 1, "qualified": 0, "basically_qualified": 1, "unqualified": 0}
     assert len(selectors.committee_summary(world.admin, world.city, YEAR)) == 2
