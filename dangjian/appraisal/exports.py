@@ -14,7 +14,7 @@ from dangjian.core import audit
 from dangjian.core.xlsx import XLSX_CONTENT_TYPE, Workbook, workbook_bytes
 
 from .rules import Grade
-from .selectors import BranchResult, TalkExportRow
+from .selectors import BranchResult, ChildResult, TalkExportRow
 
 
 def summary_workbook(org: Any, year: int, rows: list[BranchResult]) -> Workbook:
@@ -44,6 +44,12 @@ def summary_response(org: Any, year: int, rows: list[BranchResult]) -> HttpRespo
 
 def summary_totals(rows: list[BranchResult]) -> dict[str, int]:
     """Grade totals over the branches, plus the graded and not graded counts."""
+    totals = {g: sum(r.counts[g] for r in rows) for g in Grade.values}
+    return {**totals, "graded": sum(totals.values()), "not_graded": sum(r.not_graded for r in rows)}
+
+
+def child_totals(rows: list[ChildResult]) -> dict[str, int]:
+    """`summary_totals` over the per-child rows."""
     totals = {g: sum(r.counts[g] for r in rows) for g in Grade.values}
     return {**totals, "graded": sum(totals.values()), "not_graded": sum(r.not_graded for r in rows)}
 

@@ -566,14 +566,18 @@ def appraisal_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 
 @login_required
 def summary_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
-    """The committee's 民主评议结果汇总表: grade counts per branch (no member names)."""
+    """The committee's 民主评议结果汇总表: grade counts per branch (no member names) -- summed per
+    child organisation when there are more branches than a printed page list should carry."""
     org = get_org_for_user(request.user, pk, Action.MANAGE)
-    rows = selectors.committee_summary(request.user, org, _year(year))
+    children = selectors.summary_by_child(request.user, org, _year(year))
+    many = sum(c.branches for c in children) > selectors.SUMMARY_BRANCH_ROWS
+    rows = [] if many else selectors.committee_summary(request.user, org, year)
     ctx = {
         "org": org,
         "year": year,
         "rows": rows,
+        "children": children if many else [],
         "grades": [label for _, label in Grade.choices],
-        "totals": exports.summary_totals(rows),
+        "totals": exports.summary_totals(rows) if not many else exports.child_totals(children),
     }
     return _pdf(request, "appraisal/summary_print.html", ctx, f"{org.name}{year}年民主评议结果汇总表.pdf")

@@ -376,3 +376,16 @@ def test_grade_counts_kept_on_the_appraisal_and_summed_per_child(world: World, a
     page = as_admin.get(reverse("appraisal:summary", args=[world.city.pk, YEAR])).content.decode()
     assert "市教育局机关党支部" in page and "<title>" in page and "谈心谈话开展情况</h2>" in page
     assert "谈心谈话开展情况" not in page.split("</title>")[0]  # the title is the title only
+
+
+def test_summary_page_and_pdf_sum_per_child_beyond_the_row_limit(
+    world: World, as_admin: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_member(world.other_branch)
+    services.appraisal_open(actor=world.liaison, org=world.branch, year=YEAR)
+    services.appraisal_open(actor=world.outsider, org=world.other_branch, year=YEAR)
+    monkeypatch.setattr(selectors, "SUMMARY_BRANCH_ROWS", 1)
+    page = as_admin.get(reverse("appraisal:summary", args=[world.city.pk, YEAR])).content.decode()
+    assert "按下级组织汇总" in page and "市直机关工委" in page and "0/2" in page
+    r = as_admin.get(reverse("appraisal:summary_pdf", args=[world.city.pk, YEAR]))
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
