@@ -471,6 +471,9 @@ GATED: dict[str, Recipe] = {
     "dangjian.appraisal.services.talk_record": lambda r: {
         "org": r.w.branch, "talker_id": r.w.member.pk, "counterpart_ids": [r.loose.pk], "held_on": r.today
     },
+    "dangjian.appraisal.services.share_assign": lambda r: {
+        "org": r.w.branch, "shares": {r.appraisal.peer.pk: r.w.member.pk}
+    },
     "dangjian.appraisal.services.sweep": lambda r: {"today": r.today},
     # community: the community side (needs, confirmations), the member-or-community link end, 三个一
     "dangjian.community.services.link_end": lambda r: {"link": r.community.link, "reason": "已搬离"},

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from dangjian.core.admin import ReadOnlyAdmin
 
-from .models import Appraisal, AppraisalEntry, Talk, TalkTodo
+from .models import Appraisal, AppraisalEntry, ContactShare, Talk, TalkTodo
 
 
 @admin.register(Talk)
@@ -32,3 +32,9 @@ class AppraisalAdmin(ReadOnlyAdmin):
 class AppraisalEntryAdmin(ReadOnlyAdmin):
     list_display = ("appraisal", "member", "graded", "grade", "handling")
     raw_id_fields = ("appraisal", "member")
+
+
+@admin.register(ContactShare)
+class ContactShareAdmin(ReadOnlyAdmin):
+    list_display = ("org", "committee_member", "member")
+    raw_id_fields = ("org", "committee_member", "member", "created_by")

@@ -31,7 +31,24 @@ class AppraisalConfig(AppConfig):
             MemberRule.ANY_COMMITTEE.value,
             kind="choice",
             choices=tuple((c.value, c.label) for c in MemberRule),
-            help="第十九条：党支部委员和党员之间每年一般不少于1次；也可要求书记与每名党员谈话（2014年中央通知）",
+            help=(
+                "第十九条：党支部委员和党员之间每年一般不少于1次；也可要求书记与每名党员谈话（2014年中央通知），"
+                "或按支委分工联系党员（在覆盖页“分工联系”中设置，未分工的党员按“至少与一名支委”计）"
+            ),
+        )
+        config.register(
+            "appraisal.cross_secretary_rule",
+            "跨级谈话：上级书记与每名下级组织书记",
+            True,
+            kind="bool",
+            help="种子 002（渔洋镇 2018“谈”）：镇党委书记与各村党支部书记谈话；在党委、党总支的覆盖页检查",
+        )
+        config.register(
+            "appraisal.cross_committee_rule",
+            "跨级谈话：下级班子成员每人至少与一名上级委员",
+            True,
+            kind="bool",
+            help="种子 002：党委委员与各村“两委”班子成员谈话（按每名下级委员至少与一名上级委员谈话计，[P]）",
         )
         config.register(
             "appraisal.talk_peer_rule",
@@ -60,7 +77,10 @@ class AppraisalConfig(AppConfig):
             "必谈事项（逗号分隔）",
             ",".join(e.value for e in TalkEvent),
             kind="str",
-            help="transfer_in（组织关系转入）、conversion（预备党员转正）；删去即不再生成待办（六必谈，[P]）",
+            help=(
+                "transfer_in（组织关系转入）、conversion（预备党员转正）、arrears（连续6个月未交纳党费，"
+                "党费规定第十三条）、mobile_return（流动党员返回）；删去即不再生成待办（六必谈，[P]）"
+            ),
         )
         config.register(
             "appraisal.event_talk_days",

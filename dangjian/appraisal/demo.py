@@ -8,8 +8,10 @@ import datetime as dt
 from typing import Any
 
 from dangjian.core.demo import DemoContext
+from dangjian.core.paths import parent_path
 from dangjian.core.scoping import SYSTEM
 from dangjian.members.models import MemberStatus
+from dangjian.orgs.models import Organization
 
 from . import selectors, services
 from .rules import DEFAULT_TOPICS, Grade
@@ -70,6 +72,7 @@ def build_demo(ctx: DemoContext) -> None:
         _appraisals(ctx, branch, members, this_year=branch == edu)
         if branch == edu:
             _review(ctx, branch, members)
+            _shares_and_cross(ctx, branch, members)
     result = services.sweep(actor=SYSTEM, today=ctx.today)
     ctx.log(f"appraisal: {talks} 次谈心谈话，{len(branches)} 个支部的民主评议，{result['todos']} 件必谈事项")
 
@@ -130,3 +133,29 @@ def _review(ctx: DemoContext, branch: Any, members: list[Any]) -> None:
     if ctx.org_admin is not None:
         services.rectification_verify(actor=ctx.org_admin, item=items[0])
     services.rectification_done(actor=SYSTEM, item=items[1], done_on=min(ctx.today, held + dt.timedelta(days=100)))
+
+
+def _shares_and_cross(ctx: DemoContext, branch: Any, members: list[Any]) -> None:
+    """The demo branch's 分工联系 (plain members shared out among the committee in turn) and, when
+    the committee above has a secretary, one talk across levels with a child organisation's secretary."""
+    committee, _ = selectors.committee_of(branch)
+    ids = {m.pk for m in members}
+    comm = [c for c in committee if c in ids]
+    if comm:
+        plain = [m.pk for m in members if m.pk not in comm]
+        services.share_assign(actor=SYSTEM, org=branch, shares={m: comm[k % len(comm)] for k, m in enumerate(plain)})
+    parent = Organization.objects.filter(path=parent_path(branch.path)).first()
+    if parent is None:
+        return
+    talkers, lower = selectors.cross_talk_people(parent)
+    if talkers and lower:
+        services.talk_record(
+            actor=SYSTEM,
+            org=parent,
+            talker_id=talkers[0][0],
+            counterpart_ids=[lower[0][0]],
+            held_on=_talk_day(ctx),
+            place="党委会议室",
+            topics=list(DEFAULT_TOPICS[:3]),
+            content="听取支部班子履职情况和主要问题。",
+        )

@@ -14,7 +14,7 @@ from dangjian.core import audit
 from dangjian.core.xlsx import XLSX_CONTENT_TYPE, Workbook, workbook_bytes
 
 from .rules import Grade
-from .selectors import BranchResult, TalkExportRow
+from .selectors import BranchResult, ChildResult, TalkExportRow
 
 
 def summary_workbook(org: Any, year: int, rows: list[BranchResult]) -> Workbook:
@@ -40,6 +40,32 @@ def summary_workbook(org: Any, year: int, rows: list[BranchResult]) -> Workbook:
 
 def summary_response(org: Any, year: int, rows: list[BranchResult]) -> HttpResponse:
     return _attachment(workbook_bytes(summary_workbook(org, year, rows)), f"{org.name}{year}年民主评议结果汇总表.xlsx")
+
+
+def summary_totals(rows: list[BranchResult]) -> dict[str, int]:
+    """Grade totals over the branches, plus the graded and not graded counts."""
+    totals = {g: sum(r.counts[g] for r in rows) for g in Grade.values}
+    return {**totals, "graded": sum(totals.values()), "not_graded": sum(r.not_graded for r in rows)}
+
+
+def child_totals(rows: list[ChildResult]) -> dict[str, int]:
+    """`summary_totals` over the per-child rows."""
+    totals = {g: sum(r.counts[g] for r in rows) for g in Grade.values}
+    return {**totals, "graded": sum(totals.values()), "not_graded": sum(r.not_graded for r in rows)}
+
+
+def audit_export(user: Any, org: Any, label: str, rows: int) -> None:
+    """Write an export of personal data (names with grades) to the audit log."""
+    with transaction.atomic():
+        audit.record(
+            user,
+            "appraisal.export_results",
+            object_type="orgs.Organization",
+            object_id=str(org.pk),
+            object_label=label,
+            org_path=org.path,
+            after={"rows": rows},
+        )
 
 
 HIDDEN = "（仅谈话双方和支部书记可见）"

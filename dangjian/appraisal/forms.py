@@ -31,9 +31,16 @@ class TalkForm(forms.Form):
     content = forms.CharField(label="主要内容", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     issues = forms.CharField(label="反映的问题", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, members: list[tuple[int, str]], topics: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        members: list[tuple[int, str]],
+        topics: list[str],
+        talkers: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["talker"].choices = [("", "请选择"), *members]  # type: ignore[attr-defined]
+        self.fields["talker"].choices = [("", "请选择"), *(members if talkers is None else talkers)]  # type: ignore[attr-defined]
         self.fields["counterparts"].choices = members  # type: ignore[attr-defined]
         self.fields["topics"].choices = [(t, t) for t in topics]  # type: ignore[attr-defined]
         for i in range(1, FOLLOW_UPS + 1):

@@ -16,7 +16,9 @@ class Talk(models.Model):
     The content (topics, what was said, issues raised) is seen only by the participants and the
     branch secretary; everyone else in scope sees only that the talk happened."""
 
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党支部")
+    # The branch, or -- for a talk across levels (a committee secretary with a branch secretary) --
+    # the committee it is recorded at.
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="组织")
     org_path = models.CharField(max_length=255, editable=False)
     year = models.PositiveSmallIntegerField("年度", editable=False)
     held_on = models.DateField("谈话日期")
@@ -37,7 +39,11 @@ class Talk(models.Model):
 
     class Meta:
         ordering = ["-held_on", "-id"]
-        indexes = [models.Index(fields=["org_path", "year"], name="appraisal_talk_path_year_idx")]
+        indexes = [
+            models.Index(fields=["org_path", "year"], name="appraisal_talk_path_year_idx"),
+            # "who took part in no talk this year" reads the year's talkers from the index alone.
+            models.Index(fields=["year", "talker"], name="appraisal_talk_year_talker_idx"),
+        ]
         verbose_name = "谈心谈话"
         verbose_name_plural = "谈心谈话"
 
@@ -91,6 +97,47 @@ class TalkTodo(models.Model):
         return f"{self.member} {self.get_event_display()}"
 
 
+class ContactShare(models.Model):
+    """分工联系: the branch committee member (支委) a member is assigned to, for the coverage mode
+    "each committee member talks with each member of their share". One committee member per member."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+", verbose_name="党支部")
+    org_path = models.CharField(max_length=255, editable=False)
+    committee_member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="+", verbose_name="联系支委"
+    )
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", verbose_name="党员")
+    created_by = actor_fk()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["committee_member", "member"]
+        constraints = [models.UniqueConstraint(fields=["org", "member"], name="appraisal_share_member_uniq")]
+        verbose_name = "分工联系"
+        verbose_name_plural = "分工联系"
+
+    def __str__(self) -> str:
+        return f"{self.committee_member_id} → {self.member_id}"
+
+
+class MobileAbsence(models.Model):
+    """A 流动党员 the daily job has seen away (the roster marks them 流动). When the roster no longer
+    does, the job raises the "流动党员返回" to-do and deletes the row: the roster keeps no return date."""
+
+    member = models.OneToOneField("members.Member", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+    since = models.DateField("首次记录日期")
+
+    class Meta:
+        verbose_name = "外出流动党员"
+        verbose_name_plural = "外出流动党员"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.since}"
+
+
 class AppraisalState(models.TextChoices):
     DRAFT = "draft", "评议中"
     SUBMITTED = "submitted", "待书记签发"
@@ -109,6 +156,13 @@ class Appraisal(models.Model):
     signed_by = actor_fk()
     signed_at = models.DateTimeField("签发时间", null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The grade distribution, kept by the services with every grade written (the committee's
+    # roll-up over thousands of branches reads these instead of every entry).
+    n_excellent = models.PositiveIntegerField("优秀", default=0, editable=False)
+    n_qualified = models.PositiveIntegerField("合格", default=0, editable=False)
+    n_basically_qualified = models.PositiveIntegerField("基本合格", default=0, editable=False)
+    n_unqualified = models.PositiveIntegerField("不合格", default=0, editable=False)
+    n_not_graded = models.PositiveIntegerField("不评定等次", default=0, editable=False)
     created_by = actor_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,7 +12,7 @@ Citations:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import models
@@ -50,11 +50,14 @@ class TalkOccasion(models.TextChoices):
 class TalkEvent(models.TextChoices):
     TRANSFER_IN = "transfer_in", "组织关系转入"
     CONVERSION = "conversion", "预备党员转正"
+    ARREARS = "arrears", "连续6个月未交纳党费"
+    MOBILE_RETURN = "mobile_return", "流动党员返回"
 
 
 class MemberRule(models.TextChoices):
     ANY_COMMITTEE = "any", "每名党员至少与一名支委谈话"
     SECRETARY = "secretary", "书记与每名党员谈话"
+    SHARE = "share", "每名支委与其分工联系的每名党员谈话"
 
 
 class PeerRule(models.TextChoices):
@@ -91,11 +94,12 @@ def pairs_of(talker: int, counterparts: Sequence[int], *, group_counts: bool) ->
 class Gap:
     """One talk still due: `a` should talk with `b` (b None: with any of `with_any`)."""
 
-    kind: str  # committee | member | peer
+    kind: str  # committee | member | peer (a branch); secretaries | cross (a committee and its children)
     a: int
     b: int | None
     label_zh: str
     with_any: tuple[int, ...] = ()
+    where: str = ""  # across levels: the lower organisation's name
 
 
 def coverage_gaps(
@@ -109,11 +113,14 @@ def coverage_gaps(
     committee_pairs_rule: bool = True,
     member_rule: str = MemberRule.ANY_COMMITTEE,
     peer_rule: str = PeerRule.ONE,
+    shares: Mapping[int, int] | None = None,
 ) -> list[Gap]:
     """The talks still due this year in one branch (第十九条, three pair kinds).
 
     - committee ↔ committee: every unordered pair of `committee` (k members → k(k-1)/2 pairs);
-    - committee ↔ member: each non-committee member with some committee member (or the secretary);
+    - committee ↔ member: each non-committee member with some committee member (or the secretary;
+      or, in the assigned-share mode, with the committee member `shares` maps them to -- a member
+      with no share falls back to "some committee member");
     - member ↔ member: each member not `exempt` with at least one other member (`peer_pairs` also
       counts group talks). Ids are Member ids.
     """
@@ -132,11 +139,17 @@ def coverage_gaps(
             if m != secretary and frozenset((m, secretary)) not in pairs:
                 gaps.append(Gap("member", secretary, m, "书记与党员"))
     elif comm:
+        share = (shares or {}) if member_rule == MemberRule.SHARE else {}
         for m in members:
             if m in comm_set:
                 continue
-            if not any(frozenset((m, c)) in pairs for c in comm):
-                gaps.append(Gap("member", comm[0], m, "支委与党员", with_any=tuple(comm)))
+            owner = share.get(m)
+            if owner in comm_set:
+                if frozenset((m, owner)) not in pairs:
+                    gaps.append(Gap("member", owner, m, "联系支委与党员"))
+            elif not any(frozenset((m, c)) in pairs for c in comm):
+                label = "支委与党员（未分工）" if member_rule == MemberRule.SHARE else "支委与党员"
+                gaps.append(Gap("member", comm[0], m, label, with_any=tuple(comm)))
     if peer_rule == PeerRule.ONE:
         partners: dict[int, set[int]] = {}
         for p in peer_pairs:
@@ -148,6 +161,52 @@ def coverage_gaps(
                 continue
             if not (partners.get(m, set()) - comm_set - {m}):
                 gaps.append(Gap("peer", m, None, "党员之间"))
+    return gaps
+
+
+@dataclass(frozen=True)
+class LowerCommittee:
+    """A child organisation of a committee, for the talks across levels: its secretary and its
+    committee (支委 / 委员), as Member ids."""
+
+    org_id: int
+    name: str
+    secretary: int | None
+    committee: tuple[int, ...]
+
+
+def cross_gaps(
+    *,
+    committee: Sequence[int],
+    secretary: int | None,
+    children: Iterable[LowerCommittee],
+    pairs: set[Pair],
+    secretary_rule: bool = True,
+    committee_rule: bool = True,
+) -> list[Gap]:
+    """The talks across levels still due this year (seed 002's circuits, [P]):
+
+    - the committee's secretary ↔ each child organisation's secretary (`secretary_rule`);
+    - each member of a child organisation's committee ↔ at least one member of this committee
+      (`committee_rule`; its secretary included, so one talk can close both kinds).
+    `pairs` are the year's one-to-one pairs, whichever organisation recorded the talk."""
+    comm = list(dict.fromkeys([*([secretary] if secretary else []), *committee]))
+    gaps: list[Gap] = []
+    for child in children:
+        sec = child.secretary
+        if (
+            secretary_rule
+            and secretary is not None
+            and sec not in (None, secretary)
+            and frozenset((secretary, sec)) not in pairs
+        ):
+            gaps.append(Gap("secretaries", secretary, child.secretary, "书记与下级书记", where=child.name))
+        if committee_rule and comm:
+            for m in child.committee:
+                if m in comm:
+                    continue
+                if not any(frozenset((m, c)) in pairs for c in comm):
+                    gaps.append(Gap("cross", comm[0], m, "委员与下级班子成员", with_any=tuple(comm), where=child.name))
     return gaps
 
 

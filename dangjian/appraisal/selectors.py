@@ -11,18 +11,42 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.urls import reverse
 
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
+from dangjian.core.paths import STEPLEN, ancestor_paths
+from dangjian.core.registry import appraisal_suggestions
 from dangjian.core.scoping import Action, SystemActor, get_for_user, scope_q
 from dangjian.members.models import Member, MemberStatus
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind, OrgPost, Post
 
-from .models import Appraisal, AppraisalEntry, OrgLifeReview, Rectification, Talk, TalkFollowUp, TalkTodo
-from .rules import DEFAULT_TOPICS, Gap, Grade, Pair, coverage_gaps, excellent_cap, pairs_of
+from .models import (
+    Appraisal,
+    AppraisalEntry,
+    AppraisalState,
+    ContactShare,
+    OrgLifeReview,
+    Rectification,
+    Talk,
+    TalkFollowUp,
+    TalkTodo,
+)
+from .rules import (
+    DEFAULT_TOPICS,
+    Gap,
+    Grade,
+    LowerCommittee,
+    MemberRule,
+    Pair,
+    coverage_gaps,
+    cross_gaps,
+    excellent_cap,
+    pairs_of,
+)
 
 CONTENT_DENIED = "谈话内容仅谈话双方和支部书记可以查看"
 COMMITTEE_POSTS = tuple(p for p in Post.values if p != Post.GROUP_LEADER)
@@ -127,18 +151,20 @@ class Coverage:
     gaps: list[Gap]
     talks: int
     by_kind: Counter[str] = field(default_factory=Counter)
+    share_mode: bool = False
 
     def name(self, pk: int | None) -> str:
         return self.members.get(pk or 0, "")
 
 
 def _year_pairs(org: Organization, year: int, group_counts: bool) -> tuple[set[Pair], set[Pair], int]:
-    talks = Talk.objects.filter(org=org, year=year)
+    """The year's pairs from the talks recorded at `org` and at the committees above it (a talk
+    across levels is recorded at the committee and counts wherever both people are); the count is
+    of the talks recorded at `org` itself."""
+    paths = ancestor_paths(org.path)
+    talkers = dict(Talk.objects.filter(org_path__in=paths, year=year).values_list("pk", "talker_id"))
+    through = Talk.counterparts.through.objects.filter(talk__org_path__in=paths, talk__year=year)
     counterparts: dict[int, list[int]] = {}
-    talkers: dict[int, int] = {}
-    for talk_id, talker_id in talks.values_list("pk", "talker_id"):
-        talkers[talk_id] = talker_id
-    through = Talk.counterparts.through.objects.filter(talk__org=org, talk__year=year)
     for talk_id, member_id in through.values_list("talk_id", "member_id"):
         counterparts.setdefault(talk_id, []).append(member_id)
     pairs: set[Pair] = set()
@@ -147,17 +173,39 @@ def _year_pairs(org: Organization, year: int, group_counts: bool) -> tuple[set[P
         others = counterparts.get(talk_id, [])
         pairs |= pairs_of(talker_id, others, group_counts=group_counts)
         peer |= pairs_of(talker_id, others, group_counts=True)
-    return pairs, peer, len(talkers)
+    own = Talk.objects.filter(org=org, year=year).count() if len(paths) > 1 else len(talkers)
+    return pairs, peer, own
+
+
+COVERAGE_KEYS = [
+    "appraisal.talk_group_counts",
+    "appraisal.talk_committee_pairs",
+    "appraisal.talk_member_rule",
+    "appraisal.talk_peer_rule",
+]
+
+
+def coverage_settings(org: Organization) -> dict[str, Any]:
+    """The coverage rules in force for `org` (one query for all of them)."""
+    values = config.effective_for_paths_keys([org.path], COVERAGE_KEYS)
+    return {k: values[k][org.path] for k in COVERAGE_KEYS}
+
+
+def shares_of(org: Organization) -> dict[int, int]:
+    """分工联系 of the branch: {member id: the committee member responsible for them}."""
+    return dict(ContactShare.objects.filter(org=org).values_list("member_id", "committee_member_id"))
 
 
 def coverage(org: Organization, year: int) -> Coverage:
     """Who is still due a talk in `year` (第十九条, three pair kinds; the rules are per committee)."""
-    members = dict(branch_members(org).values_list("pk", "name"))
-    exempt = set(branch_members(org).filter(exempt=True).values_list("pk", flat=True))
+    rows = list(branch_members(org).values_list("pk", "name", "exempt"))
+    members = {pk: name for pk, name, _ in rows}
+    exempt = {pk for pk, _, ex in rows if ex}
     committee, secretary = committee_of(org)
     committee = [c for c in committee if c in members]
-    group_counts = bool(config.effective(org.path, "appraisal.talk_group_counts"))
-    pairs, peer, n = _year_pairs(org, year, group_counts)
+    rules = coverage_settings(org)
+    share_mode = str(rules["appraisal.talk_member_rule"]) == MemberRule.SHARE
+    pairs, peer, n = _year_pairs(org, year, bool(rules["appraisal.talk_group_counts"]))
     gaps = coverage_gaps(
         members=members,
         committee=committee,
@@ -165,11 +213,99 @@ def coverage(org: Organization, year: int) -> Coverage:
         exempt=exempt,
         pairs=pairs,
         peer_pairs=peer,
-        committee_pairs_rule=bool(config.effective(org.path, "appraisal.talk_committee_pairs")),
-        member_rule=str(config.effective(org.path, "appraisal.talk_member_rule")),
-        peer_rule=str(config.effective(org.path, "appraisal.talk_peer_rule")),
+        committee_pairs_rule=bool(rules["appraisal.talk_committee_pairs"]),
+        member_rule=str(rules["appraisal.talk_member_rule"]),
+        peer_rule=str(rules["appraisal.talk_peer_rule"]),
+        shares=shares_of(org) if share_mode else None,
     )
-    return Coverage(org, year, members, committee, secretary, gaps, n, Counter(g.kind for g in gaps))
+    return Coverage(org, year, members, committee, secretary, gaps, n, Counter(g.kind for g in gaps), share_mode)
+
+
+def children_of(org: Organization) -> QuerySet[Organization]:
+    return Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by("path")
+
+
+def lower_committees(org: Organization) -> list[LowerCommittee]:
+    """The child organisations of `org` with their secretaries and committees (two queries)."""
+    children = list(children_of(org).values_list("pk", "name"))
+    posts = (
+        OrgPost.objects.filter(
+            org_id__in=[pk for pk, _ in children],
+            ended_on__isnull=True,
+            post__in=COMMITTEE_POSTS,
+            member__is_active=True,
+        )
+        .order_by("org_id", "post", "member_id")
+        .values_list("org_id", "member_id", "post")
+    )
+    by_org: dict[int, list[tuple[int, str]]] = {}
+    for org_id, member_id, post in posts:
+        by_org.setdefault(org_id, []).append((member_id, post))
+    out = []
+    for pk, name in children:
+        rows = by_org.get(pk, [])
+        sec = next((m for m, p in rows if p == Post.SECRETARY), None)
+        out.append(LowerCommittee(pk, name, sec, tuple(dict.fromkeys(m for m, _ in rows))))
+    return out
+
+
+@dataclass
+class CrossCoverage:
+    """The talks across levels a committee still owes this year (its secretary and members with
+    the child organisations' secretaries and committees)."""
+
+    org: Organization
+    year: int
+    names: dict[int, str]
+    committee: list[int]
+    secretary: int | None
+    children: int
+    gaps: list[Gap]
+    talks: int
+    by_kind: Counter[str] = field(default_factory=Counter)
+
+    def name(self, pk: int | None) -> str:
+        return self.names.get(pk or 0, "")
+
+
+CROSS_KEYS = ["appraisal.cross_secretary_rule", "appraisal.cross_committee_rule", "appraisal.talk_group_counts"]
+
+
+def cross_coverage(org: Organization, year: int) -> CrossCoverage:
+    """Coverage of the talks across levels for committee `org` (bounded: six queries)."""
+    committee, secretary = committee_of(org)
+    children = lower_committees(org)
+    values = config.effective_for_paths_keys([org.path], CROSS_KEYS)
+    rules = {k: values[k][org.path] for k in CROSS_KEYS}
+    pairs, _, n = _year_pairs(org, year, bool(rules["appraisal.talk_group_counts"]))
+    gaps = cross_gaps(
+        committee=committee,
+        secretary=secretary,
+        children=children,
+        pairs=pairs,
+        secretary_rule=bool(rules["appraisal.cross_secretary_rule"]),
+        committee_rule=bool(rules["appraisal.cross_committee_rule"]),
+    )
+    ids = set(committee) | {m for c in children for m in c.committee}
+    names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return CrossCoverage(org, year, names, committee, secretary, len(children), gaps, n, Counter(g.kind for g in gaps))
+
+
+def cross_talk_people(org: Organization) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """Who may take part in a talk recorded at committee `org`: (its committee members, the
+    secretaries and committee members of its child organisations), as (member id, label) choices."""
+    committee, _ = committee_of(org)
+    children = lower_committees(org)
+    ids = set(committee) | {m for c in children for m in c.committee}
+    names = dict(Member.objects.filter(pk__in=ids).values_list("pk", "name"))
+    talkers = [(m, names.get(m, "")) for m in committee if m in names]
+    lower = [
+        (m, f"{names.get(m, '')}（{c.name}{'书记' if m == c.secretary else '委员'}）")
+        for c in children
+        for m in c.committee
+        if m in names and m not in committee
+    ]
+    return talkers, list(dict.fromkeys(lower))
 
 
 def open_todos_for(user: Any) -> QuerySet[TalkTodo]:
@@ -228,31 +364,81 @@ class BranchResult:
     not_graded: int
 
 
+COUNT_COLUMNS = ("n_excellent", "n_qualified", "n_basically_qualified", "n_unqualified")
+
+
+def _scoped_appraisals(user: Any, org: Organization, year: int) -> QuerySet[Appraisal]:
+    return Appraisal.objects.filter(year=year).in_subtree(org.path).filter(scope_q(user, Action.VIEW))
+
+
 def committee_summary(user: Any, org: Organization, year: int) -> list[BranchResult]:
-    """Grade distribution per branch below `org` (one aggregate query; no names of members)."""
-    appraisals = Appraisal.objects.filter(year=year).in_subtree(org.path).filter(scope_q(user, Action.VIEW))
+    """Grade distribution per branch below `org`: one query over the appraisals (the services keep
+    each one's counts), no member names."""
     rows = (
-        AppraisalEntry.objects.filter(appraisal__in=appraisals)
-        .values_list("appraisal_id", "graded", "grade")
-        .annotate(n=Count("pk"))
+        _scoped_appraisals(user, org, year)
+        .order_by("org_path")
+        .values_list("org_id", "org__name", "status", *COUNT_COLUMNS, "n_not_graded")
     )
-    counts: dict[int, dict[str, int]] = {}
-    not_graded: Counter[int] = Counter()
-    for appraisal_id, graded, grade, n in rows:
-        if not graded:
-            not_graded[appraisal_id] += n
-        elif grade:
-            counts.setdefault(appraisal_id, dict.fromkeys(Grade.values, 0))[grade] = n
+    labels = dict(AppraisalState.choices)
     return [
-        BranchResult(
-            a.org_id,
-            a.org.name,
-            a.get_status_display(),
-            counts.get(a.pk, dict.fromkeys(Grade.values, 0)),
-            not_graded[a.pk],
-        )
-        for a in appraisals.select_related("org").order_by("org_path")
+        BranchResult(org_id, name, labels.get(status, status), dict(zip(Grade.values, ns, strict=True)), not_graded)
+        for org_id, name, status, *ns, not_graded in rows
     ]
+
+
+SUMMARY_BRANCH_ROWS = 200  # beyond this many branches the page sums per child organisation
+
+
+@dataclass(frozen=True)
+class ChildResult:
+    org_id: int
+    name: str
+    branches: int
+    signed: int
+    counts: dict[str, int]
+    not_graded: int
+
+
+def summary_by_child(user: Any, org: Organization, year: int) -> list[ChildResult]:
+    """The distribution summed per direct child organisation of `org` (one grouped query and the
+    children's names): the roll-up a city committee reads over thousands of branches."""
+    child_len = len(org.path) + STEPLEN
+    rows = (
+        _scoped_appraisals(user, org, year)
+        .exclude(org_path=org.path)
+        .annotate(child=Substr("org_path", 1, child_len))
+        .values("child")
+        .annotate(
+            branches=Count("pk"),
+            signed=Count("pk", filter=Q(status=AppraisalState.SIGNED)),
+            not_graded=Sum("n_not_graded"),
+            **{c: Sum(c) for c in COUNT_COLUMNS},
+        )
+        .order_by("child")
+    )
+    data = list(rows)
+    orgs = {
+        path: (pk, name)
+        for path, pk, name in Organization.objects.filter(path__in=[r["child"] for r in data]).values_list(
+            "path", "pk", "name"
+        )
+    }
+    return [
+        ChildResult(
+            orgs.get(r["child"], (0, ""))[0],
+            orgs.get(r["child"], (0, ""))[1],
+            r["branches"],
+            r["signed"],
+            {g: r[c] or 0 for g, c in zip(Grade.values, COUNT_COLUMNS, strict=True)},
+            r["not_graded"] or 0,
+        )
+        for r in data
+    ]
+
+
+def suggestions_for(appraisal: Appraisal, entries: list[AppraisalEntry]) -> dict[int, str]:
+    """{member id: suggestion} from the registered providers (points' rating), for display only."""
+    return appraisal_suggestions([e.member_id for e in entries], appraisal.year)
 
 
 def probationary_reason(member: Member) -> str:

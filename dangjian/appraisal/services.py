@@ -18,6 +18,7 @@ from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holder_ids_by
 from dangjian.core import notify
 from dangjian.core.audit import record
+from dangjian.core.registry import talk_triggers
 from dangjian.core.scoping import PLATFORM, Action, SystemActor, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version
 from dangjian.members.models import Member, MemberStatus, MemberTransfer, TransferStatus
@@ -29,6 +30,8 @@ from .models import (
     Appraisal,
     AppraisalEntry,
     AppraisalState,
+    ContactShare,
+    MobileAbsence,
     OrgLifeReview,
     Rectification,
     Talk,
@@ -59,6 +62,18 @@ class FollowUpData:
     deadline: dt.date
 
 
+def _talk_people(org: Organization) -> tuple[set[int], set[int]]:
+    """(who may lead, who may be talked with) in a talk recorded at `org`: in a branch, its active
+    members; at a committee (a talk across levels), its committee members lead, and the other
+    committee members or the child organisations' secretaries and committee members are talked with."""
+    if org.kind == OrgKind.BRANCH:
+        ids = set(Member.objects.filter(org=org, is_active=True).values_list("pk", flat=True))
+        return ids, ids
+    talkers, lower = selectors.cross_talk_people(org)
+    lead = {m for m, _ in talkers}
+    return lead, lead | {m for m, _ in lower}
+
+
 def _is_branch_secretary(actor: Any, org: Organization) -> bool:
     return getattr(actor, "pk", None) in selectors.secretary_user_ids(org)
 
@@ -85,8 +100,10 @@ def talk_record(
     follow_ups: list[FollowUpData] | None = None,
     today: dt.date | None = None,
 ) -> Talk:
-    """Record a talk of branch `org`. Recorded by a participant or the branch secretary, since only
-    they may read what was said; the audit event names the people, never the content."""
+    """Record a talk of branch `org` -- or, at a committee, a talk across levels (its secretary or
+    members with the child organisations' secretaries and committees; counted wherever both people
+    are). Recorded by a participant or the org's secretary, since only they may read what was
+    said; the audit event names the people, never the content."""
     require(actor, Action.VIEW, org.path)
     participants = [talker_id, *counterpart_ids]
     if not (
@@ -94,18 +111,23 @@ def talk_record(
     ):
         raise PermissionDenied(RECORDER_DENIED)
     today = today or timezone.localdate()
-    if org.kind != OrgKind.BRANCH:
-        raise ValidationError("谈心谈话须记录在党支部下")
     errors: dict[str, str] = {}
     if not counterpart_ids:
         errors["counterparts"] = "请选择至少一名“谈话对象”"
     elif talker_id in counterpart_ids:
         errors["counterparts"] = "“谈话对象”不能包括谈话人本人"
-    in_branch = set(Member.objects.filter(org=org, is_active=True, pk__in=participants).values_list("pk", flat=True))
-    if talker_id not in in_branch:
-        errors["talker"] = "“谈话人”须为本支部在册党员"
-    if any(c not in in_branch for c in counterpart_ids):
-        errors.setdefault("counterparts", "“谈话对象”须为本支部在册党员")
+    talkers, others = _talk_people(org)
+    if talker_id not in talkers:
+        errors["talker"] = (
+            "“谈话人”须为本支部在册党员" if org.kind == OrgKind.BRANCH else "跨级谈话的“谈话人”须为本级组织的书记或委员"
+        )
+    if any(c not in others for c in counterpart_ids):
+        errors.setdefault(
+            "counterparts",
+            "“谈话对象”须为本支部在册党员"
+            if org.kind == OrgKind.BRANCH
+            else "跨级谈话的“谈话对象”只能是本级委员或下级组织的书记、委员",
+        )
     for f in talk_date_findings(held_on, today):
         errors["held_on"] = f.message_zh
     if mode not in TalkMode.values:
@@ -119,8 +141,8 @@ def talk_record(
     for i, fu in enumerate(follow_ups or [], start=1):
         if not fu.measure.strip():
             errors["follow_ups"] = f"第{i}条落实事项：请填写“落实事项”"
-        elif fu.owner_id not in set(Member.objects.filter(org=org, is_active=True).values_list("pk", flat=True)):
-            errors["follow_ups"] = f"第{i}条落实事项：“责任人”须为本支部在册党员"
+        elif fu.owner_id not in others | talkers:
+            errors["follow_ups"] = f"第{i}条落实事项：“责任人”须为谈话可选的人员"
         elif fu.deadline < held_on:
             errors["follow_ups"] = f"第{i}条落实事项：“完成期限”不能早于谈话日期"
     if errors:
@@ -178,13 +200,84 @@ def talk_follow_up_done(*, actor: Any, follow_up: TalkFollowUp, done_on: dt.date
     return follow_up
 
 
+@transaction.atomic
+def share_assign(*, actor: Any, org: Organization, shares: dict[int, int | None]) -> int:
+    """Set the branch's 分工联系 (for the "each committee member with their share" coverage mode):
+    `shares` maps member id -> the committee member responsible (None: no share). Members not in
+    `shares` keep theirs. Returns the number of members whose share changed."""
+    require(actor, Action.MANAGE, org.path)
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError("分工联系以党支部为单位设置")
+    members = dict(selectors.branch_members(org).values_list("pk", "name"))
+    committee, _ = selectors.committee_of(org)
+    committee_set = {c for c in committee if c in members}
+    for member_id, owner in shares.items():
+        if member_id not in members:
+            raise ValidationError({"shares": "分工联系的党员须为本支部在册党员"})
+        if owner is not None and owner not in committee_set:
+            raise ValidationError({"shares": f"{members[member_id]}：“联系支委”须为本支部现任支委"})
+        if owner == member_id:
+            raise ValidationError({"shares": f"{members[member_id]}：支委不能联系自己"})
+    current = selectors.shares_of(org)
+    changed = {m: o for m, o in shares.items() if current.get(m) != o}
+    if not changed:
+        return 0
+    ContactShare.objects.filter(org=org, member_id__in=list(changed)).delete()
+    rows = [
+        ContactShare(org=org, org_path=org.path, committee_member_id=o, member_id=m, created_by=user_or_none(actor))
+        for m, o in changed.items()
+        if o is not None
+    ]
+    for row in rows:
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    ContactShare.objects.bulk_create(rows)
+    record(
+        actor=actor,
+        action="appraisal.share_assign",
+        obj=org,
+        org_path=org.path,
+        before={str(m): current.get(m) for m in changed},
+        after={str(m): o for m, o in changed.items()},
+    )
+    return len(changed)
+
+
 # ---------------------------------------------------------------- event-triggered talks (必谈)
 
 
+def _mobile_returns(today: dt.date) -> list[tuple[int, int, str, str, dt.date]]:
+    """Members the job saw away as 流动党员 and whom the roster no longer marks so: returned (dated
+    the day the job notices it). Members seen away for the first time are remembered."""
+    away = MobileAbsence.objects.all()
+    returned = list(
+        away.filter(member__is_active=True, member__is_mobile=False).values_list(
+            "member_id", "member__org_id", "member__org_path"
+        )
+    )
+    gone = away.filter(member__is_active=False)
+    if returned or gone.exists():
+        MobileAbsence.objects.filter(member_id__in=[r[0] for r in returned]).delete()
+        gone.delete()
+    newly_away = Member.objects.filter(is_active=True, is_mobile=True).exclude(
+        pk__in=MobileAbsence.objects.values("member_id")
+    )
+    rows = newly_away.values_list("pk", "org_path")
+    MobileAbsence.objects.bulk_create(
+        [MobileAbsence(member_id=m, org_path=path, since=today) for m, path in rows], ignore_conflicts=True
+    )
+    return [(org_id, member_id, path, TalkEvent.MOBILE_RETURN.value, today) for member_id, org_id, path in returned]
+
+
 def _events(today: dt.date) -> list[tuple[int, int, str, str, dt.date]]:
-    """(org id, member id, org path, event, event date) for recent transfers-in and conversions."""
+    """(org id, member id, org path, event, event date) for recent transfers-in, conversions,
+    returns of 流动党员, and the events other apps register (`core.registry.talk_trigger`, e.g.
+    dues' 6 months of arrears)."""
     since = today - dt.timedelta(days=EVENT_LOOKBACK_DAYS)
     out: list[tuple[int, int, str, str, dt.date]] = []
+    for trigger in talk_triggers():
+        if trigger.code in TalkEvent.values:
+            out.extend((e.org_id, e.member_id, e.org_path, trigger.code, e.on) for e in trigger.events(since, today))
+    out.extend(_mobile_returns(today))
     transfers = MemberTransfer.objects.filter(
         status=TransferStatus.COMPLETED, to_org__isnull=False, in_on__gte=since, in_on__lte=today
     ).filter(member__is_active=True, member__org_id=F("to_org_id"))
@@ -353,6 +446,7 @@ def appraisal_open(*, actor: Any, org: Organization, year: int) -> Appraisal:
         reason = _not_graded_reason(m)
         entries.append(AppraisalEntry(appraisal=appraisal, member=m, graded=not reason, not_graded_reason=reason))
     AppraisalEntry.objects.bulk_create(entries)
+    appraisal.save(update_fields=_refresh_counts(appraisal))
     record(
         actor=actor,
         action="appraisal.open",
@@ -361,6 +455,24 @@ def appraisal_open(*, actor: Any, org: Organization, year: int) -> Appraisal:
         after={"year": year, "members": len(entries), "graded": sum(e.graded for e in entries)},
     )
     return appraisal
+
+
+COUNT_FIELDS = {
+    Grade.EXCELLENT: "n_excellent",
+    Grade.QUALIFIED: "n_qualified",
+    Grade.BASICALLY_QUALIFIED: "n_basically_qualified",
+    Grade.UNQUALIFIED: "n_unqualified",
+}
+
+
+def _refresh_counts(appraisal: Appraisal) -> list[str]:
+    """Recount the appraisal's grade distribution from its entries (one grouped query over one
+    branch); returns the fields to save."""
+    counts = selectors.grade_counts(appraisal)
+    for grade, f in COUNT_FIELDS.items():
+        setattr(appraisal, f, counts[grade])
+    appraisal.n_not_graded = appraisal.entries.filter(graded=False).count()
+    return [*COUNT_FIELDS.values(), "n_not_graded"]
 
 
 def _require_draft(appraisal: Appraisal) -> None:
@@ -410,7 +522,7 @@ def appraisal_grade(
     entry.full_clean()
     entry.save()
     bump(appraisal)
-    appraisal.save(update_fields=["version"])
+    appraisal.save(update_fields=["version", *_refresh_counts(appraisal)])
     record(
         actor=actor,
         action="appraisal.grade",

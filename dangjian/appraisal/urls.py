@@ -23,4 +23,9 @@ urlpatterns = [
     path("org/<int:pk>/review/<int:year>/rectification/", views.rectification_add, name="rectification_add"),
     path("rectification/<int:pk>/done/", views.rectification_done, name="rectification_done"),
     path("rectification/<int:pk>/verify/", views.rectification_verify, name="rectification_verify"),
+    path("org/<int:pk>/shares/", views.shares_view, name="shares"),
+    path("org/<int:pk>/cross/<int:year>/", views.cross_view, name="cross"),
+    path("org/<int:pk>/review/<int:year>/pdf/", views.review_pdf, name="review_pdf"),
+    path("org/<int:pk>/appraisal/<int:year>/pdf/", views.appraisal_pdf, name="appraisal_pdf"),
+    path("org/<int:pk>/summary/<int:year>/pdf/", views.summary_pdf, name="summary_pdf"),
 ]

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -93,13 +96,23 @@ def talks_xlsx(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     return exports.talks_response(request.user, org, year, rows)
 
 
+def _talk_choices(org: Organization) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(talker choices, counterpart choices): a branch's members; at a committee, its committee
+    members lead and talk with each other or with the child organisations' secretaries and members."""
+    if org.kind == OrgKind.BRANCH:
+        members = list(selectors.branch_members(org).values_list("pk", "name"))
+        return members, members
+    talkers, lower = selectors.cross_talk_people(org)
+    return talkers, [*talkers, *lower]
+
+
 @login_required
 def talk_new(request: HttpRequest, pk: int) -> HttpResponse:
-    org = _branch(request, pk)
-    members = list(selectors.branch_members(org).values_list("pk", "name"))
+    org = get_org_for_user(request.user, pk, Action.VIEW)
+    talkers, members = _talk_choices(org)
     topics = selectors.topics_for(org)
     if request.method == "POST":
-        form = TalkForm(request.POST, members=members, topics=topics)
+        form = TalkForm(request.POST, members=members, topics=topics, talkers=talkers)
         if form.is_valid():
             follow_ups = form.follow_ups()
             if form.is_valid():
@@ -126,7 +139,8 @@ def talk_new(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, "谈话已记录")
                     if can(request.user, Action.MANAGE, org.path):
-                        return redirect("appraisal:coverage", org.pk, talk.year)
+                        to = "appraisal:coverage" if org.kind == OrgKind.BRANCH else "appraisal:cross"
+                        return redirect(to, org.pk, talk.year)
                     return redirect("appraisal:talk", talk.pk)
     else:
         initial: dict[str, object] = {"held_on": timezone.localdate()}
@@ -139,8 +153,8 @@ def talk_new(request: HttpRequest, pk: int) -> HttpResponse:
         initial["counterparts"] = [int(x) for x in request.GET.getlist("with") if x.isdigit()]
         if request.GET.get("occasion") in TalkOccasion.values:
             initial["occasion"] = request.GET["occasion"]
-        form = TalkForm(initial=initial, members=members, topics=topics)
-    return render(request, "appraisal/talk_form.html", {"org": org, "form": form})
+        form = TalkForm(initial=initial, members=members, topics=topics, talkers=talkers)
+    return render(request, "appraisal/talk_form.html", {"org": org, "form": form, "cross": org.kind != OrgKind.BRANCH})
 
 
 @login_required
@@ -182,7 +196,6 @@ def appraisal_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         graded, cap = selectors.quota_for(appraisal)
         counts = selectors.grade_counts(appraisal)
         ctx.update(
-            entries=selectors.entries_of(appraisal),
             counts=[(label, counts[value]) for value, label in Grade.choices],
             graded=graded,
             cap=cap,
@@ -193,6 +206,10 @@ def appraisal_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             and appraisal.submitted_by_id != request.user.pk,
             form=GradeForm(),
         )
+        entries = selectors.entries_of(appraisal)
+        suggestions = selectors.suggestions_for(appraisal, entries)
+        ctx["entry_rows"] = [(e, suggestions.get(e.member_id, "")) for e in entries]
+        ctx["has_hints"] = bool(suggestions)
     return render(request, "appraisal/appraisal.html", ctx)
 
 
@@ -295,7 +312,9 @@ def appraisal_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def summary_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     org = get_org_for_user(request.user, pk, Action.MANAGE)
-    rows = selectors.committee_summary(request.user, org, _year(year))
+    children = selectors.summary_by_child(request.user, org, _year(year))
+    many = sum(c.branches for c in children) > selectors.SUMMARY_BRANCH_ROWS
+    rows = [] if many else selectors.committee_summary(request.user, org, year)
     talk_rows, talk_totals = selectors.talk_rollup(request.user, org, year)
     return render(
         request,
@@ -304,6 +323,7 @@ def summary_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "org": org,
             "year": year,
             "rows": rows,
+            "children": children if many else [],
             "grades": [label for _, label in Grade.choices],
             "talk_rows": talk_rows,
             "talk_totals": talk_totals,
@@ -420,3 +440,144 @@ def rectification_verify(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已销号")
     return redirect("appraisal:review", item.org_id, item.year)
+
+
+@login_required
+def shares_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """分工联系: which committee member each member of the branch is assigned to."""
+    org = _branch(request, pk, Action.MANAGE)
+    members = list(selectors.branch_members(org).values_list("pk", "name"))
+    committee, _ = selectors.committee_of(org)
+    names = dict(members)
+    committee = [c for c in committee if c in names]
+    current = selectors.shares_of(org)
+    if request.method == "POST":
+        shares: dict[int, int | None] = {}
+        bad = []
+        for m, name in members:
+            if m in committee:
+                continue
+            raw = request.POST.get(f"share_{m}", "")
+            if raw.isdigit():
+                shares[m] = int(raw)
+            elif raw == "":
+                shares[m] = None
+            else:
+                bad.append(name)
+        if bad:
+            messages.error(request, f"“联系支委”无效：{'、'.join(bad[:5])}")
+        else:
+            try:
+                n = services.share_assign(actor=request.user, org=org, shares=shares)
+            except ValidationError as exc:
+                flash_errors(request, exc, {"shares": "分工联系"})
+            else:
+                messages.success(request, f"已保存分工联系（{n} 人变更）")
+                return redirect("appraisal:shares", org.pk)
+    rows = [(m, name, current.get(m)) for m, name in members if m not in committee]
+    return render(
+        request,
+        "appraisal/shares.html",
+        {
+            "org": org,
+            "rows": rows,
+            "committee": [(c, names[c]) for c in committee],
+            "year": timezone.localdate().year,
+            "share_mode": selectors.coverage_settings(org)["appraisal.talk_member_rule"] == "share",
+        },
+    )
+
+
+@login_required
+def cross_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """A committee's talks across levels: its secretary and members with the child organisations'
+    secretaries and committees, with a one-tap "record talk" for each gap."""
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
+    if org.kind == OrgKind.BRANCH:
+        return redirect("appraisal:coverage", org.pk, _year(year))
+    cov = selectors.cross_coverage(org, _year(year))
+    gaps = [{"gap": g, "a": cov.name(g.a), "b": cov.name(g.b), "query": f"talker={g.a}&with={g.b}"} for g in cov.gaps]
+    return render(
+        request,
+        "appraisal/cross.html",
+        {
+            "org": org,
+            "year": year,
+            "cov": cov,
+            "gaps": gaps,
+            "committee_names": [cov.name(c) for c in cov.committee],
+        },
+    )
+
+
+# ---------------------------------------------------------------- printable PDFs (WeasyPrint)
+
+
+def _pdf(request: HttpRequest, template: str, ctx: dict[str, object], filename: str) -> HttpResponse:
+    from weasyprint import HTML  # heavy; loaded only when a PDF is asked for
+
+    html = render_to_string(template, {**ctx, "pdf": True, "printed_at": timezone.now()}, request=request)
+    data = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    resp = HttpResponse(data, content_type="application/pdf")
+    resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    return resp
+
+
+@login_required
+def review_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The 组织生活会 materials: preparation, problems found and the 整改清单 (carried items too)."""
+    org = _branch(request, pk, Action.MANAGE)
+    cov = selectors.coverage(org, _year(year))
+    ctx = {
+        "org": org,
+        "year": year,
+        "review": selectors.get_review(org, year),
+        "items": selectors.rectifications_for(org, year),
+        "talks": cov.talks,
+        "gaps": len(cov.gaps),
+        "today": timezone.localdate(),
+    }
+    return _pdf(request, "appraisal/review_print.html", ctx, f"{org.name}{year}年度组织生活会材料.pdf")
+
+
+@login_required
+def appraisal_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The branch's 民主评议党员结果 sheet (names and grades: the export is audited)."""
+    org = _branch(request, pk, Action.MANAGE)
+    appraisal = selectors.get_appraisal(org, _year(year))
+    if appraisal is None:
+        raise Http404("本年度民主评议尚未开始")
+    entries = selectors.entries_of(appraisal)
+    graded, cap = selectors.quota_for(appraisal)
+    counts = selectors.grade_counts(appraisal)
+    ctx = {
+        "org": org,
+        "year": year,
+        "appraisal": appraisal,
+        "entries": entries,
+        "graded": graded,
+        "cap": cap,
+        "counts": [(label, counts[value]) for value, label in Grade.choices],
+    }
+    resp = _pdf(request, "appraisal/appraisal_print.html", ctx, f"{org.name}{year}年民主评议党员结果.pdf")
+    exports.audit_export(request.user, org, f"{org.name} {year}年民主评议党员结果（PDF）", len(entries))
+    return resp
+
+
+@login_required
+def summary_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    """The committee's 民主评议结果汇总表: grade counts per branch (no member names) -- summed per
+    child organisation when there are more branches than a printed page list should carry."""
+    org = get_org_for_user(request.user, pk, Action.MANAGE)
+    children = selectors.summary_by_child(request.user, org, _year(year))
+    many = sum(c.branches for c in children) > selectors.SUMMARY_BRANCH_ROWS
+    rows = [] if many else selectors.committee_summary(request.user, org, year)
+    ctx = {
+        "org": org,
+        "year": year,
+        "rows": rows,
+        "children": children if many else [],
+        "grades": [label for _, label in Grade.choices],
+        "totals": exports.summary_totals(rows) if not many else exports.child_totals(children),
+    }
+    return _pdf(request, "appraisal/summary_print.html", ctx, f"{org.name}{year}年民主评议结果汇总表.pdf")

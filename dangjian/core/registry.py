@@ -189,3 +189,72 @@ def point_event_source(source: PointEventSource) -> PointEventSource:
 
 def point_event_sources() -> list[PointEventSource]:
     return sorted(_POINT_EVENT_SOURCES.values(), key=lambda s: s.code)
+
+
+# --- Events that make a 谈心谈话 due (必谈) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TalkTriggerEvent:
+    member_id: int
+    org_id: int  # the member's branch, where the to-do is raised
+    org_path: str
+    on: dt.date  # when the event happened (the to-do is due a configured number of days later)
+
+
+@dataclass(frozen=True)
+class TalkTrigger:
+    """An event an app records that makes a talk with the member due (必谈), e.g. dues' flag for 6
+    months of arrears, so `appraisal` raises the to-do without importing the app (they are siblings
+    in one layer). `events(since, until)` returns the events that happened in the closed period,
+    across every branch, in a bounded number of queries. `code` must be one of appraisal's
+    `TalkEvent` values (it is stored on the to-do and switched on per committee)."""
+
+    code: str
+    label: str
+    events: Callable[[dt.date, dt.date], list[TalkTriggerEvent]]
+
+
+_TALK_TRIGGERS: dict[str, TalkTrigger] = {}
+
+
+def talk_trigger(trigger: TalkTrigger) -> TalkTrigger:
+    _TALK_TRIGGERS[trigger.code] = trigger
+    return trigger
+
+
+def talk_triggers() -> list[TalkTrigger]:
+    return sorted(_TALK_TRIGGERS.values(), key=lambda t: t.code)
+
+
+# --- Suggestions shown beside the 民主评议 grades ----------------------------------------------------
+
+AppraisalSuggestionFn = Callable[[list[int], int], dict[int, str]]
+_APPRAISAL_SUGGESTIONS: list[AppraisalSuggestionFn] = []
+
+
+def appraisal_suggestion_provider(fn: AppraisalSuggestionFn) -> AppraisalSuggestionFn:
+    """Register `fn(member_ids, year) -> {member id: short Chinese suggestion}` (e.g. points' star
+    rating for the year), shown on the 民主评议 page as a suggestion only: the branch decides the
+    grade. A member absent from the answer gets no suggestion. One bounded query set per call."""
+    if fn not in _APPRAISAL_SUGGESTIONS:
+        _APPRAISAL_SUGGESTIONS.append(fn)
+    return fn
+
+
+def unregister_appraisal_suggestion_provider(fn: AppraisalSuggestionFn) -> None:
+    """For tests that register a provider of their own."""
+    if fn in _APPRAISAL_SUGGESTIONS:
+        _APPRAISAL_SUGGESTIONS.remove(fn)
+
+
+def appraisal_suggestions(member_ids: list[int], year: int) -> dict[int, str]:
+    """Every provider's suggestion per member, joined with "；" (in registration order)."""
+    out: dict[int, list[str]] = {}
+    if not member_ids:
+        return {}
+    for fn in _APPRAISAL_SUGGESTIONS:
+        for member_id, text in fn(member_ids, year).items():
+            if text:
+                out.setdefault(member_id, []).append(text)
+    return {m: "；".join(texts) for m, texts in out.items()}

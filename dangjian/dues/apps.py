@@ -8,13 +8,22 @@ class DuesConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import ReportSource, attention_provider, meeting_panel, nav_item, report_source
+        from dangjian.core.registry import (
+            ReportSource,
+            TalkTrigger,
+            attention_provider,
+            meeting_panel,
+            nav_item,
+            report_source,
+            talk_trigger,
+        )
         from dangjian.orgs import config
 
         from . import selectors
         from .attention import dues_attention
         from .panels import party_day_dues_panel
         from .rules import DEFAULT_CAP_FEN, FARMER_MAX_FEN, FARMER_MIN_FEN, Rounding
+        from .selectors import arrears_talk_events
         from .tasks import dues_monthly
 
         # Rounding has no national rule (domain-rules §2.3, UNVERIFIED): each committee chooses.
@@ -46,6 +55,8 @@ class DuesConfig(AppConfig):
         nav_item("党费收缴", "dues:index", "manage", order=61, tab="党费", icon="dues", tab_action="manage")
         attention_provider(dues_attention)
         meeting_panel(party_day_dues_panel)
+        # 6 months of arrears make a talk due (appraisal's 必谈 to-do; appraisal may not import dues).
+        talk_trigger(TalkTrigger("arrears", "连续6个月未交纳党费", arrears_talk_events))
         periodic_job(self.label, "党费月度应缴计算、连续欠缴检查", dues_monthly)
         report_source(
             ReportSource(

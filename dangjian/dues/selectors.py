@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangjian.core.findings import Finding
 from dangjian.core.paths import parent_path, subtree_q
+from dangjian.core.registry import TalkTriggerEvent
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_prefixes, scope_q
 from dangjian.members.models import Member
 from dangjian.members.selectors import own_member as own_member  # the dues pages' "my dues" member
@@ -489,6 +490,22 @@ def register_rows(org: Organization, year: int) -> list[RegisterRow]:
 
 # ---------------------------------------------------------------------------------------------
 # Home page and index
+
+
+def arrears_talk_events(since: dt.date, until: dt.date) -> list[TalkTriggerEvent]:
+    """Members flagged for 6+ consecutive unpaid months in [since, until] whose flag is still open:
+    a talk is due (第十三条: 党支部应及时对其进行批评教育). One query, every branch."""
+    rows = (
+        DuesArrearsFlag.objects.filter(
+            resolved_at__isnull=True,
+            flagged_at__date__gte=since,
+            flagged_at__date__lte=until,
+            member__is_active=True,
+        )
+        .values_list("member_id", "org_id", "org_path", "flagged_at")
+        .order_by("pk")
+    )
+    return [TalkTriggerEvent(member_id, org_id, path, timezone.localdate(at)) for member_id, org_id, path, at in rows]
 
 
 def open_flags_for(user: Any) -> QuerySet[DuesArrearsFlag]:

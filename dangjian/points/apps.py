@@ -10,12 +10,18 @@ class PointsConfig(AppConfig):
         from django.urls import reverse
 
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
+        from dangjian.core.registry import (
+            ReportSource,
+            appraisal_suggestion_provider,
+            attention_provider,
+            nav_item,
+            report_source,
+        )
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
         from .attention import points_attention
-        from .selectors import REPORT_FIGURES, report_figures
+        from .selectors import REPORT_FIGURES, appraisal_suggestions, report_figures
         from .tasks import points_sweep
 
         # "On time" has no national definition (domain-rules round 2 §1e, UNVERIFIED): a setting.
@@ -77,4 +83,7 @@ class PointsConfig(AppConfig):
         nav_item("我的积分", "points:my", None, order=62)
         nav_item("积分评星", "points:index", Action.MANAGE, order=63)
         attention_provider(points_attention)
+        # The member's year result as a suggestion on appraisal's 民主评议 page (appraisal sits below
+        # points and may not import it).
+        appraisal_suggestion_provider(appraisal_suggestions)
         periodic_job(self.label, "党员积分重新计算（由会议、党费记录生成）", points_sweep)
