@@ -21,7 +21,6 @@ import datetime as dt
 import importlib
 import io
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -609,10 +608,8 @@ def test_outsider_is_refused_and_sees_nothing_of_another_branch(full_plan: Plan)
         for secret in full_plan.secrets:
             w.expect(secret not in body, route, method, r, f"shows {secret!r}")
 
-    started = time.monotonic()
     w = walk_as(full_plan, _login(full_plan.world.outsider), check)
     w.done()
-    assert time.monotonic() - started < 60, "the walk should stay well under a minute"
 
 
 def test_member_cannot_post_to_any_management_route(full_plan: Plan) -> None:
