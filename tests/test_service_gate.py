@@ -24,6 +24,7 @@ import io
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -59,6 +60,8 @@ from dangjian.points import rules as points_rules
 from dangjian.points import services as points
 from dangjian.points.models import PublicNotice
 from dangjian.site.testing.factories import World, build_world, make_member, make_user, member_data
+from dangjian.study import services as study
+from dangjian.study.models import Lecture, Lecturer, Reflection, StudyItem
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +242,42 @@ def published_notice(r: Rows) -> Any:
 def open_objection(r: Rows) -> Any:
     """The member's objection to branch A's 公示."""
     return points.points_objection_raise(actor=r.w.member_user, notice=published_notice(r), reason="出勤记录有误")
+
+
+def study_item(r: Rows, mode: str) -> Any:
+    """An item of branch A's study list this month (the list is made once per module)."""
+    found = StudyItem.objects.filter(org_path=r.w.branch.path, mode=mode).first()
+    if found:
+        return found
+    study.study_list_create(
+        actor=SYSTEM, org=r.w.branch, month=r.today, title="学习清单", items=[("党章", "collective"), ("案例", "self")]
+    )
+    return StudyItem.objects.get(org_path=r.w.branch.path, mode=mode)
+
+
+def study_lecture(r: Rows) -> Any:
+    """A lecture of the unit committee's lecturer for branch A."""
+    found = Lecture.objects.filter(audience=r.w.branch).first()
+    if found:
+        return found
+    lecturer = Lecturer.objects.filter(org=r.w.unit).first() or study.lecturer_add(
+        actor=SYSTEM, org=r.w.unit, name="陈讲师", team="理论宣讲队"
+    )
+    start = timezone.now() - dt.timedelta(days=1)
+    return study.lecture_schedule(
+        actor=SYSTEM,
+        lecturer=lecturer,
+        audience=r.w.branch,
+        topic="专题",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )
+
+
+def study_reflection(r: Rows) -> Any:
+    """The member's 心得."""
+    found = Reflection.objects.filter(member=r.w.member).first()
+    return found or study.reflection_write(actor=r.w.member_user, title="体会", body="学习体会")
 
 
 def upload(name: str, content: bytes = b"PK\x03\x04") -> SimpleUploadedFile:
@@ -445,6 +484,34 @@ GATED: dict[str, Recipe] = {
         "org": r.w.branch, "talker_id": r.w.member.pk, "counterpart_ids": [r.loose.pk], "held_on": r.today
     },
     "dangjian.appraisal.services.sweep": lambda r: {"today": r.today},
+    # study
+    "dangjian.study.services.collective_study_link": lambda r: {
+        "item": study_item(r, "collective"), "meeting": r.meeting
+    },
+    "dangjian.study.services.contact_log": lambda r: {
+        "member": r.w.member, "on": r.today, "channel": "phone", "contacted_by": "李", "topic": "近况"
+    },
+    "dangjian.study.services.home_visit_log": lambda r: {
+        "member": r.w.member, "on": r.today, "visitors": "王", "care": "慰问"
+    },
+    "dangjian.study.services.lecture_record": lambda r: {"lecture": study_lecture(r)},
+    "dangjian.study.services.lecture_schedule": lambda r: {
+        "lecturer": study_lecture(r).lecturer, "audience": r.w.branch, "topic": "专题",
+        "starts_at": timezone.now(), "ends_at": timezone.now() + dt.timedelta(hours=1)
+    },
+    "dangjian.study.services.lecturer_add": lambda r: {"org": r.w.unit, "name": "刘讲师", "team": "基层宣讲队"},
+    "dangjian.study.services.reflection_feature": lambda r: {
+        "reflection": study_reflection(r), "featured": True, "version": study_reflection(r).version
+    },
+    "dangjian.study.services.study_due_check": lambda r: {"org": r.w.branch, "today": r.today},
+    "dangjian.study.services.study_list_create": lambda r: {
+        "org": r.w.branch, "month": r.today, "title": "清单", "items": [("党章", "self")]
+    },
+    "dangjian.study.services.study_recompute": lambda r: {"org": r.w.branch, "year": r.today.year},
+    "dangjian.study.services.training_record_add": lambda r: {
+        "member": r.w.member, "title": "轮训", "organiser": "党校", "kind": "other",
+        "starts_on": r.today, "ends_on": r.today, "hours": Decimal(4)
+    },
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {
@@ -455,6 +522,10 @@ SELF: dict[str, Recipe] = {
     "dangjian.core.services.notification_mark_read": lambda r: {},
     # Marks the actor present at a meeting of branch A: the outsider is not on its list.
     "dangjian.orglife.services.sign_in": lambda r: {"token": r.meeting.sign_in_token, "now": r.meeting.started_at},
+    # The member's own 心得 and self-study marks: written for the actor's own Member row.
+    "dangjian.study.services.reflection_write": lambda r: {"title": "体会", "body": "学习体会"},
+    # (an unsaved item: the refusal comes before the item is read, and the recipe writes nothing)
+    "dangjian.study.services.study_mark_done": lambda r: {"item": StudyItem(mode="self", org_path=r.w.branch.path)},
 }  # fmt: skip
 
 

@@ -85,6 +85,14 @@ SELF_SERVICE = {
         {"orglife.Attendance", "orglife.Meeting", "orglife.BranchMonth", *AUDIT},
         "the member signs in to their own branch's meeting with the QR token shown there",
     ),
+    "study:item_done": (
+        {"study.SelfStudy", *AUDIT},
+        "a member marks a self-study item of their own branch's list done",
+    ),
+    "study:reflection_new": (
+        {"study.Reflection", *AUDIT},
+        "a member writes their own 学习心得",
+    ),
     "dues:exemption_apply": (
         {"dues.DuesExemption", *AUDIT},
         "a member applies for relief on their own dues record",
