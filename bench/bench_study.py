@@ -190,6 +190,15 @@ def main() -> None:
         ])),
     ]  # fmt: skip
     print_table(rows, "pages (server time through the views)")
+    # The same pages' CPU time in this process (rendering, ORM), apart from waiting on a shared machine.
+    for label, url in (
+        ("branch study page (50 members)", reverse("study:branch", args=[city.branch50.pk])),
+        ("root on-track share", reverse("study:overview", args=[city.root.pk])),
+    ):
+        c0 = time.process_time()
+        for _ in range(7):
+            client.get(url)
+        print(f"   {label}: {(time.process_time() - c0) / 7 * 1000:.1f} ms CPU per request in this process")
 
 
 if __name__ == "__main__":

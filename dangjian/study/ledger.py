@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 
 from dangjian.members.models import Member
 from dangjian.orglife.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
@@ -117,27 +117,38 @@ def collect(
     tallies = {pk: Tally() for pk in ids}
     out_lines: dict[int, list[Line]] = defaultdict(list)
     known = meetings if meetings is not None else {}
-    marks = list(
-        Attendance.objects.filter(
-            member_id__in=ids,
-            status=AttendanceStatus.PRESENT,
-            meeting_date__year=year,
-            meeting__status=MeetingStatus.FILED,
-        ).values_list("member_id", "meeting_id")
+    present = Attendance.objects.filter(
+        member_id__in=ids,
+        status=AttendanceStatus.PRESENT,
+        meeting_date__year=year,
+        meeting__status=MeetingStatus.FILED,
     )
-    _meeting_minutes({m for _, m in marks}, known)
-    converted: dict[tuple[int, R.Conversion], Decimal] = {}
-    for member_id, meeting_id in marks:
-        conv = settings[path_of[member_id]].conversion
-        key = (meeting_id, conv)
-        hours = converted.get(key)
-        if hours is None:
-            hours = converted[key] = R.meeting_hours(known[meeting_id][0], conv)
-        tallies[member_id].meeting += hours
-        if lines:
+    if lines:
+        marks = list(present.values_list("member_id", "meeting_id"))
+        _meeting_minutes({m for _, m in marks}, known)
+        for member_id, meeting_id in marks:
             minutes, day, theme, org_name = known[meeting_id]
+            hours = R.meeting_hours(minutes, settings[path_of[member_id]].conversion)
+            tallies[member_id].meeting += hours
             what = f"出席“{theme}”（{minutes // 60}小时{minutes % 60:02d}分）"
             out_lines[member_id].append(Line(day, "集体学习", what, org_name, hours, f"meeting:{meeting_id}"))
+    else:
+        # The recompute needs sums only: the database counts each member's attendances by meeting
+        # length (a handful of lengths per member), so millions of rows never reach Python.
+        length = ExpressionWrapper(F("meeting__ended_at") - F("meeting__started_at"), output_field=DurationField())
+        converted: dict[tuple[dt.timedelta, R.Conversion], Decimal] = {}
+        for member_id, duration, n in (
+            present.annotate(length=length)
+            .values("member_id", "length")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("member_id", "length", "n")
+        ):
+            conv = settings[path_of[member_id]].conversion
+            each = converted.get((duration, conv))
+            if each is None:
+                each = converted[(duration, conv)] = R.meeting_hours(int(duration.total_seconds() // 60), conv)
+            tallies[member_id].meeting += each * n
 
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     for t in TrainingRecord.objects.filter(member_id__in=ids, starts_on__lte=end, ends_on__gte=start).only(

@@ -74,13 +74,12 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
     today = timezone.localdate()
     ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     changed = 0
-    meetings: dict[int, tuple[int, dt.date, str, str]] = {}
     for i in range(0, len(ids), CHUNK):
         batch = list(
             Member.objects.filter(pk__in=ids[i : i + CHUNK]).order_by("pk").only("pk", "org_path", "exempt", "user_id")
         )
         settings = settings_for(m.org_path for m in batch)
-        tallies, _ = collect(batch, year, settings, meetings=meetings)
+        tallies, _ = collect(batch, year, settings)
         cadre_ids = cadres([m.pk for m in batch], reference_day(year, today))
         have = {y.member_id: y for y in MemberStudyYear.objects.filter(member_id__in=[m.pk for m in batch], year=year)}
         new: list[MemberStudyYear] = []
