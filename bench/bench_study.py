@@ -126,6 +126,7 @@ def main() -> None:
     from dangjian.orglife.models import Attendance
     from dangjian.orgs.models import Organization, OrgKind
     from dangjian.study import services
+    from dangjian.study.models import MemberStudyYear
 
     city = ensure_city(args.branches, args.members)
     today = timezone.localdate()
@@ -135,6 +136,8 @@ def main() -> None:
     marks = Attendance.objects.filter(meeting_date__year=year).count()
     print(f"database: {args.database_url.split('@')[-1]}  year {year}  {members:,} members, {marks:,} attendance rows")
 
+    # Step 1 writes every member's row: start from none (the rows are derived; nothing is lost).
+    MemberStudyYear.objects.filter(year=year).delete()
     r, s, q = counted(services.study_recompute, actor=SYSTEM, org=city.root, year=year)
     print(
         f"1. recompute every member's hours: {r['members']:,} members, {r['changed']:,} changed — {s:.2f} s "

@@ -10,27 +10,30 @@ from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
 from .models import DueKind
-from .selectors import open_dues_for
+from .selectors import open_dues_by_kind
 
 
 def study_attention(user: Any) -> list[Attention]:
-    dues = open_dues_for(user)
+    dues = open_dues_by_kind(user)
     items = []
-    if dues.get(DueKind.CONTACT):
+    # All in one branch (the usual case for a branch's liaison): straight to that branch's log page.
+    if DueKind.CONTACT in dues:
+        n, org = dues[DueKind.CONTACT]
         items.append(
             Attention(
-                f"{dues[DueKind.CONTACT]} 名流动党员超过一个月未联系",
+                f"{n} 名流动党员超过一个月未联系",
                 "请通过电话、微信、短信或面谈联系，并登记联系记录",
-                reverse("study:index"),
+                reverse("study:mobile", args=[org]) if org else reverse("study:index"),
                 Severity.WARNING,
             )
         )
-    if dues.get(DueKind.VISIT):
+    if DueKind.VISIT in dues:
+        n, org = dues[DueKind.VISIT]
         items.append(
             Attention(
-                f"{dues[DueKind.VISIT]} 名免参党员的上门服务到期",
+                f"{n} 名免参党员的上门服务到期",
                 "请安排“一对一”上门服务（送学、代收党费、了解关怀需求）并登记",
-                reverse("study:index"),
+                reverse("study:visits", args=[org]) if org else reverse("study:index"),
                 Severity.WARNING,
             )
         )

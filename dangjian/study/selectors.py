@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -404,14 +404,20 @@ def featured_in(org: Organization, year: int) -> list[Reflection]:
 
 def open_dues_for(user: Any) -> dict[str, int]:
     """Open 待办 in the user's managed subtrees, by kind — one query (none without a managing role)."""
+    return {kind: n for kind, (n, _) in open_dues_by_kind(user).items()}
+
+
+def open_dues_by_kind(user: Any) -> dict[str, tuple[int, int | None]]:
+    """Open 待办 by kind: (count, the branch's id when they are all in one branch) — one query."""
     q = scope_q(user, Action.MANAGE)
-    return dict(
-        StudyDue.objects.filter(q, closed_on__isnull=True)
+    return {
+        kind: (n, org if branches == 1 else None)
+        for kind, n, org, branches in StudyDue.objects.filter(q, closed_on__isnull=True)
         .values("kind")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), org=Min("member__org_id"), branches=Count("member__org_id", distinct=True))
         .order_by()
-        .values_list("kind", "n")
-    )
+        .values_list("kind", "n", "org", "branches")
+    }
 
 
 DUE_LABELS = dict(DueKind.choices)

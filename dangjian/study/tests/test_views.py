@@ -204,3 +204,13 @@ def test_lecturers_page_schedule_and_record(world: World, as_admin: Client) -> N
 def test_index_sends_a_plain_member_to_their_hours(world: World, as_member: Client, as_liaison: Client) -> None:
     assert as_member.get(reverse("study:index"))["Location"] == reverse("study:my")
     assert world.branch.name in as_liaison.get(reverse("study:index")).content.decode()
+
+
+def test_home_todo_for_overdue_contacts_and_due_visits(world: World, as_liaison: Client, as_member: Client) -> None:
+    mobile_member(world.branch)
+    exempt_member(world.branch)
+    S.study_due_check(actor=SYSTEM, org=world.city, today=today())
+    body = as_liaison.get("/").content.decode()
+    assert "1 名流动党员超过一个月未联系" in body and reverse("study:mobile", args=[world.branch.pk]) in body
+    assert "1 名免参党员的上门服务到期" in body and reverse("study:visits", args=[world.branch.pk]) in body
+    assert "流动党员超过一个月未联系" not in as_member.get("/").content.decode()
