@@ -101,6 +101,30 @@ def _meeting_minutes(meeting_ids: set[int], known: dict[int, tuple[int, dt.date,
             known[pk] = (int((end - start).total_seconds() // 60), day, theme, org_name)
 
 
+def present_at_filed(year: int) -> Any:
+    """Attendance rows that earn hours: present, at a filed meeting, in `year`."""
+    return Attendance.objects.filter(
+        status=AttendanceStatus.PRESENT, meeting_date__year=year, meeting__status=MeetingStatus.FILED
+    )
+
+
+def attendance_lengths(present: Any) -> dict[int, list[tuple[dt.timedelta, int]]]:
+    """Each member's attendances counted by meeting length, in the database (a handful of lengths
+    per member), so millions of attendance rows never reach Python."""
+    length = ExpressionWrapper(F("meeting__ended_at") - F("meeting__started_at"), output_field=DurationField())
+    out: dict[int, list[tuple[dt.timedelta, int]]] = defaultdict(list)
+    for member_id, duration, n in (
+        present.annotate(length=length)
+        .values("member_id", "length")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("member_id", "length", "n")
+        .iterator(chunk_size=20000)
+    ):
+        out[member_id].append((duration, n))
+    return out
+
+
 def collect(
     members: Sequence[Member],
     year: int,
@@ -108,21 +132,18 @@ def collect(
     *,
     lines: bool = False,
     meetings: dict[int, tuple[int, dt.date, str, str]] | None = None,
+    lengths: dict[int, list[tuple[dt.timedelta, int]]] | None = None,
 ) -> tuple[dict[int, Tally], dict[int, list[Line]]]:
     """Every member's hours of `year` from the records (4 queries per batch, plus the meetings not
     yet known): present at filed meetings, training records (split by days across years), home
-    visits that delivered study content. With `lines`, the ledger lines too."""
+    visits that delivered study content. With `lines`, the ledger lines too. `lengths` (from
+    `attendance_lengths`, read once for a whole subtree) replaces the batch's attendance query."""
     ids = [m.pk for m in members]
     path_of = {m.pk: m.org_path for m in members}
     tallies = {pk: Tally() for pk in ids}
     out_lines: dict[int, list[Line]] = defaultdict(list)
     known = meetings if meetings is not None else {}
-    present = Attendance.objects.filter(
-        member_id__in=ids,
-        status=AttendanceStatus.PRESENT,
-        meeting_date__year=year,
-        meeting__status=MeetingStatus.FILED,
-    )
+    present = present_at_filed(year).filter(member_id__in=ids)
     if lines:
         marks = list(present.values_list("member_id", "meeting_id"))
         _meeting_minutes({m for _, m in marks}, known)
@@ -133,22 +154,16 @@ def collect(
             what = f"出席“{theme}”（{minutes // 60}小时{minutes % 60:02d}分）"
             out_lines[member_id].append(Line(day, "集体学习", what, org_name, hours, f"meeting:{meeting_id}"))
     else:
-        # The recompute needs sums only: the database counts each member's attendances by meeting
-        # length (a handful of lengths per member), so millions of rows never reach Python.
-        length = ExpressionWrapper(F("meeting__ended_at") - F("meeting__started_at"), output_field=DurationField())
+        if lengths is None:
+            lengths = attendance_lengths(present)
         converted: dict[tuple[dt.timedelta, R.Conversion], Decimal] = {}
-        for member_id, duration, n in (
-            present.annotate(length=length)
-            .values("member_id", "length")
-            .annotate(n=Count("pk"))
-            .order_by()
-            .values_list("member_id", "length", "n")
-        ):
+        for member_id in ids:
             conv = settings[path_of[member_id]].conversion
-            each = converted.get((duration, conv))
-            if each is None:
-                each = converted[(duration, conv)] = R.meeting_hours(int(duration.total_seconds() // 60), conv)
-            tallies[member_id].meeting += each * n
+            for duration, n in lengths.get(member_id, ()):
+                each = converted.get((duration, conv))
+                if each is None:
+                    each = converted[(duration, conv)] = R.meeting_hours(int(duration.total_seconds() // 60), conv)
+                tallies[member_id].meeting += each * n
 
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     for t in TrainingRecord.objects.filter(member_id__in=ids, starts_on__lte=end, ends_on__gte=start).only(

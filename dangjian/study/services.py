@@ -29,7 +29,16 @@ from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules as R
-from .ledger import YEAR_FIELDS, cadres, collect, reference_day, settings_for, year_values
+from .ledger import (
+    YEAR_FIELDS,
+    attendance_lengths,
+    cadres,
+    collect,
+    present_at_filed,
+    reference_day,
+    settings_for,
+    year_values,
+)
 from .models import (
     Channel,
     CollectiveStudy,
@@ -74,12 +83,19 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
     today = timezone.localdate()
     ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     changed = 0
+    # Many members (a committee, the city): one grouped pass over the year's attendance beats one
+    # index probe per member; a branch or a member keeps the per-batch query.
+    lengths = (
+        attendance_lengths(present_at_filed(year).filter(member__in=members_qs.filter(is_active=True)))
+        if len(ids) > CHUNK
+        else None
+    )
     for i in range(0, len(ids), CHUNK):
         batch = list(
             Member.objects.filter(pk__in=ids[i : i + CHUNK]).order_by("pk").only("pk", "org_path", "exempt", "user_id")
         )
         settings = settings_for(m.org_path for m in batch)
-        tallies, _ = collect(batch, year, settings)
+        tallies, _ = collect(batch, year, settings, lengths=lengths)
         cadre_ids = cadres([m.pk for m in batch], reference_day(year, today))
         have = {y.member_id: y for y in MemberStudyYear.objects.filter(member_id__in=[m.pk for m in batch], year=year)}
         new: list[MemberStudyYear] = []

@@ -433,3 +433,22 @@ def test_report_source_and_point_events(world: World, django_assert_max_num_quer
         [world.member.pk], dt.date(today().year, 1, 1), today()
     )
     assert [ev.ref for ev in events] == [f"training:{t.pk}"]
+
+
+def test_the_subtree_pass_gives_the_same_hours_as_per_batch(world: World, monkeypatch: Any) -> None:
+    other = make_member(world.branch)
+    filed_meeting(world.branch, {world.member.pk: "present", other.pk: "present"}, minutes=150)
+    filed_meeting(world.branch, {world.member.pk: "present", other.pk: "absent"}, minutes=60, days_ago=5)
+    S.study_recompute(actor=SYSTEM, org=world.city, year=today().year)
+    small = {m: year_row(m).meeting_hours for m in (world.member, other)}
+    MemberStudyYear.objects.all().delete()
+    monkeypatch.setattr(S, "CHUNK", 1)  # more members than a batch: one grouped pass over the subtree
+    S.study_recompute(actor=SYSTEM, org=world.city, year=today().year)
+    assert (
+        {m: year_row(m).meeting_hours for m in (world.member, other)}
+        == small
+        == {
+            world.member: D("3.5"),
+            other: D("2.5"),
+        }
+    )
