@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "dangjian.points",
     "dangjian.appraisal",
     "dangjian.community",
+    "dangjian.study",
     "dangjian.reports",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]

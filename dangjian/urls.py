@@ -21,5 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", include("dangjian.reports.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("community/", include("dangjian.community.urls")),
+    path("study/", include("dangjian.study.urls")),
     path("admin/", admin.site.urls),
 ]

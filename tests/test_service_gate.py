@@ -24,6 +24,7 @@ import io
 import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -62,6 +63,8 @@ from dangjian.points.models import BranchRating, PublicNotice
 from dangjian.reports import services as reports
 from dangjian.reports.models import DutyReport
 from dangjian.site.testing.factories import World, build_world, make_member, make_user, member_data
+from dangjian.study import services as study
+from dangjian.study.models import Lecture, Lecturer, Reflection, StudyItem
 
 pytestmark = pytest.mark.django_db
 
@@ -259,6 +262,42 @@ def pending_rating(r: Rows) -> Any:
         actor=SYSTEM, committee=r.w.unit, branch=r.w.branch, year=r.today.year,
         points_score="90", target_score="90", document="文件 1",
     )  # fmt: skip
+
+
+def study_item(r: Rows, mode: str) -> Any:
+    """An item of branch A's study list this month (the list is made once per module)."""
+    found = StudyItem.objects.filter(org_path=r.w.branch.path, mode=mode).first()
+    if found:
+        return found
+    study.study_list_create(
+        actor=SYSTEM, org=r.w.branch, month=r.today, title="学习清单", items=[("党章", "collective"), ("案例", "self")]
+    )
+    return StudyItem.objects.get(org_path=r.w.branch.path, mode=mode)
+
+
+def study_lecture(r: Rows) -> Any:
+    """A lecture of the unit committee's lecturer for branch A."""
+    found = Lecture.objects.filter(audience=r.w.branch).first()
+    if found:
+        return found
+    lecturer = Lecturer.objects.filter(org=r.w.unit).first() or study.lecturer_add(
+        actor=SYSTEM, org=r.w.unit, name="陈讲师", team="理论宣讲队"
+    )
+    start = timezone.now() - dt.timedelta(days=1)
+    return study.lecture_schedule(
+        actor=SYSTEM,
+        lecturer=lecturer,
+        audience=r.w.branch,
+        topic="专题",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )
+
+
+def study_reflection(r: Rows) -> Any:
+    """The member's 心得."""
+    found = Reflection.objects.filter(member=r.w.member).first()
+    return found or study.reflection_write(actor=r.w.member_user, title="体会", body="学习体会")
 
 
 def upload(name: str, content: bytes = b"PK\x03\x04") -> SimpleUploadedFile:
@@ -515,6 +554,34 @@ GATED: dict[str, Recipe] = {
     "dangjian.reports.services.duty_rectification_add": lambda r: {
         "duty": duty_report(r), "problem": "问题", "measure": "措施", "deadline": r.today
     },
+    # study
+    "dangjian.study.services.collective_study_link": lambda r: {
+        "item": study_item(r, "collective"), "meeting": r.meeting
+    },
+    "dangjian.study.services.contact_log": lambda r: {
+        "member": r.w.member, "on": r.today, "channel": "phone", "contacted_by": "李", "topic": "近况"
+    },
+    "dangjian.study.services.home_visit_log": lambda r: {
+        "member": r.w.member, "on": r.today, "visitors": "王", "care": "慰问"
+    },
+    "dangjian.study.services.lecture_record": lambda r: {"lecture": study_lecture(r)},
+    "dangjian.study.services.lecture_schedule": lambda r: {
+        "lecturer": study_lecture(r).lecturer, "audience": r.w.branch, "topic": "专题",
+        "starts_at": timezone.now(), "ends_at": timezone.now() + dt.timedelta(hours=1)
+    },
+    "dangjian.study.services.lecturer_add": lambda r: {"org": r.w.unit, "name": "刘讲师", "team": "基层宣讲队"},
+    "dangjian.study.services.reflection_feature": lambda r: {
+        "reflection": study_reflection(r), "featured": True, "version": study_reflection(r).version
+    },
+    "dangjian.study.services.study_due_check": lambda r: {"org": r.w.branch, "today": r.today},
+    "dangjian.study.services.study_list_create": lambda r: {
+        "org": r.w.branch, "month": r.today, "title": "清单", "items": [("党章", "self")]
+    },
+    "dangjian.study.services.study_recompute": lambda r: {"org": r.w.branch, "year": r.today.year},
+    "dangjian.study.services.training_record_add": lambda r: {
+        "member": r.w.member, "title": "轮训", "organiser": "党校", "kind": "other",
+        "starts_on": r.today, "ends_on": r.today, "hours": Decimal(4)
+    },
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {
@@ -533,6 +600,10 @@ SELF: dict[str, Recipe] = {
         "title": "宣传", "on": r.today, "hours": 1, "role": "volunteer"
     },
     "dangjian.community.services.pledge_submit": lambda r: {"text": "承诺"},
+    # The member's own 心得 and self-study marks: written for the actor's own Member row.
+    "dangjian.study.services.reflection_write": lambda r: {"title": "体会", "body": "学习体会"},
+    # (an unsaved item: the refusal comes before the item is read, and the recipe writes nothing)
+    "dangjian.study.services.study_mark_done": lambda r: {"item": StudyItem(mode="self", org_path=r.w.branch.path)},
 }  # fmt: skip
 
 

@@ -112,6 +112,14 @@ SELF_SERVICE = {
         {"community.ServiceLink", *AUDIT},
         "the member ends their own report-in (moved away)",
     ),
+    "study:item_done": (
+        {"study.SelfStudy", *AUDIT},
+        "a member marks a self-study item of their own branch's list done",
+    ),
+    "study:reflection_new": (
+        {"study.Reflection", *AUDIT},
+        "a member writes their own 学习心得",
+    ),
     "dues:exemption_apply": (
         {"dues.DuesExemption", *AUDIT},
         "a member applies for relief on their own dues record",

@@ -17,7 +17,7 @@ from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
 # INSTALLED_APPS order
-APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal", "community", "reports")
+APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal", "community", "study", "reports")
 
 
 def run(*args: str) -> str:
@@ -48,8 +48,7 @@ def test_only_runs_the_named_apps(world: World) -> None:
 def test_unknown_app_is_a_clear_error(db: None) -> None:
     with pytest.raises(
         CommandError,
-        match="没有名为 nosuch 的定期巡检；可选：core、orglife、partyday、assignments、dues、points、appraisal、"
-        "community",
+        match="没有名为 nosuch 的定期巡检；可选：" + "、".join(APPS),
     ):
         run("--only", "nosuch")
 
