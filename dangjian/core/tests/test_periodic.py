@@ -16,7 +16,7 @@ from dangjian.dues.rules import DuesCategory
 from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
-APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal")  # INSTALLED_APPS order
+APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal", "brands")  # INSTALLED_APPS order
 
 
 def run(*args: str) -> str:
@@ -47,7 +47,7 @@ def test_only_runs_the_named_apps(world: World) -> None:
 def test_unknown_app_is_a_clear_error(db: None) -> None:
     with pytest.raises(
         CommandError,
-        match="没有名为 nosuch 的定期巡检；可选：core、orglife、partyday、assignments、dues、points、appraisal",
+        match="没有名为 nosuch 的定期巡检；可选：core、orglife、partyday、assignments、dues、points、appraisal、brands",
     ):
         run("--only", "nosuch")
 
