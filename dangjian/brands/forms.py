@@ -118,6 +118,7 @@ class ReviewForm(forms.Form):
                 widget=forms.NumberInput(attrs={"min": 0, "max": c["max"], "step": 1, "inputmode": "numeric"}),
             )
         self.criteria = criteria
+        self.order_fields([f"score_{c['code']}" for c in criteria])  # scores first, then the comments
 
     def scores(self) -> dict[str, str]:
         return {c["code"]: self.data.get(f"score_{c['code']}", "") for c in self.criteria}
