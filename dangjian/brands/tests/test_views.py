@@ -193,3 +193,23 @@ def test_report_source_is_bounded(world: World, django_assert_max_num_queries: A
         figures = src.compute([world.branch.path, world.other_branch.path], today.replace(day=1), today)
     assert figures[world.branch.path]["approved"] == 1 and figures[world.branch.path]["projects"] == 1
     assert p.stage == Stage.CULTIVATING
+
+
+def test_committee_opens_a_call_on_the_web(world: World, as_admin: Client) -> None:
+    url = reverse("brands:campaign_new", args=[world.city.pk])
+    today = timezone.localdate()
+    body = {
+        "title": "一支部一特色", "document": "组织部〔2026〕8号", "incubation_end": today,
+        "application_deadline": today + dt.timedelta(days=10), "approval_deadline": today + dt.timedelta(days=20),
+        "cultivation_end": today + dt.timedelta(days=200), "acceptance_deadline": today + dt.timedelta(days=220),
+        "excellent_quota": 2, "criteria_text": "政治功能|60|10\n品牌特色|30|10", "must_apply_text": "",
+    }  # fmt: skip
+    r = as_admin.post(url, body)
+    assert r.status_code == 200 and "权重之和应为 100（现为 90）" in r.content.decode()
+    r = as_admin.post(url, {**body, "criteria_text": "政治功能|60|10\n品牌特色|40|10", "must_apply_text": "abc"})
+    assert r.status_code == 200 and "第 1 行格式" in r.content.decode()
+    body["criteria_text"] = "政治功能|60|10\n品牌特色|40|10"
+    body["must_apply_text"] = f"{world.branch.pk}|样板支部"
+    r = as_admin.post(url, body)
+    assert r.status_code == 302
+    assert as_admin.get(r["Location"]).status_code == 200
