@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dangjian.appraisal",
     "dangjian.community",
     "dangjian.study",
+    "dangjian.brands",
     "dangjian.reports",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]

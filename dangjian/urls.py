@@ -22,5 +22,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("community/", include("dangjian.community.urls")),
     path("study/", include("dangjian.study.urls")),
+    path("brands/", include("dangjian.brands.urls")),
     path("admin/", admin.site.urls),
 ]

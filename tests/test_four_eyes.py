@@ -21,6 +21,8 @@ from dangjian.accounts.models import RoleAssignment
 from dangjian.appraisal import services as appraisal
 from dangjian.assignments import services as assignments
 from dangjian.assignments.models import AssignmentTarget
+from dangjian.brands import services as brands
+from dangjian.brands.tests.helpers import project_at
 from dangjian.community import services as community
 from dangjian.community.tests.helpers import make_community, report_in, reported_activity
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused, forget_scope
@@ -196,6 +198,54 @@ def duty_decide(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return boss, lambda actor: reports.duty_decide(actor=actor, duty=d, grade="good")
 
 
+def _brand(w: World, stage: str) -> Any:
+    """Branch A's brand project at `stage`, its 申报书 submitted by the city's admin; the earlier
+    decisions taken by another admin."""
+    other = make_user("另一管理员", "13800000099")
+    RoleAssignment.objects.create(user=other, org=w.city, role="org_admin")
+    return project_at(w, stage, editor=w.admin, decider=other)
+
+
+def brands_unit_review(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "submitted")
+    return w.admin, lambda actor: brands.project_unit_review(actor=actor, project=p, opinion="同意", recommend=True)
+
+
+def brands_shortlist(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "reviewed")
+    return w.admin, lambda actor: brands.project_shortlist_decide(actor=actor, project=p, candidate=True)
+
+
+def brands_approve(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "revised")
+    return w.admin, lambda actor: brands.project_approve(actor=actor, project=p)
+
+
+def brands_establish(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "publicity")
+    type(p).objects.filter(pk=p.pk).update(notice_ends=timezone.localdate() - dt.timedelta(days=1))
+    p.refresh_from_db()
+    return w.admin, lambda actor: brands.project_establish_approve(actor=actor, project=p)
+
+
+def brands_disqualify(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "candidate")
+    return w.admin, lambda actor: brands.project_disqualify_decide(
+        actor=actor, project=p, reason="经核实与他校申报书雷同"
+    )
+
+
+def brands_grade(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "case_submitted")
+    return w.admin, lambda actor: brands.project_grade_decide(actor=actor, project=p, grade="pass")
+
+
+def brands_objection(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    p = _brand(w, "publicity")
+    o = brands.objection_record(actor=w.admin, project=p, reason="反映材料不实", received_on=timezone.localdate())
+    return w.admin, lambda actor: brands.objection_decide(actor=actor, objection=o, upheld=False, answer="经核实不成立")
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -212,6 +262,13 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.appraisal.services.rectification_verify": rectification_verify,
     "dangjian.community.services.deed_decide": deed_decide,
     "dangjian.reports.services.duty_decide": duty_decide,
+    "dangjian.brands.services.project_unit_review": brands_unit_review,
+    "dangjian.brands.services.project_shortlist_decide": brands_shortlist,
+    "dangjian.brands.services.project_approve": brands_approve,
+    "dangjian.brands.services.project_establish_approve": brands_establish,
+    "dangjian.brands.services.project_disqualify_decide": brands_disqualify,
+    "dangjian.brands.services.project_grade_decide": brands_grade,
+    "dangjian.brands.services.objection_decide": brands_objection,
 }
 
 

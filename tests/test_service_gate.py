@@ -41,6 +41,7 @@ from dangjian.appraisal.tests.helpers import AppraisalRows, build_appraisal_rows
 from dangjian.assignments.models import AssignmentTarget, DeliverableKind, TargetItem
 from dangjian.assignments.rules import DeliverableSpec
 from dangjian.assignments.services import assignment_publish, target_claim, target_link_meeting
+from dangjian.brands.tests.helpers import CASE, REVISED, BrandRows, build_brand_rows
 from dangjian.community.tests.helpers import CommunityRows, build_community_rows
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
@@ -136,6 +137,7 @@ class Rows:
     member_role: RoleAssignment
     appraisal: AppraisalRows
     community: CommunityRows
+    brands: BrandRows
 
 
 def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
@@ -228,6 +230,7 @@ def build_rows(w: World) -> Rows:
         w, today, month, third, loose, meeting, photo, action, plan, change, target, item, payment, exemption, job,
         transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch), build_appraisal_rows(w),
         build_community_rows(w),
+        build_brand_rows(w),
     )  # fmt: skip
 
 
@@ -582,6 +585,43 @@ GATED: dict[str, Recipe] = {
         "member": r.w.member, "title": "轮训", "organiser": "党校", "kind": "other",
         "starts_on": r.today, "ends_on": r.today, "hours": Decimal(4)
     },
+    # brands
+    "dangjian.brands.services.campaign_create": lambda r: {
+        "org": r.w.city, "title": "品牌创建", "document": "组织部通知", "incubation_end": r.today,
+        "application_deadline": r.today, "approval_deadline": r.today, "cultivation_end": r.today,
+        "acceptance_deadline": r.today,
+    },
+    "dangjian.brands.services.project_start": lambda r: {"campaign": r.brands.draft.campaign, "org": r.w.branch},
+    "dangjian.brands.services.project_save": lambda r: {"project": r.brands.draft, "brand_name": "红色引擎"},
+    "dangjian.brands.services.project_submit": lambda r: {"project": r.brands.draft},
+    "dangjian.brands.services.project_unit_review": lambda r: {
+        "project": r.brands.submitted, "opinion": "同意", "recommend": True
+    },
+    "dangjian.brands.services.review_assign": lambda r: {"project": r.brands.endorsed, "reviewer": r.brands.reviewer},
+    "dangjian.brands.services.project_shortlist_decide": lambda r: {"project": r.brands.endorsed, "candidate": True},
+    "dangjian.brands.services.project_revise": lambda r: {"project": r.brands.candidate, "sections": REVISED},
+    "dangjian.brands.services.project_approve": lambda r: {"project": r.brands.revised},
+    "dangjian.brands.services.objection_record": lambda r: {
+        "project": r.brands.publicity, "reason": "反映", "received_on": r.today
+    },
+    "dangjian.brands.services.objection_decide": lambda r: {
+        "objection": r.brands.objection, "upheld": False, "answer": "不成立"
+    },
+    "dangjian.brands.services.project_establish_approve": lambda r: {"project": r.brands.publicity},
+    "dangjian.brands.services.project_disqualify_decide": lambda r: {
+        "project": r.brands.candidate, "reason": "经核实雷同"
+    },
+    "dangjian.brands.services.progress_add": lambda r: {
+        "project": r.brands.cultivating, "on": r.today, "kind": "other", "summary": "开展示范课"
+    },
+    "dangjian.brands.services.news_add": lambda r: {
+        "project": r.brands.cultivating, "title": "报道", "url": "https://news.example.cn/1", "platform": "学校主页",
+        "level": "university", "published_on": r.today,
+    },
+    "dangjian.brands.services.case_save": lambda r: {"project": r.brands.cultivating, "sections": CASE},
+    "dangjian.brands.services.case_submit": lambda r: {"project": r.brands.cultivating},
+    "dangjian.brands.services.project_grade_decide": lambda r: {"project": r.brands.case_submitted, "grade": "pass"},
+    "dangjian.brands.services.reminders_send": lambda r: {"today": r.today},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {
@@ -604,6 +644,11 @@ SELF: dict[str, Recipe] = {
     "dangjian.study.services.reflection_write": lambda r: {"title": "体会", "body": "学习体会"},
     # (an unsaved item: the refusal comes before the item is read, and the recipe writes nothing)
     "dangjian.study.services.study_mark_done": lambda r: {"item": StudyItem(mode="self", org_path=r.w.branch.path)},
+    # The expert scores their own assigned sheet: nobody else's, not SYSTEM (outsiders hold no REVIEW role).
+    "dangjian.brands.services.review_submit": lambda r: {
+        "review": r.brands.review, "scores": {"political": 8, "brand": 8, "integration": 8, "sustainable": 8},
+        "comments": "特色鲜明",
+    },
 }  # fmt: skip
 
 

@@ -50,6 +50,7 @@ PUBLIC = {
     "accounts:login": "the login page itself",
     "accounts:logout": "POST-only; logging out changes nothing but the session",
     "partyday:ics": "iCalendar feed authenticated by a per-organization token in the URL",
+    "brands:public_notice": "the 公示 of brand projects is public by design; it shows only the notice (brands tests)",
 }
 
 # Routes whose arguments name no organization's record: every signed-in user may open them.

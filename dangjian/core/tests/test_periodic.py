@@ -17,7 +17,19 @@ from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
 # INSTALLED_APPS order
-APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal", "community", "study", "reports")
+APPS = (
+    "core",
+    "orglife",
+    "partyday",
+    "assignments",
+    "dues",
+    "points",
+    "appraisal",
+    "community",
+    "study",
+    "brands",
+    "reports",
+)
 
 
 def run(*args: str) -> str:
