@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("assignments/", include("dangjian.assignments.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("points/", include("dangjian.points.urls")),
+    path("openness/", include("dangjian.openness.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("admin/", admin.site.urls),
 ]
