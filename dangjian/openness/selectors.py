@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
-from dangjian.core.paths import ancestor_paths, is_within, parent_path, subtree_q
-from dangjian.core.scoping import Action, can, get_for_user, scope_q
+from dangjian.core.paths import STEPLEN, ancestor_paths, is_within, parent_path, subtree_q
+from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
 from dangjian.members.selectors import own_member
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user
@@ -183,16 +184,19 @@ class AttentionCounts:
 
 
 def attention_counts(user: Any, today: dt.date) -> AttentionCounts:
-    """Open obligations in the user's MANAGE scope, overdue or due within DUE_SOON_DAYS: one query."""
-    agg = (
-        DisclosureDue.objects.visible_to(user, Action.MANAGE)
-        .filter(fulfilled_on__isnull=True, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))
-        .aggregate(
-            overdue=Count("id", filter=Q(due_on__lt=today)),
-            total=Count("id"),
-            first=Min("due_on"),
-            org=Min("org_id"),
-        )
+    """Open obligations of the organisations where the user holds MANAGE themselves (a branch's
+    secretary and liaison), overdue or due within DUE_SOON_DAYS: one indexed query. A committee's
+    officers follow their subtree in the compliance view, not in their 待办."""
+    prefixes = scope_prefixes(user, Action.MANAGE)
+    if not prefixes:  # nobody, or the platform itself (SYSTEM / superuser: the compliance view)
+        return AttentionCounts(0, 0, None, None)
+    agg = DisclosureDue.objects.filter(
+        org_path__in=prefixes, fulfilled_on__isnull=True, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+    ).aggregate(
+        overdue=Count("id", filter=Q(due_on__lt=today)),
+        total=Count("id"),
+        first=Min("due_on"),
+        org=Min("org_id"),
     )
     return AttentionCounts(agg["overdue"] or 0, (agg["total"] or 0) - (agg["overdue"] or 0), agg["first"], agg["org"])
 
@@ -209,23 +213,35 @@ class ComplianceRow:
 
 
 def compliance(org: Organization, start: dt.date, end: dt.date, today: dt.date) -> list[ComplianceRow]:
-    """Per organisation in the subtree: obligations due in [start, end], met on time, met late,
-    still overdue (aggregated in the database: one query)."""
-    rows = (
-        DisclosureDue.objects.filter(subtree_q("org_path", org.path), due_on__gte=start, due_on__lte=end)
-        .values("org_id", "org__name", "org_path")
+    """Obligations due in [start, end] met on time, met late and still overdue, rolled up per child
+    organisation of `org` (its own row first when it owes any): one aggregation in the database plus
+    the children's names, whatever the size of the subtree."""
+    child_len = len(org.path) + STEPLEN
+    per_prefix = {
+        r["prefix"]: r
+        for r in DisclosureDue.objects.filter(subtree_q("org_path", org.path), due_on__gte=start, due_on__lte=end)
+        .annotate(prefix=Substr("org_path", 1, child_len))
+        .values("prefix")
         .annotate(
             owed=Count("id"),
             on_time=Count("id", filter=Q(fulfilled_on__isnull=False, fulfilled_on__lte=F("due_on"))),
             late=Count("id", filter=Q(fulfilled_on__isnull=False, fulfilled_on__gt=F("due_on"))),
             overdue=Count("id", filter=Q(fulfilled_on__isnull=True, due_on__lt=today)),
         )
-        .order_by("org_path")
-    )
-    return [
-        ComplianceRow(r["org_id"], r["org__name"], r["org_path"], r["owed"], r["on_time"], r["late"], r["overdue"])
-        for r in rows[:2000]
-    ]
+        .order_by()
+    }
+
+    def row(o: Organization, name: str) -> ComplianceRow:
+        r = per_prefix.get(o.path, {})
+        return ComplianceRow(
+            o.pk, name, o.path, r.get("owed", 0), r.get("on_time", 0), r.get("late", 0), r.get("overdue", 0)
+        )
+
+    kids = Organization.objects.filter(subtree_q("path", org.path), depth=org.depth + 1).exclude(kind=OrgKind.GROUP)
+    rows = [row(k, k.name) for k in kids.order_by("path")[:2000]]
+    if org.path in per_prefix:
+        rows.insert(0, row(org, f"{org.name}（本级）"))
+    return rows
 
 
 def overdue_list(org: Organization, today: dt.date, limit: int = 200) -> list[DisclosureDue]:

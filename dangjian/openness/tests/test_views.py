@@ -176,7 +176,12 @@ def test_compliance_view_for_the_committee(world: World, as_admin: Client) -> No
     S.disclosure_dues_refresh(actor=world.admin, org=world.city, today=timezone.localdate())
     r = as_admin.get(reverse("openness:compliance", args=[world.city.pk]) + f"?start={start:%Y-%m-%d}")
     page = r.content.decode()
-    assert r.status_code == 200 and world.branch.name in page and world.other_branch.name in page
+    assert r.status_code == 200 and world.unit.name in page
+    assert [row.org_id for row in r.context["rows"]] == [world.unit.pk]  # rolled up per child
+    unit = r.context["rows"][0]
+    assert unit.owed == 2 and unit.overdue + unit.done_on_time + unit.done_late <= 2
+    r = as_admin.get(reverse("openness:compliance", args=[world.unit.pk]) + f"?start={start:%Y-%m-%d}")
+    assert world.branch.name in r.content.decode() and world.other_branch.name in r.content.decode()
 
 
 def test_deliberation_pages(world: World, as_liaison: Client) -> None:
