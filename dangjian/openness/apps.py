@@ -43,7 +43,8 @@ class OpennessConfig(AppConfig):
             help="决议等及时公开事项在事项发生后多少个工作日内公开；全国未作统一规定，默认 5 个工作日（地方实践）",
         )
         kinds.register()
-        nav_item("党务公开", "openness:index", Action.MANAGE, order=66, icon="megaphone")
+        nav_item("党务公开", "openness:index", Action.MANAGE, order=66, icon="flag")
+        nav_item("公开栏", "openness:mine", None, order=67, icon="list")
         attention_provider(openness_attention)
         report_source(reports.SOURCE)
         periodic_job(self.label, "党务公开应公开事项及逾期检查", openness_sweep)

@@ -603,16 +603,17 @@ def deliberation_close(*, actor: Any, deliberation: Deliberation, version: int |
     """办结: only once the decision and the result are both published (两公开)."""
     require(actor, Action.MANAGE, deliberation.org_path, "无权办结该议事")
     with transaction.atomic():
-        d = lock(
-            Deliberation.objects.select_related("decision_disclosure", "result_disclosure"), deliberation.pk, version
-        )
+        d = lock(Deliberation.objects, deliberation.pk, version)  # no outer join: PostgreSQL refuses FOR UPDATE
         if d.status == DeliberationStatus.CLOSED:
             raise ValidationError("该议事已办结")
+        published = set(
+            Disclosure.objects.filter(
+                pk__in=[d.decision_disclosure_id, d.result_disclosure_id], status=DisclosureStatus.PUBLISHED
+            ).values_list("pk", flat=True)
+        )
         err = R.close_error(
-            decision_published=bool(
-                d.decision_disclosure and d.decision_disclosure.status == DisclosureStatus.PUBLISHED
-            ),
-            result_published=bool(d.result_disclosure and d.result_disclosure.status == DisclosureStatus.PUBLISHED),
+            decision_published=d.decision_disclosure_id in published,
+            result_published=d.result_disclosure_id in published,
             has_result=bool(d.result),
         )
         if err is not None:

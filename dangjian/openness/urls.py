@@ -5,6 +5,7 @@ from . import views
 app_name = "openness"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("mine/", views.mine, name="mine"),
     path("org/<int:org_pk>/", views.org, name="org"),
     path("org/<int:org_pk>/propose/", views.propose, name="propose"),
     path("org/<int:org_pk>/catalogue/", views.catalogue, name="catalogue"),

@@ -27,6 +27,7 @@ from django.views.decorators.http import condition, require_POST
 from dangjian.core.registry import disclosable_kinds
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.views_util import flash_errors, flash_form_errors
+from dangjian.members.selectors import own_member
 from dangjian.orglife.models import MeetingStatus, Resolution
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user
@@ -88,6 +89,15 @@ def index(request: HttpRequest) -> HttpResponse:
     if len(orgs) == 1:
         return redirect("openness:org", orgs[0].pk)
     return render(request, "openness/index.html", {"orgs": orgs})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """A member's way to their own branch's 公开栏 (the nav entry everyone has)."""
+    me = own_member(request.user)
+    if me is not None:
+        return redirect("openness:board", me.org_id)
+    return redirect("openness:index")
 
 
 @login_required

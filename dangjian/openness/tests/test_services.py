@@ -370,3 +370,13 @@ def test_deliberation_outsider_refused(world: World) -> None:
     assert not Deliberation.objects.exists()
     with pytest.raises(ValidationError, match="请填写议题"):
         S.deliberation_open(actor=world.liaison, org=world.branch, topic=" ", proposer="y")
+
+
+def test_report_source_over_many_paths_scans_their_subtree(world: World) -> None:
+    published_dues(world)
+    source = next(s for s in report_sources() if s.key == "openness")
+    today = timezone.localdate()
+    many = [world.branch.path, *(f"{world.unit.path}Z{i:03d}" for i in range(600))]  # beyond IN_LIMIT
+    figures = source.compute(many, today - dt.timedelta(days=1), today)
+    assert figures[world.branch.path]["published"] == 1
+    assert world.other_branch.path not in figures  # a path nobody asked for is left out

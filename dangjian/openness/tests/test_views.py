@@ -204,3 +204,9 @@ def test_deliberation_pages(world: World, as_liaison: Client) -> None:
     assert d.stages.count() == 1
     r = as_liaison.post(reverse("openness:close", args=[d.pk]), {"version": d.version + 1}, follow=True)
     assert "已办结" not in [str(m) for m in r.context["messages"]]
+
+
+def test_member_reaches_own_board_from_the_nav(world: World, as_member: Client, as_admin: Client) -> None:
+    r = as_member.get(reverse("openness:mine"))
+    assert r.status_code == 302 and r["Location"] == reverse("openness:board", args=[world.branch.pk])
+    assert as_admin.get(reverse("openness:mine"))["Location"] == reverse("openness:index")
