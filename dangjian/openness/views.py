@@ -15,6 +15,7 @@ from typing import Any
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -324,7 +325,9 @@ def board_qr(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 def _public_etag(request: HttpRequest, org_pk: int) -> str | None:
-    return selectors.public_board_stamp(org_pk)
+    stamp = selectors.public_board_stamp(org_pk)
+    request.openness_stamp = stamp  # type: ignore[attr-defined]  # the view reuses it: one query, not two
+    return stamp
 
 
 def _cacheable(response: HttpResponse) -> HttpResponse:
@@ -334,13 +337,17 @@ def _cacheable(response: HttpResponse) -> HttpResponse:
 
 @condition(etag_func=_public_etag)
 def public(request: HttpRequest, org_pk: int) -> HttpResponse:
-    """The 向社会 board: no login; only published public disclosures, summaries only."""
-    o = selectors.public_org(org_pk)
-    rows = list(selectors.public_board(o.pk)[:100])
-    # Rendered without the request: no session or user is read, so nothing varies by cookie.
-    html = render_to_string(
-        "openness/public.html", {"org": o, "rows": [(d, R.public_content(d.content)) for d in rows]}
-    )
+    """The 向社会 board: no login; only published public disclosures, summaries only. The rendered
+    page is kept in the cache under its ETag: a publication changes the ETag and published content
+    is frozen, so a cached page is never older than PUBLIC_MAX_AGE (an org's renaming)."""
+    key = f"openness:public:{getattr(request, 'openness_stamp', '') or selectors.public_board_stamp(org_pk)}"
+    html = cache.get(key)
+    if html is None:
+        o = selectors.public_org(org_pk)
+        rows = [(d, R.public_content(d.content)) for d in selectors.public_board(o.pk)[:100]]
+        # Rendered without the request: no session or user is read, so nothing varies by cookie.
+        html = render_to_string("openness/public.html", {"org": o, "rows": rows})
+        cache.set(key, html, PUBLIC_MAX_AGE)
     return _cacheable(HttpResponse(html))
 
 
