@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "dangjian.community",
     "dangjian.study",
     "dangjian.brands",
+    "dangjian.openness",
     "dangjian.reports",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]

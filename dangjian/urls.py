@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dues/", include("dangjian.dues.urls")),
     path("points/", include("dangjian.points.urls")),
     path("reports/", include("dangjian.reports.urls")),
+    path("openness/", include("dangjian.openness.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("community/", include("dangjian.community.urls")),
     path("study/", include("dangjian.study.urls")),

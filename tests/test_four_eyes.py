@@ -28,6 +28,7 @@ from dangjian.community.tests.helpers import make_community, report_in, reported
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused, forget_scope
 from dangjian.dues import services as dues
 from dangjian.members import services as members
+from dangjian.openness import services as openness
 from dangjian.orglife import services as orglife
 from dangjian.orglife.tests.helpers import data as meeting_data
 from dangjian.orglife.tests.helpers import jpeg
@@ -46,6 +47,10 @@ DECISION_NAME = re.compile(r"_(decide|review|file|return|accept|approve|verify)$
 NOT_DECISIONS = {
     "dangjian.orglife.services.meeting_file": "归档 closes one's own meeting record; nobody else's request is decided",
     "dangjian.assignments.services.target_attach_file": "uploads a document (the name ends in 'file')",
+    "dangjian.openness.services.disclosure_review": (
+        "保密审查 is a step of the 党务公开 gate, not a decision on someone's request; the 2017 条例 lets one"
+        " person of a small branch do each step, every one recorded with its actor (issue 15)"
+    ),
 }
 
 # A scenario: given the world, `owner` (who may decide) applies/submits; returns (owner, decide) where
@@ -246,6 +251,15 @@ def brands_objection(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: brands.objection_decide(actor=actor, objection=o, upheld=False, answer="经核实不成立")
 
 
+def disclosure_approve(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    """A matter outside the catalogue: whoever proposed it never approves it for the catalogue owner."""
+    d = openness.disclosure_propose(
+        actor=w.admin, org=w.branch, title="活动室开放时间", text="每周一至周五", scope="org"
+    )
+    d = openness.disclosure_review(actor=w.admin, disclosure=d, passed=True, version=d.version)
+    return w.admin, lambda actor: openness.disclosure_approve(actor=actor, disclosure=d, approve=True)
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -269,6 +283,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.brands.services.project_disqualify_decide": brands_disqualify,
     "dangjian.brands.services.project_grade_decide": brands_grade,
     "dangjian.brands.services.objection_decide": brands_objection,
+    "dangjian.openness.services.disclosure_approve": disclosure_approve,
 }
 
 

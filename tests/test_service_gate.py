@@ -50,6 +50,8 @@ from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, MemberTransfer
 from dangjian.members.services import transfer_out
+from dangjian.openness import services as openness
+from dangjian.openness.models import Deliberation, Disclosure
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import ResolutionAction
 from dangjian.orglife.tests.helpers import data as meeting_data
@@ -301,6 +303,24 @@ def study_reflection(r: Rows) -> Any:
     """The member's 心得."""
     found = Reflection.objects.filter(member=r.w.member).first()
     return found or study.reflection_write(actor=r.w.member_user, title="体会", body="学习体会")
+
+
+def openness_draft(r: Rows, step: str = "proposed") -> Any:
+    """A disclosure of branch A outside the catalogue, taken through the gate up to `step`."""
+    d = Disclosure.objects.filter(org=r.w.branch, title="活动室开放时间").first() or openness.disclosure_propose(
+        actor=SYSTEM, org=r.w.branch, title="活动室开放时间", text="每周一至周五开放"
+    )
+    if step in ("reviewed", "approved") and d.status == "proposed":
+        d = openness.disclosure_review(actor=SYSTEM, disclosure=d, passed=True)
+    if step == "approved" and d.status == "reviewed":
+        d = openness.disclosure_approve(actor=SYSTEM, disclosure=d, approve=True)
+    return d
+
+
+def deliberation(r: Rows) -> Any:
+    """A 民主议事 record of branch A, opened and not yet through any stage."""
+    found = Deliberation.objects.filter(org=r.w.branch).first()
+    return found or openness.deliberation_open(actor=SYSTEM, org=r.w.branch, topic="活动经费使用", proposer="支委会")
 
 
 def upload(name: str, content: bytes = b"PK\x03\x04") -> SimpleUploadedFile:
@@ -622,6 +642,36 @@ GATED: dict[str, Recipe] = {
     "dangjian.brands.services.case_submit": lambda r: {"project": r.brands.cultivating},
     "dangjian.brands.services.project_grade_decide": lambda r: {"project": r.brands.case_submitted, "grade": "pass"},
     "dangjian.brands.services.reminders_send": lambda r: {"today": r.today},
+    # openness
+    "dangjian.openness.services.catalogue_item_save": lambda r: {
+        "org": r.w.branch, "title": "支部工作计划", "basis": "支部工作条例", "timing": "standing"
+    },
+    "dangjian.openness.services.disclosure_propose": lambda r: {"org": r.w.branch, "title": "通知", "text": "内容"},
+    "dangjian.openness.services.disclosure_review": lambda r: {"disclosure": openness_draft(r), "passed": True},
+    "dangjian.openness.services.disclosure_approve": lambda r: {
+        "disclosure": openness_draft(r, "reviewed"), "approve": True
+    },
+    "dangjian.openness.services.disclosure_publish": lambda r: {"disclosure": openness_draft(r, "approved")},
+    "dangjian.openness.services.disclosure_dues_refresh": lambda r: {"org": r.w.branch, "today": r.today},
+    "dangjian.openness.services.deliberation_open": lambda r: {
+        "org": r.w.branch, "topic": "议题", "proposer": "支委会"
+    },
+    "dangjian.openness.services.deliberation_stage_record": lambda r: {
+        "deliberation": deliberation(r), "stage": "propose", "held_on": r.today
+    },
+    "dangjian.openness.services.deliberation_record_decision": lambda r: {
+        "deliberation": deliberation(r), "options": [("甲", 1, 0, 0)], "chosen": 0, "decision": "通过"
+    },
+    "dangjian.openness.services.deliberation_implementation_save": lambda r: {
+        "deliberation": deliberation(r), "owner": "王", "deadline": r.today
+    },
+    "dangjian.openness.services.deliberation_result_record": lambda r: {
+        "deliberation": deliberation(r), "result": "已完成", "result_on": r.today
+    },
+    "dangjian.openness.services.deliberation_disclose": lambda r: {
+        "deliberation": deliberation(r), "which": "decision"
+    },
+    "dangjian.openness.services.deliberation_close": lambda r: {"deliberation": deliberation(r)},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {

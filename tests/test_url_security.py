@@ -42,6 +42,7 @@ from PIL import Image
 from dangjian.accounts.models import User
 from dangjian.core.models import AuditEvent, AuditHead
 from dangjian.members.models import Member
+from dangjian.openness.models import Disclosure
 from dangjian.orgs.models import Organization
 from dangjian.site.testing.factories import World
 
@@ -51,6 +52,9 @@ PUBLIC = {
     "accounts:logout": "POST-only; logging out changes nothing but the session",
     "partyday:ics": "iCalendar feed authenticated by a per-organization token in the URL",
     "brands:public_notice": "the 公示 of brand projects is public by design; it shows only the notice (brands tests)",
+    "openness:public": "党务公开 向社会: an org's published public disclosures only (see test_public_pages_...)",
+    "openness:public_item": "one published 向社会 disclosure, summaries only (test_public_pages_show_only_published)",
+    "openness:public_qr": "the QR code of an org's public page (its URL, nothing else)",
 }
 
 # Routes whose arguments name no organization's record: every signed-in user may open them.
@@ -676,6 +680,27 @@ def test_ics_feed_refuses_a_wrong_token(world: World) -> None:
     r = Client().get(f"/partyday/ics/{world.branch.pk}/not-the-token.ics")
     assert r.status_code == 404
     assert world.member.name not in r.content.decode()
+
+
+def test_public_pages_show_only_published(plan: Plan) -> None:
+    """The public 党务公开 pages, walked anonymously with every disclosure the fixtures made: only
+    published 向社会 content is shown (never a draft, a 党内 item or a member's name); everything else
+    is 404; and nothing is written."""
+    w = plan.world
+    anonymous = Client()
+    before = snapshot()
+    page = anonymous.get(f"/openness/public/{w.branch.pk}/")
+    assert page.status_code == 200 and page["Cache-Control"].startswith("public")
+    body = page.content.decode()
+    for d in Disclosure.objects.all():
+        shown = d.status == "published" and d.scope == "public"
+        assert (d.title in body) is shown and (f"/openness/public/item/{d.pk}/" in body) is shown, d.title
+        r = anonymous.get(f"/openness/public/item/{d.pk}/")
+        assert r.status_code == (200 if shown else 404), d.title
+        for secret in plan.secrets:
+            assert secret not in body and secret not in r.content.decode(), secret
+    assert anonymous.get(f"/openness/public/{w.branch.pk}/qr.svg")["Content-Type"] == "image/svg+xml"
+    assert changes(before, snapshot()) == ""
 
 
 def _login(user: Any) -> Client:

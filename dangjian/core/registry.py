@@ -10,6 +10,8 @@
 - `point_event_source(...)`: member events an app derives from its records (a confirmed community
   deed, a completed training) that the points manual (`points`) may score, without points importing
   the app or the app importing points.
+- `disclosable_kind(...)`: a record type the 党务公开 catalogue may list and the disclosure gate
+  (`openness`) may publish (a monthly dues sheet, a resolution, a star board), frozen as published.
 Apps register in their AppConfig.ready().
 """
 
@@ -258,3 +260,53 @@ def appraisal_suggestions(member_ids: list[int], year: int) -> dict[int, str]:
             if text:
                 out.setdefault(member_id, []).append(text)
     return {m: "；".join(texts) for m, texts in out.items()}
+
+
+# --- Disclosable record types for the 党务公开 catalogue ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceEvent:
+    """A record that starts a 及时 (timely) disclosure's clock: a filed resolution, a decision taken."""
+
+    org_path: str  # the organization that must disclose it
+    on: dt.date
+    ref: str  # unique per event, e.g. "resolution:12"
+    title: str  # what the disclosure is about, in Chinese
+
+
+@dataclass(frozen=True)
+class DisclosableKind:
+    """A record type an app lets the 党务公开 gate (`openness`) publish, without either app importing
+    the other's models.
+
+    `snapshot(org, start, end, ref)` returns the content to be disclosed, as JSON-ready data:
+    ``{"title": str, "summary": [[label, value], ...], "text": str, "columns": [...],
+    "people": [[...], ...]}`` -- `people` holds per-person lines (names with amounts, grades or
+    stars): the gate shows them only inside the Party, never on a public page. `period` is the
+    frequency of a 定期 kind ("month" / "quarter" / "year", "" otherwise). `events(prefixes, start,
+    end)` lists the source events of a 及时 kind in the subtrees of `prefixes` (bounded queries).
+    """
+
+    code: str
+    label: str
+    snapshot: Callable[[Any, dt.date | None, dt.date | None, str], dict[str, Any]]
+    period: str = ""
+    events: Callable[[list[str], dt.date, dt.date], list[SourceEvent]] | None = None
+    order: int = 100
+
+
+_DISCLOSABLE_KINDS: dict[str, DisclosableKind] = {}
+
+
+def disclosable_kind(kind: DisclosableKind) -> DisclosableKind:
+    _DISCLOSABLE_KINDS[kind.code] = kind
+    return kind
+
+
+def disclosable_kinds() -> list[DisclosableKind]:
+    return sorted(_DISCLOSABLE_KINDS.values(), key=lambda k: (k.order, k.code))
+
+
+def get_disclosable_kind(code: str) -> DisclosableKind | None:
+    return _DISCLOSABLE_KINDS.get(code)

@@ -17,19 +17,8 @@ from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
 # INSTALLED_APPS order
-APPS = (
-    "core",
-    "orglife",
-    "partyday",
-    "assignments",
-    "dues",
-    "points",
-    "appraisal",
-    "community",
-    "study",
-    "brands",
-    "reports",
-)
+APPS: tuple[str, ...] = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal")
+APPS += ("community", "study", "brands", "openness", "reports")
 
 
 def run(*args: str) -> str:
