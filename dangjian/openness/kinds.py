@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 
 from dangjian.appraisal.models import Appraisal, AppraisalEntry, AppraisalState
 from dangjian.appraisal.rules import Grade
+from dangjian.community.selectors import disclosable_three_ones
 from dangjian.core.paths import subtree_q
 from dangjian.core.registry import DisclosableKind, SourceEvent, disclosable_kind
 from dangjian.dues.selectors import collection_sheet
@@ -196,6 +197,26 @@ def _deliberation_events(field: str, which: str) -> Any:
     return events
 
 
+def three_ones(org: Organization, start: dt.date | None, end: dt.date | None, ref: str) -> dict[str, Any]:
+    """A 党委书记's "三个一" (seed 000): the pledge, the project with its goals and the contact point,
+    as its 公示 publishes them (the secretary's name is on the seed's template; nothing else personal)."""
+    year = _need(start).year
+    record = next((r for r in disclosable_three_ones([org.path]) if r.org_id == org.pk and r.year == year), None)
+    if record is None:
+        raise ValidationError({"period_start": f"{org.name}{year}年的“三个一”尚未公示，请先在“三个一”页面发布公示"})
+    return {
+        "title": f"{org.name}{year}年党组织书记“三个一”",
+        "summary": [
+            ["书记", record.secretary_name],
+            ["抓基层党建承诺", record.pledge],
+            ["领办党建项目", record.project],
+            ["项目目标", record.goals],
+            ["基层党建联系点", record.contact_org.name],
+        ],
+        "text": "",
+    }
+
+
 def register() -> None:
     disclosable_kind(DisclosableKind("dues_month", "党费收缴情况（每月）", dues_month, period="month", order=10))
     disclosable_kind(
@@ -217,3 +238,4 @@ def register() -> None:
         DisclosableKind("appraisal_summary", "民主评议党员结果（汇总）", appraisal_summary, period="year", order=40)
     )
     disclosable_kind(DisclosableKind("points_stars", "星级党员评定结果", points_stars, period="year", order=50))
+    disclosable_kind(DisclosableKind("community_three_ones", "书记“三个一”", three_ones, period="year", order=60))
