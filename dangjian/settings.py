@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.points",
     "dangjian.appraisal",
+    "dangjian.inspections",
     "dangjian.site",  # last: home, demo data and test factories sit on top of every app
 ]
 

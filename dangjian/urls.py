@@ -19,5 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("dues/", include("dangjian.dues.urls")),
     path("points/", include("dangjian.points.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
+    path("inspections/", include("dangjian.inspections.urls")),
     path("admin/", admin.site.urls),
 ]

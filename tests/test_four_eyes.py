@@ -23,6 +23,9 @@ from dangjian.assignments import services as assignments
 from dangjian.assignments.models import AssignmentTarget
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused
 from dangjian.dues import services as dues
+from dangjian.inspections import services as inspections
+from dangjian.inspections.models import Inspection
+from dangjian.inspections.tests.helpers import make_plan
 from dangjian.members import services as members
 from dangjian.orglife import services as orglife
 from dangjian.orglife.tests.helpers import data as meeting_data
@@ -163,6 +166,20 @@ def rectification_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: appraisal.rectification_verify(actor=actor, item=item)
 
 
+def _submitted_finding(w: World) -> Any:
+    """A finding of branch A raised and owned by the city admin, who also reports it rectified."""
+    plan = make_plan(w)
+    inspections.plan_draw(actor=w.admin, plan=plan)
+    visit = inspections.inspection_start(actor=w.admin, inspection=Inspection.objects.get(plan=plan))
+    f = inspections.finding_raise(actor=w.admin, inspection=visit, problem="问题", measure="措施", owner_id=w.admin.pk)
+    return inspections.finding_submit(actor=w.admin, finding=f, outcome="已整改")
+
+
+def finding_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    f = _submitted_finding(w)
+    return w.admin, lambda actor: inspections.finding_verify(actor=actor, finding=f)
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -176,6 +193,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.appraisal.services.appraisal_approve": appraisal_approve,
     "dangjian.appraisal.services.appraisal_return": appraisal_return,
     "dangjian.appraisal.services.rectification_verify": rectification_verify,
+    "dangjian.inspections.services.finding_verify": finding_verify,
 }
 
 

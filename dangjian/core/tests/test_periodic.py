@@ -16,7 +16,16 @@ from dangjian.dues.rules import DuesCategory
 from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
-APPS = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal")  # INSTALLED_APPS order
+APPS = (
+    "core",
+    "orglife",
+    "partyday",
+    "assignments",
+    "dues",
+    "points",
+    "appraisal",
+    "inspections",
+)  # INSTALLED_APPS order
 
 
 def run(*args: str) -> str:
