@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
 from dangjian.core import calendar, notify
 from dangjian.core.audit import record
+from dangjian.core.bulk import insert_rows
 from dangjian.core.paths import is_within
 from dangjian.core.scoping import (
     PLATFORM,
@@ -360,53 +361,82 @@ def plan_cancel(*, actor: Any, plan: Plan, reason: str) -> Plan:
 # ---------------------------------------------------------------- 系统核验 (prefill)
 
 
+ITEM_COLUMNS = (
+    "inspection_id", "code", "system_deduction", "system_detail", "system_link", "self_deduction", "deduction",
+    "vetoed", "note", "scored_by_id", "scored_at",
+)  # fmt: skip
+
+
 def _prefill(plan: Plan, inspections: list[Inspection], today: dt.date) -> int:
-    """Write the record-judged part of every item of `inspections` (bulk; a fixed number of queries)."""
+    """Write the record-judged part of every item of `inspections` with a fixed number of queries:
+    the probes, one read of the existing rows, one delete and one insert of the rows whose system
+    result changed (keeping the inspectors' and the branch's entries), one batched update of totals."""
     spec = R.parse_checklist(plan.checklist.data)
     items = spec.items()
     todo = [i for i in inspections if i.status != InspectionStatus.FINISHED]
+    if not todo:
+        return 0
     probes = probe_branches([i.org for i in todo], plan.starts_on.year, today)
     existing = {(s.inspection_id, s.code): s for s in ItemScore.objects.filter(inspection__in=[i.pk for i in todo])}
-    create: list[ItemScore] = []
-    update: list[ItemScore] = []
+    write: list[ItemScore] = []
+    stale: list[int] = []
+    rows_of: dict[int, list[ItemScore]] = {}
     for insp in todo:
         got = probes.get(insp.org_id, {})
+        mine = rows_of.setdefault(insp.pk, [])
         for item in items:
             row = existing.get((insp.pk, item.code))
+            fresh = row is None
             if row is None:
-                row = ItemScore(inspection=insp, code=item.code)
-                create.append(row)
-            elif item.source:
-                update.append(row)
+                row = ItemScore(inspection_id=insp.pk, code=item.code)
+            before = (row.system_deduction, row.system_detail, row.system_link)
             if item.source and item.source in got:
                 p = got[item.source]
                 row.system_deduction = R.system_deduction(item, p.missing) if p.applicable else Decimal(0)
                 row.system_detail = p.detail[:300]
                 row.system_link = p.link
-    ItemScore.objects.bulk_create(create, batch_size=1000)
-    if update:
-        ItemScore.objects.bulk_update(update, ["system_deduction", "system_detail", "system_link"], batch_size=500)
+            if fresh:
+                write.append(row)
+            elif before != (row.system_deduction, row.system_detail, row.system_link):
+                stale.append(row.pk)
+                row.pk = None
+                write.append(row)
+            mine.append(row)
+    if stale:
+        ItemScore.objects.filter(pk__in=stale).delete()
+    insert_rows(
+        ItemScore,
+        ITEM_COLUMNS,
+        [tuple(getattr(r, c) for c in ITEM_COLUMNS) for r in write],
+    )
     now = timezone.now()
-    Inspection.objects.filter(pk__in=[i.pk for i in todo]).update(prefilled_at=now)
+    totals = []
     for insp in todo:
-        _retotal(insp, spec)
+        _totals(insp, spec, rows_of[insp.pk])
+        totals.append((insp.total, insp.vetoed, insp.self_total, now, insp.pk))
+    table = connection.ops.quote_name(Inspection._meta.db_table)
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"UPDATE {table} SET total = %s, vetoed = %s, self_total = %s, prefilled_at = %s WHERE id = %s",  # noqa: S608
+            totals,
+        )
     return len(todo)
+
+
+def _totals(insp: Inspection, spec: R.ChecklistSpec, rows: list[ItemScore]) -> None:
+    """The visit's official and self-assessed totals from its item rows (no query)."""
+    official = {r.code: (r.deduction if r.deduction is not None else r.system_deduction) for r in rows}
+    selfs = {r.code: (r.self_deduction if r.self_deduction is not None else r.system_deduction) for r in rows}
+    vetoes = [r.code for r in rows if r.vetoed]
+    insp.total = R.total_score(spec, official, vetoes).total
+    insp.vetoed = bool(vetoes)
+    has_self = any(r.self_deduction is not None for r in rows)
+    insp.self_total = R.total_score(spec, selfs).total if has_self else None
 
 
 def _retotal(insp: Inspection, spec: R.ChecklistSpec | None = None) -> None:
     spec = spec or R.parse_checklist(insp.plan.checklist.data)
-    rows = list(
-        ItemScore.objects.filter(inspection=insp).values_list(
-            "code", "deduction", "system_deduction", "self_deduction", "vetoed"
-        )
-    )
-    official = {c: (d if d is not None else sd) for c, d, sd, _s, _v in rows}
-    selfs = {c: (s if s is not None else sd) for c, _d, sd, s, _v in rows}
-    vetoes = [c for c, *_x, v in rows if v]
-    insp.total = R.total_score(spec, official, vetoes).total
-    insp.vetoed = bool(vetoes)
-    has_self = any(s is not None for _c, _d, _sd, s, _v in rows)
-    insp.self_total = R.total_score(spec, selfs).total if has_self else None
+    _totals(insp, spec, list(ItemScore.objects.filter(inspection=insp)))
     Inspection.objects.filter(pk=insp.pk).update(total=insp.total, vetoed=insp.vetoed, self_total=insp.self_total)
 
 
