@@ -61,9 +61,11 @@ def main() -> None:
     from dangjian.inspections import rules as R
     from dangjian.inspections import services
     from dangjian.inspections.models import Finding, Inspection
+    from dangjian.inspections.selectors import pool_of
     from dangjian.inspections.verify import verify_draws
     from dangjian.orgs.models import Organization, OrgKind
 
+    reverse("inspections:home")  # a running server has its URLconf loaded: do not time the import
     root = Organization.objects.get_root_nodes().first()
     admin = User.objects.get(phone="13700000001")
     today = timezone.localdate()
@@ -89,11 +91,16 @@ def main() -> None:
         sizes={"*": {"share": "0.01", "min": 1}},
         inspector_ids=[admin.pk],
     )
+    (pool_strata, _excluded), s, q = counted(pool_of, plan, today)
+    print(
+        f"2a. pool snapshot by sector: {sum(len(v) for v in pool_strata.values()):,} branches in"
+        f" {len(pool_strata)} strata — {s * 1000:.0f} ms, {q} queries"
+    )
     draw, s, q = counted(services.plan_draw, actor=admin, plan=plan)
     n = len(draw.picked)
     pool = sum(len(v) for v in draw.strata.values())
     print(
-        f"2. plan_draw (service): pool {pool:,} in {len(draw.strata)} strata, {n} drawn, visits and prefill"
+        f"2b. plan_draw (service): pool {pool:,} in {len(draw.strata)} strata, {n} drawn, visits and prefill"
         f" — {s:.2f} s, {q} queries, peak RSS {peak_rss_mb():.0f} MB"
     )
     count, s, q = counted(services.inspection_prefill, actor=admin, plan=plan)

@@ -68,6 +68,7 @@ class ScoreForm(forms.Form):
     deduction = forms.DecimalField(label="扣分", min_value=0, max_value=100, decimal_places=1)
     note = forms.CharField(label="扣分说明", required=False, max_length=300)
     vetoed = forms.BooleanField(label="触发一票否决", required=False)
+    photo = forms.FileField(label="现场照片（可选）", required=False)
 
 
 class FindingForm(forms.Form):

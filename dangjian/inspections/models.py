@@ -4,6 +4,9 @@ that the branch rectifies item by item (问题清单 → 整改清单 → 对单
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 
@@ -166,6 +169,10 @@ class Inspection(models.Model):
         return f"{self.plan} · {self.org}"
 
 
+def photo_upload_to(instance: ItemScore, filename: str) -> str:
+    return f"inspections/photos/{instance.inspection_id}/{secrets.token_hex(8)}{Path(filename).suffix.lower()[:5]}"
+
+
 class ItemScore(models.Model):
     """One checklist item of one visit: what the records say (系统核验, with a link), the branch's
     self-score deduction, the inspectors' deduction with a note, and the resulting score."""
@@ -179,6 +186,8 @@ class ItemScore(models.Model):
     deduction = models.DecimalField("考核扣分", max_digits=5, decimal_places=1, null=True, blank=True)
     vetoed = models.BooleanField("触发否决", default=False)
     note = models.CharField("扣分说明", max_length=300, blank=True)
+    # Optional, never required (2024 burden rules: no judging by traces); served by a scoped view.
+    photo = models.FileField("现场照片（可选）", upload_to=photo_upload_to, blank=True)
     scored_by = actor_fk()
     scored_at = models.DateTimeField("评分时间", null=True, blank=True)
 

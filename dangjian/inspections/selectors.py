@@ -169,6 +169,15 @@ def get_inspection_for_user(user: Any, pk: int | str, action: str = Action.VIEW)
     return insp
 
 
+def get_item_photo_for_user(user: Any, pk: int | str) -> ItemScore:
+    """An item's optional photo: whoever may see the visit may see it; 404 when there is none."""
+    row = ItemScore.objects.filter(pk=pk).only("pk", "inspection_id", "code", "photo").first()
+    if row is None or not row.photo:
+        raise Http404("照片不存在")
+    get_inspection_for_user(user, row.inspection_id)
+    return row
+
+
 def inspections_visible_to(user: Any) -> QuerySet[Inspection]:
     q = scope_q(user, Action.VIEW, "plan__org_path") | (
         scope_q(user, Action.VIEW, "org_path") & (Q(plan__announced=True) | Q(started_at__isnull=False))

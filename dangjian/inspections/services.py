@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from dangjian.core.scoping import (
     require_four_eyes,
     user_or_none,
 )
+from dangjian.core.uploads import check_image
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -51,6 +53,8 @@ NOT_INSPECTOR = "您不是本计划的检查人员"
 SWEEP_ONLY = "只有系统可以运行定期提醒"
 DRAW_FINAL = "本计划已抽取，抽取结果不能更改；确需重新抽取的，请新建计划并说明理由"
 REMIND_WORKING_DAYS = 3
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+PNG_MAGIC = b"\x89PNG"
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -363,7 +367,7 @@ def plan_cancel(*, actor: Any, plan: Plan, reason: str) -> Plan:
 
 ITEM_COLUMNS = (
     "inspection_id", "code", "system_deduction", "system_detail", "system_link", "self_deduction", "deduction",
-    "vetoed", "note", "scored_by_id", "scored_at",
+    "vetoed", "note", "scored_by_id", "scored_at", "photo",
 )  # fmt: skip
 
 
@@ -407,7 +411,7 @@ def _prefill(plan: Plan, inspections: list[Inspection], today: dt.date) -> int:
     insert_rows(
         ItemScore,
         ITEM_COLUMNS,
-        [tuple(getattr(r, c) for c in ITEM_COLUMNS) for r in write],
+        [tuple(r.photo.name or "" if c == "photo" else getattr(r, c) for c in ITEM_COLUMNS) for r in write],
     )
     now = timezone.now()
     totals = []
@@ -489,6 +493,7 @@ def item_score(
     deduction: Decimal,
     note: str = "",
     vetoed: bool = False,
+    photo: IO[bytes] | None = None,
     now: dt.datetime | None = None,
 ) -> ItemScore:
     """Score one item on site: a deduction (capped at the item's maximum, score never below 0) with a
@@ -509,12 +514,23 @@ def item_score(
         raise ValidationError({"vetoed": f"“{item.title}”不是否决项"})
     if deduction > 0 and not note.strip() and not vetoed:
         raise ValidationError({"note": f"“{item.title}”扣分须写明扣分说明"})
+    content = b""
+    if photo is not None:
+        try:
+            check_image(photo, PHOTO_MAX_BYTES)
+        except ValidationError as exc:
+            raise ValidationError({"photo": exc.messages}) from exc
+        photo.seek(0)
+        content = photo.read()
     row, _ = ItemScore.objects.get_or_create(inspection=inspection, code=code)
     row.deduction = R.q1(min(deduction, item.max_loss))
     row.note = note.strip()[:300]
     row.vetoed = vetoed
     row.scored_by = user_or_none(actor)
     row.scored_at = _now(now)
+    if content:
+        suffix = "png" if content.startswith(PNG_MAGIC) else "jpg"
+        row.photo.save(f"photo.{suffix}", ContentFile(content), save=False)
     row.full_clean()
     row.save()
     _retotal(inspection, spec)
@@ -523,7 +539,13 @@ def item_score(
         "inspections.item_score",
         inspection,
         org_path=inspection.org_path,
-        after={"code": code, "deduction": row.deduction, "vetoed": vetoed, "total": inspection.total},
+        after={
+            "code": code,
+            "deduction": row.deduction,
+            "vetoed": vetoed,
+            "total": inspection.total,
+            "photo": bool(content),
+        },
     )
     return row
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("visit/<int:pk>/score/", views.inspection_score, name="inspection_score"),
     path("visit/<int:pk>/self-score/", views.inspection_self_score, name="self_score"),
     path("visit/<int:pk>/finish/", views.inspection_finish, name="inspection_finish"),
+    path("item/<int:pk>/photo/", views.item_photo, name="item_photo"),
     path("visit/<int:pk>/sheet.xlsx", views.sheet_xlsx, name="sheet_xlsx"),
     path("visit/<int:pk>/sheet.pdf", views.sheet_pdf, name="sheet_pdf"),
     path("visit/<int:pk>/finding/", views.finding_raise, name="finding_raise"),

@@ -5,11 +5,12 @@ Scores are shown per branch in organization order; no page ranks branches (国�
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
+from dangjian.core.files import file_response
 from dangjian.core.paths import ancestor_paths, subtree_q
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors
@@ -235,7 +237,7 @@ def inspection_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inspection_score(request: HttpRequest, pk: int) -> HttpResponse:
     insp = selectors.get_inspection_for_user(request.user, pk)
-    form = ScoreForm(request.POST)
+    form = ScoreForm(request.POST, request.FILES)
     anchor = ""
     if not form.is_valid():
         flash_form_errors(request, form)
@@ -250,6 +252,7 @@ def inspection_score(request: HttpRequest, pk: int) -> HttpResponse:
                 deduction=d["deduction"],
                 note=d["note"],
                 vetoed=d["vetoed"],
+                photo=d["photo"],
             )
         except ValidationError as exc:
             flash_errors(request, exc, LABELS)
@@ -294,6 +297,12 @@ def inspection_finish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"检查已结束，考核分 {insp.total}")
     return redirect("inspections:inspection", insp.pk)
+
+
+@login_required
+def item_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    row = selectors.get_item_photo_for_user(request.user, pk)
+    return file_response(row.photo, filename=f"现场照片-{row.inspection_id}-{row.code}{Path(row.photo.name).suffix}")
 
 
 @login_required

@@ -10,7 +10,8 @@ from typing import Any
 from django.utils import timezone
 
 from dangjian.inspections import services
-from dangjian.inspections.models import Finding, Inspection, Plan
+from dangjian.inspections.models import Finding, Inspection, ItemScore, Plan
+from dangjian.orglife.tests.helpers import jpeg
 from dangjian.site.testing.factories import World
 
 
@@ -19,6 +20,7 @@ class InspectionRows:
     plan: Plan  # the city's plan, drawn: branch A fixed
     planned: Plan  # a second plan, not yet drawn
     inspection: Inspection  # branch A's visit, started, one item scored
+    scored: ItemScore  # that item, with its optional photo
     open: Finding  # a finding owned by branch A's liaison
     submitted: Finding  # rectification reported by the liaison, awaiting verification
     verified: Finding  # verified by the secretary, awaiting 销号
@@ -46,7 +48,9 @@ def build_inspection_rows(w: World) -> InspectionRows:
     planned = make_plan(w, name="第二批抽查")
     insp = Inspection.objects.get(plan=plan, org=w.branch)
     insp = services.inspection_start(actor=w.admin, inspection=insp)
-    services.item_score(actor=w.admin, inspection=insp, code="I2", deduction=Decimal(2), note="公开栏内容未更新")
+    scored = services.item_score(
+        actor=w.admin, inspection=insp, code="I2", deduction=Decimal(2), note="公开栏内容未更新", photo=jpeg()
+    )
 
     def raise_(problem: str) -> Finding:
         return services.finding_raise(
@@ -57,4 +61,4 @@ def build_inspection_rows(w: World) -> InspectionRows:
     submitted = services.finding_submit(actor=w.liaison, finding=raise_("活动场所标识不全"), outcome="已补齐标识")
     verified = services.finding_submit(actor=w.liaison, finding=raise_("台账未分类"), outcome="已分类归档")
     verified = services.finding_verify(actor=w.secretary, finding=verified)
-    return InspectionRows(plan, planned, insp, opened, submitted, verified)
+    return InspectionRows(plan, planned, insp, scored, opened, submitted, verified)

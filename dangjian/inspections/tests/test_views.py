@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -147,3 +148,23 @@ def test_unannounced_plan_hidden_from_the_branch_until_the_visit(
     assert plan.name not in as_secretary.get(reverse("inspections:home")).content.decode()
     as_admin.post(reverse("inspections:inspection_start", args=[visit.pk]))
     assert as_secretary.get(reverse("inspections:inspection", args=[visit.pk])).status_code == 200
+
+
+def test_optional_photo_is_served_to_those_who_see_the_visit(
+    world: World, as_admin: Client, as_member: Client, as_outsider: Client
+) -> None:
+    r = build_inspection_rows(world)
+    url = reverse("inspections:item_photo", args=[r.scored.pk])
+    got = as_admin.get(url)
+    assert got.status_code == 200 and got["Content-Type"] == "image/jpeg"
+    assert as_member.get(url).status_code == 200  # the branch sees its announced visit
+    assert as_outsider.get(url).status_code == 404
+    no_photo = ItemScore.objects.get(inspection=r.inspection, code="I1")
+    assert as_admin.get(reverse("inspections:item_photo", args=[no_photo.pk])).status_code == 404
+    bad = SimpleUploadedFile("x.jpg", b"not an image")
+    score = reverse("inspections:inspection_score", args=[r.inspection.pk])
+    resp = as_admin.post(score, {"code": "I1", "deduction": "1", "note": "无", "photo": bad}, follow=True)
+    assert "照片" in resp.content.decode() or "图片" in resp.content.decode()
+    assert not ItemScore.objects.get(pk=no_photo.pk).photo
+    ok = as_admin.post(score, {"code": "I1", "deduction": "0"})  # no photo: fine, never required
+    assert ok.status_code == 302

@@ -27,6 +27,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         **{f"inspections:{n}": {"org_pk": world.city} for n in by_committee},
         **{f"inspections:{n}": {"pk": r.inspection} for n in by_visit},
         "inspections:plan": {"pk": r.plan},
+        "inspections:item_photo": {"pk": r.scored},
         "inspections:plan_draw": {"pk": r.planned},
         "inspections:plan_cancel": {"pk": r.plan},
         "inspections:plan_prefill": {"pk": r.plan},
