@@ -108,7 +108,7 @@ def plan_new(request: HttpRequest, org_pk: int) -> HttpResponse:
                 document=d["document"],
                 starts_on=d["starts_on"],
                 ends_on=d["ends_on"],
-                scope=Organization.objects.get(pk=d["scope"]),
+                scope=selectors.get_committee_for_user(request.user, d["scope"], Action.MANAGE),
                 sectors=d["sectors"],
                 strata_by=d["strata_by"],
                 sizes=form.sizes(),

@@ -79,6 +79,12 @@ def test_onsite_draw_scoring_and_rectification(e2e_world: World, new_page: Any, 
     assert visit.status == InspectionStatus.FINISHED and visit.total is not None and visit.total < 100
     finding = Finding.objects.get()
 
+    # The committee's view: the score by branch as an ECharts bar, no ranking.
+    page.goto(f"{live_url}/inspections/org/{w.unit.pk}/overview/")
+    page.wait_for_selector("#insp-score-chart canvas")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shot(page, "6-overview")
+
     liaison = new_page(w.liaison)
     liaison.goto(f"{live_url}/inspections/finding/{finding.pk}/")
     assert "党务公开栏" in liaison.inner_text("main")
