@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dangjian.appraisal",
     "dangjian.community",
     "dangjian.study",
+    "dangjian.inspections",
     "dangjian.brands",
     "dangjian.openness",
     "dangjian.reports",

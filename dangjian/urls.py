@@ -24,5 +24,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("community/", include("dangjian.community.urls")),
     path("study/", include("dangjian.study.urls")),
     path("brands/", include("dangjian.brands.urls")),
+    path("inspections/", include("dangjian.inspections.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -27,6 +27,9 @@ from dangjian.community import services as community
 from dangjian.community.tests.helpers import make_community, report_in, reported_activity
 from dangjian.core.scoping import FOUR_EYES_MESSAGE, FourEyesRefused, forget_scope
 from dangjian.dues import services as dues
+from dangjian.inspections import services as inspections
+from dangjian.inspections.models import Inspection
+from dangjian.inspections.tests.helpers import make_plan
 from dangjian.members import services as members
 from dangjian.openness import services as openness
 from dangjian.orglife import services as orglife
@@ -260,6 +263,20 @@ def disclosure_approve(w: World) -> tuple[Any, Callable[[Any], Any]]:
     return w.admin, lambda actor: openness.disclosure_approve(actor=actor, disclosure=d, approve=True)
 
 
+def _submitted_finding(w: World) -> Any:
+    """A finding of branch A raised and owned by the city admin, who also reports it rectified."""
+    plan = make_plan(w)
+    inspections.plan_draw(actor=w.admin, plan=plan)
+    visit = inspections.inspection_start(actor=w.admin, inspection=Inspection.objects.get(plan=plan))
+    f = inspections.finding_raise(actor=w.admin, inspection=visit, problem="问题", measure="措施", owner_id=w.admin.pk)
+    return inspections.finding_submit(actor=w.admin, finding=f, outcome="已整改")
+
+
+def finding_verify(w: World) -> tuple[Any, Callable[[Any], Any]]:
+    f = _submitted_finding(w)
+    return w.admin, lambda actor: inspections.finding_verify(actor=actor, finding=f)
+
+
 DECISIONS: dict[str, Scenario] = {
     "dangjian.partyday.services.plan_file": plan_file,
     "dangjian.partyday.services.plan_return": plan_return,
@@ -284,6 +301,7 @@ DECISIONS: dict[str, Scenario] = {
     "dangjian.brands.services.project_grade_decide": brands_grade,
     "dangjian.brands.services.objection_decide": brands_objection,
     "dangjian.openness.services.disclosure_approve": disclosure_approve,
+    "dangjian.inspections.services.finding_verify": finding_verify,
 }
 
 

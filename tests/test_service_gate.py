@@ -48,6 +48,8 @@ from dangjian.core.scoping import SYSTEM
 from dangjian.dues import services as dues
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.rules import DuesCategory
+from dangjian.inspections.rules import default_checklist_data
+from dangjian.inspections.tests.helpers import InspectionRows, build_inspection_rows
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, MemberTransfer
 from dangjian.members.services import transfer_out
 from dangjian.openness import services as openness
@@ -140,6 +142,7 @@ class Rows:
     appraisal: AppraisalRows
     community: CommunityRows
     brands: BrandRows
+    inspection: InspectionRows
 
 
 def submitted_plan(w: World, *, editor: Any, submitter: Any) -> Any:
@@ -233,6 +236,7 @@ def build_rows(w: World) -> Rows:
         transfer, post, RoleAssignment.objects.get(user=w.member_user, org=w.branch), build_appraisal_rows(w),
         build_community_rows(w),
         build_brand_rows(w),
+        build_inspection_rows(w),
     )  # fmt: skip
 
 
@@ -672,6 +676,30 @@ GATED: dict[str, Recipe] = {
         "deliberation": deliberation(r), "which": "decision"
     },
     "dangjian.openness.services.deliberation_close": lambda r: {"deliberation": deliberation(r)},
+    # inspections
+    "dangjian.inspections.services.checklist_save": lambda r: {"org": r.w.unit, "data": default_checklist_data()},
+    "dangjian.inspections.services.plan_create": lambda r: {
+        "org": r.w.unit, "name": "抽查", "document": "文件", "starts_on": r.today, "ends_on": r.today,
+        "fixed_ids": [r.w.branch.pk], "inspector_ids": [r.w.admin.pk],
+    },
+    "dangjian.inspections.services.plan_draw": lambda r: {"plan": r.inspection.planned},
+    "dangjian.inspections.services.plan_cancel": lambda r: {"plan": r.inspection.plan, "reason": "工作调整"},
+    "dangjian.inspections.services.inspection_prefill": lambda r: {"plan": r.inspection.plan},
+    "dangjian.inspections.services.inspection_start": lambda r: {"inspection": r.inspection.inspection},
+    "dangjian.inspections.services.item_score": lambda r: {
+        "inspection": r.inspection.inspection, "code": "I1", "deduction": Decimal(1), "note": "标识不全"
+    },
+    "dangjian.inspections.services.inspection_self_score": lambda r: {
+        "inspection": r.inspection.inspection, "deductions": {"I1": Decimal(1)}
+    },
+    "dangjian.inspections.services.inspection_finish": lambda r: {"inspection": r.inspection.inspection},
+    "dangjian.inspections.services.finding_raise": lambda r: {
+        "inspection": r.inspection.inspection, "problem": "问题", "measure": "措施", "owner_id": r.w.liaison.pk
+    },
+    "dangjian.inspections.services.finding_submit": lambda r: {"finding": r.inspection.open, "outcome": "已整改"},
+    "dangjian.inspections.services.finding_verify": lambda r: {"finding": r.inspection.submitted},
+    "dangjian.inspections.services.finding_close": lambda r: {"finding": r.inspection.verified},
+    "dangjian.inspections.services.sweep": lambda r: {"today": r.today},
 }  # fmt: skip
 
 SELF: dict[str, Recipe] = {

@@ -18,7 +18,7 @@ from dangjian.site.testing.factories import World
 
 # INSTALLED_APPS order
 APPS: tuple[str, ...] = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal")
-APPS += ("community", "study", "brands", "openness", "reports")
+APPS += ("community", "study", "inspections", "brands", "openness", "reports")
 
 
 def run(*args: str) -> str:
