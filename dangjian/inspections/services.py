@@ -500,6 +500,7 @@ def item_score(
     note; a veto item may be marked applied. Only the plan's inspectors, only during the visit."""
     require(actor, Action.VIEW, inspection.org_path)
     _require_inspector(actor, inspection.plan)
+    inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)  # one scorer at a time: totals
     _in_draw(inspection)
     if inspection.status != InspectionStatus.STARTED:
         raise ValidationError("请先点击“开始检查”" if inspection.started_at is None else "检查已结束，不能再评分")
@@ -683,6 +684,7 @@ def finding_raise(
 def finding_submit(*, actor: Any, finding: Finding, outcome: str, now: dt.datetime | None = None) -> Finding:
     """The branch reports the rectification done (整改情况), for someone else to verify."""
     require(actor, Action.MANAGE, finding.org_path)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)  # a stale page cannot move it twice
     if finding.status != FindingStatus.OPEN:
         raise ValidationError("该问题不在整改中")
     if not outcome.strip():
@@ -704,6 +706,7 @@ def finding_verify(
     """Verify a submitted rectification (对单): approved → verified; not → back to 整改中. The owner
     and the submitter never verify their own."""
     require(actor, Action.APPROVE, finding.org_path)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)  # a stale page cannot move it twice
     require_four_eyes(actor, finding.owner_id, finding.submitted_by_id)
     if finding.status != FindingStatus.SUBMITTED:
         raise ValidationError("该问题尚未提交整改情况")
@@ -729,6 +732,7 @@ def finding_verify(
 def finding_close(*, actor: Any, finding: Finding, now: dt.datetime | None = None) -> Finding:
     """Close (销号) a verified finding; never by its owner."""
     require(actor, Action.APPROVE, finding.org_path)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)  # a stale page cannot move it twice
     require_four_eyes(actor, finding.owner_id)
     if finding.status != FindingStatus.VERIFIED:
         raise ValidationError("该问题尚未核实，不能销号")
