@@ -259,7 +259,14 @@ def need_claim(*, actor: Any, need: Need) -> Deed:
         )
         deed.full_clean()
         deed.save()
-        audit.record(actor, "community.need_claim", deed, after=audit.snapshot(deed, ["need", "member", "status"]))
+        # Filed under the community: it is the community's queue that changes (core/snapshot.py).
+        audit.record(
+            actor,
+            "community.need_claim",
+            deed,
+            org_path=deed.community_path,
+            after=audit.snapshot(deed, ["need", "member", "status"]),
+        )
     return deed
 
 
@@ -294,6 +301,7 @@ def deed_report(*, actor: Any, deed: Deed, note: str, on: dt.date | None = None,
             actor,
             "community.deed_report",
             row,
+            org_path=row.community_path,  # the community's queue changes (core/snapshot.py)
             before=before,
             after=audit.snapshot(row, ["status", "on", "note", "hours"]),
         )
@@ -326,7 +334,7 @@ def activity_report(*, actor: Any, title: str, on: dt.date, hours: Any, role: st
         )  # fmt: skip
         deed.full_clean()
         deed.save()
-        audit.record(actor, "community.activity_report", deed, after=audit.snapshot(deed))
+        audit.record(actor, "community.activity_report", deed, org_path=deed.community_path, after=audit.snapshot(deed))
     return deed
 
 
