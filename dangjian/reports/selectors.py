@@ -285,6 +285,8 @@ class DashRow:
     dues_members: int = 0
     tasks_submitted: int = 0
     tasks_received: int = 0
+    findings_opened: int = 0  # inspection findings raised in the month (when inspections are in use)
+    findings_closed: int = 0
 
     def pct(self, part: int, whole: int) -> int | None:
         return rules.share(part, whole)
@@ -298,6 +300,7 @@ class DashRow:
             "orglife": rules.share(self.orglife_met, self.orglife_required),
             "dues": rules.share(self.dues_paid, self.dues_members),
             "tasks": rules.share(self.tasks_submitted, self.tasks_received),
+            "findings": rules.share(self.findings_closed, self.findings_opened),
         }
 
 
@@ -308,6 +311,7 @@ SHARE_LABELS = {
     "orglife": "组织生活按时完整",
     "dues": "党费已缴人数",
     "tasks": "任务已报送",
+    "findings": "检查问题整改销号",
 }
 
 
@@ -351,11 +355,15 @@ def dashboard(user: Any, org: Organization, year: int, month: int) -> Dashboard:
         "figures__dues__members",
         "figures__assignments__submitted",
         "figures__assignments__received",
+        "figures__inspections__findings_opened",
+        "figures__inspections__findings_closed",
     ]
     for path, late, *vals in Report.objects.filter(
         subtree_q("org_path", org.path), year=year, month=month, kind=ReportKind.BRANCH, current__gt=0
     ).values_list("org_path", "late", *keys):
-        held, met, required, paid, members, submitted, received = (v if isinstance(v, int) else 0 for v in vals)
+        held, met, required, paid, members, submitted, received, opened, closed = (
+            v if isinstance(v, int) else 0 for v in vals
+        )
         for r in (rows.get(path[:clen]), total):
             if r is None:
                 continue
@@ -368,6 +376,8 @@ def dashboard(user: Any, org: Organization, year: int, month: int) -> Dashboard:
             r.dues_members += members
             r.tasks_submitted += submitted
             r.tasks_received += received
+            r.findings_opened += opened
+            r.findings_closed += closed
     return Dashboard(org, year, month, list(rows.values()), total)
 
 

@@ -145,3 +145,29 @@ def test_dashboard_shares_equal_the_snapshots(world: World) -> None:
     assert mine.orglife_required == v.figures["orglife"]["required"]
     assert mine.orglife_met == v.figures["orglife"]["met"]
     assert d.total.branches == 2 and d.total.shares["reported"] == 50
+    # Inspection findings come from the same snapshots (inspections' report source); none were raised.
+    inspections = v.figures.get("inspections", {})
+    assert mine.findings_opened == inspections.get("findings_opened", 0) == 0
+    assert d.total.shares["findings"] is None  # nothing raised: no share, rather than a false 0 %
+
+
+def test_dashboard_reads_findings_from_the_snapshots(world: World) -> None:
+    from dangjian.reports import selectors
+    from dangjian.reports.models import Report
+
+    submit_branch_report(world)
+    y, m = last_month()
+    report = Report.objects.get(org=world.branch, year=y, month=m)
+    # As frozen when the branch had 4 findings raised and 1 closed in the month.
+    figures = {**report.figures, "inspections": {"inspections": 1, "findings_opened": 4, "findings_closed": 1}}
+    Report.objects.filter(pk=report.pk).update(figures=figures)
+    d = selectors.dashboard(world.admin, world.unit, y, m)
+    assert (d.total.findings_opened, d.total.findings_closed, d.total.shares["findings"]) == (4, 1, 25)
+
+
+def test_dashboard_findings_share_is_closed_over_opened() -> None:
+    from dangjian.reports.selectors import DashRow
+
+    row = DashRow(org=None, branches=3, findings_opened=4, findings_closed=1)  # type: ignore[arg-type]
+    assert row.shares["findings"] == 25
+    assert DashRow(org=None, branches=3).shares["findings"] is None  # type: ignore[arg-type]
