@@ -6,12 +6,12 @@ form it re-renders or flashes it through the messages framework before redirecti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
@@ -50,6 +50,43 @@ def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
         label = form.fields[field].label if field in form.fields else ""
         text = "；".join(str(e) for e in errs)
         messages.error(request, f"{label}：{text}" if label else text)
+
+
+def run_service(
+    request: HttpRequest, call: Callable[[], object], done: str, labels: Mapping[str, str] | None = None
+) -> bool:
+    """Run one service call for a POST view; flash its refusal or `done`, and say whether it ran.
+
+    A `ValidationError` is flashed message by message (field messages prefixed with their label
+    from `labels`); a `PermissionDenied` that carries a message (four eyes, a rule about who may
+    act) is flashed as it is. A bare `PermissionDenied` is an outsider: it propagates (403)."""
+    try:
+        call()
+    except ValidationError as exc:
+        flash_errors(request, exc, labels)
+        return False
+    except PermissionDenied as exc:
+        if not str(exc):
+            raise
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
+def run_form_service(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    call: Callable[[dict[str, Any]], object],
+    done: str,
+    labels: Mapping[str, str] | None = None,
+) -> bool:
+    """The usual POST body: an invalid form flashes its field errors; a valid one runs
+    `call(form.cleaned_data)` through `run_service`. True when the service ran."""
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return False
+    return run_service(request, lambda: call(form.cleaned_data), done, labels)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

@@ -59,3 +59,52 @@ def test_flash_errors_and_form_errors() -> None:
     form.add_error(None, "整体有误")
     flash_form_errors(request, form)
     assert _texts(request) == ["姓名：这个字段是必填项。", "整体有误"]
+
+
+def test_run_service_flashes_refusal_or_success() -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from dangjian.core.scoping import FourEyesRefused
+    from dangjian.core.views_util import run_service
+
+    request = _request()
+    assert run_service(request, lambda: None, "已保存") is True
+    assert _texts(request) == ["已保存"]
+
+    def refuse_field() -> None:
+        raise ValidationError({"name": "重名"})
+
+    request = _request()
+    assert run_service(request, refuse_field, "已保存", {"name": "姓名"}) is False
+    assert _texts(request) == ["姓名：重名"]
+
+    def four_eyes() -> None:
+        raise FourEyesRefused()
+
+    request = _request()
+    assert run_service(request, four_eyes, "已保存") is False
+    assert len(_texts(request)) == 1 and _texts(request)[0] != "已保存"
+
+    def outsider() -> None:
+        raise PermissionDenied
+
+    request = _request()
+    try:
+        run_service(request, outsider, "已保存")
+    except PermissionDenied:
+        pass
+    else:  # pragma: no cover - the assertion below documents the contract
+        raise AssertionError("a bare PermissionDenied must propagate as a 403")
+    assert _texts(request) == []
+
+
+def test_run_form_service_invalid_form_never_calls() -> None:
+    from dangjian.core.views_util import run_form_service
+
+    calls: list[dict[str, object]] = []
+    request = _request()
+    assert run_form_service(request, _Form({"name": ""}), calls.append, "已保存") is False
+    assert calls == [] and _texts(request)[0].startswith("姓名：")
+    request = _request()
+    assert run_form_service(request, _Form({"name": "张三"}), calls.append, "已保存") is True
+    assert calls[0]["name"] == "张三" and _texts(request) == ["已保存"]
