@@ -12,6 +12,8 @@
   the app or the app importing points.
 - `disclosable_kind(...)`: a record type the 党务公开 catalogue may list and the disclosure gate
   (`openness`) may publish (a monthly dues sheet, a resolution, a star board), frozen as published.
+- `branch_score_source(...)`: a per-branch annual score an app records (the inspection score) that
+  points' 星级党支部 formula may take as its 年终目标考核 input when a committee picks it.
 Apps register in their AppConfig.ready().
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -310,3 +313,45 @@ def disclosable_kinds() -> list[DisclosableKind]:
 
 def get_disclosable_kind(code: str) -> DisclosableKind | None:
     return _DISCLOSABLE_KINDS.get(code)
+
+
+# --- Branch assessment scores for the 星级党支部 formula ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcedScore:
+    """A branch's score for a year as another app recorded it, with where it came from."""
+
+    value: Decimal
+    ref: str  # the source record, e.g. "inspection:12" -- stored on the rating
+    note: str  # what the page says about the record, in Chinese (e.g. "2026年度党建检查 · 11月3日评分")
+
+
+@dataclass(frozen=True)
+class BranchScoreSource:
+    """An app's per-branch annual score (e.g. the inspection score of `inspections`) that the points
+    app's 星级党支部 formula may take as its 年终目标考核 input, when a committee setting picks the
+    source -- without points importing the app. `scores(paths, year)` answers for the branch paths
+    in one bounded query set; a branch without a score is absent (the committee then enters one).
+    `link(ref)` is the page of the record a `SourcedScore.ref` names ("" when there is none)."""
+
+    code: str
+    label: str
+    scores: Callable[[list[str], int], dict[str, SourcedScore]]
+    link: Callable[[str], str]
+
+
+_BRANCH_SCORE_SOURCES: dict[str, BranchScoreSource] = {}
+
+
+def branch_score_source(source: BranchScoreSource) -> BranchScoreSource:
+    _BRANCH_SCORE_SOURCES[source.code] = source
+    return source
+
+
+def branch_score_sources() -> list[BranchScoreSource]:
+    return sorted(_BRANCH_SCORE_SOURCES.values(), key=lambda s: s.code)
+
+
+def get_branch_score_source(code: str) -> BranchScoreSource | None:
+    return _BRANCH_SCORE_SOURCES.get(code)

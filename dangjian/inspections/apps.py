@@ -8,12 +8,19 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
+        from dangjian.core.registry import (
+            BranchScoreSource,
+            ReportSource,
+            attention_provider,
+            branch_score_source,
+            nav_item,
+            report_source,
+        )
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
         from .attention import inspections_attention
-        from .selectors import report_figures
+        from .selectors import branch_score_link, branch_year_scores, report_figures
         from .tasks import inspections_sweep
 
         config.register(
@@ -47,5 +54,15 @@ class InspectionsConfig(AppConfig):
                 compute=report_figures,
                 summable=("inspections", "findings_opened", "findings_closed"),
                 order=70,
+            )
+        )
+        # The year's inspection score as the 年终目标考核 input of points' 星级党支部 formula, when a
+        # committee picks it (points sits below inspections and may not import it).
+        branch_score_source(
+            BranchScoreSource(
+                code="inspection",
+                label="检查考核得分（本年度最近一次已评分的检查）",
+                scores=branch_year_scores,
+                link=branch_score_link,
             )
         )

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
+from dangjian.core.registry import SourcedScore
 from dangjian.core.scoping import Action, SystemActor, can, get_for_user, scope_q
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind, Sector
@@ -437,6 +439,27 @@ def year_scores(paths: list[str], year: int) -> dict[str, Decimal]:
     ):
         out[path] = total if total is not None else Decimal(0)
     return out
+
+
+def branch_year_scores(paths: list[str], year: int) -> dict[str, SourcedScore]:
+    """The BranchScoreSource for points' 星级党支部: as `year_scores`, each branch's latest finished
+    visit of `year`, with the visit it came from (one query)."""
+    out: dict[str, SourcedScore] = {}
+    for pk, path, total, finished_at, plan_name in (
+        Inspection.objects.filter(org_path__in=paths, year=year, status=InspectionStatus.FINISHED)
+        .order_by("org_path", "finished_at")
+        .values_list("pk", "org_path", "total", "finished_at", "plan__name")
+    ):
+        when = timezone.localtime(finished_at).strftime("%Y-%m-%d") if finished_at else ""
+        note = f"{plan_name} · {when} 评分" if when else str(plan_name)
+        out[path] = SourcedScore(total if total is not None else Decimal(0), f"inspection:{pk}", note)
+    return out
+
+
+def branch_score_link(ref: str) -> str:
+    """The visit page a `branch_year_scores` ref names (its own view checks who may open it)."""
+    kind, _, pk = ref.partition(":")
+    return reverse("inspections:inspection", args=[int(pk)]) if kind == "inspection" and pk.isdigit() else ""
 
 
 def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, dict[str, Any]]:

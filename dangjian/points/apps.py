@@ -1,4 +1,34 @@
+from typing import Any
+
 from django.apps import AppConfig
+
+MANUAL_TARGET = "manual"
+
+
+class TargetSourceChoices(tuple[tuple[str, str], ...]):
+    """The choices of `points.branch_target_source`, read from the registry each time they are asked
+    for: the sources (`core.registry.branch_score_source`) register in higher apps' ready(), after
+    points' own ready() has declared the setting."""
+
+    def _items(self) -> tuple[tuple[str, str], ...]:
+        from dangjian.core.registry import branch_score_sources
+
+        return ((MANUAL_TARGET, "录入（考核小组填写）"), *((s.code, s.label) for s in branch_score_sources()))
+
+    def __iter__(self) -> Any:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._items()[index]
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items()
+
+    def __bool__(self) -> bool:
+        return True
 
 
 class PointsConfig(AppConfig):
@@ -60,6 +90,18 @@ class PointsConfig(AppConfig):
             max_value=100,
             help="支部评星得分 = 积分制管理考核得分 × 本权重 + 年终目标考核得分 × (100 − 本权重)；"
             "依据《渔洋镇党员积分制考核评星活动方案》（种子 002）两项基准，权重为地方实践，默认各 50%",
+        )
+        # Where the 年终目标考核 score comes from: entered by the committee (default, as before), or a
+        # source a higher app registers (inspections: the year's inspection score). The sources register
+        # after points, so the choices are read when the settings page or a write asks for them.
+        config.register(
+            "points.branch_target_source",
+            "星级党支部：年终目标考核得分来源",
+            MANUAL_TARGET,
+            kind="choice",
+            choices=TargetSourceChoices(),
+            help="“录入”即考核小组填写年终目标考核得分；选择检查考核时取该支部本年度最近一次已评分检查的考核分，"
+            "并在评定页注明出处、链接到该次检查；本年度未检查的支部仍按录入得分",
         )
         config.register(
             "points.branch_quotas",

@@ -225,6 +225,10 @@ class BranchRating(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     points_score = models.DecimalField("积分制管理考核得分", max_digits=5, decimal_places=1, null=True, blank=True)
     target_score = models.DecimalField("年终目标考核得分", max_digits=5, decimal_places=1, null=True, blank=True)
+    # Where the 年终目标考核 score came from: "" when the committee entered it, else the registered
+    # BranchScoreSource's code (e.g. "inspection") and the record it named (e.g. "inspection:12").
+    target_source = models.CharField("年终目标考核得分来源", max_length=30, blank=True)
+    target_ref = models.CharField("来源记录", max_length=60, blank=True)
     points_weight = models.PositiveSmallIntegerField("积分制管理考核权重（%）")
     score = models.DecimalField("综合得分", max_digits=5, decimal_places=1, null=True, blank=True)
     direct_stars = models.PositiveSmallIntegerField("直接评定星数", null=True, blank=True)

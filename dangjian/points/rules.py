@@ -509,6 +509,16 @@ def branch_score(points_score: Decimal, target_score: Decimal, points_weight: in
     return (points_score * w + target_score * (1 - w)).quantize(ONE_PLACE, rounding=ROUND_DOWN)
 
 
+def target_input(entered: Decimal | None, sourced: Decimal | None) -> tuple[Decimal | None, bool]:
+    """The 年终目标考核 score the formula uses, and whether it came from the committee's chosen source
+    (the year's inspection score): the recorded score wins, cut to one decimal place downwards like
+    the formula; with no recorded score (the branch was not inspected that year) the committee's
+    entered score stands -- the documented fallback, so a branch is never rated without an input."""
+    if sourced is not None:
+        return sourced.quantize(ONE_PLACE, rounding=ROUND_DOWN), True
+    return entered, False
+
+
 def stars_label(stars: int, thresholds: tuple[Threshold, ...]) -> str:
     return next((t.label for t in thresholds if t.stars == stars), NO_STAR)
 

@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.paths import STEPLEN, ancestor_paths, subtree_q
-from dangjian.core.registry import point_event_sources
+from dangjian.core.registry import SourcedScore, get_branch_score_source, point_event_sources
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.members.models import Member
 from dangjian.orgs import config
@@ -491,6 +491,9 @@ class RatingRow:
     rating: BranchRating | None
     reference: Decimal | None  # mean annual total of the members in the rating
     rated_members: int
+    sourced: SourcedScore | None = None  # the year's score from the committee's chosen source, if any
+    sourced_url: str = ""  # the record it came from (e.g. the inspection)
+    rating_source_url: str = ""  # the record a saved rating's 年终目标 score came from
 
 
 @dataclass
@@ -504,6 +507,7 @@ class Ratings:
     quota_error: str
     branches: int  # all the committee's branches (the quota denominator)
     approved: dict[int, int]  # stars → approved ratings
+    target_source: str = ""  # label of the source of the 年终目标考核 score ("" = entered by the committee)
 
     @property
     def target_weight(self) -> int:
@@ -527,14 +531,23 @@ def branch_ratings(committee: Organization, year: int, page: int = 1) -> tuple[R
         .values("org_path")
         .annotate(s=Sum("total"), n=Count("pk"))
     }
+    keys = ["points.branch_points_weight", "points.branch_quotas", "points.branch_target_source"]
+    settings = config.effective_for_paths_keys([committee.path], keys)
+    values = {k: v[committee.path] for k, v in settings.items()}
+    # The committee's chosen source of the 年终目标考核 score (one more query when one is chosen).
+    source = get_branch_score_source(str(values["points.branch_target_source"]))
+    sourced = source.scores(paths, year) if source else {}
     rows = []
     for b in branches:
         s_n = means.get(b.path)
         ref = (s_n[0] / s_n[1]).quantize(R.ONE_PLACE, rounding=ROUND_DOWN) if s_n and s_n[1] else None
-        rows.append(RatingRow(b, ratings.get(b.pk), ref, s_n[1] if s_n else 0))
-    keys = ["points.branch_points_weight", "points.branch_quotas"]
-    settings = config.effective_for_paths_keys([committee.path], keys)
-    values = {k: v[committee.path] for k, v in settings.items()}
+        row = RatingRow(b, ratings.get(b.pk), ref, s_n[1] if s_n else 0, sourced.get(b.path))
+        if source and row.sourced:
+            row.sourced_url = source.link(row.sourced.ref)
+        saved = get_branch_score_source(row.rating.target_source) if row.rating and row.rating.target_source else None
+        if saved and row.rating:
+            row.rating_source_url = saved.link(row.rating.target_ref)
+        rows.append(row)
     quota_error = ""
     try:
         quotas = R.parse_quotas(values["points.branch_quotas"])
@@ -556,6 +569,7 @@ def branch_ratings(committee: Organization, year: int, page: int = 1) -> tuple[R
         quota_error=quota_error,
         branches=pager.paginator.count,
         approved=approved,
+        target_source=source.label if source else "",
     )
     return data, pager
 

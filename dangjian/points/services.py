@@ -17,7 +17,7 @@ from dangjian.core import audit, notify
 from dangjian.core.bulk import insert_rows, refresh_statistics
 from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
-from dangjian.core.registry import point_event_sources
+from dangjian.core.registry import get_branch_score_source, point_event_sources
 from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version, lock
 from dangjian.dues.models import DuesExpected, DuesPayment, DuesPaymentMonth
@@ -579,6 +579,10 @@ def points_branch_rating_enter(
     _check_year(year)
     p_score = _score(points_score, "points_score")
     t_score = _score(target_score, "target_score")
+    # The committee may take the 年终目标考核 score from another app's records (points.branch_target_source).
+    source = get_branch_score_source(str(config.effective(committee.path, "points.branch_target_source")))
+    sourced = source.scores([branch.path], year).get(branch.path) if source else None
+    t_score, from_source = R.target_input(t_score, sourced.value if sourced else None)
     thresholds = manual_for(branch.path, year).manual.branch_thresholds
     if direct_stars is not None:
         if direct_stars != 0 and direct_stars not in {t.stars for t in thresholds}:
@@ -586,7 +590,10 @@ def points_branch_rating_enter(
         if not note.strip():
             raise ValidationError({"note": "直接评定须写明理由（如获评区级以上先进基层党组织）"})
     elif p_score is None or t_score is None:
-        raise ValidationError({"points_score": "请填写积分制管理考核得分和年终目标考核得分，或选择直接评定"})
+        missing = "请填写积分制管理考核得分和年终目标考核得分"
+        if source:
+            missing += f"（{branch.name}本年度无{source.label}，需录入）"
+        raise ValidationError({"points_score": f"{missing}，或选择直接评定"})
     if not document.strip():
         raise ValidationError({"document": "请填写依据文件（考核文件号或表彰文件号）"})
     weight = int(config.effective(committee.path, "points.branch_points_weight"))
@@ -609,6 +616,8 @@ def points_branch_rating_enter(
             bump(row)
         row.committee, row.committee_path = committee, committee.path
         row.points_score, row.target_score, row.points_weight, row.score = p_score, t_score, weight, score
+        row.target_source = source.code if source and from_source else ""
+        row.target_ref = sourced.ref if sourced and from_source else ""
         row.direct_stars = direct_stars
         row.stars, row.star_label = stars, R.stars_label(stars, thresholds)
         row.document, row.note = document.strip()[:200], note.strip()[:300]
