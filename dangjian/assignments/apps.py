@@ -8,7 +8,7 @@ class AssignmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.periodic import periodic_job
-        from dangjian.core.registry import ReportSource, attention_provider, nav_item, report_source
+        from dangjian.core.registry import ReportSource, attention_provider, nav_item, record_link, report_source
         from dangjian.core.scoping import Action
         from dangjian.orgs import config
 
@@ -18,6 +18,8 @@ class AssignmentsConfig(AppConfig):
 
         nav_item("任务", "assignments:index", Action.VIEW, order=40, tab="任务", icon="task", tab_action=Action.MANAGE)
         attention_provider(attention_items)
+        # A study list derived from an assignment's study lines links back to the task.
+        record_link("assignment", selectors.study_list_link)
         periodic_job(self.label, "任务报送提醒、逾期督办", reminder_sweep)
         report_source(
             ReportSource(

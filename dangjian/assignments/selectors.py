@@ -367,3 +367,13 @@ def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, 
 def report_link(org_pk: int, start: dt.date, end: dt.date) -> str:
     """The task list (each target with its status)."""
     return reverse("assignments:index")
+
+
+def study_list_link(pk: int, org: Any) -> str:
+    """Where a study list derived from assignment `pk` links (core.registry.record_link): the page of
+    the branch's own copy of the task when `org` is a target, else the task itself (one query). The
+    linked page checks who may open it."""
+    target = AssignmentTarget.objects.filter(assignment_id=pk, org=org).values_list("pk", flat=True).first()
+    if target is not None:
+        return reverse("assignments:target", args=[target])
+    return reverse("assignments:detail", args=[pk])

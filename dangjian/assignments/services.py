@@ -30,6 +30,7 @@ from dangjian.members.models import Member
 from dangjian.orglife import services as orglife
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.partyday.selectors import scheduled_party_day
+from dangjian.study import services as study
 
 from . import records
 from .models import (
@@ -178,12 +179,52 @@ def assignment_publish(
                 "deliverables": [(d.title, d.kind, d.due_on) for d in dlvs],
             },
         )
+        # Its study lines become the month's study lists of the branches (entered once, not retyped).
+        assignment_study_lists_sync(actor=actor, assignment=assignment)
         # The sweep announces the new task to each target's secretary and liaison (set-based).
         from .tasks import reminder_sweep
 
         aid = assignment.pk
         transaction.on_commit(lambda: reminder_sweep.enqueue(assignment_id=aid))
     return assignment
+
+
+def study_items_of(assignment: Assignment) -> list[tuple[str, str]]:
+    """The assignment's study lines as study-list items: 集中学习 → collective, 自学 → self."""
+    return [(str(t), "collective") for t in assignment.collective_study if str(t).strip()] + [
+        (str(t), "self") for t in assignment.self_study if str(t).strip()
+    ]
+
+
+def assignment_study_lists_sync(*, actor: Any, assignment: Assignment) -> int:
+    """Derive the study lists of an assignment that carries study lines (集中学习 / 自学内容), in the
+    month its window starts: a task to the publisher's whole subtree gives one list at the publisher
+    (it applies to every branch below); a task to chosen organizations, one list per target branch.
+    Idempotent: running it again (re-publishing, an edit) adds only new lines and never a second
+    list. Returns how many items were added."""
+    require(actor, Action.ADMIN, assignment.org_path)
+    items = study_items_of(assignment)
+    if not items:
+        return 0
+    with transaction.atomic():
+        # One sync per assignment at a time, so two cannot both create the same list.
+        Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        if assignment.target_mode == TargetMode.SUBTREE:
+            orgs: list[Organization] = [assignment.publisher_org]
+        else:
+            orgs = list(Organization.objects.filter(assignment_targets__assignment=assignment).order_by("path"))
+        added = 0
+        for org in orgs:
+            _, n = study.study_list_derive(
+                actor=actor,
+                org=org,
+                month=assignment.window_start.replace(day=1),
+                title=f"{assignment.title}（学习内容）"[:200],
+                items=items,
+                source_ref=f"assignment:{assignment.pk}",
+            )
+            added += n
+    return added
 
 
 # ---------------------------------------------------------------- target side

@@ -14,6 +14,8 @@
   (`openness`) may publish (a monthly dues sheet, a resolution, a star board), frozen as published.
 - `branch_score_source(...)`: a per-branch annual score an app records (the inspection score) that
   points' 星级党支部 formula may take as its 年终目标考核 input when a committee picks it.
+- `record_link(kind, fn)`: the page of a higher app's record ("assignment:12") that a lower app's
+  derived row names, so the lower app links back to it (study's list → the assignment).
 Apps register in their AppConfig.ready().
 """
 
@@ -355,3 +357,25 @@ def branch_score_sources() -> list[BranchScoreSource]:
 
 def get_branch_score_source(code: str) -> BranchScoreSource | None:
     return _BRANCH_SCORE_SOURCES.get(code)
+
+
+# --- Links to the record a derived row came from --------------------------------------------------
+
+RecordLinkFn = Callable[[int, Any], str]
+_RECORD_LINKS: dict[str, RecordLinkFn] = {}
+
+
+def record_link(kind: str, fn: RecordLinkFn) -> RecordLinkFn:
+    """Register `fn(pk, org) -> url` for refs "<kind>:<pk>" that a lower app stores on a row it derived
+    from a higher app's record (study's list from an assignment: "assignment:12"), so the lower app's
+    page links back without importing the higher app. `org` is the organization whose page shows the
+    link (the branch), so the link may open that branch's own view of the record; "" for none."""
+    _RECORD_LINKS[kind] = fn
+    return fn
+
+
+def record_url(ref: str, org: Any = None) -> str:
+    """The page of the record `ref` names ("" when no app links that kind, or the ref is malformed)."""
+    kind, _, pk = ref.partition(":")
+    fn = _RECORD_LINKS.get(kind)
+    return fn(int(pk), org) if fn is not None and pk.isdigit() else ""

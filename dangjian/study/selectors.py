@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangjian.core.findings import Finding
 from dangjian.core.paths import ancestor_paths, subtree_q
+from dangjian.core.registry import record_url
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.members.models import Member
 from dangjian.members.selectors import own_member
@@ -31,6 +32,7 @@ from .models import (
     ItemMode,
     Lecture,
     Lecturer,
+    ListSource,
     MemberStudyYear,
     MobileContact,
     Reflection,
@@ -223,6 +225,8 @@ class BranchStudy:
     featured: list[Reflection]
     drafts: list[Reflection]
     open_dues: dict[str, int]
+    # Each list with the page of the record it was derived from ("" for the branch's own lists).
+    list_links: list[tuple[StudyList, str]] = field(default_factory=list)
 
 
 def induction_warnings(paths: list[str], today: dt.date) -> list[tuple[str, Finding]]:
@@ -260,6 +264,7 @@ def branch_study(org: Organization, year: int) -> BranchStudy:
         .select_related("org")
         .prefetch_related("items")
     )
+    list_links = [(sl, record_url(sl.source_ref, org) if sl.source == ListSource.ASSIGNED else "") for sl in lists]
     reflections = list(Reflection.objects.filter(org_path=org.path).select_related("member")[:40])
     dues = dict(
         StudyDue.objects.filter(org_path=org.path, closed_on__isnull=True)
@@ -279,6 +284,7 @@ def branch_study(org: Organization, year: int) -> BranchStudy:
         [r for r in reflections if r.featured],
         [r for r in reflections if not r.featured],
         dues,
+        list_links,
     )
 
 

@@ -239,6 +239,55 @@ def study_list_create(
     return sl
 
 
+@transaction.atomic
+def study_list_derive(
+    *,
+    actor: Any,
+    org: Organization,
+    month: dt.date,
+    title: str,
+    items: Sequence[tuple[str, str]],
+    source_ref: str,
+) -> tuple[StudyList, int]:
+    """The month's list derived from a superior's record (an assignment's study lines), entered once:
+    the first call creates it (source "assigned", `source_ref` naming the record); later calls for the
+    same org and record add only the lines not yet on it and never remove one (members may have
+    studied it already). Returns the list and how many items were added (0: nothing changed). The
+    caller serialises calls for one record (assignments locks the assignment row)."""
+    if not source_ref.strip():
+        raise ValidationError({"source_ref": "上级部署的清单请填写任务编号或文件"})
+    existing = (
+        StudyList.objects.select_for_update()
+        .filter(org=org, source=ListSource.ASSIGNED, source_ref=source_ref.strip())
+        .first()
+    )
+    if existing is None:
+        sl = study_list_create(
+            actor=actor,
+            org=org,
+            month=month,
+            title=title,
+            items=items,
+            source=ListSource.ASSIGNED,
+            source_ref=source_ref,
+        )
+        return sl, sl.items.count()
+    require(actor, Action.MANAGE, org.path, "无权为该组织制定学习清单")
+    have = set(existing.items.values_list("title", "mode"))
+    new = [
+        (t.strip()[:300], mode)
+        for t, mode in items
+        if t.strip() and mode in ItemMode.values and (t.strip()[:300], mode) not in have
+    ]
+    new = list(dict.fromkeys(new))
+    if new:
+        StudyItem.objects.bulk_create(
+            [StudyItem(study_list=existing, org_path=existing.org_path, title=t, mode=m) for t, m in new]
+        )
+        audit.record(actor, "study.list_extend", existing, after={"items": new})
+    return existing, len(new)
+
+
 def collective_study_link(*, actor: Any, item: StudyItem, meeting: Meeting) -> CollectiveStudy:
     """Record that a collective item was studied at a branch meeting: done for those present."""
     require(actor, Action.MANAGE, meeting.org_path, "无权登记该会议的学习内容")
