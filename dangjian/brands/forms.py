@@ -151,6 +151,25 @@ class ProgressForm(forms.Form):
         self.fields["meeting_id"].choices = choices  # type: ignore[attr-defined]
 
 
+class ProgressDeedsForm(forms.Form):
+    """A step of cultivation made of community-confirmed deeds of the branch's members: tick them
+    instead of retyping them."""
+
+    deed_ids = forms.TypedMultipleChoiceField(
+        label="社区确认的实事",
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请勾选实事"},
+    )
+    summary = forms.CharField(label="进展", max_length=500)
+
+    def __init__(self, *args: Any, deeds: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deed_ids"].choices = [  # type: ignore[attr-defined]
+            (d.pk, f"{d.on:%Y-%m-%d} {d.member.name}：{d.title}") for d in deeds or []
+        ]
+
+
 class NewsForm(forms.Form):
     title = forms.CharField(label="稿件标题", max_length=200)
     url = forms.URLField(label="链接", max_length=500, assume_scheme="https")

@@ -191,8 +191,8 @@ class ProgressKind(models.TextChoices):
 
 
 class ProgressEntry(models.Model):
-    """A step of 培育建设, linked to the real record it happened in (a filed meeting or party day, a
-    volunteer deed by its reference) so nothing is retyped."""
+    """A step of 培育建设, linked to the real records it happened in (a filed meeting or party day,
+    the community-confirmed deeds of the branch's members) so nothing is retyped."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="progress")
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
@@ -200,6 +200,9 @@ class ProgressEntry(models.Model):
     kind = models.CharField("类别", max_length=20, choices=ProgressKind.choices)
     meeting = models.ForeignKey("orglife.Meeting", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     ref = models.CharField("关联记录", max_length=60, blank=True)
+    # Confirmed community deeds (实事) of the branch's members that this step was, picked rather than
+    # retyped: the project page lists and counts them.
+    deeds = models.ManyToManyField("community.Deed", blank=True, related_name="+", verbose_name="社区确认的实事")
     summary = models.CharField("进展", max_length=500)
     entered_by = actor_fk()
 

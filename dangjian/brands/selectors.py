@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
+from dangjian.community.models import Deed, DeedStatus
 from dangjian.core.paths import ancestor_paths, is_within, subtree_q
 from dangjian.core.registry import Figures
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
@@ -265,6 +266,20 @@ class ProjectPage:
     reviewers: list[Any] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
     open_objections: int = 0
+    deeds: list[Deed] = field(default_factory=list)  # confirmed deeds a new progress entry may pick
+
+    @property
+    def linked_deeds(self) -> list[Deed]:
+        """The distinct community-confirmed deeds the progress entries picked (each counted once)."""
+        seen: dict[int, Deed] = {}
+        for e in self.progress:
+            for d in e.deeds.all():
+                seen.setdefault(d.pk, d)
+        return list(seen.values())
+
+    @property
+    def deed_hours(self) -> Any:
+        return sum((d.hours for d in self.linked_deeds), start=0)
 
 
 def project_page(user: Any, p: Project) -> ProjectPage:
@@ -281,7 +296,7 @@ def project_page(user: Any, p: Project) -> ProjectPage:
         diff=revision_diff(p) if p.revised_sections else [],
         documents=list(p.documents.order_by("created_at")) if can(user, Action.MANAGE, committee) else [],
         objections=objections,
-        progress=list(p.progress.select_related("meeting")),
+        progress=list(p.progress.select_related("meeting").prefetch_related("deeds__member")),
         news=list(p.news.all()),
         case=[(key, label, str(p.case_sections.get(key, ""))) for key, label in R.CASE_SECTIONS],
         can_manage=can_manage,
@@ -302,7 +317,22 @@ def project_page(user: Any, p: Project) -> ProjectPage:
         page.meetings = list(
             Meeting.objects.filter(org_path=p.org_path, status=MeetingStatus.FILED).order_by("-meeting_date")[:30]
         )
+        page.deeds = confirmed_deeds_to_pick(p, {d.pk for d in page.linked_deeds})
     return page
+
+
+DEEDS_TO_PICK = 50
+
+
+def confirmed_deeds_to_pick(p: Project, exclude: set[int]) -> list[Deed]:
+    """The latest community-confirmed deeds of the project branch's members not yet in its progress
+    (one query): what a progress entry may pick instead of retyping the deed."""
+    return list(
+        Deed.objects.filter(subtree_q("org_path", p.org_path), status=DeedStatus.CONFIRMED)
+        .exclude(pk__in=exclude)
+        .select_related("member")
+        .order_by("-on", "-id")[:DEEDS_TO_PICK]
+    )
 
 
 @dataclass

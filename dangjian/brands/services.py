@@ -7,7 +7,7 @@ as it is submitted (`_compare`)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -21,9 +21,10 @@ from django.utils import timezone
 from dangjian.accounts.models import RoleAssignment
 from dangjian.accounts.rules import Role
 from dangjian.accounts.selectors import holders
+from dangjian.community.models import Deed, DeedStatus
 from dangjian.core import audit, notify
 from dangjian.core.calendar import add_working_days, span_is_provisional
-from dangjian.core.paths import is_within
+from dangjian.core.paths import is_within, subtree_q
 from dangjian.core.scoping import PLATFORM, Action, can, require, require_four_eyes, require_person, user_or_none
 from dangjian.core.uploads import check_image, random_name
 from dangjian.core.versioning import bump, lock
@@ -561,9 +562,11 @@ def progress_add(
     summary: str,
     meeting_id: int | None = None,
     ref: str = "",
+    deed_ids: Sequence[int] = (),
 ) -> ProgressEntry:
-    """A step of cultivation, linked to the filed meeting or party day it happened in, or to
-    another record by reference (a volunteer deed)."""
+    """A step of cultivation, linked to the filed meeting or party day it happened in, to the
+    community-confirmed deeds of the branch's members it consisted of (each deed counts once per
+    project), or to another record by reference."""
     require(actor, Action.MANAGE, project.org_path, "无权记录该项目的培育进展")
     if project.stage != Stage.CULTIVATING:
         raise ValidationError("项目立项后方可记录培育进展")
@@ -581,6 +584,17 @@ def progress_add(
         on = meeting.meeting_date
     elif kind == ProgressKind.MEETING:
         raise ValidationError({"meeting_id": "组织生活类进展请关联本支部已归档的会议记录"})
+    wanted = sorted(set(deed_ids))
+    deeds = list(
+        Deed.objects.filter(subtree_q("org_path", project.org_path), pk__in=wanted, status=DeedStatus.CONFIRMED)
+    )
+    found = {d.pk for d in deeds}
+    for pk in wanted:
+        if pk not in found:
+            raise ValidationError({"deed_ids": f"编号 {pk} 的记录不是本支部党员经社区确认的实事"})
+    taken = ProgressEntry.deeds.through.objects.filter(progressentry__project=project, deed_id__in=wanted)
+    if (dup := taken.values_list("deed_id", flat=True).first()) is not None:
+        raise ValidationError({"deed_ids": f"编号 {dup} 的实事已记入本项目的培育进展，不能重复计入"})
     with transaction.atomic():
         e = ProgressEntry(
             project=project,
@@ -594,7 +608,9 @@ def progress_add(
         )
         e.full_clean()
         e.save()
-        audit.record(actor, "brands.progress_add", e, after=audit.snapshot(e))
+        if deeds:
+            e.deeds.set(deeds)
+        audit.record(actor, "brands.progress_add", e, after={**audit.snapshot(e), "deeds": sorted(found)})
     return e
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("project/<int:pk>/establish/", views.establish, name="establish"),
     path("project/<int:pk>/disqualify/", views.disqualify, name="disqualify"),
     path("project/<int:pk>/progress/", views.progress_add, name="progress_add"),
+    path("project/<int:pk>/progress/deeds/", views.progress_deeds_add, name="progress_deeds_add"),
     path("project/<int:pk>/news/", views.news_add, name="news_add"),
     path("project/<int:pk>/case/", views.case, name="case"),
     path("project/<int:pk>/case/submit/", views.case_submit, name="case_submit"),

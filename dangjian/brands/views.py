@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors
+from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors, run_form_service
 from dangjian.orgs import config
 from dangjian.orgs.selectors import get_org_for_user
 
@@ -35,11 +35,12 @@ from .forms import (
     NewsForm,
     ObjectionForm,
     OpinionForm,
+    ProgressDeedsForm,
     ProgressForm,
     ReviewForm,
     ReviseForm,
 )
-from .models import Phase, Project, Stage
+from .models import Phase, ProgressKind, Project, Stage
 
 FIELD_LABELS = {
     "brand_name": "品牌名称",
@@ -558,3 +559,28 @@ def public_notice(request: HttpRequest, pk: int) -> HttpResponse:
     c, projects = selectors.public_notice(pk)
     resp = render(request, "brands/public_notice.html", {"c": c, "projects": projects, "today": timezone.localdate()})
     return resp
+
+
+@login_required
+@require_POST
+def progress_deeds_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A progress entry from picked community-confirmed deeds (志愿服务, dated by the latest one)."""
+    p = selectors.get_project_for_user(request.user, pk, Action.MANAGE)
+    deeds = selectors.project_page(request.user, p).deeds
+    form = ProgressDeedsForm(request.POST, deeds=deeds)
+    on = {d.pk: d.on for d in deeds}
+    run_form_service(
+        request,
+        form,
+        lambda d: services.progress_add(
+            actor=request.user,
+            project=p,
+            on=max(on[i] for i in d["deed_ids"]),
+            kind=ProgressKind.VOLUNTEER,
+            summary=d["summary"],
+            deed_ids=d["deed_ids"],
+        ),
+        "已记录培育进展（关联社区确认的实事）",
+        {**FIELD_LABELS, "deed_ids": "社区确认的实事"},
+    )
+    return _to(p)

@@ -32,6 +32,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "brands:establish": {"pk": r.publicity},
         "brands:disqualify": {"pk": r.candidate},
         "brands:progress_add": {"pk": r.cultivating},
+        "brands:progress_deeds_add": {"pk": r.cultivating},
         "brands:news_add": {"pk": r.cultivating},
         "brands:case": {"pk": r.cultivating},
         "brands:case_submit": {"pk": r.cultivating},
