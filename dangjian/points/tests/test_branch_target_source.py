@@ -146,3 +146,11 @@ def _client(user: Any) -> Client:
     c = Client()
     c.force_login(user)
     return c
+
+
+def test_the_source_costs_the_ratings_page_one_query(world: World, django_assert_max_num_queries: Any) -> None:
+    visit = _finished_visit(world, "88")
+    _use_inspections(world)
+    with django_assert_max_num_queries(8):  # the same budget as without a source (test_branch_stars)
+        data, _ = branch_ratings(world.unit, visit.year)
+    assert data.target_source and [r.sourced is not None for r in data.rows] == [True, False]
