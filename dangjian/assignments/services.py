@@ -31,6 +31,7 @@ from dangjian.orglife import services as orglife
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.partyday.selectors import scheduled_party_day
 from dangjian.study import services as study
+from dangjian.study.models import ListSource, StudyList
 
 from . import records
 from .models import (
@@ -180,7 +181,9 @@ def assignment_publish(
             },
         )
         # Its study lines become the month's study lists of the branches (entered once, not retyped).
-        assignment_study_lists_sync(actor=actor, assignment=assignment)
+        assignment_study_lists_sync(
+            actor=actor, assignment=assignment, orgs=list(chosen_orgs) if target_mode == TargetMode.CHOSEN else None
+        )
         # The sweep announces the new task to each target's secretary and liaison (set-based).
         from .tasks import reminder_sweep
 
@@ -196,10 +199,14 @@ def study_items_of(assignment: Assignment) -> list[tuple[str, str]]:
     ]
 
 
-def assignment_study_lists_sync(*, actor: Any, assignment: Assignment) -> int:
+def assignment_study_lists_sync(
+    *, actor: Any, assignment: Assignment, orgs: Sequence[Organization] | None = None
+) -> int:
     """Derive the study lists of an assignment that carries study lines (集中学习 / 自学内容), in the
-    month its window starts: a task to the publisher's whole subtree gives one list at the publisher
-    (it applies to every branch below); a task to chosen organizations, one list per target branch.
+    month its window starts. A list applies to its org's whole subtree, so a task to the publisher's
+    subtree gives one list at the publisher, and a task to chosen organizations one list per chosen
+    org (`orgs`, given on publish: a chosen 党委 holds one list for all its branches). Without `orgs`
+    a chosen-org task reuses the orgs that already hold its list, else one per target branch.
     Idempotent: running it again (re-publishing, an edit) adds only new lines and never a second
     list. Returns how many items were added."""
     require(actor, Action.ADMIN, assignment.org_path)
@@ -209,10 +216,16 @@ def assignment_study_lists_sync(*, actor: Any, assignment: Assignment) -> int:
     with transaction.atomic():
         # One sync per assignment at a time, so two cannot both create the same list.
         Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        ref = f"assignment:{assignment.pk}"
         if assignment.target_mode == TargetMode.SUBTREE:
-            orgs: list[Organization] = [assignment.publisher_org]
-        else:
-            orgs = list(Organization.objects.filter(assignment_targets__assignment=assignment).order_by("path"))
+            orgs = [assignment.publisher_org]
+        elif orgs is None:
+            holding = StudyList.objects.filter(source=ListSource.ASSIGNED, source_ref=ref).values("org_id")
+            orgs = list(Organization.objects.filter(pk__in=holding).order_by("path")) or list(
+                Organization.objects.filter(assignment_targets__assignment=assignment).order_by("path")
+            )
+        # A chosen org inside another chosen org's subtree is covered by that org's list already.
+        orgs = [o for o in orgs if not any(o.path != c.path and o.path.startswith(c.path) for c in orgs)]
         added = 0
         for org in orgs:
             _, n = study.study_list_derive(
@@ -221,7 +234,7 @@ def assignment_study_lists_sync(*, actor: Any, assignment: Assignment) -> int:
                 month=assignment.window_start.replace(day=1),
                 title=f"{assignment.title}（学习内容）"[:200],
                 items=items,
-                source_ref=f"assignment:{assignment.pk}",
+                source_ref=ref,
             )
             added += n
     return added

@@ -76,6 +76,22 @@ def test_chosen_branches_each_get_their_own_list(world: Any) -> None:
     assert (sl.org, sl.source_ref) == (world.branch, f"assignment:{a.pk}")
     # branch B was not chosen: its study page lists nothing from this task
     assert branch_study(world.other_branch, a.window_start.year).list_links == []
+    a.self_study = ["党章", "准则"]
+    a.save(update_fields=["self_study"])
+    assert services.assignment_study_lists_sync(actor=world.admin, assignment=a) == 1
+    assert StudyList.objects.count() == 1
+
+
+def test_a_chosen_committee_holds_one_list_for_its_branches(world: Any) -> None:
+    a = _publish(world, self_study=["党章"], target_mode=TargetMode.CHOSEN, chosen_orgs=[world.branch, world.unit])
+    assert AssignmentTarget.objects.filter(assignment=a).count() == 2
+    sl = StudyList.objects.get()
+    assert sl.org == world.unit
+    assert services.assignment_study_lists_sync(actor=world.admin, assignment=a) == 0
+    assert StudyList.objects.count() == 1
+    links = branch_study(world.other_branch, a.window_start.year).list_links
+    other = AssignmentTarget.objects.get(assignment=a, org=world.other_branch)
+    assert [(x.pk, url) for x, url in links] == [(sl.pk, reverse("assignments:target", args=[other.pk]))]
 
 
 def test_the_study_page_links_back_to_the_branchs_own_task(published: Published) -> None:
