@@ -6,6 +6,7 @@ the community-confirmed deeds of the branch's members and the page counts them."
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -46,7 +47,7 @@ def test_branch_stars_take_the_inspection_score(e2e_world: World, new_page: Any,
     page = new_page(w.admin)
     page.goto(f"{live_url}{reverse('points:ratings', args=[w.unit.pk])}?year={visit.year}")
     field = page.locator(f"#ts-{w.branch.pk}")
-    assert field.input_value() == f"{visit.total:g}" and field.get_attribute("readonly") is not None
+    assert Decimal(field.input_value()) == visit.total and field.get_attribute("readonly") is not None
     assert "取自" in page.locator(f"label[for=ts-{w.branch.pk}]").inner_text()
     narrow(page)
     screenshot(page, "links-stars-form")
