@@ -63,12 +63,10 @@ class PlanForm(forms.Form):
         # Per-stratum counts: placed after the common rule, blank = "use the common rule".
         for code, label in Sector.choices:
             self.fields[f"{SECTOR_PREFIX}{code}"] = forms.IntegerField(
-                label=f"按单位类别分层时：{label}抽取（个，不填按统一规则）", required=False, min_value=0
+                label=f"{label}（个）", required=False, min_value=0
             )
         for pk, name in scopes[:MAX_PARENT_STRATA]:
-            self.fields[f"{PARENT_PREFIX}{pk}"] = forms.IntegerField(
-                label=f"按上级组织分层时：{name}抽取（个，不填按统一规则）", required=False, min_value=0
-            )
+            self.fields[f"{PARENT_PREFIX}{pk}"] = forms.IntegerField(label=f"{name}（个）", required=False, min_value=0)
 
     def _bound(self, names: list[str]) -> list[Any]:
         return [self[n] for n in names]

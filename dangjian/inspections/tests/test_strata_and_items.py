@@ -53,8 +53,8 @@ def test_the_plan_page_takes_a_size_per_stratum_and_the_draw_uses_it(world: Worl
     _branches(world, 4, "school")
     url = reverse("inspections:plan_new", args=[world.city.pk])
     page = as_admin.get(url).content.decode()
-    assert "各层分别确定抽取数量" in page and "按单位类别分层时：医院抽取" in page
-    assert f"按上级组织分层时：{world.unit.name}抽取" in page
+    assert "各层分别确定抽取数量" in page and 'for="id_size_sector_hospital">医院（个）' in page
+    assert f'for="id_size_parent_{world.unit.pk}">{world.unit.name}（个）' in page
     bad = as_admin.post(url, _plan_form(world, size_sector_hospital="-1"))
     assert bad.status_code == 200 and not Plan.objects.exists()
     # A parent-stratum count is ignored when the plan is stratified by sector.
