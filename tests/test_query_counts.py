@@ -19,8 +19,10 @@ from dangjian.site.testing.factories import World
 # the audit check, the notices and their count -- whatever the number of apps.
 HOME_BUDGET = 7
 # Computing the snapshot: each app's 待办 provider reads its own tables (one query each, points and
-# appraisal included; community none for a plain member) plus the audit head.
-HOME_COLD_BUDGET = {"as_secretary": 38, "as_liaison": 31, "as_member": 16, "as_admin": 33}
+# appraisal included; community and openness none for a plain member, and for a manager one more each:
+# the in-service members not yet reported in this quarter, the members' 申请公开 awaiting an answer)
+# plus the audit head.
+HOME_COLD_BUDGET = {"as_secretary": 40, "as_liaison": 33, "as_member": 16, "as_admin": 35}
 
 
 @pytest.mark.parametrize("who", sorted(HOME_COLD_BUDGET))

@@ -129,6 +129,10 @@ SELF_SERVICE = {
         {"dues.DuesExemption", *AUDIT},
         "a member applies for relief on their own dues record",
     ),
+    "openness:request_file": (
+        {"openness.DisclosureRequest", *AUDIT},
+        "a member asks their own branch to disclose a matter (申请公开; their own request)",
+    ),
 }
 
 # Files an outsider may download because they hold no organization's records (none today: even the

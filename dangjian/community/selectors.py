@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils import timezone
 from dangjian.core.masking import mask_phone, may_see_identity
 from dangjian.core.paths import STEPLEN, subtree_q
 from dangjian.core.registry import Figures, MemberEvent
-from dangjian.core.scoping import Action, can, get_for_user, is_own
+from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_prefixes, scope_q
 from dangjian.members.models import Member, MemberCategory
 from dangjian.members.selectors import own_member
 from dangjian.orgs import config
@@ -559,3 +559,83 @@ def _events(kind: str, prefix: str, label: str) -> Any:
 
 deed_events = _events(DeedKind.TASK, "deed", "社区实事")
 activity_events = _events(DeedKind.ACTIVITY, "activity", "社区活动")
+
+
+# ---------------------------------------------------------------------------------------------
+# The quarter's list as a spreadsheet, and the employer's 待办
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One in-service member of the branch in the quarter's spreadsheet: the phone as the viewer may
+    see it (core.masking) — never the residence address or the 身份证号."""
+
+    name: str
+    phone: str
+    community: str
+    reported_on: dt.date | None
+    activities: int
+    deeds_year: int
+    label: str
+    findings: str
+
+
+def quarter_sheet(user: Any, org: Organization, year: int, quarter: int, today: dt.date) -> list[SheetRow]:
+    """The branch's quarter standing (`branch_quarter`) with each member's phone under the one masking
+    policy (one query more)."""
+    rows = branch_quarter(org, year, quarter, today)
+    phones = dict(Member.objects.filter(pk__in=[r.member_id for r in rows]).values_list("pk", "phone"))
+    full = may_see_identity(user, org.path)
+    return [
+        SheetRow(
+            name=r.name,
+            phone=(phones.get(r.member_id) or "") if full else mask_phone(phones.get(r.member_id)),
+            community=r.community,
+            reported_on=r.reported_on,
+            activities=r.standing.activities,
+            deeds_year=r.standing.deeds_year,
+            label=r.standing.label,
+            findings="；".join(f.message_zh for f in r.standing.findings),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Unreported:
+    """In-service members under the user's MANAGE scope with no report-in in the quarter."""
+
+    total: int
+    names: list[str]
+    org_pk: int | None  # the one employer org to open, when the scope has exactly one
+    year: int
+    quarter: int
+    quarter_end: dt.date
+
+
+def unreported_this_quarter(user: Any, today: dt.date, show: int = 3) -> Unreported | None:
+    """For the home 待办 of a branch (or committee) admin: how many in-service members of their MANAGE
+    scope have not reported in to a community this quarter, the first names and the org to open (one
+    query; none for a user without MANAGE). Community organizations' own scopes are left out: their roles confirm work,
+    they are not the members' employer."""
+    prefixes = scope_prefixes(user, Action.MANAGE)
+    if prefixes is not None and not prefixes:
+        return None
+    year, quarter = today.year, R.quarter_of(today)
+    start, end = R.quarter_bounds(year, quarter)
+    linked = ServiceLink.objects.filter(_links_in_quarter(start, end), member_id=OuterRef("pk"))
+    # The one org to open when the scope has a single root: looked up in the same query.
+    root = Organization.objects.none()
+    if prefixes is not None and len(prefixes) == 1:
+        root = Organization.objects.filter(path=prefixes[0]).exclude(kind=OrgKind.GROUP)
+    rows = list(
+        Member.objects.filter(scope_q(user, Action.MANAGE), is_active=True, category=MemberCategory.IN_SERVICE)
+        .exclude(org__sector=Sector.COMMUNITY)
+        .filter(~Exists(linked))
+        .annotate(total=Window(Count("pk")), root=Subquery(root.values("pk")[:1]))
+        .order_by("name", "pk")
+        .values_list("name", "total", "root")[:show]
+    )
+    if not rows:
+        return None
+    return Unreported(rows[0][1], [r[0] for r in rows], rows[0][2], year, quarter, end)

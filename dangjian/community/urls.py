@@ -21,6 +21,7 @@ urlpatterns = [
     path("org/<int:org_pk>/poster/", views.poster, name="poster"),
     path("org/<int:org_pk>/need/", views.need_publish, name="need_publish"),
     path("org/<int:org_pk>/quarter/", views.employer, name="employer"),
+    path("org/<int:org_pk>/quarter.xlsx", views.employer_xlsx, name="employer_xlsx"),
     path("org/<int:org_pk>/three-ones/", views.three_ones, name="three_ones"),
     path("org/<int:org_pk>/three-ones/save/", views.three_ones_save, name="three_ones_save"),
     path("three-ones/<int:pk>/publish/", views.three_ones_publish, name="three_ones_publish"),

@@ -499,3 +499,18 @@ def three_ones_report(request: HttpRequest, pk: int) -> HttpResponse:
         "community/three_ones_report.html",
         {"rep": selectors.three_ones_report(record, timezone.localdate()), "printed_at": timezone.localtime()},
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The quarter's list as a spreadsheet
+
+
+@login_required
+def employer_xlsx(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The quarter page's list as xlsx (phones masked by the one policy; the export is audited)."""
+    from . import exports
+
+    org = selectors.get_for_employer(request.user, org_pk)
+    today = timezone.localdate()
+    year, quarter = R.parse_quarter(request.GET.get("quarter", ""), today)
+    return exports.quarter_response(request.user, org, year, quarter, today)

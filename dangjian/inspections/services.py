@@ -4,7 +4,10 @@ audit event. The draw is made once: there is no service that redraws or deletes 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import hashlib
+import json
 import secrets
 from decimal import Decimal
 from typing import IO, Any
@@ -93,6 +96,108 @@ def checklist_save(*, actor: Any, org: Organization, data: dict[str, Any], docum
     row.save()
     record(
         actor, "inspections.checklist_save", row, org_path=org.path, after={"number": row.number, "total": spec.total}
+    )
+    return row
+
+
+def checklist_token(row: Checklist | None) -> str:
+    """What the item editor's page was based on: the version's id and a digest of its items (an
+    unused version is edited in place, so its number alone would not reveal a concurrent edit)."""
+    if row is None:
+        return "default"
+    digest = hashlib.sha256(json.dumps(row.data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"{row.pk}:{digest[:16]}"
+
+
+def checklist_in_use(row: Checklist) -> bool:
+    """Does a plan score by this version? (Then an edit makes a new version.)"""
+    return Plan.objects.filter(checklist=row).exists()
+
+
+ITEM_FIELDS = ("title", "content", "scoring", "standard", "per_unit", "cap", "veto", "method", "evidence")
+
+
+@transaction.atomic
+def checklist_item_save(
+    *,
+    actor: Any,
+    org: Organization,
+    based_on: str,
+    category: str,
+    code: str,
+    item: dict[str, Any],
+    new_code: str = "",
+    remove: bool = False,
+) -> Checklist:
+    """Edit, add (`code` empty, `new_code` given) or remove one item of the committee's checklist.
+
+    The checklist in force (the committee's own latest version, else the one above, else the shipped
+    default) is the base. A version no plan uses yet, and which is the committee's own, is changed in
+    place; one a plan uses (or one made by an organization above) is never changed: the edit becomes
+    the committee's next version, and the plans keep scoring by theirs. The whole checklist is checked
+    again (scores within their category, codes unique) before anything is written."""
+    require(actor, Action.ADMIN, org.path)
+    if org.kind in (OrgKind.BRANCH, OrgKind.GROUP):
+        raise ValidationError({"org": "检查细则由党委或党总支制定"})
+    base = latest_checklist(org)
+    if base is not None:
+        base = Checklist.objects.select_for_update().get(pk=base.pk)
+    if based_on != checklist_token(base):
+        raise ValidationError("检查细则已被他人修改，请刷新页面后重新编辑")
+    data = copy.deepcopy(base.data) if base is not None else R.default_checklist_data()
+    cat = next((c for c in data.get("categories") or [] if str(c.get("code")) == category), None)
+    if cat is None:
+        raise ValidationError({"category": "所选类别不存在"})
+    items: list[dict[str, Any]] = cat.setdefault("items", [])
+    if code:
+        current = next((i for i in items if i.get("code") == code), None)
+        if current is None:
+            raise ValidationError({"code": f"项目“{code}”不在所选类别中"})
+        if remove:
+            items.remove(current)
+        else:
+            current.update({k: item.get(k) for k in ITEM_FIELDS})
+    else:
+        if remove:
+            raise ValidationError({"code": "请选择要删除的项目"})
+        new_code = new_code.strip()
+        if not new_code:
+            raise ValidationError({"new_code": "请填写新项目的“项目编号”"})
+        items.append({"code": new_code, **{k: item.get(k) for k in ITEM_FIELDS}, "local": True})
+    try:
+        spec = R.parse_checklist(data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    clean = R.checklist_to_data(spec)
+    in_use = base is not None and checklist_in_use(base)
+    what = "remove" if remove else ("edit" if code else "add")
+    if base is not None and base.org_id == org.pk and not in_use:
+        before: dict[str, Any] = {"number": base.number}
+        base.data = clean
+        base.full_clean()
+        base.save(update_fields=["data"])
+        row = base
+    else:
+        before = {"number": base.number if base else None, "in_use": in_use}
+        number = Checklist.objects.filter(org=org).order_by("-number").values_list("number", flat=True).first() or 0
+        row = Checklist(
+            org=org,
+            org_path=org.path,
+            name=spec.name,
+            number=number + 1,
+            document=base.document if base is not None and base.org_id == org.pk else "",
+            data=clean,
+            created_by=user_or_none(actor),
+        )
+        row.full_clean()
+        row.save()
+    record(
+        actor,
+        "inspections.checklist_item_save",
+        row,
+        org_path=org.path,
+        before=before,
+        after={"number": row.number, "item": code or new_code, "change": what, "total": str(spec.total)},
     )
     return row
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,12 +23,12 @@ from dangjian.accounts.selectors import holders
 from dangjian.core.files import file_response
 from dangjian.core.paths import ancestor_paths, subtree_q
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors
+from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors, run_form_service
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import exports, selectors, services
 from . import rules as R
-from .forms import CancelForm, FindingForm, OutcomeForm, PlanForm, ScoreForm, VerifyForm
+from .forms import CancelForm, ChecklistItemForm, FindingForm, OutcomeForm, PlanForm, ScoreForm, VerifyForm
 from .models import FindingStatus, InspectionStatus, PlanStatus
 
 LABELS = {
@@ -472,3 +474,91 @@ def checklist_adopt(request: HttpRequest, org_pk: int) -> HttpResponse:
     else:
         messages.success(request, f"已保存为本组织第{saved.number}版检查细则")
     return redirect("inspections:checklist", org.pk)
+
+
+# ---------------------------------------------------------------- checklist item editor
+
+
+def _item_initial(spec: R.ChecklistSpec, code: str) -> dict[str, object]:
+    item = spec.item(code) if code else None
+    if item is None:
+        return {"per_unit": 0, "method": "records"}
+    return {
+        "code": item.code,
+        "title": item.title,
+        "content": item.content,
+        "scoring": item.scoring,
+        "standard": item.standard,
+        "per_unit": item.per_unit,
+        "cap": item.cap,
+        "veto": item.veto,
+        "method": item.method,
+        "evidence": item.evidence,
+    }
+
+
+@login_required
+def checklist_item(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """Edit one item (`?code=`) or add one to a category (`?category=`): a committee admin's page."""
+    org = selectors.get_committee_for_user(request.user, org_pk, Action.ADMIN)
+    row = services.latest_checklist(org)
+    spec = R.parse_checklist(row.data) if row else R.default_checklist()
+    code = request.GET.get("code", "")
+    category = next((c for c in spec.categories if any(i.code == code for i in c.items)), None)
+    if category is None:  # adding: to the category asked for, else the first
+        wanted = request.GET.get("category", "")
+        category = next((c for c in spec.categories if c.code == wanted), spec.categories[0])
+        code = ""
+    initial = {**_item_initial(spec, code), "based_on": services.checklist_token(row), "category": category.code}
+    in_use = row is not None and services.checklist_in_use(row)
+    return render(
+        request,
+        "inspections/checklist_item.html",
+        {
+            "org": org,
+            "row": row,
+            "category": category,
+            "code": code,
+            "form": ChecklistItemForm(initial=initial),
+            "new_version": row is None or row.org_id != org.pk or in_use,
+        },
+    )
+
+
+@login_required
+@require_POST
+def checklist_item_save(request: HttpRequest, org_pk: int) -> HttpResponse:
+    org = selectors.get_committee_for_user(request.user, org_pk, Action.ADMIN)
+    form = ChecklistItemForm(request.POST)
+    remove = request.POST.get("remove") == "1"
+    if remove:  # removing needs no item fields
+        form = ChecklistItemForm({**request.POST.dict(), "title": "-", "standard": "0", "method": "records"})
+
+    def call(d: dict[str, Any]) -> object:
+        return services.checklist_item_save(
+            actor=request.user,
+            org=org,
+            based_on=d["based_on"],
+            category=d["category"],
+            code=d["code"],
+            new_code=d["new_code"],
+            item=form.item(),
+            remove=remove,
+        )
+
+    done = "项目已删除" if remove else "检查细则已保存"
+    if run_form_service(request, form, call, done, ITEM_LABELS):
+        return redirect("inspections:checklist", org.pk)
+    back = reverse("inspections:checklist_item", args=[org.pk])
+    key = "code" if request.POST.get("code") else "category"
+    return redirect(f"{back}?{key}={quote(request.POST.get(key, ''))}")
+
+
+ITEM_LABELS = {
+    "title": "考核项目",
+    "new_code": "项目编号",
+    "code": "项目",
+    "category": "类别",
+    "standard": "标准分",
+    "org": "组织",
+}

@@ -42,6 +42,14 @@ class OpennessConfig(AppConfig):
             max_value=30,
             help="决议等及时公开事项在事项发生后多少个工作日内公开；全国未作统一规定，默认 5 个工作日（地方实践）",
         )
+        config.register(
+            "openness.request_working_days",
+            "党员申请公开答复期限（工作日）",
+            R.REQUEST_WORKING_DAYS_DEFAULT,
+            min_value=1,
+            max_value=30,
+            help="党员申请公开某一事项后，支部在多少个工作日内答复；全国未作统一规定，默认 10 个工作日（地方实践）",
+        )
         kinds.register()
         nav_item("党务公开", "openness:index", Action.MANAGE, order=66, icon="flag")
         nav_item("公开栏", "openness:mine", None, order=67, icon="list")

@@ -1,4 +1,5 @@
-"""Home-page items: disclosures owed (定期 and 及时) overdue or due within a few days — one query."""
+"""Home-page items: members' 申请公开 awaiting the branch's answer (one query), and disclosures owed
+(定期 and 及时) overdue or due within a few days (one query); none for a user without MANAGE."""
 
 from __future__ import annotations
 
@@ -10,13 +11,34 @@ from django.utils import timezone
 from dangjian.core.findings import Severity
 from dangjian.core.registry import Attention
 
-from .selectors import DUE_SOON_DAYS, attention_counts
+from .selectors import DUE_SOON_DAYS, attention_counts, request_counts
 
 
 def openness_attention(user: Any) -> list[Attention]:
     if not getattr(user, "is_authenticated", False):
         return []
     today = timezone.localdate()
+    return _requests(user, today) + _dues(user, today)
+
+
+def _requests(user: Any, today: Any) -> list[Attention]:
+    """Members' 申请公开 waiting for the branch's answer (one query; none without MANAGE)."""
+    r = request_counts(user, today)
+    if not r.pending:
+        return []
+    late = f"，其中 {r.overdue} 件已超过答复期限" if r.overdue else ""
+    return [
+        Attention(
+            f"{r.pending}件党员申请公开待答复",
+            f"党员申请公开的事项，须在规定的工作日内答复{late}",
+            reverse("openness:requests", args=[r.org_id]) if r.org_id else reverse("openness:index"),
+            Severity.ERROR if r.overdue else Severity.WARNING,
+            due=r.first_due,
+        )
+    ]
+
+
+def _dues(user: Any, today: Any) -> list[Attention]:
     c = attention_counts(user, today)
     if not c.overdue and not c.soon:
         return []

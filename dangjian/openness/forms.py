@@ -90,3 +90,29 @@ class ResultForm(forms.Form):
     result = forms.CharField(label="实施结果", widget=forms.Textarea(attrs={"rows": 3}))
     result_on = forms.DateField(label="完成日期", widget=DATE)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class RequestForm(forms.Form):
+    """申请公开: a catalogue item of the branch, or the matter in the member's own words."""
+
+    item = forms.TypedChoiceField(label="目录事项（可不选）", required=False, coerce=int, empty_value=None)
+    matter = forms.CharField(label="申请公开的事项", max_length=200, required=False)
+    reason = forms.CharField(
+        label="申请理由（可不填）", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, items: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [("", "—（在下面填写事项）"), *items]  # type: ignore[attr-defined]
+
+
+class AnswerForm(forms.Form):
+    agree = forms.TypedChoiceField(
+        label="答复", coerce=lambda v: v == "1", choices=[("1", "同意公开"), ("0", "不予公开")]
+    )
+    answer = forms.CharField(label="答复内容", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    disclosure = forms.TypedChoiceField(label="相应的公开事项（可不选）", required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, disclosures: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["disclosure"].choices = [("", "—"), *disclosures]  # type: ignore[attr-defined]

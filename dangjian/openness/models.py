@@ -103,6 +103,7 @@ class DisclosureStatus(models.TextChoices):
     APPROVED = "approved", "待公开"
     PUBLISHED = "published", "已公开"
     REJECTED = "rejected", "未通过"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class Disclosure(models.Model):
@@ -140,6 +141,10 @@ class Disclosure(models.Model):
     approval_note = models.CharField("审批意见", max_length=300, blank=True)
     published_by = actor_fk()
     published_at = models.DateTimeField("公开时间", null=True, blank=True)
+    # 撤回: a published item taken down stays in the record, with who, when and why.
+    withdrawn_by = actor_fk()
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdraw_reason = models.CharField("撤回理由", max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = ScopedQuerySet.as_manager()
@@ -302,3 +307,47 @@ class DeliberationOption(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "待答复"
+    AGREED = "agreed", "同意公开"
+    DECLINED = "declined", "不予公开"
+
+
+class DisclosureRequest(models.Model):
+    """申请公开: a member asks their branch to disclose a matter (a catalogue item or one named in their
+    own words). The branch answers within a set number of working days (`openness.request_working_days`,
+    core calendar) — agreeing (and naming the disclosure when there is one) or declining with its reason.
+    The request and its answer stay on record."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="党组织")
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    item = models.ForeignKey(
+        CatalogueItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="目录事项"
+    )
+    matter = models.CharField("申请公开的事项", max_length=200)
+    reason = models.CharField("申请理由", max_length=500, blank=True)
+    status = models.CharField("状态", max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    due_on = models.DateField("答复期限")
+    provisional = models.BooleanField("按周一至周五推算", default=False)
+    answer = models.CharField("答复", max_length=500, blank=True)
+    answered_by = actor_fk()
+    answered_at = models.DateTimeField("答复时间", null=True, blank=True)
+    disclosure = models.ForeignKey(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="相应公开"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = "申请公开"
+        verbose_name_plural = "申请公开"
+        indexes = [models.Index(fields=["org_path", "status", "due_on"], name="openness_request_open_idx")]
+
+    def __str__(self) -> str:
+        return self.matter

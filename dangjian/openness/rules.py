@@ -32,6 +32,11 @@ CITE_VILLAGERS = "《中华人民共和国村民委员会组织法》第二十�
 PERIODIC_DAYS_DEFAULT = 10
 # Timely default: 5 working days after the source event (round 2 §6e, UNVERIFIED).
 TIMELY_WORKING_DAYS_DEFAULT = 5
+# 申请公开: a member's request answered within this many working days. No national rule for Party
+# affairs (the 2017 条例 第十九条 only asks organisations to "听取党员和群众对党务公开工作的意见"); 10 is local
+# practice, a setting per committee (the State Council's 政府信息公开条例 第三十三条 allows 20).
+REQUEST_WORKING_DAYS_DEFAULT = 10
+WITHDRAW_REASON_MIN = 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,6 +160,8 @@ def gate_error(status: str, step: str) -> str | None:
     """None if `step` may follow a disclosure in `status`; else the Chinese reason."""
     if status == "rejected":
         return "该公开事项未通过审查或审批，请重新提出"
+    if status == "withdrawn":
+        return "该公开事项已撤回，如需重新公开请重新提出"
     if status == "published":
         return "该事项已公开，公开内容不能再改动"
     need = GATE_ORDER[GATE_ORDER.index(step) - 1]
@@ -165,6 +172,24 @@ def gate_error(status: str, step: str) -> str | None:
             return "须先完成保密审查，才能审批"
         return f"当前状态不能进行{STEP_LABELS[step]}"
     return None
+
+
+def withdraw_error(status: str, reason: str) -> str | None:
+    """May a disclosure in `status` be taken down (撤回) for `reason`? Only a published one, and only
+    with a reason of at least WITHDRAW_REASON_MIN characters: the record keeps it for everyone who saw
+    the item (a take-down is never a silent deletion)."""
+    if status == "withdrawn":
+        return "该公开事项已撤回"
+    if status != "published":
+        return "只有已公开的事项可以撤回；尚未公开的，在审查或审批中不予通过即可"
+    if len(reason.strip()) < WITHDRAW_REASON_MIN:
+        return f"请填写撤回理由（不少于{WITHDRAW_REASON_MIN}个字）"
+    return None
+
+
+def request_overdue(status: str, due_on: dt.date, today: dt.date) -> bool:
+    """A request still unanswered after its last working day to answer."""
+    return status == "pending" and today > due_on
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dangjian.core.paths import STEPLEN, ancestor_paths, is_within, parent_path, subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes, scope_q
+from dangjian.members.models import Member
 from dangjian.members.selectors import own_member
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user
@@ -24,7 +25,9 @@ from .models import (
     Deliberation,
     Disclosure,
     DisclosureDue,
+    DisclosureRequest,
     DisclosureStatus,
+    RequestStatus,
     Scope,
     Timing,
 )
@@ -130,8 +133,8 @@ def get_disclosure_for_user(user: Any, pk: int | str, action: str = Action.VIEW)
     if d is None:
         raise Http404("没有该公开事项")
     if action == Action.VIEW:
-        if d.status == DisclosureStatus.PUBLISHED and d.scope in visible_scopes(user, d.org):
-            return d
+        if d.status in SHOWN and d.scope in visible_scopes(user, d.org):
+            return d  # a withdrawn item: its notice of withdrawal (the page shows no content)
         if can(user, Action.MANAGE, d.org_path) or can(user, Action.APPROVE, d.approver_path):
             return d
         raise Http404("没有该公开事项")
@@ -300,3 +303,74 @@ def public_org(org_pk: int | str) -> Organization:
     if o is None:
         raise Http404("没有该组织")
     return o
+
+
+# ---------------------------------------------------------------------------------------------
+# 撤回 and 申请公开
+
+# What a reader of the board may open: published items, and withdrawn ones as a notice of withdrawal.
+SHOWN = (DisclosureStatus.PUBLISHED, DisclosureStatus.WITHDRAWN)
+
+
+def withdrawn_on_board(org: Organization, scopes: list[str], limit: int = 20) -> list[Disclosure]:
+    """The board's items taken down, newest first: title, when and why (never their content)."""
+    return list(
+        Disclosure.objects.filter(org=org, status=DisclosureStatus.WITHDRAWN, scope__in=scopes)
+        .only("pk", "title", "withdrawn_at", "withdraw_reason", "org_id")
+        .order_by("-withdrawn_at", "-pk")[:limit]
+    )
+
+
+def my_requests(member: Member) -> list[DisclosureRequest]:
+    return list(
+        DisclosureRequest.objects.filter(member=member).select_related("disclosure").order_by("-requested_at")[:50]
+    )
+
+
+def requests_of(org: Organization) -> list[DisclosureRequest]:
+    """The branch's requests: pending first (soonest due), then the answered ones, newest first."""
+    rows = DisclosureRequest.objects.filter(org=org).select_related("member", "disclosure")
+    pending = list(rows.filter(status=RequestStatus.PENDING).order_by("due_on", "pk")[:100])
+    done = list(rows.exclude(status=RequestStatus.PENDING).order_by("-answered_at", "-pk")[:50])
+    return pending + done
+
+
+def answerable_disclosures(org: Organization) -> list[tuple[int, str]]:
+    """What an agreeing answer may point to: the branch's disclosures in the gate or published."""
+    return list(
+        Disclosure.objects.filter(org=org)
+        .exclude(status__in=[DisclosureStatus.REJECTED, DisclosureStatus.WITHDRAWN])
+        .order_by("-proposed_at", "-pk")
+        .values_list("pk", "title")[:50]
+    )
+
+
+def get_request_for_user(user: Any, pk: int | str, action: str = Action.MANAGE) -> DisclosureRequest:
+    return get_for_user(
+        DisclosureRequest.objects.select_related("member", "org"),
+        pk,
+        user,
+        action,
+        not_found="没有该申请",
+        denied="无权答复该申请",
+    )
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    pending: int
+    overdue: int
+    first_due: dt.date | None
+    org_id: int | None
+
+
+def request_counts(user: Any, today: dt.date) -> RequestCounts:
+    """Unanswered requests at the orgs where the user holds MANAGE themselves (one indexed query;
+    none without MANAGE)."""
+    prefixes = scope_prefixes(user, Action.MANAGE)
+    if not prefixes:
+        return RequestCounts(0, 0, None, None)
+    agg = DisclosureRequest.objects.filter(org_path__in=prefixes, status=RequestStatus.PENDING).aggregate(
+        total=Count("id"), overdue=Count("id", filter=Q(due_on__lt=today)), first=Min("due_on"), org=Min("org_id")
+    )
+    return RequestCounts(agg["total"] or 0, agg["overdue"] or 0, agg["first"], agg["org"])

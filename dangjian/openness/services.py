@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -18,9 +18,10 @@ from dangjian.core.bulk import insert_rows
 from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
 from dangjian.core.registry import get_disclosable_kind
-from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
+from dangjian.core.scoping import Action, can, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, lock
 from dangjian.members.models import Member
+from dangjian.members.selectors import own_member
 from dangjian.orglife.models import Meeting, Resolution
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
@@ -37,8 +38,10 @@ from .models import (
     DeliberationStatus,
     Disclosure,
     DisclosureDue,
+    DisclosureRequest,
     DisclosureStatus,
     Procedure,
+    RequestStatus,
     Scope,
     Secrecy,
     Timing,
@@ -171,7 +174,7 @@ def _propose(
     if label and label not in heading:
         heading = f"{heading}（{label}）"
     same = Disclosure.objects.filter(org=org, period_start=period_start, source_ref=source_ref).exclude(
-        status=DisclosureStatus.REJECTED
+        status__in=[DisclosureStatus.REJECTED, DisclosureStatus.WITHDRAWN]
     )
     same = same.filter(item=item) if item is not None else same.filter(item__isnull=True, title=heading[:200])
     if same.exists():
@@ -626,3 +629,128 @@ def deliberation_close(*, actor: Any, deliberation: Deliberation, version: int |
         d.save(update_fields=["status", "closed_by", "closed_at", "version"])
         audit.record(actor, "openness.deliberation_close", d, before=before, after=audit.snapshot(d, DELIB_FIELDS))
     return d
+
+
+# ---------------------------------------------------------------------------------------------
+# 撤回 (take-down) and 申请公开 (a member's request)
+
+
+def disclosure_withdraw(*, actor: Any, disclosure: Disclosure, reason: str, version: int | None = None) -> Disclosure:
+    """撤回: take a published item off the boards, keeping it — content, who took it down, when and
+    why — in the record. Whoever may approve the item may take it down. The obligation it met is owed
+    again (a corrected disclosure may be proposed for the same period)."""
+    require(actor, Action.APPROVE, disclosure.approver_path, "无权撤回该公开事项")
+    with transaction.atomic():
+        d = lock(Disclosure.objects, disclosure.pk, version)
+        if (err := R.withdraw_error(d.status, reason)) is not None:
+            raise ValidationError({"reason": err})
+        before = audit.snapshot(d, ["status"])
+        d.status = DisclosureStatus.WITHDRAWN
+        d.withdrawn_by = user_or_none(actor)
+        d.withdrawn_at = timezone.now()
+        d.withdraw_reason = reason.strip()[:300]
+        bump(d)
+        d.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdraw_reason", "version"])
+        DisclosureDue.objects.filter(disclosure=d).update(disclosure=None, fulfilled_on=None)
+        audit.record(
+            actor,
+            "openness.disclosure_withdraw",
+            d,
+            before=before,
+            after={"status": d.status, "reason": d.withdraw_reason},
+        )
+    return d
+
+
+def disclosure_request_file(
+    *, actor: Any, matter: str = "", reason: str = "", item: CatalogueItem | None = None, today: dt.date | None = None
+) -> DisclosureRequest:
+    """申请公开: the signed-in member asks their own branch to disclose a matter (a catalogue item in
+    force for the branch, or one in their own words). The answer is due within the configured number
+    of working days (core calendar; past its last year the Mon–Fri fallback is marked provisional)."""
+    member = own_member(actor)
+    if member is None:
+        raise PermissionDenied("只有党员本人可以申请公开")
+    org = member.org
+    if item is not None and not items_in_force(org).filter(pk=item.pk).exists():
+        raise ValidationError({"item": "该事项不在本支部适用的党务公开目录中"})
+    matter = (matter.strip() or (item.title if item is not None else ""))[:200]
+    if not matter:
+        raise ValidationError({"matter": "请填写申请公开的事项"})
+    if len(reason.strip()) > 500:
+        raise ValidationError({"reason": "申请理由不能超过500字"})
+    day = today or timezone.localdate()
+    days = int(config.effective(org.path, "openness.request_working_days"))
+    with transaction.atomic():
+        if DisclosureRequest.objects.filter(member=member, matter=matter, status=RequestStatus.PENDING).exists():
+            raise ValidationError({"matter": "该事项的申请正在等待答复，请勿重复申请"})
+        due = add_working_days(day, days)
+        row = DisclosureRequest(
+            org=org,
+            org_path=org.path,
+            member=member,
+            item=item,
+            matter=matter,
+            reason=reason.strip(),
+            due_on=due,
+            provisional=span_is_provisional(day, due),
+        )
+        row.full_clean()
+        row.save()
+        audit.record(actor, "openness.request_file", row, org_path=org.path, after={"matter": matter, "due": str(due)})
+    return row
+
+
+def disclosure_request_answer(
+    *,
+    actor: Any,
+    request: DisclosureRequest,
+    agree: bool,
+    answer: str,
+    disclosure: Disclosure | None = None,
+    version: int | None = None,
+) -> DisclosureRequest:
+    """The branch answers a request: agreeing (naming its disclosure when there is one) or declining,
+    each with a written answer the member reads. Never by the member who asked (four eyes)."""
+    require(actor, Action.MANAGE, request.org_path, "无权答复该申请")
+    require_four_eyes(actor, request.member.user_id)
+    if not answer.strip():
+        raise ValidationError({"answer": "请填写答复内容" if agree else "不予公开的，请写明理由"})
+    if disclosure is not None and (
+        disclosure.org_id != request.org_id
+        or disclosure.status in (DisclosureStatus.REJECTED, DisclosureStatus.WITHDRAWN)
+    ):
+        raise ValidationError({"disclosure": "请选择本支部已提出或已公开的事项"})
+    if disclosure is not None and not agree:
+        raise ValidationError({"disclosure": "不予公开的答复不能关联公开事项"})
+    with transaction.atomic():
+        row = lock(DisclosureRequest.objects, request.pk, version)
+        if row.status != RequestStatus.PENDING:
+            raise ValidationError("该申请已答复")
+        row.status = RequestStatus.AGREED if agree else RequestStatus.DECLINED
+        row.answer = answer.strip()[:500]
+        row.answered_by = user_or_none(actor)
+        row.answered_at = timezone.now()
+        row.disclosure = disclosure
+        bump(row)
+        row.save(update_fields=["status", "answer", "answered_by", "answered_at", "disclosure", "version"])
+        audit.record(
+            actor,
+            "openness.request_answer",
+            row,
+            org_path=row.org_path,
+            before={"status": RequestStatus.PENDING},
+            after={"status": row.status, "late": timezone.localdate() > row.due_on},
+        )
+        if request.member.user_id:
+            notify.send(
+                [request.member.user_id],
+                key=f"openness-request-{row.pk}",
+                title=f"您申请公开的“{row.matter}”已答复：{row.get_status_display()}",
+                link=reverse("openness:requests_mine"),
+            )
+    return row
+
+
+def may_withdraw(user: Any, d: Disclosure) -> bool:
+    return d.status == DisclosureStatus.PUBLISHED and can(user, Action.APPROVE, d.approver_path)

@@ -16,7 +16,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +27,7 @@ from django.views.decorators.http import condition, require_POST
 
 from dangjian.core.registry import disclosable_kinds
 from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import flash_errors, flash_form_errors
+from dangjian.core.views_util import flash_errors, flash_form_errors, run_form_service, run_service
 from dangjian.members.selectors import own_member
 from dangjian.orglife.models import MeetingStatus, Resolution
 from dangjian.orgs.models import OrgKind
@@ -35,7 +35,16 @@ from dangjian.orgs.selectors import get_org_for_user
 
 from . import rules as R
 from . import selectors, services
-from .forms import DeliberationForm, ImplementationForm, ItemForm, ProposeForm, ResultForm, StageForm
+from .forms import (
+    AnswerForm,
+    DeliberationForm,
+    ImplementationForm,
+    ItemForm,
+    ProposeForm,
+    RequestForm,
+    ResultForm,
+    StageForm,
+)
 from .models import CatalogueItem, Deliberation, DeliberationStatus, DisclosureStatus
 
 FIELD_LABELS = {
@@ -623,3 +632,107 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         lambda d: services.deliberation_close(actor=request.user, deliberation=d, version=_version(request)),
         "已办结",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# 撤回 and 申请公开
+
+REQUEST_LABELS = {
+    **FIELD_LABELS,
+    "reason": "理由",
+    "matter": "申请公开的事项",
+    "answer": "答复",
+    "disclosure": "公开事项",
+}
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    d = selectors.get_disclosure_for_user(request.user, pk, Action.APPROVE)
+    reason = request.POST.get("reason", "")
+    run_service(
+        request,
+        lambda: services.disclosure_withdraw(
+            actor=request.user, disclosure=d, reason=reason, version=_version(request)
+        ),
+        "已撤回，撤回理由已存档并在公开栏说明",
+        REQUEST_LABELS,
+    )
+    return redirect("openness:disclosure", d.pk)
+
+
+@login_required
+def withdrawn(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The board's items taken down: title, when and why (the reader sees no content)."""
+    o, scopes = selectors.get_board_org(request.user, org_pk)
+    return render(request, "openness/withdrawn.html", {"org": o, "rows": selectors.withdrawn_on_board(o, scopes)})
+
+
+def _request_form(member: Any, data: Any = None) -> RequestForm:
+    items = list(selectors.items_in_force(member.org).values_list("pk", "title")[:100])
+    return RequestForm(data, items=items)
+
+
+@login_required
+def requests_mine(request: HttpRequest) -> HttpResponse:
+    """A member's 申请公开: the form and their requests with the branch's answers."""
+    me = own_member(request.user)
+    if me is None:
+        return redirect("openness:index")
+    return render(
+        request,
+        "openness/requests_mine.html",
+        {"me": me, "form": _request_form(me), "rows": selectors.my_requests(me), "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def request_file(request: HttpRequest) -> HttpResponse:
+    me = own_member(request.user)
+    if me is None:
+        raise PermissionDenied("只有党员本人可以申请公开")
+    form = _request_form(me, request.POST)
+
+    def call(d: dict[str, Any]) -> object:
+        item = selectors.items_in_force(me.org).filter(pk=d["item"]).first() if d["item"] else None
+        if d["item"] and item is None:
+            raise ValidationError({"item": "该事项不在本支部适用的党务公开目录中"})
+        return services.disclosure_request_file(actor=request.user, matter=d["matter"], reason=d["reason"], item=item)
+
+    run_form_service(request, form, call, "申请已提交，支部将在答复期限内答复", REQUEST_LABELS)
+    return redirect("openness:requests_mine")
+
+
+@login_required
+def requests(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The branch's 申请公开: pending first (soonest due), each with its answer form."""
+    o = selectors.org_for_manage(request.user, org_pk)
+    choices = selectors.answerable_disclosures(o)
+    rows = [
+        (r, AnswerForm(auto_id=f"r{r.pk}-%s", disclosures=choices) if r.status == "pending" else None)
+        for r in selectors.requests_of(o)
+    ]
+    return render(request, "openness/requests.html", {"org": o, "rows": rows, "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def request_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    row = selectors.get_request_for_user(request.user, pk, Action.MANAGE)
+    form = AnswerForm(request.POST, disclosures=selectors.answerable_disclosures(row.org))
+
+    def call(d: dict[str, Any]) -> object:
+        linked = selectors.get_disclosure_for_user(request.user, d["disclosure"]) if d["disclosure"] else None
+        return services.disclosure_request_answer(
+            actor=request.user,
+            request=row,
+            agree=d["agree"],
+            answer=d["answer"],
+            disclosure=linked,
+            version=_version(request),
+        )
+
+    run_form_service(request, form, call, "已答复，申请人将收到通知", REQUEST_LABELS)
+    return redirect("openness:requests", row.org_id)

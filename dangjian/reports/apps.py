@@ -54,7 +54,8 @@ class ReportsConfig(AppConfig):
             "本级不汇总（下级直接报上一级）",
             False,
             kind="bool",
-            help="报送关系：默认各组织报直接上级；设为“是”的组织不接收下级报告，下级改报其上一级",
+            help="报送关系：默认各组织报直接上级；设为“是”的组织不接收下级报告、不单独汇总报送，"
+            "下级改报其上一级（上一级的汇总本来就包含其全部下级党支部）",
         )
         nav_item("工作报告", "reports:index", Action.MANAGE, order=70, icon="task")
         attention_provider(reports_attention)

@@ -96,6 +96,15 @@ def receiver_of(org: Organization) -> Organization | None:
     return None
 
 
+def skips_level(org: Organization) -> bool:
+    """Does `org` skip its level (`reports.skip_level`, 本级不汇总)? Then it receives no reports and
+    submits no roll-up of its own: its branches report straight to the level above, whose roll-up
+    (a sum over its whole subtree) already includes them. A root never skips. One query."""
+    if org.depth <= 1 or not is_rollup_org(org):
+        return False
+    return bool(effective_for_paths_keys([org.path], ["reports.skip_level"])["reports.skip_level"].get(org.path))
+
+
 def signs_for(user: Any, org: Organization) -> bool:
     """Does `user` hold a role granting APPROVE at `org` itself (not only above it)? A report is
     signed by its own org's secretary; a committee above reads it but never changes it. One query."""

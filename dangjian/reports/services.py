@@ -27,6 +27,7 @@ from dangjian.core.scoping import (
     user_or_none,
 )
 from dangjian.core.versioning import bump, check_version
+from dangjian.orgs.config import effective_for_paths_keys
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import rules
@@ -48,6 +49,7 @@ from .models import (
 
 TEXT_MAX = 500
 OWN_ORG_ONLY = "报告由本组织书记签发；上级组织可以查看，不能修改下级的报告"
+SKIPS_LEVEL = "本组织设为“本级不汇总”：所属党支部直接报送上一级，本级不单独汇总报送（见组织设置“本级不汇总”）"
 
 
 def _require_own_org(actor: Any, org: Organization) -> None:
@@ -99,6 +101,8 @@ def report_submit(
     problems = _clean_text(problems, "problems", "问题")
     reason = (reason or "").strip()[:200]
     rollup = S.is_rollup_org(org)
+    if rollup and S.skips_level(org):
+        raise ValidationError(SKIPS_LEVEL)
     report = Report.objects.select_for_update().filter(org=org, year=year, month=month).first()
     if report is not None:
         check_version(report, version)
@@ -328,6 +332,17 @@ def quarter_score(*, actor: Any, org: Organization, year: int, quarter: int, tod
 # 督办
 
 
+def _skipping_paths(paths: list[str]) -> set[str]:
+    """The committees among `paths` set to 本级不汇总 (`reports.skip_level`); branches never skip."""
+    rollups = set(
+        Organization.objects.filter(path__in=paths, kind__in=[OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH]).values_list(
+            "path", flat=True
+        )
+    )
+    flags = effective_for_paths_keys(sorted(rollups), ["reports.skip_level"])["reports.skip_level"] if rollups else {}
+    return {p for p in rollups if flags.get(p)}
+
+
 @transaction.atomic
 def reports_remind(*, actor: Any, today: dt.date | None = None) -> int:
     """督办: for every branch or committee whose latest ended month's report is still missing
@@ -338,7 +353,10 @@ def reports_remind(*, actor: Any, today: dt.date | None = None) -> int:
     orgs = list(Organization.objects.exclude(kind=OrgKind.GROUP).filter(depth__gt=1).values_list("pk", "path", "name"))
     settings = S.settings_for_paths([p for _, p, _ in orgs])
     due_orgs: dict[tuple[int, int], list[tuple[int, str, str, rules.Period, dt.date]]] = {}
+    skipping = _skipping_paths([p for _, p, _ in orgs])
     for pk, path, name in orgs:
+        if path in skipping:  # 本级不汇总: it owes no report of its own
+            continue
         s = settings[path]
         y, m = S.latest_ended(s, today)
         period, due = S.period_and_due(s, y, m)

@@ -102,6 +102,7 @@ def month(request: HttpRequest, org_pk: int, year: int, month: int) -> HttpRespo
     else:
         figures = S.compute_figures([org.path], period.start, period.end)[org.path]
     ended = rules.period_refusal(period, timezone.localdate()) is None
+    skips = rollup and S.skips_level(org)  # 本级不汇总: nothing to sign here
     form = SignOffForm(
         initial={
             "version": report.version if report else None,
@@ -122,7 +123,8 @@ def month(request: HttpRequest, org_pk: int, year: int, month: int) -> HttpRespo
             "coverage": coverage,
             "rollup": rollup,
             "ended": ended,
-            "may_sign": ended and _may_sign(request.user, org),
+            "may_sign": ended and not skips and _may_sign(request.user, org),
+            "skips": skips,
             "form": form,
             "receiver": report.receiver if report else S.receiver_of(org),
         },

@@ -31,6 +31,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "community:done": {"pk": r.claimed},
         "community:decide": {"pk": r.reported},
         "community:employer": {"org_pk": world.branch},
+        "community:employer_xlsx": {"org_pk": world.branch},
         "community:three_ones": {"org_pk": world.unit},
         "community:three_ones_save": {"org_pk": world.unit},
         **{name: {"org_pk": r.c.org} for name in by_community},

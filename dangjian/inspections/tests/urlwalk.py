@@ -12,7 +12,7 @@ from .helpers import build_inspection_rows
 
 def rows(world: World) -> dict[str, dict[str, Any]]:
     r = build_inspection_rows(world)
-    by_committee = ("overview", "findings", "checklist", "checklist_adopt", "plan_new")
+    by_committee = ("overview", "findings", "checklist", "checklist_adopt", "plan_new", "checklist_item_save")
     by_visit = (
         "inspection",
         "inspection_start",
@@ -26,6 +26,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
     return {
         **{f"inspections:{n}": {"org_pk": world.city} for n in by_committee},
         **{f"inspections:{n}": {"pk": r.inspection} for n in by_visit},
+        "inspections:checklist_item": {"org_pk": world.city},
         "inspections:plan": {"pk": r.plan},
         "inspections:item_photo": {"pk": r.scored},
         "inspections:plan_draw": {"pk": r.planned},

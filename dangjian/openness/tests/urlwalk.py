@@ -34,6 +34,7 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         actor=world.liaison, org=world.branch, topic="支部活动经费使用方案", proposer="支部委员会"
     )
     S.deliberation_stage_record(actor=SYSTEM, deliberation=delib, stage="propose", held_on=timezone.localdate())
+    asked = S.disclosure_request_file(actor=world.member_user, matter="支部活动经费使用情况")
     by_org = ("openness:org", "openness:propose", "openness:board", "openness:board_qr", "openness:deliberations")
     return {
         **{name: {"org_pk": world.branch} for name in by_org},
@@ -44,6 +45,10 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "openness:review": {"pk": draft},
         "openness:approve": {"pk": draft},
         "openness:publish": {"pk": draft},
+        "openness:withdraw": {"pk": published},
+        "openness:withdrawn": {"org_pk": world.branch},
+        "openness:requests": {"org_pk": world.branch},
+        "openness:request_answer": {"pk": asked},
         **{
             f"openness:{name}": {"pk": delib}
             for name in ("deliberation", "stage", "decision", "implementation", "result", "disclose", "close")
