@@ -17,7 +17,7 @@ from dangjian.core import audit, notify
 from dangjian.core.bulk import insert_rows, refresh_statistics
 from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
-from dangjian.core.registry import point_event_sources
+from dangjian.core.registry import RecordChange, point_event_sources
 from dangjian.core.scoping import Action, is_own, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, check_version, lock
 from dangjian.dues.models import DuesExpected, DuesPayment, DuesPaymentMonth
@@ -156,12 +156,16 @@ def manual_point_decide(
 
 def points_recompute(*, actor: Any, org: Organization, year: int) -> dict[str, int]:
     """Recompute every member of the subtree for `year` from filed meetings, the dues ledger and
-    approved manual items. Running it twice changes nothing; a corrected meeting corrects the points."""
+    approved manual items. Running it twice changes nothing; a corrected meeting corrects the points.
+
+    Each batch of CHUNK members is its own transaction (a city-wide sweep holds no lock for
+    minutes); a sweep stopped half-way leaves every batch either recomputed or untouched, and the
+    next run finishes the job."""
     require(actor, Action.MANAGE, org.path, "无权计算该组织的积分")
     _check_year(year)
-    with transaction.atomic():
-        result = _recompute(Member.objects.filter(subtree_q("org_path", org.path)), year)
-        if result["changed"]:
+    result = _recompute(Member.objects.filter(subtree_q("org_path", org.path)), year)
+    if result["changed"]:
+        with transaction.atomic():
             audit.record(actor, "points.recompute", org, org_path=org.path, after={"year": year, **result})
     return result
 
@@ -172,6 +176,31 @@ def points_recompute_member(*, actor: Any, member: Member, year: int) -> MemberY
     with transaction.atomic():
         _recompute(Member.objects.filter(pk=member.pk), year)
     return MemberYear.objects.get(member=member, year=year)
+
+
+def points_follow_records(change: RecordChange) -> None:
+    """Registry listener (`core.registry.records_changed`): a meeting was filed or corrected, a dues
+    payment recorded or voided — the members concerned are recomputed as soon as the writer
+    commits, without waiting for the sweep. Robust: a failure here is logged and never undoes the
+    writer's record; the nightly sweep repairs whatever it missed."""
+    years = [y for y in change.years if 2000 <= y <= 2100]
+    if years:
+        transaction.on_commit(lambda: points_follow_now(change.member_ids, change.meeting_id, years), robust=True)
+
+
+def points_follow_now(member_ids: tuple[int, ...], meeting_id: int | None, years: list[int]) -> dict[str, int]:
+    """The incremental recompute: the given members, or everyone on the meeting's list (≤ 50 ms for
+    a branch, `bench/bench_points.py`)."""
+    ids = list(member_ids)
+    if meeting_id is not None and not ids:
+        ids = list(Attendance.objects.filter(meeting_id=meeting_id).values_list("member_id", flat=True))
+    out = {"members": 0, "changed": 0}
+    if ids:
+        for year in years:
+            r = _recompute(Member.objects.filter(pk__in=ids), year)
+            out["members"] += r["members"]
+            out["changed"] += r["changed"]
+    return out
 
 
 _KIND_FLAGS = [k.value for k in MeetingKind]
@@ -352,63 +381,73 @@ def _recompute(members_qs: Any, year: int) -> dict[str, int]:
     now = timezone.now()
     ids = list(members_qs.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), CHUNK):
-        batch = [
-            _Roll(*row)
-            for row in Member.objects.filter(pk__in=ids[start : start + CHUNK])
-            .order_by("pk")
-            .values_list("pk", "org_path", "exempt")
-        ]
-        members += len(batch)
-        events = _events(batch, year, resolve)  # type: ignore[arg-type]  # only .pk and .org_path are read
-        stored = {
-            r[0]: r[1:]
-            for r in MemberYear.objects.filter(member_id__in=[m.pk for m in batch], year=year).values_list(
-                "member_id", *_YEAR_FIELDS
-            )
-        }
-        entry_rows: list[tuple[Any, ...]] = []
-        stale: list[int] = []
-        year_rows: list[tuple[Any, ...]] = []
-        gone: list[int] = []  # stored years to replace
-        for m in batch:
-            manual = resolve(m.org_path)
-            lines = R.score(manual, events[m.pk])
-            keys = [_line_key(m.org_path, ln) for ln in lines]
-            digest = _digest(keys)
-            old = stored.get(m.pk)
-            if old is None or old[-1] != digest:  # the lines changed: rewrite this member's ledger
-                stale.append(m.pk)
-                entry_rows.extend((m.pk, year, *k) for k in keys)
-            total = R.total_of(lines).quantize(R.ONE_PLACE)
-            veto = "" if m.exempt else R.veto_reason(lines)
-            star = None if veto else R.star_for(total, manual.thresholds)
-            values = (
-                m.org_path,
-                total,
-                star.stars if star and not m.exempt else 0,
-                "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
-                m.exempt,
-                "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
-                veto,
-                digest,
-            )
-            if old != values:
-                if old is not None:
-                    gone.append(m.pk)
-                year_rows.append((m.pk, year, *values, now))
-        if stale:
-            # A member without a stored year has no stored lines either (both are written together).
-            if had := [pk for pk in stale if pk in stored]:
-                PointEntry.objects.filter(member_id__in=had, year=year).delete()
-            insert_rows(PointEntry, _ENTRY_COLUMNS, entry_rows)
-        if gone:
-            MemberYear.objects.filter(member_id__in=gone, year=year).delete()
-        insert_rows(MemberYear, _YEAR_COLUMNS, year_rows)
-        changed += len(set(stale) | {r[0] for r in year_rows})
+        with transaction.atomic():
+            n, c = _recompute_batch(ids[start : start + CHUNK], year, resolve, now)
+        members += n
+        changed += c
     if changed > 5000:  # a large rewrite: let PostgreSQL's planner see the new row counts at once
         refresh_statistics(PointEntry)
         refresh_statistics(MemberYear)
     return {"members": members, "changed": changed}
+
+
+def _recompute_batch(ids: list[int], year: int, resolve: ManualResolver, now: dt.datetime) -> tuple[int, int]:
+    """One batch, in one transaction. The members' rows are locked first (FOR NO KEY UPDATE: it
+    does not block the ledger's foreign-key checks), so two recomputes of one member — the sweep
+    and a meeting just filed, or two clicks — queue instead of both rewriting the ledger."""
+    batch = [
+        _Roll(*row)
+        for row in Member.objects.select_for_update(no_key=True)
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "org_path", "exempt")
+    ]
+    events = _events(batch, year, resolve)  # type: ignore[arg-type]  # only .pk and .org_path are read
+    stored = {
+        r[0]: r[1:]
+        for r in MemberYear.objects.filter(member_id__in=[m.pk for m in batch], year=year).values_list(
+            "member_id", *_YEAR_FIELDS
+        )
+    }
+    entry_rows: list[tuple[Any, ...]] = []
+    stale: list[int] = []
+    year_rows: list[tuple[Any, ...]] = []
+    gone: list[int] = []  # stored years to replace
+    for m in batch:
+        manual = resolve(m.org_path)
+        lines = R.score(manual, events[m.pk])
+        keys = [_line_key(m.org_path, ln) for ln in lines]
+        digest = _digest(keys)
+        old = stored.get(m.pk)
+        if old is None or old[-1] != digest:  # the lines changed: rewrite this member's ledger
+            stale.append(m.pk)
+            entry_rows.extend((m.pk, year, *k) for k in keys)
+        total = R.total_of(lines).quantize(R.ONE_PLACE)
+        veto = "" if m.exempt else R.veto_reason(lines)
+        star = None if veto else R.star_for(total, manual.thresholds)
+        values = (
+            m.org_path,
+            total,
+            star.stars if star and not m.exempt else 0,
+            "不参与评星" if m.exempt else (star.label if star else R.NO_STAR),
+            m.exempt,
+            "" if m.exempt else R.appraisal_suggestion(total, manual.thresholds),
+            veto,
+            digest,
+        )
+        if old != values:
+            if old is not None:
+                gone.append(m.pk)
+            year_rows.append((m.pk, year, *values, now))
+    if stale:
+        # A member without a stored year has no stored lines either (both are written together).
+        if had := [pk for pk in stale if pk in stored]:
+            PointEntry.objects.filter(member_id__in=had, year=year).delete()
+        insert_rows(PointEntry, _ENTRY_COLUMNS, entry_rows)
+    if gone:
+        MemberYear.objects.filter(member_id__in=gone, year=year).delete()
+    insert_rows(MemberYear, _YEAR_COLUMNS, year_rows)
+    return len(batch), len(set(stale) | {r[0] for r in year_rows})
 
 
 # ---------------------------------------------------------------------------------------------
