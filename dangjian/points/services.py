@@ -308,14 +308,22 @@ def _events(members: list[Member], year: int, resolve: ManualResolver) -> dict[i
         if key[0] in manuals
     }
     month_label = {m: (f"dues:{m:%Y-%m}", f"{m:%Y年%m月}") for m in {month for _, month in (*paid, *free)}}
-    day_label: dict[dt.date, str] = {}
+    # Members who paid a month on the same day share its event (a branch pays on its party day).
+    on_time: dict[tuple[str, dt.date, dt.date, int], R.Event | None] = {}
     for (pk, month), paid_on in sorted(paid.items()):
         item = first(manuals[pk], R.Source.DUES_ON_TIME)
-        if item and R.dues_on_time(month, paid_on, int(grace[path_of[pk]])):
+        if item is None:
+            continue
+        dkey = (item.code, month, paid_on, int(grace[path_of[pk]]))
+        if dkey not in on_time:
             ref, label = month_label[month]
-            if paid_on not in day_label:
-                day_label[paid_on] = f"{paid_on:%Y-%m-%d}"
-            events[pk].append(R.Event(month, item.code, ref, f"{label}党费，{day_label[paid_on]} 交纳"))
+            on_time[dkey] = (
+                R.Event(month, item.code, ref, f"{label}党费，{paid_on:%Y-%m-%d} 交纳")
+                if R.dues_on_time(month, paid_on, dkey[3])
+                else None
+            )
+        if (dues_event := on_time[dkey]) is not None:
+            events[pk].append(dues_event)
     for pk, month in sorted(free - set(paid)):
         item = first(manuals[pk], R.Source.DUES_ON_TIME)
         if item:  # an approved 免交: the member loses nothing
