@@ -457,7 +457,11 @@ def _recompute_batch(ids: list[int], year: int, resolve: ManualResolver, now: dt
         old = stored.get(m.pk)
         if old is None or old[-1] != digest:  # the lines changed: rewrite this member's ledger
             stale.append(m.pk)
-            entry_rows.extend((m.pk, year, *_line_key(m.org_path, ln)) for ln in lines)
+            entry_rows.extend(
+                (m.pk, year, m.org_path, ln.event.on, ln.item.code, ln.item.category, ln.event.ref,
+                 ln.event.ref_label, ln.raw, ln.points, ln.cap_note, ln.item.label)
+                for ln in lines
+            )  # fmt: skip  # (member, year, *_line_key(...)) written out: millions of rows on a first sweep
         total = R.total_of(lines).quantize(R.ONE_PLACE)
         veto = "" if m.exempt else R.veto_reason(lines)
         star = None if veto else R.star_for(total, manual.thresholds)
