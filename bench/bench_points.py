@@ -8,9 +8,13 @@ Point it at a database that already has meetings and dues (the demo, or the city
 `bench/bench_orglife.py` and `bench/bench_dues.py` built their year). Steps, each printed with time
 and query count:
 
-1. full recomputation of every member's year from the root (target ≤ 60 s at city scale);
-2. the same again: nothing changes, nothing is written (idempotence);
-3. the incremental recompute of one branch after one of its meetings is filed (target ≤ 50 ms);
+1. full recomputation of every member's year from the root (target ≤ 60 s at city scale); on a
+   database never swept before this writes every member's whole ledger (≈30 lines a member);
+2. the same again: nothing changes, nothing is written (idempotence) — the nightly sweep's case;
+3. the incremental path as orglife's hook runs it after a meeting is filed or corrected
+   (`points_follow_now`, target ≤ 50 ms): one attendance mark of the branch's latest meeting is
+   flipped, the meeting's members recomputed, the mark put back and recomputed again; and the
+   whole branch recomputed with nothing changed;
 4. a member's explained ledger, the branch's star page, its annual sheet (xlsx, target ≤ 50 ms),
    the root committee's star distribution (target ≤ 0.5 s), the 星级党支部 ratings page and both
    boards, server time and queries through the real views;
@@ -21,6 +25,7 @@ and query count:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -56,9 +61,10 @@ def main() -> None:
     from dangjian.core.paths import parent_path
     from dangjian.core.scoping import SYSTEM
     from dangjian.members.models import Member
-    from dangjian.orglife.models import Meeting
+    from dangjian.orglife.models import Attendance, Meeting
     from dangjian.orgs.models import Organization, OrgKind
     from dangjian.points import services
+    from dangjian.points.models import PointEntry
     from dangjian.points.selectors import appraisal_suggestions, report_figures
 
     year = timezone.localdate().year
@@ -67,16 +73,27 @@ def main() -> None:
         sys.exit("empty database: load the demo (manage.py demo_data) or the city first")
     print(f"database: {args.database_url.split('@')[-1]}  year {year}  root {root.name}")
 
+    def load() -> str:
+        return "load " + "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+    entries_before = PointEntry.objects.filter(year=year).count()
+    c0 = time.process_time()
+    r, s, q = counted(services.points_recompute, actor=SYSTEM, org=root, year=year)
+    cpu = time.process_time() - c0
+    written = PointEntry.objects.filter(year=year).count()
+    print(
+        f"1. full recompute: {r['members']:,} members, {r['changed']:,} changed, ledger lines "
+        f"{entries_before:,} → {written:,} — {s:.2f} s wall, {q} queries, peak RSS {peak_rss_mb():.0f} MB, "
+        f"{r['members'] / s:,.0f} members/s; process CPU {cpu:.1f} s (the rest is the database and "
+        f"waiting), {load()}"
+    )
     c0 = time.process_time()
     r, s, q = counted(services.points_recompute, actor=SYSTEM, org=root, year=year)
     cpu = time.process_time() - c0
     print(
-        f"1. full recompute: {r['members']:,} members, {r['changed']:,} changed — {s:.2f} s, {q} queries, "
-        f"peak RSS {peak_rss_mb():.0f} MB, {r['members'] / s:,.0f} members/s; Python CPU {cpu:.1f} s "
-        f"(the rest is the database and waiting; check the machine's load average)"
+        f"2. again (idempotent): {r['changed']} changed — {s:.2f} s wall, {q} queries, "
+        f"process CPU {cpu:.1f} s, {load()}"
     )
-    r, s, q = counted(services.points_recompute, actor=SYSTEM, org=root, year=year)
-    print(f"2. again (idempotent): {r['changed']} changed — {s:.2f} s, {q} queries")
 
     busiest = (
         Meeting.objects.filter(meeting_date__year=year, status="filed", org__kind=OrgKind.BRANCH)
@@ -86,10 +103,28 @@ def main() -> None:
         .first()
     )
     branch = Organization.objects.get(pk=busiest["org_id"]) if busiest else root
+    meeting = (
+        Meeting.objects.filter(org=branch, meeting_date__year=year, status="filed").order_by("-meeting_date").first()
+    )
+    mark = (
+        Attendance.objects.filter(meeting=meeting, status__in=["present", "absent"]).order_by("pk").first()
+        if meeting
+        else None
+    )
+    if meeting is not None and mark is not None:
+        flipped = "absent" if mark.status == "present" else "present"
+        for status, what in ((flipped, "a mark corrected"), (mark.status, "the mark put back")):
+            Attendance.objects.filter(pk=mark.pk).update(status=status)
+            c0 = time.process_time()
+            r, s, q = counted(services.points_follow_now, (), meeting.pk, [year])
+            cpu = time.process_time() - c0
+            print(
+                f"3. incremental after {what} (meeting {meeting.pk}, {r['members']} members on its list, "
+                f"{r['changed']} changed): {s * 1000:.1f} ms wall, {cpu * 1000:.1f} ms CPU, {q} queries, {load()}"
+            )
     r, s, q = counted(services.points_recompute, actor=SYSTEM, org=branch, year=year)
     print(
-        f"3. one branch after a meeting is filed ({branch.name}, {r['members']} members): "
-        f"{s * 1000:.1f} ms, {q} queries"
+        f"3. the whole branch, nothing changed ({branch.name}, {r['members']} members): {s * 1000:.1f} ms, {q} queries"
     )
 
     admin = RoleAssignment.objects.filter(org=root, role="org_admin").select_related("user").first()

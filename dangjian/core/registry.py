@@ -16,6 +16,8 @@
   points' 星级党支部 formula may take as its 年终目标考核 input when a committee picks it.
 - `record_link(kind, fn)`: the page of a higher app's record ("assignment:12") that a lower app's
   derived row names, so the lower app links back to it (study's list → the assignment).
+- `record_change_listener(fn)` / `records_changed(...)`: a writer (orglife filing or correcting a
+  meeting, dues recording a payment) tells the apps deriving figures from its records (`points`).
 Apps register in their AppConfig.ready().
 """
 
@@ -379,3 +381,37 @@ def record_url(ref: str, org: Any = None) -> str:
     kind, _, pk = ref.partition(":")
     fn = _RECORD_LINKS.get(kind)
     return fn(int(pk), org) if fn is not None and pk.isdigit() else ""
+
+
+# --- Records that other apps derive figures from, changed -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """A writer's note that records another app derives figures from have changed: orglife filed or
+    corrected a meeting (`meeting_id`), dues recorded or voided a payment (`member_ids`). `years`
+    are the calendar years the change touches (a corrected date may touch two). Points recomputes
+    the members' year at once, without orglife or dues importing points."""
+
+    kind: str  # "meeting" | "dues"
+    years: tuple[int, ...]
+    member_ids: tuple[int, ...] = ()  # the members concerned; () with a meeting: everyone on its list
+    meeting_id: int | None = None
+
+
+_RECORD_LISTENERS: list[Callable[[RecordChange], None]] = []
+
+
+def record_change_listener(fn: Callable[[RecordChange], None]) -> Callable[[RecordChange], None]:
+    """Register `fn(change)`, called inside the writer's transaction: it must be cheap there and
+    defer its work (e.g. `transaction.on_commit`), so a listener never fails the writer."""
+    if fn not in _RECORD_LISTENERS:
+        _RECORD_LISTENERS.append(fn)
+    return fn
+
+
+def records_changed(kind: str, years: Any, *, member_ids: Any = (), meeting_id: int | None = None) -> None:
+    """Tell the listeners (one line at each writer): `years` and `member_ids` are any iterables."""
+    change = RecordChange(kind, tuple(sorted({int(y) for y in years})), tuple(member_ids), meeting_id)
+    for fn in _RECORD_LISTENERS:
+        fn(change)

@@ -45,6 +45,7 @@ class PointsConfig(AppConfig):
             appraisal_suggestion_provider,
             attention_provider,
             nav_item,
+            record_change_listener,
             report_source,
         )
         from dangjian.core.scoping import Action
@@ -52,6 +53,7 @@ class PointsConfig(AppConfig):
 
         from .attention import points_attention
         from .selectors import REPORT_FIGURES, appraisal_suggestions, report_figures
+        from .services import points_follow_records
         from .tasks import points_sweep
 
         # "On time" has no national definition (domain-rules round 2 §1e, UNVERIFIED): a setting.
@@ -128,4 +130,7 @@ class PointsConfig(AppConfig):
         # The member's year result as a suggestion on appraisal's 民主评议 page (appraisal sits below
         # points and may not import it).
         appraisal_suggestion_provider(appraisal_suggestions)
+        # A filed or corrected meeting, a recorded or voided dues payment: the members concerned are
+        # recomputed as soon as the writer commits (orglife and dues sit below points).
+        record_change_listener(points_follow_records)
         periodic_job(self.label, "党员积分重新计算（由会议、党费记录生成）", points_sweep)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -216,7 +218,7 @@ class Event:
     ref_label: str  # what a person reads: "2026-03-05 主题党日：学习……"
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     event: Event
     item: Item
@@ -225,8 +227,7 @@ class Line:
     cap_note: str = ""
 
 
-def _event_order(e: Event) -> tuple[dt.date, str, str]:
-    return (e.on, e.ref, e.item_code)
+_event_order = attrgetter("on", "ref", "item_code")  # date order; ties by source record, then item
 
 
 def score(manual: Manual, events: list[Event]) -> list[Line]:
@@ -235,59 +236,73 @@ def score(manual: Manual, events: list[Event]) -> list[Line]:
     category → total (the total cap bounds the points earned; deductions are taken off afterwards).
 
     Runs once per member in the city-wide sweep (≈200,000 times), so the steps are written out
-    rather than looped over; `test_rules` pins the behaviour at every cap."""
+    rather than looped over and the cap labels are made once per item; `test_rules` pins the
+    behaviour at every cap."""
     lines: list[Line] = []
+    append = lines.append
     month_used: dict[tuple[str, int], Decimal] = {}
     item_used: dict[str, Decimal] = {}
     cat_used: dict[str, Decimal] = {}
     earned = ZERO
+    year = manual.year
+    index = manual._index
     total_cap = manual.total_cap
     category_caps = manual.category_caps
     for ev in sorted(events, key=_event_order):
-        if ev.on.year != manual.year:
-            raise ValidationError({"on": f"{ev.on:%Y-%m-%d} 不在 {manual.year} 年度积分细则的范围内"})
-        item = manual.item(ev.item_code)
+        on = ev.on
+        if on.year != year:
+            raise ValidationError({"on": f"{on:%Y-%m-%d} 不在 {year} 年度积分细则的范围内"})
+        item = index.get(ev.item_code)
         if item is None:
-            raise ValidationError({"item_code": f"{manual.year} 年度积分细则中没有该项目（{ev.item_code}）"})
-        positive = item.points >= 0
+            raise ValidationError({"item_code": f"{year} 年度积分细则中没有该项目（{ev.item_code}）"})
+        code = item.code
+        category = item.category
+        positive = item.points >= ZERO
         raw = item.points if positive else -item.points
         value, note = raw, ""
-        mkey = (item.code, ev.on.month)
-        m_used = month_used.get(mkey, ZERO)
-        i_used = item_used.get(item.code, ZERO)
-        c_used = cat_used.get(item.category, ZERO)
-        cap = item.monthly_cap
-        if cap is not None and cap - m_used < value:
-            value, note = max(cap - m_used, ZERO), _cap_label("month", item, cap)
+        mcap = item.monthly_cap
+        if mcap is not None:
+            mkey = (code, on.month)
+            m_used = month_used.get(mkey, ZERO)
+            if mcap - m_used < value:
+                value, note = max(mcap - m_used, ZERO), _cap_label("month", item, mcap)
+        i_used = item_used.get(code, ZERO)
         cap = item.yearly_cap
         if cap is not None and cap - i_used < value:
             value = max(cap - i_used, ZERO)
             note = note or _cap_label("item", item, cap)
-        cap = category_caps.get(item.category)
+        c_used = cat_used.get(category, ZERO)
+        cap = category_caps.get(category)
         if cap is not None and cap - c_used < value:
             value = max(cap - c_used, ZERO)
             note = note or _cap_label("category", item, cap)
-        if positive and total_cap is not None and total_cap - earned < value:
-            value = max(total_cap - earned, ZERO)
-            note = note or _cap_label("total", item, total_cap)
-        month_used[mkey] = m_used + value
-        item_used[item.code] = i_used + value
-        cat_used[item.category] = c_used + value
         if positive:
+            if total_cap is not None and total_cap - earned < value:
+                value = max(total_cap - earned, ZERO)
+                note = note or _cap_label("total", item, total_cap)
             earned += value
-            lines.append(Line(ev, item, raw, value, note))
+            append(Line(ev, item, raw, value, note))
         else:
-            lines.append(Line(ev, item, -raw, -value, note))
+            append(Line(ev, item, -raw, -value, note))
+        if mcap is not None:
+            month_used[mkey] = m_used + value
+        item_used[code] = i_used + value
+        cat_used[category] = c_used + value
     return lines
 
 
 def _cap_label(which: str, item: Item, cap: Decimal) -> str:
+    return _cap_text(which, item.label, item.category, cap)
+
+
+@lru_cache(maxsize=4096)
+def _cap_text(which: str, label: str, category: str, cap: Decimal) -> str:
     if which == "month":
         return f"月度上限 {fmt(cap)}"
     if which == "item":
-        return f"“{item.label}”年度上限 {fmt(cap)}"
+        return f"“{label}”年度上限 {fmt(cap)}"
     if which == "category":
-        return f"“{category_label(item.category)}”类上限 {fmt(cap)}"
+        return f"“{category_label(category)}”类上限 {fmt(cap)}"
     return f"年度总分上限 {fmt(cap)}"
 
 

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.registry import records_changed
 from dangjian.core.scoping import Action, require, user_or_none
 from dangjian.members.models import Member
 
@@ -136,6 +137,7 @@ def dues_payments_record(*, actor: Any, rows: list[PaymentRow]) -> list[DuesPaym
             allocations = _allocate(rows, months_of, lines, errors)
             payments = _write_payments(actor, rows, allocations, lines)
             _resolve_flags_if_cleared({r.member.pk for r in rows}, today)
+            records_changed("dues", {m.year for ms in months_of for m in ms}, member_ids=[r.member.pk for r in rows])
     except IntegrityError as exc:  # a concurrent collector recorded the same month first
         raise ValidationError({"months": "所选月份刚刚已被他人登记，请刷新后核对"}) from exc
     return payments
@@ -302,6 +304,7 @@ def dues_payment_void(*, actor: Any, payment: DuesPayment, reason: str) -> DuesP
         p.void_reason = reason.strip()[:300]
         p.save(update_fields=["voided_at", "voided_by", "void_reason"])
         audit.record(actor, "dues.payment_void", p, before=before, after=audit.snapshot(p))
+        records_changed("dues", {m.year for m, _ in months}, member_ids=[p.member_id])
     return p
 
 

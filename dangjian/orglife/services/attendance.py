@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.registry import records_changed
 from dangjian.core.scoping import Action, require, require_person, user_or_none
 from dangjian.core.versioning import bump
 from dangjian.members.models import Member
@@ -58,6 +59,7 @@ def attendance_mark(
                 before={"attendance": before},
                 after={"attendance": after},
             )
+            records_changed("meeting", [current.meeting_date.year], member_ids=[m.member_id for m in marks])
         audit.record(
             actor, "orglife.attendance_mark", current, before={"attendance": before}, after={"attendance": after}
         )

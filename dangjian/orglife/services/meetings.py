@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.registry import records_changed
 from dangjian.core.scoping import SYSTEM, Action, require, user_or_none
 from dangjian.core.versioning import bump
 from dangjian.members.models import Member
@@ -207,6 +208,8 @@ def meeting_create(
         if attendance:
             after["attendance"] = {str(m.member_id): m.status for m in attendance}
         audit.record(actor, "orglife.meeting_create", meeting, after=after)
+        if file:
+            records_changed("meeting", [meeting.meeting_date.year], meeting_id=meeting.pk)
     return meeting
 
 
@@ -298,6 +301,7 @@ def meeting_amend(*, actor: Any, meeting: Meeting, version: int, data: MeetingDa
             after=a,
         )
         audit.record(actor, "orglife.meeting_amend", current, before=b, after={**a, "reason": reason.strip()})
+        records_changed("meeting", {old_month // 100, current.meeting_date.year}, meeting_id=current.pk)
     return current
 
 
@@ -333,4 +337,5 @@ def meeting_file(*, actor: Any, meeting: Meeting, version: int, filed_at: dt.dat
             current,
             after={"status": current.status, "late": current.late, "level": current.level},
         )
+        records_changed("meeting", [current.meeting_date.year], meeting_id=current.pk)
     return current

@@ -316,3 +316,25 @@ def test_a_veto_item_sets_the_star_to_none_with_the_reason(world: World) -> None
     y = MemberYear.objects.get(member=world.member, year=year)
     assert y.total == 50 and y.stars == 0 and y.star_label == "无星"
     assert y.veto_reason.startswith("一票否决：受到党纪处分") and "受到党内警告处分" in y.veto_reason
+
+
+def test_the_sweeps_fingerprint_equals_the_stored_digest_definition() -> None:
+    """The sweep fingerprints lines without building key tuples; the text must be the same as the
+    digest every stored year carries, or the first sweep after an upgrade would rewrite everyone."""
+    manual = R.default_manual(2026)
+    events = [R.Event(dt.date(2026, 1, 1), "base", "base:2026", "2026 年度在册党员基础分")]
+    events += [
+        R.Event(dt.date(2026, 1 + i, 5), "party_day", f"meeting:{i}", f"2026-{1 + i:02d}-05 出席“主题党日”")
+        for i in range(6)
+    ]  # 6 × 2 = 12 against a cap of 8: cut lines carry a cap note
+    events.append(R.Event(dt.date(2026, 3, 1), "dues", "dues:2026-03", "2026年03月党费，2026-03-10 交纳"))
+    events.append(R.Event(dt.date(2026, 4, 2), "volunteer", "manual:1", "志愿服务（依据：记录 1）"))
+    lines = R.score(manual, events)
+    assert any(ln.cap_note for ln in lines) and any(ln.points != ln.raw for ln in lines)
+    path = "/0001/0002/"
+    expected = S._digest([S._line_key(path, ln) for ln in lines])
+    assert S._digest_lines(path, lines, {}) == expected
+    half = Decimal("0.5")  # fractional points print the same way in both
+    item = R.Item("half", "半分项", "bonus", half, R.Source.MANUAL, yearly_cap=Decimal("1.5"))
+    ln = R.Line(events[-1], item, half, half)
+    assert S._digest_lines(path, [ln], {}) == S._digest([S._line_key(path, ln)])
