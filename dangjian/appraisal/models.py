@@ -51,6 +51,27 @@ class Talk(models.Model):
         return f"{self.held_on} 谈心谈话"
 
 
+class TalkPart(models.Model):
+    """Derived: how many of a year's talks a member took part in (as talker or counterpart), kept
+    by the talk services in the talk's own transaction and re-derived by the daily job
+    (`talk_parts_rebuild`). Counts only -- never who talked with whom or what was said.
+
+    Keyed by the member, not the branch, so it stays right when a member transfers: the roll-up
+    joins the current roster to it ("who took part in no talk this year" without reading talks)."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="talk_parts")
+    year = models.PositiveSmallIntegerField("年度")
+    talks = models.PositiveIntegerField("参加谈话（次）", default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "member"], name="appraisal_talkpart_year_member_uniq")]
+        verbose_name = "年度谈话参与"
+        verbose_name_plural = "年度谈话参与"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}: {self.talks}"
+
+
 class TalkFollowUp(models.Model):
     """A follow-up agreed in a talk (落实事项): what, who, by when, and when it was done."""
 
