@@ -371,8 +371,18 @@ def talk_parts_rebuild(*, actor: Any, years: Iterable[int] | None = None) -> dic
         have = dict(TalkPart.objects.filter(year=year).values_list("member_id", "talks"))
         wrong = sorted(m for m in set(have) | {m for m, _ in counts} if have.get(m, 0) != counts.get((m, year), 0))
         checked += len(have.keys() | {m for m, _ in counts})
-        for i in range(0, len(wrong), TALK_PART_BATCH):
-            changed += _refresh_talk_parts((m, year) for m in wrong[i : i + TALK_PART_BATCH])
+        # Missing rows are inserted with their counts: a talk recorded meanwhile either committed
+        # first (its row exists; ours is skipped) or waits on our row and then re-counts under lock.
+        missing = [m for m in wrong if m not in have]
+        TalkPart.objects.bulk_create(
+            [TalkPart(member_id=m, year=year, talks=counts[(m, year)]) for m in missing],
+            ignore_conflicts=True,
+            batch_size=5000,
+        )
+        changed += len(missing)
+        present = [m for m in wrong if m in have]
+        for i in range(0, len(present), TALK_PART_BATCH):
+            changed += _refresh_talk_parts((m, year) for m in present[i : i + TALK_PART_BATCH])
     if changed:
         record(
             actor=actor,
