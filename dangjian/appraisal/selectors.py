@@ -96,6 +96,20 @@ def can_read_talk(user: Any, talk: Talk) -> bool:
     return pk in participant_user_ids(talk) or pk in secretary_user_ids(talk.org)
 
 
+def talk_recorder(user: Any, org: Organization) -> tuple[bool, int | None]:
+    """(is `user` the org's secretary, `user`'s own member id): who may record a talk at `org` is
+    its secretary or a participant (`services.talk_record`), so pages offer "记录谈话" only to them."""
+    if isinstance(user, SystemActor):
+        return True, None
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    return getattr(user, "pk", None) in secretary_user_ids(org), getattr(member, "pk", None)
+
+
+def may_record_gap(recorder: tuple[bool, int | None], gap: Gap) -> bool:
+    secretary, own = recorder
+    return secretary or (own is not None and own in (gap.a, gap.b))
+
+
 def get_talk_for_user(user: Any, pk: int | str) -> Talk:
     """The talk with its content: 404 outside the scope, 403 for anyone but participants and secretary."""
     talk = get_for_user(

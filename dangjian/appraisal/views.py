@@ -75,8 +75,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def coverage_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     org = _branch(request, pk, Action.MANAGE)
     cov = selectors.coverage(org, _year(year))
+    recorder = selectors.talk_recorder(request.user, org)
     gaps = [
-        {"gap": g, "a": cov.name(g.a), "b": cov.name(g.b), "query": f"talker={g.a}" + (f"&with={g.b}" if g.b else "")}
+        {
+            "gap": g,
+            "a": cov.name(g.a),
+            "b": cov.name(g.b),
+            "query": f"talker={g.a}" + (f"&with={g.b}" if g.b else ""),
+            "may_record": selectors.may_record_gap(recorder, g),
+        }
         for g in cov.gaps
     ]
     return render(
@@ -88,6 +95,7 @@ def coverage_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "cov": cov,
             "gaps": gaps,
             "committee_names": [cov.name(c) for c in cov.committee],
+            "may_record": recorder[0] or recorder[1] in cov.members,
         },
     )
 
@@ -582,7 +590,17 @@ def cross_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     if org.kind == OrgKind.BRANCH:
         return redirect("appraisal:coverage", org.pk, _year(year))
     cov = selectors.cross_coverage(org, _year(year))
-    gaps = [{"gap": g, "a": cov.name(g.a), "b": cov.name(g.b), "query": f"talker={g.a}&with={g.b}"} for g in cov.gaps]
+    recorder = selectors.talk_recorder(request.user, org)
+    gaps = [
+        {
+            "gap": g,
+            "a": cov.name(g.a),
+            "b": cov.name(g.b),
+            "query": f"talker={g.a}&with={g.b}",
+            "may_record": selectors.may_record_gap(recorder, g),
+        }
+        for g in cov.gaps
+    ]
     return render(
         request,
         "appraisal/cross.html",
@@ -592,6 +610,7 @@ def cross_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "cov": cov,
             "gaps": gaps,
             "committee_names": [cov.name(c) for c in cov.committee],
+            "may_record": recorder[0] or recorder[1] in cov.names,
         },
     )
 

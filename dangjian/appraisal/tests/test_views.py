@@ -328,3 +328,14 @@ def test_participant_corrects_a_talk_and_the_secretary_deletes_one(
     resp = as_secretary.post(delete)
     assert resp.status_code == 302 and not Talk.objects.filter(pk=r.talk.pk).exists()
     assert not TalkPart.objects.filter(year=YEAR, talks__gt=0).exists()
+
+
+def test_record_buttons_only_for_those_who_may_record(world: World, as_liaison: Client, as_member: Client) -> None:
+    """The liaison manages the branch but is neither the secretary nor in the talk: the gaps show
+    without "记录谈话" (the service would refuse it); the secretary sees every button (test above)."""
+    deputy = make_member(world.branch, name="赵副书记")
+    post_assign(actor=SYSTEM, org=world.branch, member=world.member, post="secretary")
+    post_assign(actor=SYSTEM, org=world.branch, member=deputy, post="deputy_secretary")
+    body = as_liaison.get(reverse("appraisal:coverage", args=[world.branch.pk, YEAR])).content.decode()
+    assert "支委之间" in body and "talker=" not in body and "由谈话双方或书记记录" in body
+    assert as_member.get(reverse("appraisal:coverage", args=[world.branch.pk, YEAR])).status_code == 403
