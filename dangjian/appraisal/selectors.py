@@ -33,6 +33,7 @@ from .models import (
     OrgLifeReview,
     Rectification,
     Talk,
+    TalkCount,
     TalkFollowUp,
     TalkPart,
     TalkTodo,
@@ -480,6 +481,16 @@ def members_without_talk_from_talks(year: int) -> QuerySet[Member]:
     return Member.objects.filter(is_active=True).exclude(pk__in=talked).exclude(pk__in=heard)
 
 
+def talk_counts(years: Iterable[int], org_ids: Iterable[int] | None = None) -> dict[tuple[int, int], tuple[str, int]]:
+    """{(org id, year): (org path, talks recorded there)} from the talks themselves -- the source
+    `TalkCount` is derived from. `org_ids` None: every org."""
+    qs = Talk.objects.filter(year__in=list(years))
+    if org_ids is not None:
+        qs = qs.filter(org_id__in=list(org_ids))
+    rows = qs.order_by().values_list("org_id", "year", "org_path").annotate(n=Count("pk"))
+    return {(o, y): (path, n) for o, y, path, n in rows}
+
+
 def talk_part_counts(years: Iterable[int], member_ids: Iterable[int] | None = None) -> Counter[tuple[int, int]]:
     """{(member id, year): talks taken part in, as talker or counterpart} from the talks themselves
     (two grouped queries) -- the source `TalkPart` is derived from. `member_ids` None: everyone."""
@@ -566,12 +577,12 @@ def _member_talk_counts(where: Q, year: int) -> tuple[dict[int, int], dict[int, 
 
 def talk_rollup(user: Any, org: Organization, year: int) -> tuple[list[TalkRollupRow], dict[str, int]]:
     """Talks per branch below `org` — counts only, never content: how many talks, how many members
-    took part in none. Three grouped queries whatever the number of branches, none of them over
-    the talks' participants (the derived `TalkPart` rows answer "who took part"); the rows listed
-    are the branches with the most members still without a talk."""
+    took part in none. Three queries whatever the number of branches, none of them over the talks
+    (the derived `TalkCount` rows give the talks per org, `TalkPart` who took part); the rows
+    listed are the branches with the most members still without a talk."""
     where = Q(org_path__startswith=org.path) & scope_q(user, Action.VIEW)
     members, without = _member_talk_counts(where, year)
-    talks = count_by_org(Talk.objects.filter(where, year=year))
+    talks = dict(TalkCount.objects.filter(where, year=year, talks__gt=0).values_list("org_id", "talks"))
     return _rollup_result(members, talks, without)
 
 

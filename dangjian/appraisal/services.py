@@ -35,6 +35,7 @@ from .models import (
     OrgLifeReview,
     Rectification,
     Talk,
+    TalkCount,
     TalkFollowUp,
     TalkPart,
     TalkTodo,
@@ -176,6 +177,34 @@ def _refresh_talk_parts(keys: Iterable[tuple[int, int]]) -> int:
     return len(changed)
 
 
+def _bump_talk_count(org_id: int, org_path: str, year: int, delta: int) -> None:
+    """Add `delta` to the org's `TalkCount` for `year` (an atomic increment under the row's lock)."""
+    TalkCount.objects.bulk_create([TalkCount(org_id=org_id, org_path=org_path, year=year)], ignore_conflicts=True)
+    TalkCount.objects.filter(org_id=org_id, year=year).update(talks=F("talks") + delta)
+
+
+def _refresh_talk_counts(year: int, org_ids: list[int]) -> int:
+    """Re-derive these orgs' `TalkCount` for `year` from the talks: rows created if missing, locked,
+    then counted (a talk recorded meanwhile adds its own increment after). Returns rows changed."""
+    if not org_ids:
+        return 0
+    paths = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "path"))
+    TalkCount.objects.bulk_create(
+        [TalkCount(org_id=o, org_path=paths[o], year=year) for o in sorted(org_ids) if o in paths],
+        ignore_conflicts=True,
+    )
+    rows = list(TalkCount.objects.select_for_update().filter(year=year, org_id__in=org_ids).order_by("org_id"))
+    counts = selectors.talk_counts([year], org_ids)
+    changed = []
+    for r in rows:
+        n = counts.get((r.org_id, year), ("", 0))[1]
+        if r.talks != n:
+            r.talks = n
+            changed.append(r)
+    TalkCount.objects.bulk_update(changed, ["talks"])
+    return len(changed)
+
+
 def _talk_keys(talk: Talk) -> set[tuple[int, int]]:
     """(member id, year) of everyone in `talk` as it is stored now."""
     return {(m, talk.year) for m in [talk.talker_id, *talk.counterparts.values_list("pk", flat=True)]}
@@ -235,6 +264,7 @@ def talk_record(
         TalkFollowUp.objects.create(talk=talk, measure=fu.measure.strip(), owner_id=fu.owner_id, deadline=fu.deadline)
     closed = TalkTodo.objects.filter(org=org, talk__isnull=True, member_id__in=participants).update(talk=talk)
     _refresh_talk_parts((m, talk.year) for m in participants)
+    _bump_talk_count(org.pk, org.path, talk.year, 1)
     record(
         actor=actor,
         action="appraisal.talk_record",
@@ -304,6 +334,9 @@ def talk_update(
         mode = TalkMode.GROUP
     before = _people_snapshot(talk, before_ids)
     touched = _talk_keys(talk)
+    if talk.year != held_on.year:  # moved across a year end: the org's count moves with it
+        _bump_talk_count(talk.org_id, talk.org_path, talk.year, -1)
+        _bump_talk_count(talk.org_id, talk.org_path, held_on.year, 1)
     talk.year = held_on.year
     talk.held_on = held_on
     talk.place = place.strip()
@@ -349,6 +382,7 @@ def talk_delete(*, actor: Any, talk: Talk) -> None:
     )
     talk.delete()
     _refresh_talk_parts(touched)
+    _bump_talk_count(talk.org_id, talk.org_path, talk.year, -1)
 
 
 TALK_PART_BATCH = 2000
@@ -356,13 +390,15 @@ TALK_PART_BATCH = 2000
 
 @transaction.atomic
 def talk_parts_rebuild(*, actor: Any, years: Iterable[int] | None = None) -> dict[str, int]:
-    """Re-derive `TalkPart` from the talks for `years` (default: every year with a talk or a row).
+    """Re-derive `TalkPart` (per member) and `TalkCount` (per org) from the talks for `years`
+    (default: every year with a talk or a row).
     Idempotent: rows already right are not written, so a second run changes nothing. Rows found
     wrong are re-derived under their lock (as the talk services do), in batches."""
     require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
     if years is None:
         found = set(Talk.objects.order_by().values_list("year", flat=True).distinct())
         found |= set(TalkPart.objects.order_by().values_list("year", flat=True).distinct())
+        found |= set(TalkCount.objects.order_by().values_list("year", flat=True).distinct())
         years = found
     changed = 0
     checked = 0
@@ -383,6 +419,13 @@ def talk_parts_rebuild(*, actor: Any, years: Iterable[int] | None = None) -> dic
         present = [m for m in wrong if m in have]
         for i in range(0, len(present), TALK_PART_BATCH):
             changed += _refresh_talk_parts((m, year) for m in present[i : i + TALK_PART_BATCH])
+        by_org = selectors.talk_counts([year])
+        stored = dict(TalkCount.objects.filter(year=year).values_list("org_id", "talks"))
+        orgs = {o for o, _ in by_org} | set(stored)
+        checked += len(orgs)
+        off = sorted(o for o in orgs if stored.get(o, 0) != by_org.get((o, year), ("", 0))[1])
+        for i in range(0, len(off), TALK_PART_BATCH):
+            changed += _refresh_talk_counts(year, off[i : i + TALK_PART_BATCH])
     if changed:
         record(
             actor=actor,

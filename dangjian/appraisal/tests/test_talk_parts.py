@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dangjian.appraisal import selectors, services
-from dangjian.appraisal.models import Talk, TalkFollowUp, TalkPart, TalkTodo
+from dangjian.appraisal.models import Talk, TalkCount, TalkFollowUp, TalkPart, TalkTodo
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
 from dangjian.members.services import transfer_accept, transfer_in_from_outside, transfer_out
@@ -62,7 +62,13 @@ def correct(talk: Talk, actor: Any = SYSTEM, **kw: Any) -> Talk:
     return services.talk_update(actor=actor, talk=talk, **data)
 
 
+def org_counts() -> dict[tuple[int, int], int]:
+    return {(o, y): n for o, y, n in TalkCount.objects.filter(talks__gt=0).values_list("org_id", "year", "talks")}
+
+
 def assert_rollups_agree(w: World, year: int) -> None:
+    years = set(Talk.objects.values_list("year", flat=True))
+    assert org_counts() == {k: n for k, (_, n) in selectors.talk_counts(years).items()}
     for user, org in ((w.admin, w.city), (w.admin, w.unit), (w.liaison, w.city), (w.outsider, w.city)):
         assert selectors.talk_rollup(user, org, year) == selectors.talk_rollup_from_talks(user, org, year)
     derived = set(selectors.members_without_talk(year).values_list("pk", flat=True))
@@ -222,9 +228,13 @@ def test_rebuild_repairs_and_is_idempotent(world: World) -> None:
     TalkPart.objects.create(member=b, year=TODAY.year, talks=3)  # spurious
     with pytest.raises(PermissionDenied):
         services.talk_parts_rebuild(actor=world.admin)
-    assert services.talk_parts_rebuild(actor=SYSTEM, years=[TODAY.year - 1]) == {"checked": 2, "changed": 0}
+    TalkCount.objects.filter(year=TODAY.year).update(talks=5)  # wrong
+    TalkCount.objects.filter(year=TODAY.year - 1).delete()  # lost
+    # checked: 2 members and 1 org last year
+    assert services.talk_parts_rebuild(actor=SYSTEM, years=[TODAY.year - 2]) == {"checked": 0, "changed": 0}
     result = services.talk_parts_rebuild(actor=SYSTEM)
-    assert result["changed"] == 3 and parts() == good
+    assert result == {"checked": 2 + 1 + 3 + 1, "changed": 3 + 2} and parts() == good
+    assert org_counts() == {(world.branch.pk, TODAY.year): 1, (world.branch.pk, TODAY.year - 1): 1}
     assert services.talk_parts_rebuild(actor=SYSTEM)["changed"] == 0
     assert AuditEvent.objects.filter(action="appraisal.talk_parts_rebuild").count() == 1
     # The daily job checks this year and last.
@@ -246,7 +256,12 @@ def test_migration_backfill_derives_the_same_counts(world: World) -> None:
     TalkPart.objects.all().delete()
     import_module("dangjian.appraisal.migrations.0004_talk_parts").backfill(django_apps, None)
     assert parts() == good == from_talks()
+    counts = org_counts()
+    TalkCount.objects.all().delete()
+    import_module("dangjian.appraisal.migrations.0005_talk_counts").backfill(django_apps, None)
+    assert org_counts() == counts == {(world.branch.pk, TODAY.year): 1, (world.branch.pk, TODAY.year - 1): 1}
 
 
-def test_the_table_holds_counts_never_content() -> None:
+def test_the_tables_hold_counts_never_content() -> None:
     assert {f.name for f in TalkPart._meta.get_fields()} == {"id", "member", "year", "talks"}
+    assert {f.name for f in TalkCount._meta.get_fields()} == {"id", "org", "org_path", "year", "talks"}
