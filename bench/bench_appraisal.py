@@ -9,7 +9,9 @@ and a signed 民主评议 for every branch, in bulk (no services, no audit event
 time and query count:
 
 1. one branch's coverage (selector, then the page; target ≤ 50 ms);
-2. the committee roll-up: talks per branch and the grade distribution over the whole city
+2. the committee roll-up: talks per branch -- before (from the talks' participants) and after (from
+   the derived per-member `TalkPart` rows), median wall and process CPU time, both results compared,
+   EXPLAIN ANALYZE of each query on PostgreSQL -- and the grade distribution over the whole city
    (selectors, then the root's summary page; target ≤ 0.5 s);
 3. the 民主评议 tally of one branch (its page and its PDF), the county's cross-level coverage page and
    the county's result summary (PDF);
@@ -19,7 +21,9 @@ time and query count:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -39,6 +43,44 @@ def counted(fn, *args, **kwargs):
         result = fn(*args, **kwargs)
         seconds = time.perf_counter() - t0
     return result, seconds, len(ctx.captured_queries)
+
+
+def load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def repeated(fn, *args, repeat: int = 5):
+    """Warm once, then `repeat` runs: (result, median wall s, median process CPU s, queries, SQL)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    result = fn(*args)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as ctx:
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = fn(*args)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+    return result, statistics.median(walls), statistics.median(cpus), len(ctx.captured_queries), ctx.captured_queries
+
+
+def explain(label: str, queries) -> None:
+    """EXPLAIN ANALYZE of each query of a roll-up (PostgreSQL): the scans, and the database's time."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        for i, q in enumerate(queries, 1):
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + q["sql"])
+            plan = [r[0] for r in cur.fetchall()]
+            keep = [
+                ln.strip() for ln in plan if "Scan" in ln or "Join" in ln or "Heap Fetches" in ln or "Execution" in ln
+            ]
+            print(f"   EXPLAIN {label} query {i}: {q['sql'][:90]}…")
+            for ln in keep:
+                print("      ", ln)
 
 
 def build_year(city, year: int) -> None:
@@ -172,11 +214,38 @@ def main() -> None:
         f" — {s * 1000:.1f} ms, {q} queries"
     )
     admin = city.users["org_admin"]
-    (_rows, totals), s, q = counted(selectors.talk_rollup, admin, city.root, year)
+    from django.db import connection
+
+    from dangjian.appraisal.models import TalkPart
+
+    # The derived rows: bulk-loaded talks (above) bypass the services, so derive them as the
+    # migration / `appraisal_rebuild_talk_parts` would; the second run must change nothing.
+    c0 = time.process_time()
+    r, s, q = counted(services.talk_parts_rebuild, actor=SYSTEM, years=[year])
+    print(f"2. TalkPart re-derive for {year}: {r} — {s:.2f} s, CPU {time.process_time() - c0:.2f} s, {q} queries")
+    c0 = time.process_time()
+    r, s, q = counted(services.talk_parts_rebuild, actor=SYSTEM, years=[year])
+    print(f"   again (idempotent): {r} — {s:.2f} s, CPU {time.process_time() - c0:.2f} s, {q} queries; {load()}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:  # as autovacuum does after a bulk load (visibility map)
+            cur.execute(f"VACUUM (ANALYZE) {TalkPart._meta.db_table}")
+    print(f"   {TalkPart.objects.filter(year=year).count():,} TalkPart rows for {year}")
+    before, bs, bc, bq, bsql = repeated(selectors.talk_rollup_from_talks, admin, city.root, year)
+    after, as_, ac, aq, asql = repeated(selectors.talk_rollup, admin, city.root, year)
+    totals = after[1]
     print(
         f"2a. talk roll-up over {totals['branches']:,} branches / {totals['members']:,} members "
-        f"({totals['talks']:,} talks, {totals['without_talk']:,} without a talk) — {s * 1000:.1f} ms, {q} queries"
+        f"({totals['talks']:,} talks, {totals['without_talk']:,} without a talk), median of 5:"
     )
+    print(
+        f"    before (from the talks):   {bs * 1000:7.1f} ms, process CPU {bc * 1000:6.1f} ms, {bq} queries; {load()}"
+    )
+    print(
+        f"    after  (TalkPart rows):    {as_ * 1000:7.1f} ms, process CPU {ac * 1000:6.1f} ms, {aq} queries; {load()}"
+    )
+    print(f"    same rows and totals: {'yes' if before == after else 'NO — ' + str((before[1], after[1]))}")
+    explain("before", bsql)
+    explain("after", asql)
     result, s, q = counted(selectors.committee_summary, admin, city.root, year)
     print(f"2b. grade distribution over {len(result):,} branches — {s * 1000:.1f} ms, {q} queries")
     children, s, q = counted(selectors.summary_by_child, admin, city.root, year)

@@ -541,6 +541,12 @@ GATED: dict[str, Recipe] = {
         "org": r.w.branch, "shares": {r.appraisal.peer.pk: r.w.member.pk}
     },
     "dangjian.appraisal.services.sweep": lambda r: {"today": r.today},
+    "dangjian.appraisal.services.talk_update": lambda r: {
+        "talk": r.appraisal.talk, "talker_id": r.appraisal.talk.talker_id,
+        "counterpart_ids": [r.appraisal.peer.pk], "held_on": r.today, "place": "党员活动室",
+    },
+    "dangjian.appraisal.services.talk_delete": lambda r: {"talk": r.appraisal.talk},
+    "dangjian.appraisal.services.talk_parts_rebuild": lambda r: {},
     # community: the community side (needs, confirmations), the member-or-community link end, 三个一
     "dangjian.community.services.link_end": lambda r: {"link": r.community.link, "reason": "已搬离"},
     "dangjian.community.services.need_publish": lambda r: {

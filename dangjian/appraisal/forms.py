@@ -67,6 +67,15 @@ class TalkForm(forms.Form):
         return out
 
 
+class TalkEditForm(TalkForm):
+    """Correcting a recorded talk: the same fields without the follow-ups (they have their own page)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in [n for n in self.fields if n.startswith("fu_")]:
+            del self.fields[name]
+
+
 class GradeForm(forms.Form):
     grade = forms.ChoiceField(label="等次", choices=[("", "请选择"), *Grade.choices])
     handling = forms.ChoiceField(label="处置方式（不合格时）", required=False, choices=[("", "—"), *Handling.choices])

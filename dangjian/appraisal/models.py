@@ -51,6 +51,49 @@ class Talk(models.Model):
         return f"{self.held_on} 谈心谈话"
 
 
+class TalkPart(models.Model):
+    """Derived: how many of a year's talks a member took part in (as talker or counterpart), kept
+    by the talk services in the talk's own transaction and re-derived by the daily job
+    (`talk_parts_rebuild`). Counts only -- never who talked with whom or what was said.
+
+    Keyed by the member, not the branch, so it stays right when a member transfers: the roll-up
+    joins the current roster to it ("who took part in no talk this year" without reading talks)."""
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="talk_parts")
+    year = models.PositiveSmallIntegerField("年度")
+    talks = models.PositiveIntegerField("参加谈话（次）", default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "member"], name="appraisal_talkpart_year_member_uniq")]
+        verbose_name = "年度谈话参与"
+        verbose_name_plural = "年度谈话参与"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.year}: {self.talks}"
+
+
+class TalkCount(models.Model):
+    """Derived: how many talks were recorded at an org in a year, kept by the talk services in the
+    talk's transaction (a talk never moves to another org) and re-derived by the daily job. The
+    roll-up reads one row per org instead of counting every talk."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveSmallIntegerField("年度")
+    talks = models.PositiveIntegerField("谈话（次）", default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "year"], name="appraisal_talkcount_org_year_uniq")]
+        indexes = [models.Index(fields=["year", "org_path"], name="appraisal_talkcount_year_path")]
+        verbose_name = "年度谈话次数"
+        verbose_name_plural = "年度谈话次数"
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year}: {self.talks}"
+
+
 class TalkFollowUp(models.Model):
     """A follow-up agreed in a talk (落实事项): what, who, by when, and when it was done."""
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.urls import reverse
 
@@ -32,7 +33,9 @@ from .models import (
     OrgLifeReview,
     Rectification,
     Talk,
+    TalkCount,
     TalkFollowUp,
+    TalkPart,
     TalkTodo,
 )
 from .rules import (
@@ -92,6 +95,20 @@ def can_read_talk(user: Any, talk: Talk) -> bool:
     if pk is None or not getattr(user, "is_authenticated", False):
         return False
     return pk in participant_user_ids(talk) or pk in secretary_user_ids(talk.org)
+
+
+def talk_recorder(user: Any, org: Organization) -> tuple[bool, int | None]:
+    """(is `user` the org's secretary, `user`'s own member id): who may record a talk at `org` is
+    its secretary or a participant (`services.talk_record`), so pages offer "记录谈话" only to them."""
+    if isinstance(user, SystemActor):
+        return True, None
+    member = getattr(user, "member", None) if getattr(user, "is_authenticated", False) else None
+    return getattr(user, "pk", None) in secretary_user_ids(org), getattr(member, "pk", None)
+
+
+def may_record_gap(recorder: tuple[bool, int | None], gap: Gap) -> bool:
+    secretary, own = recorder
+    return secretary or (own is not None and own in (gap.a, gap.b))
 
 
 def get_talk_for_user(user: Any, pk: int | str) -> Talk:
@@ -450,10 +467,45 @@ def branches_for(user: Any) -> QuerySet[Organization]:
 
 
 def members_without_talk(year: int) -> QuerySet[Member]:
-    """Active members (every branch) who took part in no talk in `year`: two anti-joins, no loop."""
+    """Active members (every branch) who took part in no talk in `year`: one anti-join on the
+    derived `TalkPart` rows (kept by the talk services), no talk read."""
+    talked = TalkPart.objects.filter(year=year, talks__gt=0).values("member_id")
+    return Member.objects.filter(is_active=True).exclude(pk__in=talked)
+
+
+def members_without_talk_from_talks(year: int) -> QuerySet[Member]:
+    """The same set derived from the talks themselves (two anti-joins over the year's talks): what
+    `TalkPart` must agree with; the tests and the bench compare both."""
     talked = Talk.objects.filter(year=year).values("talker_id")
     heard = Talk.counterparts.through.objects.filter(talk__year=year).values("member_id")
     return Member.objects.filter(is_active=True).exclude(pk__in=talked).exclude(pk__in=heard)
+
+
+def talk_counts(years: Iterable[int], org_ids: Iterable[int] | None = None) -> dict[tuple[int, int], tuple[str, int]]:
+    """{(org id, year): (org path, talks recorded there)} from the talks themselves -- the source
+    `TalkCount` is derived from. `org_ids` None: every org."""
+    qs = Talk.objects.filter(year__in=list(years))
+    if org_ids is not None:
+        qs = qs.filter(org_id__in=list(org_ids))
+    rows = qs.order_by().values_list("org_id", "year", "org_path").annotate(n=Count("pk"))
+    return {(o, y): (path, n) for o, y, path, n in rows}
+
+
+def talk_part_counts(years: Iterable[int], member_ids: Iterable[int] | None = None) -> Counter[tuple[int, int]]:
+    """{(member id, year): talks taken part in, as talker or counterpart} from the talks themselves
+    (two grouped queries) -- the source `TalkPart` is derived from. `member_ids` None: everyone."""
+    years = list(years)
+    led = Talk.objects.filter(year__in=years)
+    heard = Talk.counterparts.through.objects.filter(talk__year__in=years)
+    if member_ids is not None:
+        ids = list(member_ids)
+        led, heard = led.filter(talker_id__in=ids), heard.filter(member_id__in=ids)
+    counts: Counter[tuple[int, int]] = Counter()
+    for m, y, n in led.order_by().values_list("talker_id", "year").annotate(n=Count("pk")):
+        counts[(m, y)] += n
+    for m, y, n in heard.order_by().values_list("member_id", "talk__year").annotate(n=Count("pk")):
+        counts[(m, y)] += n
+    return counts
 
 
 def get_review(org: Organization, year: int) -> OrgLifeReview | None:
@@ -502,14 +554,51 @@ def count_by_org(qs: QuerySet[Any]) -> dict[int, int]:
     return dict(qs.order_by().values_list("org_id").annotate(n=Count("pk")).values_list("org_id", "n"))
 
 
+def _member_talk_counts(where: Q, year: int) -> tuple[dict[int, int], dict[int, int]]:
+    """({org id: active members}, {org id: those of them who took part in no talk in `year`}): one
+    grouped query over the roster joined to the year's `TalkPart` rows (a member counts where they
+    are now, whichever branch their talks were recorded in)."""
+    rows = (
+        Member.objects.filter(where, is_active=True)
+        .annotate(part=FilteredRelation("talk_parts", condition=Q(talk_parts__year=year, talk_parts__talks__gt=0)))
+        .order_by()
+        .values_list("org_id")
+        .annotate(n=Count("pk"), talked=Count("part__pk"))
+        .values_list("org_id", "n", "talked")
+    )
+    members: dict[int, int] = {}
+    without: dict[int, int] = {}
+    for org_id, n, talked in rows:
+        members[org_id] = n
+        if n - talked:
+            without[org_id] = n - talked
+    return members, without
+
+
 def talk_rollup(user: Any, org: Organization, year: int) -> tuple[list[TalkRollupRow], dict[str, int]]:
     """Talks per branch below `org` — counts only, never content: how many talks, how many members
-    took part in none. Three grouped queries whatever the number of branches; the rows listed are
-    the branches with the most members still without a talk."""
+    took part in none. Three queries whatever the number of branches, none of them over the talks
+    (the derived `TalkCount` rows give the talks per org, `TalkPart` who took part); the rows
+    listed are the branches with the most members still without a talk."""
+    where = Q(org_path__startswith=org.path) & scope_q(user, Action.VIEW)
+    members, without = _member_talk_counts(where, year)
+    talks = dict(TalkCount.objects.filter(where, year=year, talks__gt=0).values_list("org_id", "talks"))
+    return _rollup_result(members, talks, without)
+
+
+def talk_rollup_from_talks(user: Any, org: Organization, year: int) -> tuple[list[TalkRollupRow], dict[str, int]]:
+    """`talk_rollup` computed from the talks themselves (the anti-joins over every participant):
+    the reference the derived path must equal (tests) and the "before" figure (bench)."""
     where = Q(org_path__startswith=org.path) & scope_q(user, Action.VIEW)
     members = count_by_org(Member.objects.filter(where, is_active=True))
     talks = count_by_org(Talk.objects.filter(where, year=year))
-    without = count_by_org(members_without_talk(year).filter(where))
+    without = count_by_org(members_without_talk_from_talks(year).filter(where))
+    return _rollup_result(members, talks, without)
+
+
+def _rollup_result(
+    members: dict[int, int], talks: dict[int, int], without: dict[int, int]
+) -> tuple[list[TalkRollupRow], dict[str, int]]:
     worst = sorted(members, key=lambda o: (-without.get(o, 0), o))[:ROLLUP_ROWS]
     names = dict(Organization.objects.filter(pk__in=worst).values_list("pk", "name"))
     rows = [TalkRollupRow(o, names.get(o, ""), members[o], talks.get(o, 0), without.get(o, 0)) for o in worst]

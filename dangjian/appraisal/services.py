@@ -35,7 +35,9 @@ from .models import (
     OrgLifeReview,
     Rectification,
     Talk,
+    TalkCount,
     TalkFollowUp,
+    TalkPart,
     TalkTodo,
 )
 from .rules import (
@@ -83,6 +85,131 @@ def _own_member_id(actor: Any) -> int | None:
     return member.pk if member is not None else None
 
 
+def _require_recorder(actor: Any, org: Organization, participants: list[int]) -> None:
+    """A talk is written by a participant or the org's secretary: only they may read what was said."""
+    require(actor, Action.VIEW, org.path)
+    if not (
+        isinstance(actor, SystemActor) or _own_member_id(actor) in participants or _is_branch_secretary(actor, org)
+    ):
+        raise PermissionDenied(RECORDER_DENIED)
+
+
+def _talk_errors(
+    org: Organization,
+    talker_id: int,
+    counterpart_ids: list[int],
+    held_on: dt.date,
+    mode: str,
+    occasion: str,
+    topics: list[str],
+    follow_ups: list[FollowUpData],
+    today: dt.date,
+    kept: tuple[int | None, frozenset[int]] = (None, frozenset()),
+) -> dict[str, str]:
+    """Each bad field of a talk (recorded or corrected) with its Chinese message; empty if none.
+    `kept`: the talker and counterparts of the talk being corrected, who stay acceptable in their
+    role after leaving the branch (correcting the date must not fail on a later transfer)."""
+    errors: dict[str, str] = {}
+    if not counterpart_ids:
+        errors["counterparts"] = "请选择至少一名“谈话对象”"
+    elif talker_id in counterpart_ids:
+        errors["counterparts"] = "“谈话对象”不能包括谈话人本人"
+    talkers, others = _talk_people(org)
+    talkers = talkers | ({kept[0]} if kept[0] else set())
+    others = others | kept[1]
+    if talker_id not in talkers:
+        errors["talker"] = (
+            "“谈话人”须为本支部在册党员" if org.kind == OrgKind.BRANCH else "跨级谈话的“谈话人”须为本级组织的书记或委员"
+        )
+    if any(c not in others for c in counterpart_ids):
+        errors.setdefault(
+            "counterparts",
+            "“谈话对象”须为本支部在册党员"
+            if org.kind == OrgKind.BRANCH
+            else "跨级谈话的“谈话对象”只能是本级委员或下级组织的书记、委员",
+        )
+    for f in talk_date_findings(held_on, today):
+        errors["held_on"] = f.message_zh
+    if mode not in TalkMode.values:
+        errors["mode"] = "“方式”无效"
+    if occasion not in TalkOccasion.values:
+        errors["occasion"] = "“类型”无效"
+    allowed = selectors.topics_for(org)
+    if any(t not in allowed for t in topics):
+        errors["topics"] = "“谈话主题”不在本组织的主题清单中"
+    for i, fu in enumerate(follow_ups, start=1):
+        if not fu.measure.strip():
+            errors["follow_ups"] = f"第{i}条落实事项：请填写“落实事项”"
+        elif fu.owner_id not in others | talkers:
+            errors["follow_ups"] = f"第{i}条落实事项：“责任人”须为谈话可选的人员"
+        elif fu.deadline < held_on:
+            errors["follow_ups"] = f"第{i}条落实事项：“完成期限”不能早于谈话日期"
+    return errors
+
+
+def _refresh_talk_parts(keys: Iterable[tuple[int, int]]) -> int:
+    """Re-derive the `TalkPart` rows of these (member id, year) keys from the talks, in the caller's
+    transaction. The rows are created if missing and locked (in one order, so writers never
+    deadlock) before the talks are counted: a concurrent talk of the same member commits first,
+    and the count read after the lock includes it. Returns the rows changed."""
+    wanted = sorted({(y, m) for m, y in keys})
+    if not wanted:
+        return 0
+    TalkPart.objects.bulk_create([TalkPart(member_id=m, year=y) for y, m in wanted], ignore_conflicts=True)
+    years = {y for y, _ in wanted}
+    members = {m for _, m in wanted}
+    keyset = set(wanted)
+    rows = [
+        r
+        for r in TalkPart.objects.select_for_update()
+        .filter(year__in=years, member_id__in=members)
+        .order_by("year", "member_id")
+        if (r.year, r.member_id) in keyset
+    ]
+    counts = selectors.talk_part_counts(years, members)
+    changed = []
+    for r in rows:
+        n = counts.get((r.member_id, r.year), 0)
+        if r.talks != n:
+            r.talks = n
+            changed.append(r)
+    TalkPart.objects.bulk_update(changed, ["talks"])
+    return len(changed)
+
+
+def _bump_talk_count(org_id: int, org_path: str, year: int, delta: int) -> None:
+    """Add `delta` to the org's `TalkCount` for `year` (an atomic increment under the row's lock)."""
+    TalkCount.objects.bulk_create([TalkCount(org_id=org_id, org_path=org_path, year=year)], ignore_conflicts=True)
+    TalkCount.objects.filter(org_id=org_id, year=year).update(talks=F("talks") + delta)
+
+
+def _refresh_talk_counts(year: int, org_ids: list[int]) -> int:
+    """Re-derive these orgs' `TalkCount` for `year` from the talks: rows created if missing, locked,
+    then counted (a talk recorded meanwhile adds its own increment after). Returns rows changed."""
+    if not org_ids:
+        return 0
+    paths = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "path"))
+    TalkCount.objects.bulk_create(
+        [TalkCount(org_id=o, org_path=paths[o], year=year) for o in sorted(org_ids) if o in paths],
+        ignore_conflicts=True,
+    )
+    rows = list(TalkCount.objects.select_for_update().filter(year=year, org_id__in=org_ids).order_by("org_id"))
+    counts = selectors.talk_counts([year], org_ids)
+    changed = []
+    for r in rows:
+        n = counts.get((r.org_id, year), ("", 0))[1]
+        if r.talks != n:
+            r.talks = n
+            changed.append(r)
+    TalkCount.objects.bulk_update(changed, ["talks"])
+    return len(changed)
+
+
+def _talk_keys(talk: Talk) -> set[tuple[int, int]]:
+    """(member id, year) of everyone in `talk` as it is stored now."""
+    return {(m, talk.year) for m in [talk.talker_id, *talk.counterparts.values_list("pk", flat=True)]}
+
+
 @transaction.atomic
 def talk_record(
     *,
@@ -103,48 +230,15 @@ def talk_record(
     """Record a talk of branch `org` -- or, at a committee, a talk across levels (its secretary or
     members with the child organisations' secretaries and committees; counted wherever both people
     are). Recorded by a participant or the org's secretary, since only they may read what was
-    said; the audit event names the people, never the content."""
-    require(actor, Action.VIEW, org.path)
+    said; the audit event names the people, never the content. The participants' `TalkPart`
+    counts move in the same transaction."""
     participants = [talker_id, *counterpart_ids]
-    if not (
-        isinstance(actor, SystemActor) or _own_member_id(actor) in participants or _is_branch_secretary(actor, org)
-    ):
-        raise PermissionDenied(RECORDER_DENIED)
+    _require_recorder(actor, org, participants)
     today = today or timezone.localdate()
-    errors: dict[str, str] = {}
-    if not counterpart_ids:
-        errors["counterparts"] = "请选择至少一名“谈话对象”"
-    elif talker_id in counterpart_ids:
-        errors["counterparts"] = "“谈话对象”不能包括谈话人本人"
-    talkers, others = _talk_people(org)
-    if talker_id not in talkers:
-        errors["talker"] = (
-            "“谈话人”须为本支部在册党员" if org.kind == OrgKind.BRANCH else "跨级谈话的“谈话人”须为本级组织的书记或委员"
-        )
-    if any(c not in others for c in counterpart_ids):
-        errors.setdefault(
-            "counterparts",
-            "“谈话对象”须为本支部在册党员"
-            if org.kind == OrgKind.BRANCH
-            else "跨级谈话的“谈话对象”只能是本级委员或下级组织的书记、委员",
-        )
-    for f in talk_date_findings(held_on, today):
-        errors["held_on"] = f.message_zh
-    if mode not in TalkMode.values:
-        errors["mode"] = "“方式”无效"
-    if occasion not in TalkOccasion.values:
-        errors["occasion"] = "“类型”无效"
-    allowed = selectors.topics_for(org)
     chosen = [t for t in (topics or []) if t]
-    if any(t not in allowed for t in chosen):
-        errors["topics"] = "“谈话主题”不在本组织的主题清单中"
-    for i, fu in enumerate(follow_ups or [], start=1):
-        if not fu.measure.strip():
-            errors["follow_ups"] = f"第{i}条落实事项：请填写“落实事项”"
-        elif fu.owner_id not in others | talkers:
-            errors["follow_ups"] = f"第{i}条落实事项：“责任人”须为谈话可选的人员"
-        elif fu.deadline < held_on:
-            errors["follow_ups"] = f"第{i}条落实事项：“完成期限”不能早于谈话日期"
+    errors = _talk_errors(
+        org, talker_id, counterpart_ids, held_on, mode, occasion, chosen, list(follow_ups or []), today
+    )
     if errors:
         raise ValidationError(errors)
     if len(counterpart_ids) > 1 and mode == TalkMode.INDIVIDUAL:
@@ -169,6 +263,8 @@ def talk_record(
     for fu in follow_ups or []:
         TalkFollowUp.objects.create(talk=talk, measure=fu.measure.strip(), owner_id=fu.owner_id, deadline=fu.deadline)
     closed = TalkTodo.objects.filter(org=org, talk__isnull=True, member_id__in=participants).update(talk=talk)
+    _refresh_talk_parts((m, talk.year) for m in participants)
+    _bump_talk_count(org.pk, org.path, talk.year, 1)
     record(
         actor=actor,
         action="appraisal.talk_record",
@@ -183,6 +279,161 @@ def talk_record(
         },
     )
     return talk
+
+
+def _people_snapshot(talk: Talk, counterpart_ids: list[int]) -> dict[str, Any]:
+    return {
+        "held_on": talk.held_on,
+        "talker": talk.talker_id,
+        "counterparts": sorted(counterpart_ids),
+        "mode": talk.mode,
+    }
+
+
+@transaction.atomic
+def talk_update(
+    *,
+    actor: Any,
+    talk: Talk,
+    talker_id: int,
+    counterpart_ids: list[int],
+    held_on: dt.date,
+    place: str = "",
+    mode: str = TalkMode.INDIVIDUAL,
+    occasion: str = TalkOccasion.ANNUAL,
+    topics: list[str] | None = None,
+    content: str = "",
+    issues: str = "",
+    today: dt.date | None = None,
+) -> Talk:
+    """Correct a recorded talk (its date, people, place, topics or content; follow-ups keep their
+    own page). Allowed to whoever may record it -- a participant before or after the change, or the
+    org's secretary -- under the same checks. The `TalkPart` counts of everyone in the talk before
+    and after (and of both years, when the date moves across a year end) are re-derived in the
+    same transaction. The audit event names the people, never the content."""
+    talk = Talk.objects.select_for_update().select_related("org").get(pk=talk.pk)
+    before_ids = list(talk.counterparts.values_list("pk", flat=True))
+    _require_recorder(actor, talk.org, [talk.talker_id, *before_ids, talker_id, *counterpart_ids])
+    today = today or timezone.localdate()
+    chosen = [t for t in (topics or []) if t]
+    errors = _talk_errors(
+        talk.org,
+        talker_id,
+        counterpart_ids,
+        held_on,
+        mode,
+        occasion,
+        chosen,
+        [],
+        today,
+        kept=(talk.talker_id, frozenset(before_ids)),
+    )
+    if errors:
+        raise ValidationError(errors)
+    if len(counterpart_ids) > 1 and mode == TalkMode.INDIVIDUAL:
+        mode = TalkMode.GROUP
+    before = _people_snapshot(talk, before_ids)
+    touched = _talk_keys(talk)
+    if talk.year != held_on.year:  # moved across a year end: the org's count moves with it
+        _bump_talk_count(talk.org_id, talk.org_path, talk.year, -1)
+        _bump_talk_count(talk.org_id, talk.org_path, held_on.year, 1)
+    talk.year = held_on.year
+    talk.held_on = held_on
+    talk.place = place.strip()
+    talk.mode = mode
+    talk.occasion = occasion
+    talk.talker_id = talker_id
+    talk.topics = chosen
+    talk.content = content.strip()
+    talk.issues = issues.strip()
+    talk.full_clean()
+    talk.save()
+    talk.counterparts.set(counterpart_ids)
+    _refresh_talk_parts(touched | _talk_keys(talk))
+    record(
+        actor=actor,
+        action="appraisal.talk_update",
+        obj=talk,
+        org_path=talk.org_path,
+        before=before,
+        after=_people_snapshot(talk, counterpart_ids),
+    )
+    return talk
+
+
+@transaction.atomic
+def talk_delete(*, actor: Any, talk: Talk) -> None:
+    """Delete a talk recorded in error (by a participant or the org's secretary). Its follow-ups go
+    with it; a 必谈 to-do it had closed opens again; its people's `TalkPart` counts drop in the
+    same transaction. The audit event keeps who and when, never the content."""
+    talk = Talk.objects.select_for_update().select_related("org").get(pk=talk.pk)
+    counterpart_ids = list(talk.counterparts.values_list("pk", flat=True))
+    _require_recorder(actor, talk.org, [talk.talker_id, *counterpart_ids])
+    touched = _talk_keys(talk)
+    before = _people_snapshot(talk, counterpart_ids)
+    reopened = TalkTodo.objects.filter(talk=talk).update(talk=None)
+    record(
+        actor=actor,
+        action="appraisal.talk_delete",
+        obj=talk,
+        org_path=talk.org_path,
+        before=before,
+        after={"todos_reopened": reopened},
+    )
+    talk.delete()
+    _refresh_talk_parts(touched)
+    _bump_talk_count(talk.org_id, talk.org_path, talk.year, -1)
+
+
+TALK_PART_BATCH = 2000
+
+
+@transaction.atomic
+def talk_parts_rebuild(*, actor: Any, years: Iterable[int] | None = None) -> dict[str, int]:
+    """Re-derive `TalkPart` (per member) and `TalkCount` (per org) from the talks for `years`
+    (default: every year with a talk or a row).
+    Idempotent: rows already right are not written, so a second run changes nothing. Rows found
+    wrong are re-derived under their lock (as the talk services do), in batches."""
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
+    if years is None:
+        found = set(Talk.objects.order_by().values_list("year", flat=True).distinct())
+        found |= set(TalkPart.objects.order_by().values_list("year", flat=True).distinct())
+        found |= set(TalkCount.objects.order_by().values_list("year", flat=True).distinct())
+        years = found
+    changed = 0
+    checked = 0
+    for year in sorted(set(years)):
+        counts = selectors.talk_part_counts([year])
+        have = dict(TalkPart.objects.filter(year=year).values_list("member_id", "talks"))
+        wrong = sorted(m for m in set(have) | {m for m, _ in counts} if have.get(m, 0) != counts.get((m, year), 0))
+        checked += len(have.keys() | {m for m, _ in counts})
+        # Missing rows are inserted with their counts: a talk recorded meanwhile either committed
+        # first (its row exists; ours is skipped) or waits on our row and then re-counts under lock.
+        missing = [m for m in wrong if m not in have]
+        TalkPart.objects.bulk_create(
+            [TalkPart(member_id=m, year=year, talks=counts[(m, year)]) for m in missing],
+            ignore_conflicts=True,
+            batch_size=5000,
+        )
+        changed += len(missing)
+        present = [m for m in wrong if m in have]
+        for i in range(0, len(present), TALK_PART_BATCH):
+            changed += _refresh_talk_parts((m, year) for m in present[i : i + TALK_PART_BATCH])
+        by_org = selectors.talk_counts([year])
+        stored = dict(TalkCount.objects.filter(year=year).values_list("org_id", "talks"))
+        orgs = {o for o, _ in by_org} | set(stored)
+        checked += len(orgs)
+        off = sorted(o for o in orgs if stored.get(o, 0) != by_org.get((o, year), ("", 0))[1])
+        for i in range(0, len(off), TALK_PART_BATCH):
+            changed += _refresh_talk_counts(year, off[i : i + TALK_PART_BATCH])
+    if changed:
+        record(
+            actor=actor,
+            action="appraisal.talk_parts_rebuild",
+            org_path=PLATFORM,
+            after={"years": sorted(set(years)), "changed": changed},
+        )
+    return {"checked": checked, "changed": changed}
 
 
 @transaction.atomic
@@ -300,7 +551,11 @@ def sweep(*, actor: Any, today: dt.date | None = None) -> dict[str, int]:
     require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
     today = today or timezone.localdate()
     todos, notices = _raise_todos(actor, today)
+    # The derived talk counts are checked against the talks (this year and last, so a talk moved
+    # across the year end is caught too); rows already right are not written.
+    parts = talk_parts_rebuild(actor=actor, years=[today.year - 1, today.year])
     return {
+        "talk_parts": parts["changed"],
         "todos": todos,
         "notices": notices,
         "talks_due": _talks_due_notices(today),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -13,13 +14,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors
+from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors, run_form_service, run_service
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
 from . import exports, selectors, services
-from .forms import EvaluationForm, GradeForm, RectificationForm, ReviewForm, TalkForm, VersionForm, parse_date
-from .models import AppraisalState
+from .forms import (
+    EvaluationForm,
+    GradeForm,
+    RectificationForm,
+    ReviewForm,
+    TalkEditForm,
+    TalkForm,
+    VersionForm,
+    parse_date,
+)
+from .models import AppraisalState, Talk
 from .rules import Grade, TalkOccasion
 
 
@@ -65,8 +75,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def coverage_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     org = _branch(request, pk, Action.MANAGE)
     cov = selectors.coverage(org, _year(year))
+    recorder = selectors.talk_recorder(request.user, org)
     gaps = [
-        {"gap": g, "a": cov.name(g.a), "b": cov.name(g.b), "query": f"talker={g.a}" + (f"&with={g.b}" if g.b else "")}
+        {
+            "gap": g,
+            "a": cov.name(g.a),
+            "b": cov.name(g.b),
+            "query": f"talker={g.a}" + (f"&with={g.b}" if g.b else ""),
+            "may_record": selectors.may_record_gap(recorder, g),
+        }
         for g in cov.gaps
     ]
     return render(
@@ -78,6 +95,7 @@ def coverage_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "cov": cov,
             "gaps": gaps,
             "committee_names": [cov.name(c) for c in cov.committee],
+            "may_record": recorder[0] or recorder[1] in cov.members,
         },
     )
 
@@ -185,6 +203,82 @@ def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已标记完成")
     return redirect("appraisal:talk", talk.pk)
+
+
+def _talk_edit_choices(talk: Talk) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The org's usual choices, plus the talk's own people who have since left it (kept in place)."""
+    talkers, members = _talk_choices(talk.org)
+    people = [talk.talker, *talk.counterparts.all()]
+    known = {pk for pk, _ in members}
+    extra = [(m.pk, m.name) for m in people if m.pk not in known]
+    if talk.talker_id not in {pk for pk, _ in talkers}:
+        talkers = [*talkers, (talk.talker_id, talk.talker.name)]
+    return talkers, [*members, *extra]
+
+
+@login_required
+def talk_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a talk: for those who may read it (participants, the secretary); the service checks
+    the rest and re-derives the participation counts."""
+    talk = selectors.get_talk_for_user(request.user, pk)
+    talkers, members = _talk_edit_choices(talk)
+    topics = selectors.topics_for(talk.org)
+    if request.method == "POST":
+        form = TalkEditForm(request.POST, members=members, topics=topics, talkers=talkers)
+
+        def save(d: dict[str, Any]) -> None:
+            services.talk_update(
+                actor=request.user,
+                talk=talk,
+                talker_id=d["talker"],
+                counterpart_ids=d["counterparts"],
+                held_on=d["held_on"],
+                place=d["place"],
+                mode=d["mode"],
+                occasion=d["occasion"],
+                topics=d["topics"],
+                content=d["content"],
+                issues=d["issues"],
+            )
+
+        if run_form_service(request, form, save, "谈话记录已修改", TALK_LABELS):
+            return redirect("appraisal:talk", talk.pk)
+    else:
+        initial = {
+            "held_on": talk.held_on,
+            "talker": talk.talker_id,
+            "counterparts": [m.pk for m in talk.counterparts.all()],
+            "mode": talk.mode,
+            "occasion": talk.occasion,
+            "place": talk.place,
+            "topics": talk.topics,
+            "content": talk.content,
+            "issues": talk.issues,
+        }
+        form = TalkEditForm(initial=initial, members=members, topics=topics, talkers=talkers)
+    return render(request, "appraisal/talk_form.html", {"org": talk.org, "form": form, "talk": talk})
+
+
+@login_required
+@require_POST
+def talk_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    talk = selectors.get_talk_for_user(request.user, pk)
+    org_id, year = talk.org_id, talk.year
+    if run_service(request, lambda: services.talk_delete(actor=request.user, talk=talk), "谈话记录已删除"):
+        if can(request.user, Action.MANAGE, talk.org_path):
+            return redirect("appraisal:talks", org_id, year)
+        return redirect("appraisal:home")
+    return redirect("appraisal:talk", talk.pk)
+
+
+TALK_LABELS = {
+    "held_on": "谈话日期",
+    "talker": "谈话人",
+    "counterparts": "谈话对象",
+    "mode": "方式",
+    "occasion": "类型",
+    "topics": "谈话主题",
+}
 
 
 @login_required
@@ -496,7 +590,17 @@ def cross_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     if org.kind == OrgKind.BRANCH:
         return redirect("appraisal:coverage", org.pk, _year(year))
     cov = selectors.cross_coverage(org, _year(year))
-    gaps = [{"gap": g, "a": cov.name(g.a), "b": cov.name(g.b), "query": f"talker={g.a}&with={g.b}"} for g in cov.gaps]
+    recorder = selectors.talk_recorder(request.user, org)
+    gaps = [
+        {
+            "gap": g,
+            "a": cov.name(g.a),
+            "b": cov.name(g.b),
+            "query": f"talker={g.a}&with={g.b}",
+            "may_record": selectors.may_record_gap(recorder, g),
+        }
+        for g in cov.gaps
+    ]
     return render(
         request,
         "appraisal/cross.html",
@@ -506,6 +610,7 @@ def cross_view(request: HttpRequest, pk: int, year: int) -> HttpResponse:
             "cov": cov,
             "gaps": gaps,
             "committee_names": [cov.name(c) for c in cov.committee],
+            "may_record": recorder[0] or recorder[1] in cov.names,
         },
     )
 

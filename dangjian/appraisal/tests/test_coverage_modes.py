@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.accounts.models import RoleAssignment
 from dangjian.appraisal import selectors, services
 from dangjian.appraisal.models import ContactShare, MobileAbsence, Talk, TalkTodo
 from dangjian.appraisal.rules import LowerCommittee, MemberRule, cross_gaps
@@ -25,7 +26,7 @@ from dangjian.dues.models import DuesArrearsFlag
 from dangjian.dues.selectors import arrears_talk_events
 from dangjian.members.models import Member
 from dangjian.orgs.services import config_set, post_assign
-from dangjian.site.testing.factories import World, make_member
+from dangjian.site.testing.factories import World, make_member, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -213,7 +214,15 @@ def test_cross_pages(world: World, levels: dict[str, Any], as_admin: Client, as_
     lv = levels
     url = reverse("appraisal:cross", args=[world.unit.pk, YEAR])
     page = as_admin.get(url).content.decode()
-    assert "书记与下级书记" in page and "郑书记" in page and "talker=" in page
+    # The admin sees the gaps but may not record them (only the people or the 工委 secretary may).
+    assert "书记与下级书记" in page and "郑书记" in page and "talker=" not in page and "由谈话双方或书记记录" in page
+    lv["unit_sec"].user = make_user("周工委书记")
+    lv["unit_sec"].save(update_fields=["user"])
+    RoleAssignment.objects.create(user=lv["unit_sec"].user, org=world.unit, role="secretary")
+    as_unit_sec = Client()
+    as_unit_sec.force_login(lv["unit_sec"].user, backend="dangjian.accounts.backends.PhoneBackend")
+    page = as_unit_sec.get(url).content.decode()
+    assert f"talker={lv['unit_sec'].pk}&amp;with={lv['b_sec'].pk}" in page
     form = as_admin.get(reverse("appraisal:talk_new", args=[world.unit.pk]) + f"?talker={lv['unit_sec'].pk}")
     html = form.content.decode()
     assert "跨级谈话" in html and "郑书记（市财政局机关党支部书记）" in html

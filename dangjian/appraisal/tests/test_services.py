@@ -145,7 +145,7 @@ def test_sweep_raises_todo_once_and_a_talk_closes_it(world: World) -> None:
     first = services.sweep(actor=SYSTEM, today=TODAY)
     again = services.sweep(actor=SYSTEM, today=TODAY)
     assert first["todos"] == 1 and first["notices"] == 1
-    assert again == {"todos": 0, "notices": 0, "talks_due": 0, "overdue": 0, "not_filed": 0}
+    assert again == {"talk_parts": 0, "todos": 0, "notices": 0, "talks_due": 0, "overdue": 0, "not_filed": 0}
     todo = TalkTodo.objects.get()
     assert todo.member == member and todo.due_on == TODAY + dt.timedelta(days=30)
     assert Notification.objects.filter(user=world.secretary, title__contains="必谈").count() == 1

@@ -22,6 +22,7 @@ from dangjian.appraisal.models import (
     Rectification,
     Talk,
     TalkFollowUp,
+    TalkPart,
 )
 from dangjian.appraisal.rules import Grade
 from dangjian.appraisal.tests.helpers import AppraisalRows, build_appraisal_rows
@@ -48,6 +49,8 @@ def urls(world: World, r: AppraisalRows) -> list[str]:
         reverse("appraisal:talks_xlsx", args=[b, YEAR]),
         reverse("appraisal:talk_new", args=[b]),
         reverse("appraisal:talk", args=[r.talk.pk]),
+        reverse("appraisal:talk_edit", args=[r.talk.pk]),
+        reverse("appraisal:talk_delete", args=[r.talk.pk]),
         reverse("appraisal:follow_up_done", args=[r.follow_up.pk]),
         reverse("appraisal:appraisal", args=[b, YEAR]),
         reverse("appraisal:appraisal_open", args=[b, YEAR - 3]),
@@ -288,3 +291,51 @@ def test_member_records_own_talk_but_not_others(world: World, as_member: Client)
     resp = as_member.post(url, {**base, "talker": world.member.pk, "counterparts": [peer.pk], "content": "互相交流"})
     talk = Talk.objects.get()
     assert resp.status_code == 302 and resp["Location"] == reverse("appraisal:talk", args=[talk.pk])
+
+
+def test_participant_corrects_a_talk_and_the_secretary_deletes_one(
+    world: World, r: AppraisalRows, as_member: Client, as_secretary: Client, as_liaison: Client, as_admin: Client
+) -> None:
+    edit = reverse("appraisal:talk_edit", args=[r.talk.pk])
+    other = make_member(world.branch, name="周党员")
+    form = as_member.get(edit)
+    assert (
+        form.status_code == 200
+        and "修改谈话记录" in form.content.decode()
+        and "fu_measure_1" not in form.content.decode()
+    )
+    for c in (as_liaison, as_admin):  # in scope, but may not read the talk: may not correct it either
+        assert c.get(edit).status_code == 403
+        assert c.post(edit, {"held_on": TODAY.isoformat()}).status_code == 403
+    body = {
+        "held_on": TODAY.isoformat(),
+        "talker": world.member.pk,
+        "counterparts": [other.pk],
+        "mode": "individual",
+        "occasion": "annual",
+        "content": "改正",
+    }
+    bad = as_member.post(edit, {**body, "held_on": (TODAY + dt.timedelta(days=1)).isoformat()}, follow=True)
+    assert "谈话日期" in bad.content.decode() and Talk.objects.get(pk=r.talk.pk).held_on == r.talk.held_on
+    resp = as_member.post(edit, body)
+    assert resp.status_code == 302 and resp["Location"] == reverse("appraisal:talk", args=[r.talk.pk])
+    assert list(Talk.objects.get(pk=r.talk.pk).counterparts.all()) == [other]
+    counts = dict(TalkPart.objects.filter(year=YEAR).values_list("member_id", "talks"))
+    assert counts[other.pk] == 1 and counts[r.peer.pk] == 0
+    delete = reverse("appraisal:talk_delete", args=[r.talk.pk])
+    assert as_liaison.post(delete).status_code == 403 and Talk.objects.filter(pk=r.talk.pk).exists()
+    assert as_secretary.get(delete).status_code == 405
+    resp = as_secretary.post(delete)
+    assert resp.status_code == 302 and not Talk.objects.filter(pk=r.talk.pk).exists()
+    assert not TalkPart.objects.filter(year=YEAR, talks__gt=0).exists()
+
+
+def test_record_buttons_only_for_those_who_may_record(world: World, as_liaison: Client, as_member: Client) -> None:
+    """The liaison manages the branch but is neither the secretary nor in the talk: the gaps show
+    without "记录谈话" (the service would refuse it); the secretary sees every button (test above)."""
+    deputy = make_member(world.branch, name="赵副书记")
+    post_assign(actor=SYSTEM, org=world.branch, member=world.member, post="secretary")
+    post_assign(actor=SYSTEM, org=world.branch, member=deputy, post="deputy_secretary")
+    body = as_liaison.get(reverse("appraisal:coverage", args=[world.branch.pk, YEAR])).content.decode()
+    assert "支委之间" in body and "talker=" not in body and "由谈话双方或书记记录" in body
+    assert as_member.get(reverse("appraisal:coverage", args=[world.branch.pk, YEAR])).status_code == 403

@@ -36,6 +36,8 @@ def rows(world: World) -> dict[str, dict[str, Any]]:
         "appraisal:shares": {"pk": world.branch},
         "appraisal:cross": {"pk": world.unit, "year": year},  # the committee above branch A
         "appraisal:talk": {"pk": r.talk},
+        "appraisal:talk_edit": {"pk": r.talk},
+        "appraisal:talk_delete": {"pk": r.talk},
         "appraisal:follow_up_done": {"pk": r.follow_up},
         "appraisal:entry_grade": {"pk": r.entry},
         "appraisal:entry_evaluation": {"pk": r.entry},
