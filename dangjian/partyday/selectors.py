@@ -129,36 +129,54 @@ def _with_change(pd: PartyDay, cr: ChangeRequest) -> PartyDay:
 
 def _party_days(orgs: list[tuple[int, str]], year: int, months: list[int]) -> dict[tuple[int, int], PartyDay]:
     """Party days keyed (org pk, month) with a constant number of queries (rules, changes, themes)."""
-    if not orgs:
+    got = _party_days_months(orgs, [(year, m) for m in months])
+    return {(pk, m): pd for (pk, _y, m), pd in got.items()}
+
+
+def _party_days_months(
+    orgs: list[tuple[int, str]], months: list[tuple[int, int]]
+) -> dict[tuple[int, int, int], PartyDay]:
+    """Party days keyed (org pk, year, month) for (year, month) pairs that may span a year end
+    (December and January), still with three queries: rules, approved changes, plan themes."""
+    if not orgs or not months:
         return {}
     rules = rules_for_paths([p for _, p in orgs])
     ids = [pk for pk, _ in orgs]
-    changes: dict[tuple[int, int], ChangeRequest] = {}
-    for cr in ChangeRequest.objects.filter(
-        org_id__in=ids, year=year, month__in=months, status=ChangeState.APPROVED
-    ).order_by("decided_at", "id"):
-        changes[(cr.org_id, cr.month)] = cr  # the latest approval wins
+    by_year: dict[int, list[int]] = {}
+    for y, m in months:
+        by_year.setdefault(y, []).append(m)
+    change_q = Q()
+    theme_q = Q()
+    for y, ms in by_year.items():
+        change_q |= Q(year=y, month__in=ms)
+        theme_q |= Q(plan__year=y, month__in=ms)
+    changes: dict[tuple[int, int, int], ChangeRequest] = {}
+    for cr in ChangeRequest.objects.filter(change_q, org_id__in=ids, status=ChangeState.APPROVED).order_by(
+        "decided_at", "id"
+    ):
+        changes[(cr.org_id, cr.year, cr.month)] = cr  # the latest approval wins
     themes = {
-        (org_id, month): (theme, content)
-        for org_id, month, theme, content in PlanItem.objects.filter(
-            plan__org_id__in=ids, plan__year=year, month__in=months, is_current=True
-        ).values_list("plan__org_id", "month", "theme", "content")
+        (org_id, y, month): (theme, content)
+        for org_id, y, month, theme, content in PlanItem.objects.filter(
+            theme_q, plan__org_id__in=ids, is_current=True
+        ).values_list("plan__org_id", "plan__year", "month", "theme", "content")
     }
-    by_spec: dict[tuple[FixedDaySpec, int], MonthSchedule] = {}
-    out: dict[tuple[int, int], PartyDay] = {}
+    by_spec: dict[tuple[FixedDaySpec, int, int], MonthSchedule] = {}
+    out: dict[tuple[int, int, int], PartyDay] = {}
     for pk, path in orgs:
         rif = rules[path]
-        for month in months:
-            base = by_spec.get((rif.spec, month))
+        for y, month in months:
+            base = by_spec.get((rif.spec, y, month))
             if base is None:
-                base = by_spec[(rif.spec, month)] = schedule_month(rif.spec, year, month, cal.day_info)
+                base = by_spec[(rif.spec, y, month)] = schedule_month(rif.spec, y, month, cal.day_info)
             pd = _apply(base, pk, rif)
-            if (pk, month) in changes:
-                pd = _with_change(pd, changes[(pk, month)])
-            if (pk, month) in themes:
-                theme, content = themes[(pk, month)]
+            key = (pk, y, month)
+            if key in changes:
+                pd = _with_change(pd, changes[key])
+            if key in themes:
+                theme, content = themes[key]
                 pd = replace(pd, theme=theme, content=content)
-            out[(pk, month)] = pd
+            out[key] = pd
     return out
 
 
@@ -189,11 +207,10 @@ def next_party_day(org: Organization, today: dt.date) -> PartyDay | None:
 
 def _next_party_day(org: Organization, today: dt.date) -> PartyDay | None:
     first_of_next = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    if first_of_next.year == today.year:  # both months in one read (three queries)
-        days = _party_days([(org.pk, org.path)], today.year, [today.month, first_of_next.month])
-        candidates = [days[(org.pk, today.month)], days[(org.pk, first_of_next.month)]]
-    else:
-        candidates = [scheduled_party_day(org, today.year, 12), scheduled_party_day(org, first_of_next.year, 1)]
+    this_month, next_month = (today.year, today.month), (first_of_next.year, first_of_next.month)
+    # Both months in one read (three queries), December and January included.
+    days = _party_days_months([(org.pk, org.path)], [this_month, next_month])
+    candidates = [days[(org.pk, *this_month)], days[(org.pk, *next_month)]]
     return next((pd for pd in candidates if pd.date is not None and pd.date >= today), None)
 
 

@@ -45,3 +45,21 @@ def test_home_page_shows_it_to_the_member_only(world, as_member, as_outsider) ->
     for item in expected:
         assert item.title in body
     assert "本支部主题党日" not in as_outsider.get("/").content.decode()
+
+
+def test_across_the_year_end_in_three_queries(world, django_assert_num_queries) -> None:
+    """December's day passed: January's counts, read with December's in one batch (three queries),
+    so the home page costs the same on every day of the year."""
+    from dangjian.partyday.selectors import next_party_day, scheduled_party_day
+
+    ensure_seeded()
+    december = scheduled_party_day(world.branch, 2026, 12)
+    january = scheduled_party_day(world.branch, 2027, 1)
+    assert december.date is not None and january.date is not None
+    after = december.date + dt.timedelta(days=1)
+    with django_assert_num_queries(3):
+        pd = next_party_day(world.branch, after)
+    assert pd is not None and pd.date == january.date
+    with django_assert_num_queries(3):
+        pd = next_party_day(world.branch, december.date)
+    assert pd is not None and pd.date == december.date
