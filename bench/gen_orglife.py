@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/gen_orglife.py                                   # SQLite var/bench_orglife.sqlite3
     .venv/bin/python bench/gen_orglife.py --database-url postgres://postgres@127.0.0.1:5432/bench_orglife
+    .venv/bin/python bench/gen_orglife.py --months 1 --database-url …/bench_province   # a slice: 1 month
 
 The SQLite file starts as a copy of var/bench_city.sqlite3 and the PostgreSQL database as a copy of
 bench_city (CREATE DATABASE … TEMPLATE), when those exist; otherwise the city is generated first.
@@ -368,13 +369,14 @@ def main() -> None:
     p.add_argument("--database-url", default=os.environ.get("BENCH_ORGLIFE_DATABASE_URL", DEFAULT_URL))
     p.add_argument("--force", action="store_true")
     p.add_argument("--months", type=int, default=12, help="the last N complete months (a province: 1–3)")
+    p.add_argument("--chunk", type=int, default=10_000, help="branches per batch (bounds memory)")
     args = p.parse_args()
     prepare_database(args.database_url)
     setup(args.database_url)
     from bench.generate_city import renice_backend
 
     renice_backend()
-    generate(force=args.force, n_months=args.months)
+    generate(force=args.force, n_months=args.months, chunk=args.chunk)
     ensure_rollup()
 
 
