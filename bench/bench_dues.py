@@ -186,6 +186,42 @@ def build_bases_sql(city, year: int) -> None:
     log(f"bases inserted in SQL: {n:,} rows in {time.perf_counter() - t0:.1f} s")
 
 
+def build_ledger_sql(city, month: dt.date, skip_path: str) -> None:
+    """A month's ledger lines for every member outside `skip_path`, in one INSERT … SELECT
+    (PostgreSQL): the published rates over the yearly base (students, farmers, the unemployed
+    0.20 元). The subtree at `skip_path` is left to the real monthly service, which is timed."""
+    from django.db import connection, transaction
+
+    from dangjian.core.paths import successor
+
+    t0 = time.perf_counter()
+    rate = """CASE WHEN b.category = 'in_service' THEN CASE WHEN b.monthly_base_fen <= 300000 THEN 0.005
+                   WHEN b.monthly_base_fen <= 500000 THEN 0.01 WHEN b.monthly_base_fen <= 1000000 THEN 0.015
+                   ELSE 0.02 END
+              WHEN b.category = 'retired' THEN CASE WHEN b.monthly_base_fen <= 500000 THEN 0.005 ELSE 0.01 END
+              ELSE 0 END"""
+    sql = f"""
+        INSERT INTO dues_duesexpected (member_id, org_id, org_path, month, category, base_fen, rate_label,
+                                       unrounded, amount_fen, paid_fen, is_paid, relief, capped, computed_at)
+        SELECT m.id, m.org_id, m.org_path, %s, b.category, b.monthly_base_fen,
+               CASE WHEN {rate} > 0 THEN ({rate} * 100)::text || '%%' ELSE '0.2元' END, '',
+               CASE WHEN {rate} > 0 THEN round(b.monthly_base_fen * {rate})::int ELSE 20 END,
+               0, false, '', false, now()
+        FROM members_member m JOIN dues_duesbase b ON b.member_id = m.id AND b.year = %s
+        WHERE m.org_path >= %s AND m.org_path < %s AND m.is_active
+          AND NOT (m.org_path >= %s AND m.org_path < %s)
+        ON CONFLICT (member_id, month) DO NOTHING
+    """  # noqa: S608 - fixed SQL, values as parameters
+    lo, hi = city.root.path, successor(city.root.path) or "~"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, [month, month.year, lo, hi, skip_path, successor(skip_path) or "~"])
+        n = cur.rowcount
+    log(
+        f"ledger of {month:%Y-%m} inserted in SQL outside the timed subtree: {n:,} lines "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+
+
 def build_payments_sql(city, months: list[dt.date]) -> None:
     """Payments for ~80 % of each month's due lines, one INSERT … SELECT per month (PostgreSQL):
     a payment and its month per line, then the ledger's paid columns synced, as `build_payments`."""
@@ -405,10 +441,16 @@ def main() -> None:
     else:
         log(f"bases: reusing {DuesBase.objects.count():,} rows")
 
-    # A month's expected amounts for everyone, through the real service (the monthly job).
-    summary, secs, queries = counted(dues_month_compute, actor=SYSTEM, org=city.root, month=this_month)
+    # A month's expected amounts for everyone, through the real service (the monthly job). With
+    # --sql-bulk (a province) the rest is inserted in SQL and the service computes the first
+    # second-level subtree (a city of the province), timed.
+    scope = city.root
+    if args.sql_bulk:
+        build_ledger_sql(city, this_month, city.county.path)
+        scope = city.county
+    summary, secs, queries = counted(dues_month_compute, actor=SYSTEM, org=scope, month=this_month)
     log(
-        f"\n== compute {this_month:%Y-%m} expected for everyone: {secs:.1f} s (target ≤ 60 s), {queries} queries, "
+        f"\n== compute {this_month:%Y-%m} expected for {scope.name}: {secs:.1f} s (target ≤ 60 s), {queries} queries, "
         f"{summary['members']:,} members ({summary['members'] / secs:,.0f}/s), "
         f"missing base {summary['missing_base']:,}, peak RSS {peak_rss_mb():.0f} MB"
     )

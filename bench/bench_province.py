@@ -40,7 +40,9 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def measure(client: Any, url: str, repeat: int) -> dict[str, Any]:
+def measure(client: Any, url: str, repeat: int, cold: bool = False) -> dict[str, Any]:
+    """`cold`: the per-process cache (locmem here: the home snapshots) is emptied before each request."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -48,6 +50,8 @@ def measure(client: Any, url: str, repeat: int) -> dict[str, Any]:
     times, cpus, sqls = [], [], []
     queries = 0
     for _ in range(repeat):
+        if cold:
+            cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             c0, t0 = time.process_time(), time.perf_counter()
             resp = client.get(url)
@@ -72,6 +76,7 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
     """Measure every page (and optionally the sweeps) on one database; return the figures."""
     from bench._common import setup_django
 
+    os.environ["DANGJIAN_CACHE_URL"] = "locmem://"  # never a shared cache: cold pages clear it
     setup_django(url)
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -108,6 +113,7 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
     name_q = "?q=" + (one.name if one else "王")
     pages: list[tuple[str, str, str]] = [
         ("home (branch secretary)", "secretary", reverse("core:home")),
+        ("home (branch secretary), cold", "secretary", reverse("core:home")),
         ("home (member)", "member", reverse("core:home")),
         ("roster, 50-member branch", "secretary", reverse("members:roster", args=[b50])),
         ("dues collection sheet, 50 members", "liaison", reverse("dues:sheet", args=[b50]) + q),
@@ -116,6 +122,7 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
         ("org detail, 50-member branch", "secretary", reverse("orgs:detail", args=[b50])),
         ("home (second-level admin)", "county_admin", reverse("core:home")),
         ("home (root admin)", "org_admin", reverse("core:home")),
+        ("home (root admin), cold", "org_admin", reverse("core:home")),
         ("org tree (root admin)", "org_admin", reverse("orgs:tree")),
         ("org detail, root", "org_admin", reverse("orgs:detail", args=[root])),
         ("roster root, page 1", "org_admin", reverse("members:roster", args=[root])),
@@ -129,7 +136,7 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
     ]
     out: dict[str, Any] = {"sizes": sizes, "pages": {}, "sweeps": {}}
     for label, who, target in pages:
-        out["pages"][label] = measure(clients[who], target, repeat)
+        out["pages"][label] = measure(clients[who], target, repeat, cold=label.endswith(", cold"))
         print(f"    {label}: {out['pages'][label]['ms']:.1f} ms", file=sys.stderr, flush=True)
     if sweeps:
         out["sweeps"] = run_sweeps(city, this_month, add_months)
@@ -139,30 +146,34 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
 
 
 def run_sweeps(city: Any, this_month: Any, add_months: Any) -> dict[str, Any]:
-    """The monthly dues computation (re-run: nothing changes, everything is read and assessed) and the
-    arrears scan over the whole root, through the real services."""
+    """The monthly dues computation (re-run: everything is read and assessed, unchanged lines are not
+    written) and the arrears scan, through the real services, over one city: the root of the city,
+    the first city of the province (the province's other lines were inserted in SQL). Compare
+    per member: `members` is printed with the time."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    from bench.generate_city import CITY_ROOT_NAME
     from dangjian.core.scoping import SYSTEM
     from dangjian.dues.services import dues_arrears_scan, dues_month_compute
+
+    scope = city.root if city.root.name == CITY_ROOT_NAME else city.county
 
     def run(fn: Any, **kw: Any) -> dict[str, Any]:
         reset_queries()
         with CaptureQueriesContext(connection) as ctx:
             c0, t0 = time.process_time(), time.perf_counter()
-            fn(**kw)
+            got = fn(**kw)
             secs, cpu = time.perf_counter() - t0, time.process_time() - c0
-        return {"s": secs, "cpu_s": cpu, "queries": len(ctx.captured_queries), "rss_mb": peak_rss_mb()}
+        n = got.get("members", 0) if isinstance(got, dict) else 0
+        return {"s": secs, "cpu_s": cpu, "queries": len(ctx.captured_queries), "rss_mb": peak_rss_mb(), "n": n}
 
     res = {
-        "dues month compute, root (re-run)": run(
-            dues_month_compute, actor=SYSTEM, org=city.root, month=this_month, only_missing=False
-        ),
-        "dues arrears scan, root": run(dues_arrears_scan, actor=SYSTEM, org=city.root, through=this_month),
+        "dues month compute, one city": run(dues_month_compute, actor=SYSTEM, org=scope, month=this_month),
+        "dues arrears scan, one city": run(dues_arrears_scan, actor=SYSTEM, org=scope, through=this_month),
     }
     for k, v in res.items():
-        print(f"    {k}: {v['s']:.1f} s", file=sys.stderr, flush=True)
+        print(f"    {k} ({scope.name}): {v['s']:.1f} s, {v['n']:,} members", file=sys.stderr, flush=True)
     return res
 
 
@@ -234,14 +245,16 @@ def report(city: dict[str, Any], prov: dict[str, Any]) -> None:
     grown = [(label, p) for label, p in prov["pages"].items() if p["sql_ms"] > 2 * city["pages"][label]["sql_ms"] + 5]
     for label, p in grown:
         print(f"\n{label}: SQL grew; slowest query at province {p['slowest_ms']:.1f} ms:\n  {p['slowest_sql'][:600]}")
-    if city["sweeps"] and prov["sweeps"]:
+    if city.get("sweeps") and prov.get("sweeps"):
         cols = f"{'city s':>8} {'cpu s':>6} {'q':>4}  {'prov s':>8} {'cpu s':>6} {'q':>4}"
-        print(f"\n{'sweep':<36} {cols}  growth  RSS MB")
+        print(f"\n{'sweep':<36} {cols}  growth  per member  RSS MB")
         for label, c in city["sweeps"].items():
             p = prov["sweeps"][label]
+            per = (p["s"] / p["n"]) / (c["s"] / c["n"]) if p["n"] and c["n"] else 0
             print(
                 f"{label:<36} {c['s']:>8.1f} {c['cpu_s']:>6.1f} {c['queries']:>4}  {p['s']:>8.1f} {p['cpu_s']:>6.1f} "
-                f"{p['queries']:>4}  {p['s'] / c['s']:>5.1f}×  {c['rss_mb']:.0f}/{p['rss_mb']:.0f}"
+                f"{p['queries']:>4}  {p['s'] / c['s']:>5.1f}×  {per:>8.2f}×  {c['rss_mb']:.0f}/{p['rss_mb']:.0f}"
+                f"  ({c['n']:,} / {p['n']:,} members)"
             )
     print(
         f"\nprocess CPU: city {city['child_cpu_s']:.1f} s, province {prov['child_cpu_s']:.1f} s; "
@@ -260,6 +273,13 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--sweeps", action="store_true", help="also run the dues sweeps over each root (minutes)")
     p.add_argument("--trim-city", action="store_true", help="cut --city-url to the province's slice, then stop")
+    p.add_argument(
+        "--side",
+        choices=("both", "city", "province"),
+        default="both",
+        help="measure one side only (its figures are kept in var/bench_province_<side>.json and "
+        "the table is printed once both exist)",
+    )
     p.add_argument("--one", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.one:
@@ -270,9 +290,14 @@ def main() -> None:
         trim_city(args.city_url)
         return
     print(f"load average at start: {load()}")
-    city = child(args.city_url, args.repeat, args.sweeps)
-    prov = child(args.province_url, args.repeat, args.sweeps)
-    report(city, prov)
+    kept = Path(__file__).resolve().parents[1] / "var"
+    kept.mkdir(exist_ok=True)
+    for side, url in (("city", args.city_url), ("province", args.province_url)):
+        if args.side in ("both", side):
+            (kept / f"bench_province_{side}.json").write_text(json.dumps(child(url, args.repeat, args.sweeps)))
+    if all((kept / f"bench_province_{side}.json").exists() for side in ("city", "province")):
+        city, prov = (json.loads((kept / f"bench_province_{side}.json").read_text()) for side in ("city", "province"))
+        report(city, prov)
 
 
 if __name__ == "__main__":
