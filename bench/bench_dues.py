@@ -158,7 +158,7 @@ def build_bases(city, year: int, rng: random.Random) -> None:
     log(f"bases bulk-inserted for the rest: {n:,} rows in {time.perf_counter() - t0:.1f} s ({connection.vendor})")
 
 
-def build_bases_sql(city, year: int) -> None:
+def build_bases_sql(city, year: int, path: str = "") -> None:
     """Every member's yearly base in one INSERT … SELECT (PostgreSQL; a province's 5 M members in
     seconds instead of minutes). The same category mix as `base_for`, drawn by the database."""
     from django.db import connection, transaction
@@ -178,10 +178,10 @@ def build_bases_sql(city, year: int) -> None:
                '{}'::jsonb, '', now()
         FROM members_member m
         WHERE m.org_path >= %s AND m.org_path < %s AND m.is_active
-          AND NOT EXISTS (SELECT 1 FROM dues_duesbase b WHERE b.member_id = m.id AND b.year = %s)
-    """
+    """  # only called on an empty table: no anti-join (unanalyzed, it may plan a nested loop: O(n²))
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(sql, [year, dt.date(year, 1, 1), city.root.path, successor(city.root.path) or "~", year])
+        path = path or city.root.path
+        cur.execute(sql, [year, dt.date(year, 1, 1), path, successor(path) or "~"])
         n = cur.rowcount
     log(f"bases inserted in SQL: {n:,} rows in {time.perf_counter() - t0:.1f} s")
 
@@ -222,7 +222,7 @@ def build_ledger_sql(city, month: dt.date, skip_path: str) -> None:
     )
 
 
-def build_payments_sql(city, months: list[dt.date]) -> None:
+def build_payments_sql(city, months: list[dt.date], path: str = "") -> None:
     """Payments for ~80 % of each month's due lines, one INSERT … SELECT per month (PostgreSQL):
     a payment and its month per line, then the ledger's paid columns synced, as `build_payments`."""
     from django.db import connection, transaction
@@ -231,7 +231,8 @@ def build_payments_sql(city, months: list[dt.date]) -> None:
 
     t0 = time.perf_counter()
     n = 0
-    lo, hi = city.root.path, successor(city.root.path) or "~"
+    path = path or city.root.path
+    lo, hi = path, successor(path) or "~"
     with transaction.atomic(), connection.cursor() as cur:
         for month in months:
             cur.execute(
@@ -254,6 +255,7 @@ def build_payments_sql(city, months: list[dt.date]) -> None:
                 [month.replace(day=5), month, lo, hi, month],
             )
             n += cur.rowcount
+            cur.execute("ANALYZE dues_duespaymentmonth")  # a fresh table: plan the join on real figures
             cur.execute(
                 "UPDATE dues_duesexpected SET paid_fen = pm.amount_fen, is_paid = true "
                 "FROM dues_duespaymentmonth pm WHERE pm.member_id = dues_duesexpected.member_id "
@@ -402,6 +404,11 @@ def main() -> None:
         help="PostgreSQL: bases and payments by INSERT … SELECT (for a province; the ledger still goes "
         "through the real monthly service)",
     )
+    p.add_argument(
+        "--first-child-only",
+        action="store_true",
+        help="with --sql-bulk: dues for the root's first child only (a province's first city)",
+    )
     args = p.parse_args()
     setup_django(args.database_url)
     from bench.generate_city import renice_backend
@@ -434,7 +441,7 @@ def main() -> None:
     if not DuesBase.objects.exists():
         for y in sorted({m.year for m in months}):
             if args.sql_bulk:
-                build_bases_sql(city, y)
+                build_bases_sql(city, y, city.county.path if args.first_child_only else "")
             else:
                 build_bases(city, y, rng)
         analyze()
@@ -445,7 +452,9 @@ def main() -> None:
     # --sql-bulk (a province) the rest is inserted in SQL and the service computes the first
     # second-level subtree (a city of the province), timed.
     scope = city.root
-    if args.sql_bulk:
+    if args.first_child_only:
+        scope = city.county
+    elif args.sql_bulk:
         build_ledger_sql(city, this_month, city.county.path)
         scope = city.county
     summary, secs, queries = counted(dues_month_compute, actor=SYSTEM, org=scope, month=this_month)
@@ -463,7 +472,7 @@ def main() -> None:
         log(f"other {len(months) - 1} months computed in {time.perf_counter() - t0:.1f} s")
     if not DuesPayment.objects.exists():
         if args.sql_bulk:
-            build_payments_sql(city, months)
+            build_payments_sql(city, months, city.county.path if args.first_child_only else "")
         else:
             build_payments(city, months, rng)
         branch_history(city, this_month)

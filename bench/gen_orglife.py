@@ -82,9 +82,12 @@ def months_back(today: dt.date, n: int = 12) -> list[int]:
     return rules.month_range(rules.add_months(current, -n), n)
 
 
-def generate(force: bool = False, seed: int = 3, n_months: int = 12, chunk: int = 10_000) -> dict[str, int]:
+def generate(
+    force: bool = False, seed: int = 3, n_months: int = 12, chunk: int = 10_000, first_child_only: bool = False
+) -> dict[str, int]:
     """Meetings and attendance for the last `n_months` complete months, `chunk` branches at a time
-    (the roster of one chunk in memory, so a province fits as well as a city)."""
+    (the roster of one chunk in memory, so a province fits as well as a city). `first_child_only`:
+    only under the root's first child (a province's first city; see `synthesize_rollup`)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -102,8 +105,9 @@ def generate(force: bool = False, seed: int = 3, n_months: int = 12, chunk: int 
     months = months_back(timezone.localdate(), n_months)
     print(f"months: {months[0]}–{months[-1]} ({len(months)})")
     t0 = time.perf_counter()
+    scope = city.county if first_child_only else root
     orgs = list(
-        Organization.objects.filter(subtree_q("path", root.path), kind__in=["branch", "group"])
+        Organization.objects.filter(subtree_q("path", scope.path), kind__in=["branch", "group"])
         .order_by("path")
         .values_list("pk", "path", "kind", "has_committee")
     )
@@ -362,6 +366,44 @@ def ensure_rollup() -> int:
     return n
 
 
+def synthesize_rollup(n_months: int, seed: int = 5) -> int:
+    """Branch-month roll-up rows (what the compliance matrix reads) for every branch that has none
+    for the slice's months: the levels drawn in SQL with the generator's mix (≈ 88 % green 主题党日,
+    committees and groups likewise). For a province whose meetings exist under one city only."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.generate_city import load_city
+    from dangjian.core.paths import successor
+
+    root = load_city().root
+    t0 = time.perf_counter()
+    lvl = "CASE WHEN random() < 0.88 THEN 2 WHEN random() < 0.6 THEN 1 ELSE 0 END"
+    n = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT setseed(%s)", [seed / 100])
+        for month in months_back(timezone.localdate(), n_months):
+            quarter = month % 100 in (3, 6, 9, 12)
+            cur.execute(
+                f"""
+                INSERT INTO orglife_branchmonth (org_id, org_path, month, party_day, general_meeting,
+                    committee_meeting, group_meeting, party_lecture, org_life_meeting, member_review)
+                SELECT o.id, o.path, %s, {lvl}, {lvl if quarter else "0"},
+                       CASE WHEN o.has_committee THEN {lvl} ELSE 0 END,
+                       CASE WHEN o.numchild > 0 THEN {lvl} ELSE 0 END, {lvl if quarter else "0"}, 0, 0
+                FROM orgs_organization o
+                WHERE o.kind = 'branch' AND o.path >= %s AND o.path < %s
+                  AND NOT EXISTS (SELECT 1 FROM orglife_branchmonth b WHERE b.org_id = o.id AND b.month = %s)
+                """,  # noqa: S608 - fixed SQL, values as parameters
+                [month, root.path, successor(root.path) or "~", month],
+            )
+            n += cur.rowcount
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE orglife_branchmonth")
+    print(f"branch-month rows synthesized for branches without meetings: {n:,} in {time.perf_counter() - t0:.1f} s")
+    return n
+
+
 def main() -> None:
     import argparse
 
@@ -370,14 +412,22 @@ def main() -> None:
     p.add_argument("--force", action="store_true")
     p.add_argument("--months", type=int, default=12, help="the last N complete months (a province: 1–3)")
     p.add_argument("--chunk", type=int, default=10_000, help="branches per batch (bounds memory)")
+    p.add_argument(
+        "--first-child-only",
+        action="store_true",
+        help="meetings and attendance under the root's first child only (a province's first city); "
+        "the other branches get synthesized branch-month roll-up rows",
+    )
     args = p.parse_args()
     prepare_database(args.database_url)
     setup(args.database_url)
     from bench.generate_city import renice_backend
 
     renice_backend()
-    generate(force=args.force, n_months=args.months, chunk=args.chunk)
+    generate(force=args.force, n_months=args.months, chunk=args.chunk, first_child_only=args.first_child_only)
     ensure_rollup()
+    if args.first_child_only:
+        synthesize_rollup(args.months)
 
 
 if __name__ == "__main__":
