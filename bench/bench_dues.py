@@ -2,6 +2,7 @@
 
     python bench/bench_dues.py                                                  # SQLite: var/bench_dues.sqlite3
     python bench/bench_dues.py --database-url postgres://postgres@127.0.0.1:5432/bench_dues
+    python bench/bench_dues.py --database-url …/bench_province --months 1 --sql-bulk   # a province
 
 Uses the shared city (`bench/generate_city.py`). Steps, each printed with time and query count:
 
@@ -157,6 +158,113 @@ def build_bases(city, year: int, rng: random.Random) -> None:
     log(f"bases bulk-inserted for the rest: {n:,} rows in {time.perf_counter() - t0:.1f} s ({connection.vendor})")
 
 
+def build_bases_sql(city, year: int, path: str = "") -> None:
+    """Every member's yearly base in one INSERT … SELECT (PostgreSQL; a province's 5 M members in
+    seconds instead of minutes). The same category mix as `base_for`, drawn by the database."""
+    from django.db import connection, transaction
+
+    from dangjian.core.paths import successor
+
+    t0 = time.perf_counter()
+    sql = """
+        INSERT INTO dues_duesbase (member_id, org_path, year, effective_from, monthly_base_fen, category,
+                                   items, reason, created_at)
+        SELECT m.id, m.org_path, %s, %s,
+               CASE WHEN m.category IN ('in_service', 'other') THEN 200000 + floor(random() * 1800000)::bigint
+                    WHEN m.category = 'retired' THEN 250000 + floor(random() * 550000)::bigint ELSE 0 END,
+               CASE WHEN m.category = 'other' THEN 'in_service'
+                    WHEN m.category IN ('in_service', 'retired', 'student', 'farmer', 'unemployed') THEN m.category
+                    ELSE 'in_service' END,
+               '{}'::jsonb, '', now()
+        FROM members_member m
+        WHERE m.org_path >= %s AND m.org_path < %s AND m.is_active
+    """  # only called on an empty table: no anti-join (unanalyzed, it may plan a nested loop: O(n²))
+    with transaction.atomic(), connection.cursor() as cur:
+        path = path or city.root.path
+        cur.execute(sql, [year, dt.date(year, 1, 1), path, successor(path) or "~"])
+        n = cur.rowcount
+    log(f"bases inserted in SQL: {n:,} rows in {time.perf_counter() - t0:.1f} s")
+
+
+def build_ledger_sql(city, month: dt.date, skip_path: str) -> None:
+    """A month's ledger lines for every member outside `skip_path`, in one INSERT … SELECT
+    (PostgreSQL): the published rates over the yearly base (students, farmers, the unemployed
+    0.20 元). The subtree at `skip_path` is left to the real monthly service, which is timed."""
+    from django.db import connection, transaction
+
+    from dangjian.core.paths import successor
+
+    t0 = time.perf_counter()
+    rate = """CASE WHEN b.category = 'in_service' THEN CASE WHEN b.monthly_base_fen <= 300000 THEN 0.005
+                   WHEN b.monthly_base_fen <= 500000 THEN 0.01 WHEN b.monthly_base_fen <= 1000000 THEN 0.015
+                   ELSE 0.02 END
+              WHEN b.category = 'retired' THEN CASE WHEN b.monthly_base_fen <= 500000 THEN 0.005 ELSE 0.01 END
+              ELSE 0 END"""
+    sql = f"""
+        INSERT INTO dues_duesexpected (member_id, org_id, org_path, month, category, base_fen, rate_label,
+                                       unrounded, amount_fen, paid_fen, is_paid, relief, capped, computed_at)
+        SELECT m.id, m.org_id, m.org_path, %s, b.category, b.monthly_base_fen,
+               CASE WHEN {rate} > 0 THEN ({rate} * 100)::text || '%%' ELSE '0.2元' END, '',
+               CASE WHEN {rate} > 0 THEN round(b.monthly_base_fen * {rate})::int ELSE 20 END,
+               0, false, '', false, now()
+        FROM members_member m JOIN dues_duesbase b ON b.member_id = m.id AND b.year = %s
+        WHERE m.org_path >= %s AND m.org_path < %s AND m.is_active
+          AND NOT (m.org_path >= %s AND m.org_path < %s)
+        ON CONFLICT (member_id, month) DO NOTHING
+    """  # noqa: S608 - fixed SQL, values as parameters
+    lo, hi = city.root.path, successor(city.root.path) or "~"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(sql, [month, month.year, lo, hi, skip_path, successor(skip_path) or "~"])
+        n = cur.rowcount
+    log(
+        f"ledger of {month:%Y-%m} inserted in SQL outside the timed subtree: {n:,} lines "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+
+
+def build_payments_sql(city, months: list[dt.date], path: str = "") -> None:
+    """Payments for ~80 % of each month's due lines, one INSERT … SELECT per month (PostgreSQL):
+    a payment and its month per line, then the ledger's paid columns synced, as `build_payments`."""
+    from django.db import connection, transaction
+
+    from dangjian.core.paths import successor
+
+    t0 = time.perf_counter()
+    n = 0
+    path = path or city.root.path
+    lo, hi = path, successor(path) or "~"
+    with transaction.atomic(), connection.cursor() as cur:
+        for month in months:
+            cur.execute(
+                """
+                WITH p AS (
+                    INSERT INTO dues_duespayment (member_id, org_id, org_path, paid_on, amount_fen, expected_fen,
+                        method, collector_name, by_proxy, proxy_name, proxy_reason, note, mismatch, void_reason,
+                        created_at)
+                    SELECT e.member_id, e.org_id, e.org_path, %s, e.amount_fen, e.amount_fen,
+                           (ARRAY['cash', 'transfer', 'online'])[1 + e.member_id %% 3], '组织委员',
+                           false, '', '', '', false, '', now()
+                    FROM dues_duesexpected e
+                    WHERE e.month = %s AND e.org_path >= %s AND e.org_path < %s AND e.amount_fen > 0
+                      AND NOT e.is_paid AND (e.member_id * 7919) %% 100 < 80
+                    RETURNING id, member_id, org_path, amount_fen
+                )
+                INSERT INTO dues_duespaymentmonth (payment_id, member_id, month, org_path, amount_fen)
+                SELECT id, member_id, %s, org_path, amount_fen FROM p
+                """,
+                [month.replace(day=5), month, lo, hi, month],
+            )
+            n += cur.rowcount
+            cur.execute("ANALYZE dues_duespaymentmonth")  # a fresh table: plan the join on real figures
+            cur.execute(
+                "UPDATE dues_duesexpected SET paid_fen = pm.amount_fen, is_paid = true "
+                "FROM dues_duespaymentmonth pm WHERE pm.member_id = dues_duesexpected.member_id "
+                "AND pm.month = dues_duesexpected.month AND pm.month = %s AND NOT dues_duesexpected.is_paid",
+                [month],
+            )
+    log(f"payments inserted in SQL: {n:,} (one month each) in {time.perf_counter() - t0:.1f} s")
+
+
 def build_payments(city, months: list[dt.date], rng: random.Random) -> None:
     """Bulk-insert a year of payments with a realistic mix; then sync the ledger's paid columns in SQL."""
     from django.db import connection, transaction
@@ -289,8 +397,23 @@ def main() -> None:
     p = city_arg_parser("党费：城市规模的应缴计算、汇总与收缴表")
     p.set_defaults(database_url=DEFAULT_DB)
     p.add_argument("--rebuild", action="store_true", help="delete the dues data and build it again")
+    p.add_argument("--months", type=int, default=12, help="months of ledger and payments (a province: 1)")
+    p.add_argument(
+        "--sql-bulk",
+        action="store_true",
+        help="PostgreSQL: bases and payments by INSERT … SELECT (for a province; the ledger still goes "
+        "through the real monthly service)",
+    )
+    p.add_argument(
+        "--first-child-only",
+        action="store_true",
+        help="with --sql-bulk: dues for the root's first child only (a province's first city)",
+    )
     args = p.parse_args()
     setup_django(args.database_url)
+    from bench.generate_city import renice_backend
+
+    renice_backend()
     from django.test.utils import setup_test_environment
 
     # The test Client may call the server; DEBUG off so bulk loads are not kept in the query log.
@@ -310,22 +433,33 @@ def main() -> None:
     log(f"database: {connection.vendor}; city: {city.branches:,} branches, {city.members:,} members")
     rng = random.Random(20261122)
     this_month = month_start(timezone.localdate())
-    months = [add_months(this_month, -i) for i in range(11, -1, -1)]
+    months = [add_months(this_month, -i) for i in range(args.months - 1, -1, -1)]
     year = this_month.year
     if args.rebuild:
         wipe()
 
     if not DuesBase.objects.exists():
         for y in sorted({m.year for m in months}):
-            build_bases(city, y, rng)
+            if args.sql_bulk:
+                build_bases_sql(city, y, city.county.path if args.first_child_only else "")
+            else:
+                build_bases(city, y, rng)
         analyze()
     else:
         log(f"bases: reusing {DuesBase.objects.count():,} rows")
 
-    # A month's expected amounts for everyone, through the real service (the monthly job).
-    summary, secs, queries = counted(dues_month_compute, actor=SYSTEM, org=city.root, month=this_month)
+    # A month's expected amounts for everyone, through the real service (the monthly job). With
+    # --sql-bulk (a province) the rest is inserted in SQL and the service computes the first
+    # second-level subtree (a city of the province), timed.
+    scope = city.root
+    if args.first_child_only:
+        scope = city.county
+    elif args.sql_bulk:
+        build_ledger_sql(city, this_month, city.county.path)
+        scope = city.county
+    summary, secs, queries = counted(dues_month_compute, actor=SYSTEM, org=scope, month=this_month)
     log(
-        f"\n== compute {this_month:%Y-%m} expected for everyone: {secs:.1f} s (target ≤ 60 s), {queries} queries, "
+        f"\n== compute {this_month:%Y-%m} expected for {scope.name}: {secs:.1f} s (target ≤ 60 s), {queries} queries, "
         f"{summary['members']:,} members ({summary['members'] / secs:,.0f}/s), "
         f"missing base {summary['missing_base']:,}, peak RSS {peak_rss_mb():.0f} MB"
     )
@@ -335,9 +469,12 @@ def main() -> None:
         t0 = time.perf_counter()
         for m in months[:-1]:
             dues_month_compute(actor=SYSTEM, org=city.root, month=m)
-        log(f"other 11 months computed in {time.perf_counter() - t0:.1f} s")
+        log(f"other {len(months) - 1} months computed in {time.perf_counter() - t0:.1f} s")
     if not DuesPayment.objects.exists():
-        build_payments(city, months, rng)
+        if args.sql_bulk:
+            build_payments_sql(city, months, city.county.path if args.first_child_only else "")
+        else:
+            build_payments(city, months, rng)
         branch_history(city, this_month)
         analyze()
     else:

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/gen_orglife.py                                   # SQLite var/bench_orglife.sqlite3
     .venv/bin/python bench/gen_orglife.py --database-url postgres://postgres@127.0.0.1:5432/bench_orglife
+    .venv/bin/python bench/gen_orglife.py --months 1 --database-url …/bench_province   # a slice: 1 month
 
 The SQLite file starts as a copy of var/bench_city.sqlite3 and the PostgreSQL database as a copy of
 bench_city (CREATE DATABASE … TEMPLATE), when those exist; otherwise the city is generated first.
@@ -81,14 +82,18 @@ def months_back(today: dt.date, n: int = 12) -> list[int]:
     return rules.month_range(rules.add_months(current, -n), n)
 
 
-def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
+def generate(
+    force: bool = False, seed: int = 3, n_months: int = 12, chunk: int = 10_000, first_child_only: bool = False
+) -> dict[str, int]:
+    """Meetings and attendance for the last `n_months` complete months, `chunk` branches at a time
+    (the roster of one chunk in memory, so a province fits as well as a city). `first_child_only`:
+    only under the root's first child (a province's first city; see `synthesize_rollup`)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from bench.generate_city import FastInsert, ensure_city
+    from bench.generate_city import ensure_city
     from dangjian.core.paths import subtree_q
-    from dangjian.members.models import Member
-    from dangjian.orglife.models import Attendance, Meeting
+    from dangjian.orglife.models import Meeting
     from dangjian.orgs.models import Organization
 
     city = ensure_city()
@@ -97,13 +102,12 @@ def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
         print("orglife records already present; skipping (use --force to add more)")
         return {}
     rng = random.Random(seed)
-    today = timezone.localdate()
-    months = months_back(today)
-    tz = timezone.get_current_timezone()
+    months = months_back(timezone.localdate(), n_months)
+    print(f"months: {months[0]}–{months[-1]} ({len(months)})")
     t0 = time.perf_counter()
-
+    scope = city.county if first_child_only else root
     orgs = list(
-        Organization.objects.filter(subtree_q("path", root.path), kind__in=["branch", "group"])
+        Organization.objects.filter(subtree_q("path", scope.path), kind__in=["branch", "group"])
         .order_by("path")
         .values_list("pk", "path", "kind", "has_committee")
     )
@@ -112,17 +116,57 @@ def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
     for pk, path, kind, _ in orgs:
         if kind == "group":
             groups_of.setdefault(parent_path(path), []).append((pk, path))
+    print(f"loaded {len(branches):,} branches in {time.perf_counter() - t0:.1f} s")
+    totals = {"party_days": 0, "meetings": 0, "attendance": 0}
+    with transaction.atomic():
+        for i in range(0, len(branches), chunk):
+            got = _generate_chunk(rng, branches[i : i + chunk], groups_of, months)
+            for k, v in got.items():
+                totals[k] += v
+            print(
+                f"  {min(i + chunk, len(branches)):,} branches: {totals['meetings']:,} meetings, "
+                f"{totals['attendance']:,} attendance rows, {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE orglife_meeting")
+            cur.execute("VACUUM ANALYZE orglife_attendance")
+    else:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    total = time.perf_counter() - t0
+    n_pd, n_meet, n_att = totals["party_days"], totals["meetings"], totals["attendance"]
+    print(
+        f"orglife generation: {n_pd:,} party days, {n_meet - n_pd:,} other meetings, "
+        f"{n_att:,} attendance rows in {total:.1f} s ({n_att / total:,.0f} attendance rows/s); "
+        f"peak RSS {peak_rss_mb():.0f} MB"
+    )
+    return totals
+
+
+def _generate_chunk(
+    rng: random.Random,
+    branches: list[tuple[int, str, bool]],
+    groups_of: dict[str, list[tuple[int, str]]],
+    months: list[int],
+) -> dict[str, int]:
+    from django.utils import timezone
+
+    from bench.generate_city import FastInsert
+    from dangjian.core.paths import successor
+    from dangjian.members.models import Member
+    from dangjian.orglife.models import Attendance, Meeting
+
+    tz = timezone.get_current_timezone()
+    lo, hi = branches[0][1], successor(branches[-1][1]) or "~"
     roster: dict[int, list[tuple[int, bool, int | None, bool]]] = {}
     for pk, org_id, status, group_id, exempt in (
-        Member.objects.filter(subtree_q("org_path", root.path), is_active=True)
+        Member.objects.filter(org_path__gte=lo, org_path__lt=hi, is_active=True)
         .values_list("pk", "org_id", "status", "group_id", "exempt")
         .iterator(chunk_size=20_000)
     ):
         roster.setdefault(org_id, []).append((pk, status == "full", group_id, exempt))
-    print(
-        f"loaded {len(branches):,} branches, {sum(len(v) for v in roster.values()):,} members "
-        f"in {time.perf_counter() - t0:.1f} s"
-    )
 
     meeting_rows: list[dict[str, Any]] = []
     # (key into meeting_rows, org_id for attendance, group_id or None, committee-only)
@@ -233,73 +277,54 @@ def generate(force: bool = False, seed: int = 3) -> dict[str, int]:
                     quality=quality,
                     who=(pk, None, False),
                 )
-    print(f"planned {len(meeting_rows):,} meetings in {time.perf_counter() - t0:.1f} s")
-
-    with transaction.atomic():
-        t1 = time.perf_counter()
-        ins = FastInsert(Meeting)
-        for i in range(0, len(meeting_rows), 20_000):
-            ins.insert(meeting_rows[i : i + 20_000])
-        t_meet = time.perf_counter() - t1
-        print(f"inserted meetings: {t_meet:.1f} s ({len(meeting_rows) / t_meet:,.0f} rows/s)")
-        # Fetch the new ids in insertion order (ids are increasing within the transaction).
-        first_token = meeting_rows[0]["sign_in_token"]
-        first_id = Meeting.objects.filter(sign_in_token=first_token).values_list("pk", flat=True).get()
-        ids = list(
-            Meeting.objects.filter(pk__gte=first_id).order_by("pk").values_list("pk", flat=True)[: len(meeting_rows)]
-        )
-        assert len(ids) == len(meeting_rows)
-        t2 = time.perf_counter()
-        att = FastInsert(Attendance)
-        batch: list[dict[str, Any]] = []
-        n_att = 0
-        for idx, att_branch, att_group, committee_only in plan:
-            row = meeting_rows[idx]
-            people = roster.get(att_branch, [])
-            if att_group is not None:
-                people = [p for p in people if p[2] == att_group]
-            elif committee_only:
-                people = people[:5]
-            mid = ids[idx]
-            for member_id, voting, _g, exempt in people:
-                if exempt:
-                    status, reason = "exempt", "年老体弱，经批准免于参加"
-                else:
-                    r = rng.random()
-                    status, reason = ("present", "") if r < 0.86 else ("leave", "出差") if r < 0.95 else ("absent", "")
-                batch.append(
-                    {
-                        "meeting_id": mid,
-                        "member_id": member_id,
-                        "org_path": row["org_path"],
-                        "meeting_date": row["meeting_date"],
-                        "status": status,
-                        "reason": reason,
-                        "voting": voting,
-                        "signed_in_at": None,
-                    }
-                )
-            if len(batch) >= 50_000:
-                att.insert(batch)
-                n_att += len(batch)
-                batch = []
-        att.insert(batch)
-        n_att += len(batch)
-        t_att = time.perf_counter() - t2
-        print(f"inserted attendance: {n_att:,} rows in {t_att:.1f} s ({n_att / t_att:,.0f} rows/s)")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("VACUUM ANALYZE orglife_meeting")
-            cur.execute("VACUUM ANALYZE orglife_attendance")
-    else:
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE")
-    n_pd = sum(1 for r in meeting_rows if r["is_party_day"])
-    total = time.perf_counter() - t0
-    print(
-        f"orglife generation: {n_pd:,} party days, {len(meeting_rows) - n_pd:,} other meetings, "
-        f"{n_att:,} attendance rows in {total:.1f} s; peak RSS {peak_rss_mb():.0f} MB"
+    if not meeting_rows:
+        return {"party_days": 0, "meetings": 0, "attendance": 0}
+    ins = FastInsert(Meeting)
+    for i in range(0, len(meeting_rows), 20_000):
+        ins.insert(meeting_rows[i : i + 20_000])
+    # Fetch the new ids in insertion order (ids are increasing within the transaction).
+    first_token = meeting_rows[0]["sign_in_token"]
+    first_id = Meeting.objects.filter(sign_in_token=first_token).values_list("pk", flat=True).get()
+    ids = list(
+        Meeting.objects.filter(pk__gte=first_id).order_by("pk").values_list("pk", flat=True)[: len(meeting_rows)]
     )
+    assert len(ids) == len(meeting_rows)
+    att = FastInsert(Attendance)
+    batch: list[dict[str, Any]] = []
+    n_att = 0
+    for idx, att_branch, att_group, committee_only in plan:
+        row = meeting_rows[idx]
+        people = roster.get(att_branch, [])
+        if att_group is not None:
+            people = [p for p in people if p[2] == att_group]
+        elif committee_only:
+            people = people[:5]
+        mid = ids[idx]
+        for member_id, voting, _g, exempt in people:
+            if exempt:
+                status, reason = "exempt", "年老体弱，经批准免于参加"
+            else:
+                r = rng.random()
+                status, reason = ("present", "") if r < 0.86 else ("leave", "出差") if r < 0.95 else ("absent", "")
+            batch.append(
+                {
+                    "meeting_id": mid,
+                    "member_id": member_id,
+                    "org_path": row["org_path"],
+                    "meeting_date": row["meeting_date"],
+                    "status": status,
+                    "reason": reason,
+                    "voting": voting,
+                    "signed_in_at": None,
+                }
+            )
+        if len(batch) >= 50_000:
+            att.insert(batch)
+            n_att += len(batch)
+            batch = []
+    att.insert(batch)
+    n_att += len(batch)
+    n_pd = sum(1 for r in meeting_rows if r["is_party_day"])
     return {"party_days": n_pd, "meetings": len(meeting_rows), "attendance": n_att}
 
 
@@ -341,17 +366,68 @@ def ensure_rollup() -> int:
     return n
 
 
+def synthesize_rollup(n_months: int, seed: int = 5) -> int:
+    """Branch-month roll-up rows (what the compliance matrix reads) for every branch that has none
+    for the slice's months: the levels drawn in SQL with the generator's mix (≈ 88 % green 主题党日,
+    committees and groups likewise). For a province whose meetings exist under one city only."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from bench.generate_city import load_city
+    from dangjian.core.paths import successor
+
+    root = load_city().root
+    t0 = time.perf_counter()
+    lvl = "CASE WHEN random() < 0.88 THEN 2 WHEN random() < 0.6 THEN 1 ELSE 0 END"
+    n = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT setseed(%s)", [seed / 100])
+        for month in months_back(timezone.localdate(), n_months):
+            quarter = month % 100 in (3, 6, 9, 12)
+            cur.execute(
+                f"""
+                INSERT INTO orglife_branchmonth (org_id, org_path, month, party_day, general_meeting,
+                    committee_meeting, group_meeting, party_lecture, org_life_meeting, member_review)
+                SELECT o.id, o.path, %s, {lvl}, {lvl if quarter else "0"},
+                       CASE WHEN o.has_committee THEN {lvl} ELSE 0 END,
+                       CASE WHEN o.numchild > 0 THEN {lvl} ELSE 0 END, {lvl if quarter else "0"}, 0, 0
+                FROM orgs_organization o
+                WHERE o.kind = 'branch' AND o.path >= %s AND o.path < %s
+                  AND NOT EXISTS (SELECT 1 FROM orglife_branchmonth b WHERE b.org_id = o.id AND b.month = %s)
+                """,  # noqa: S608 - fixed SQL, values as parameters
+                [month, root.path, successor(root.path) or "~", month],
+            )
+            n += cur.rowcount
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE orglife_branchmonth")
+    print(f"branch-month rows synthesized for branches without meetings: {n:,} in {time.perf_counter() - t0:.1f} s")
+    return n
+
+
 def main() -> None:
     import argparse
 
     p = argparse.ArgumentParser(description="12 months of orglife records on the benchmark city")
     p.add_argument("--database-url", default=os.environ.get("BENCH_ORGLIFE_DATABASE_URL", DEFAULT_URL))
     p.add_argument("--force", action="store_true")
+    p.add_argument("--months", type=int, default=12, help="the last N complete months (a province: 1–3)")
+    p.add_argument("--chunk", type=int, default=10_000, help="branches per batch (bounds memory)")
+    p.add_argument(
+        "--first-child-only",
+        action="store_true",
+        help="meetings and attendance under the root's first child only (a province's first city); "
+        "the other branches get synthesized branch-month roll-up rows",
+    )
     args = p.parse_args()
     prepare_database(args.database_url)
     setup(args.database_url)
-    generate(force=args.force)
+    from bench.generate_city import renice_backend
+
+    renice_backend()
+    generate(force=args.force, n_months=args.months, chunk=args.chunk, first_child_only=args.first_child_only)
     ensure_rollup()
+    if args.first_child_only:
+        synthesize_rollup(args.months)
 
 
 if __name__ == "__main__":

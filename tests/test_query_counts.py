@@ -47,3 +47,21 @@ def test_roster_query_budget(world: World, as_secretary: Client, django_assert_m
     as_secretary.get(url)
     with django_assert_max_num_queries(8):
         assert as_secretary.get(url).status_code == 200
+
+
+def test_root_roster_counts_a_bounded_number_of_rows(
+    world: World, as_admin: Client, django_assert_max_num_queries: Any
+) -> None:
+    """A page of 50 never counts the whole subtree (issue 18, the province): the roster's count
+    stops at ROSTER_CAP + 1 rows, at the root as in a branch, in the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.members.views import ROSTER_CAP
+
+    url = reverse("members:roster", args=[world.city.pk])
+    as_admin.get(url)
+    with django_assert_max_num_queries(8), CaptureQueriesContext(connection) as ctx:
+        assert as_admin.get(url).status_code == 200
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper() and "members_member" in q["sql"]]
+    assert counts and all(f"LIMIT {ROSTER_CAP + 1}" in sql.upper() for sql in counts)

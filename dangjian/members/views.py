@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from dangjian.core.paging import BoundedPaginator
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.versioning import VersionConflict
@@ -38,6 +39,7 @@ from .forms import (
 from .models import ImportMode, ImportStatus
 
 PAGE_SIZE = 50
+ROSTER_CAP = 10_000
 
 
 def _file_response(path: str, filename: str) -> FileResponse:
@@ -62,7 +64,8 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     form = RosterFilterForm(request.GET or None, groups=selectors.groups_in(org), limited=limited)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.roster(request.user, org.path, filters=filters).order_by("org_path", "name", "pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Bounded count: a root's roster pages through at most ROSTER_CAP members (see core/paging.py).
+    page = BoundedPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP).get_page(request.GET.get("page"))
     query = urlencode([(k, str(v)) for k, v in request.GET.items() if k != "page" and v])
     return render(
         request,

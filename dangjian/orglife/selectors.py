@@ -556,12 +556,16 @@ def _compliant_counts(
         f" SELECT substr(o.path, 1, {clen}) AS child,"
         f" CASE WHEN o.has_committee THEN 1 ELSE 0 END AS hc, CASE WHEN o.numchild > 0 THEN 1 ELSE 0 END AS hg,"
         f" {', '.join(inner)}"
-        f" FROM {orgs_table} o LEFT JOIN {bm_table} bm ON bm.org_id = o.id AND bm.month >= %s AND bm.month <= %s"
+        # bm.org_path repeats the subtree bound (it is the branch's path, kept by org_move): without it
+        # a city's matrix inside a province scans the whole province's branch-month rows.
+        f" FROM {orgs_table} o LEFT JOIN {bm_table} bm ON bm.org_id = o.id"
+        f" AND bm.org_path >= %s AND bm.org_path < %s AND bm.month >= %s AND bm.month <= %s"
         f" WHERE o.path >= %s AND o.path < %s AND o.kind = %s"
         f" GROUP BY o.id, o.path, o.has_committee, o.numchild"
         f") t GROUP BY child"
     )
-    params += [min(lo for _, lo, _ in flags), max(due), org.path, successor(org.path) or "~", OrgKind.BRANCH]
+    upper = successor(org.path) or "~"
+    params += [org.path, upper, min(lo for _, lo, _ in flags), max(due), org.path, upper, OrgKind.BRANCH]
     out: dict[tuple[str, int], int] = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -105,6 +105,28 @@ def test_roster_pagination(world: World, as_admin: Any) -> None:
     assert "分页054" in body
 
 
+def test_roster_count_stops_at_the_cap(world: World, as_admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ROSTER_CAP members the roster says "more than" and pages through the first ones only;
+    at the cap it is exact (a province's root roster must not count 5 M members per page)."""
+    from dangjian.members import views
+
+    Member.objects.bulk_create(
+        [Member(org=world.branch, org_path=world.branch.path, **member_data(name=f"上限{i:03d}")) for i in range(60)]
+    )
+    total = Member.objects.filter(org_path__startswith=world.city.path, is_active=True).count()
+    url = reverse("members:roster", args=[world.city.pk])
+    monkeypatch.setattr(views, "ROSTER_CAP", total)
+    body = as_admin.get(url).content.decode()
+    assert f"共 {total} 人" in body and "超过" not in body and "第 1 / 2 页" in body
+    monkeypatch.setattr(views, "ROSTER_CAP", total - 1)
+    body = as_admin.get(url).content.decode()
+    assert f"超过 {total - 1} 人" in body and f"共 {total} 人" not in body
+    monkeypatch.setattr(views, "ROSTER_CAP", 50)
+    body = as_admin.get(url, {"page": 2}).content.decode()
+    # Page 2 lies past the cap: the last page within it is shown (no OFFSET beyond the cap).
+    assert "超过 50 人" in body and "上限000" in body and "上限059" not in body
+
+
 def test_detail_masking(world: World, as_secretary: Any, as_member: Any, as_outsider: Any, client: Any) -> None:
     other = make_member(world.branch, name="别人")
     url = reverse("members:detail", args=[other.pk])

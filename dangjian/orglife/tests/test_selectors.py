@@ -107,6 +107,17 @@ def test_matrix_query_count_does_not_grow_with_orgs(world: World, django_assert_
     assert mx.total_rows == 17
 
 
+def test_matrix_reads_only_its_subtrees_branch_months(world: World) -> None:
+    """The roll-up query bounds the branch-month rows by the subtree's path, not only the orgs: a
+    city's matrix inside a province must not scan the province's rows (issue 18, the province)."""
+    months = last_months(3)
+    held(world.other_branch, SYSTEM, months[-2], ["party_day"])
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.compliance_matrix(world.admin, world.unit, months)
+    (rollup,) = [q["sql"] for q in ctx.captured_queries if "orglife_branchmonth bm" in q["sql"]]
+    assert f"bm.org_path >= '{world.unit.path}'" in rollup
+
+
 def test_matrix_pages_children(world: World) -> None:
     for i in range(selectors.MATRIX_PAGE + 2):
         org_create(actor=SYSTEM, parent=world.unit, name=f"支部{i:02d}", kind="branch", sector="agency")

@@ -1,0 +1,41 @@
+"""Pagination whose cost is bounded by the page, not by the subtree.
+
+Django's `Paginator` counts every row of its query to number the pages: on a province's root roster
+that is a count over 5,000,000 members for a page that shows 50. `BoundedPaginator` counts at
+most `cap + 1` rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`): below the cap it is exact, above
+it the paginator says so (`capped`) and offers the first `cap` rows' pages only, so deep OFFSETs
+are bounded as well. Totals of a whole subtree belong to the roll-ups (the org page, reports).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+# 200 pages of 50: more than anyone pages through; beyond it, search or filter.
+DEFAULT_CAP = 10_000
+
+
+class BoundedPaginator(Paginator):
+    def __init__(self, object_list: Any, per_page: int, *, cap: int = DEFAULT_CAP, **kwargs: Any) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def _seen(self) -> int:
+        """Rows counted, at most cap + 1 (one more than the cap tells that there are more)."""
+        rows = self.object_list
+        if hasattr(rows, "order_by"):  # a QuerySet: count in the database, ordering dropped, bounded
+            return int(rows.order_by()[: self.cap + 1].count())
+        return min(len(rows), self.cap + 1)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._seen, self.cap)
+
+    @cached_property
+    def capped(self) -> bool:
+        """More rows than the cap: `count` is the cap, the real total is larger."""
+        return self._seen > self.cap
