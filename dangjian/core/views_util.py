@@ -17,6 +17,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from dangjian.core.scoping import DENIED_MESSAGE
+
 
 def error_messages(exc: ValidationError, labels: Mapping[str, str] | None = None) -> list[str]:
     """The error's messages, flat; with `labels`, a field's messages are prefixed "<label>："."""
@@ -58,15 +60,17 @@ def run_service(
     """Run one service call for a POST view; flash its refusal or `done`, and say whether it ran.
 
     A `ValidationError` is flashed message by message (field messages prefixed with their label
-    from `labels`); a `PermissionDenied` that carries a message (four eyes, a rule about who may
-    act) is flashed as it is. A bare `PermissionDenied` is an outsider: it propagates (403)."""
+    from `labels`); a `PermissionDenied` that carries its own message (four eyes, a rule about who
+    may act) is flashed as it is. A bare one, or the scope gate's generic refusal
+    (`DENIED_MESSAGE`, what `require` raises for someone outside the org), is an outsider: it
+    propagates (403), so a POST never turns an outsider's refusal into a friendly redirect."""
     try:
         call()
     except ValidationError as exc:
         flash_errors(request, exc, labels)
         return False
     except PermissionDenied as exc:
-        if not str(exc):
+        if str(exc) in ("", DENIED_MESSAGE):
             raise
         messages.error(request, str(exc))
         return False

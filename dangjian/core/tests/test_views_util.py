@@ -97,6 +97,27 @@ def test_run_service_flashes_refusal_or_success() -> None:
         raise AssertionError("a bare PermissionDenied must propagate as a 403")
     assert _texts(request) == []
 
+    def gate() -> None:  # the scope gate's generic refusal is an outsider too, not a flash
+        from dangjian.core.scoping import DENIED_MESSAGE
+
+        raise PermissionDenied(DENIED_MESSAGE)
+
+    request = _request()
+    try:
+        run_service(request, gate, "已保存")
+    except PermissionDenied:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("the scope gate's refusal must propagate as a 403")
+    assert _texts(request) == []
+
+    def rule() -> None:  # a rule about who may act, with its own message, is shown to the user
+        raise PermissionDenied("只能报告本人领办的实事")
+
+    request = _request()
+    assert run_service(request, rule, "已保存") is False
+    assert _texts(request) == ["只能报告本人领办的实事"]
+
 
 def test_run_form_service_invalid_form_never_calls() -> None:
     from dangjian.core.views_util import run_form_service
