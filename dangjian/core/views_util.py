@@ -55,17 +55,22 @@ def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
 
 
 def run_service(
-    request: HttpRequest, call: Callable[[], object], done: str, labels: Mapping[str, str] | None = None
+    request: HttpRequest,
+    call: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    labels: Mapping[str, str] | None = None,
 ) -> bool:
     """Run one service call for a POST view; flash its refusal or `done`, and say whether it ran.
 
+    `done` is the success message, or a function of the service's result that words it (the
+    deadline a finding was given, the total a visit scored).
     A `ValidationError` is flashed message by message (field messages prefixed with their label
     from `labels`); a `PermissionDenied` that carries its own message (four eyes, a rule about who
     may act) is flashed as it is. A bare one, or the scope gate's generic refusal
     (`DENIED_MESSAGE`, what `require` raises for someone outside the org), is an outsider: it
     propagates (403), so a POST never turns an outsider's refusal into a friendly redirect."""
     try:
-        call()
+        result = call()
     except ValidationError as exc:
         flash_errors(request, exc, labels)
         return False
@@ -74,15 +79,15 @@ def run_service(
             raise
         messages.error(request, str(exc))
         return False
-    messages.success(request, done)
+    messages.success(request, done if isinstance(done, str) else done(result))
     return True
 
 
 def run_form_service(
     request: HttpRequest,
     form: forms.BaseForm,
-    call: Callable[[dict[str, Any]], object],
-    done: str,
+    call: Callable[[dict[str, Any]], Any],
+    done: str | Callable[[Any], str],
     labels: Mapping[str, str] | None = None,
 ) -> bool:
     """The usual POST body: an invalid form flashes its field errors; a valid one runs

@@ -129,3 +129,22 @@ def test_run_form_service_invalid_form_never_calls() -> None:
     request = _request()
     assert run_form_service(request, _Form({"name": "张三"}), calls.append, "已保存") is True
     assert calls[0]["name"] == "张三" and _texts(request) == ["已保存"]
+
+
+def test_run_service_words_success_from_the_result() -> None:
+    from dangjian.core.views_util import run_form_service, run_service
+
+    request = _request()
+    assert run_service(request, lambda: 7, lambda n: f"已抽取 {n} 个组织") is True
+    assert _texts(request) == ["已抽取 7 个组织"]
+
+    def refuse() -> int:
+        raise ValidationError("已结束")
+
+    words: list[object] = []
+    request = _request()
+    assert run_service(request, refuse, words.append) is False  # type: ignore[arg-type]
+    assert words == [] and _texts(request) == ["已结束"]
+    request = _request()
+    assert run_form_service(request, _Form({"name": "张三"}), lambda d: d["name"], lambda n: f"{n} 已保存") is True
+    assert _texts(request) == ["张三 已保存"]
