@@ -189,12 +189,11 @@ def branch(request: HttpRequest, org_pk: int) -> HttpResponse:
 def recompute(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_branch(request.user, org_pk)
     year = _year(request)
-    try:
-        r = services.study_recompute(actor=request.user, org=org, year=year)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"已按记录重新计算 {r['members']} 名党员的学时（{r['changed']} 人有变化）")
+    run_service(
+        request,
+        lambda: services.study_recompute(actor=request.user, org=org, year=year),
+        lambda r: f"已按记录重新计算 {r['members']} 名党员的学时（{r['changed']} 人有变化）",
+    )
     return redirect(f"{_branch_url(org.pk)}?year={year}")
 
 
