@@ -11,13 +11,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from dangjian.core.scoping import DENIED_MESSAGE
+from dangjian.core.scoping import FourEyesRefused
 
 
 def error_messages(exc: ValidationError, labels: Mapping[str, str] | None = None) -> list[str]:
@@ -65,18 +65,16 @@ def run_service(
     `done` is the success message, or a function of the service's result that words it (the
     deadline a finding was given, the total a visit scored).
     A `ValidationError` is flashed message by message (field messages prefixed with their label
-    from `labels`); a `PermissionDenied` that carries its own message (four eyes, a rule about who
-    may act) is flashed as it is. A bare one, or the scope gate's generic refusal
-    (`DENIED_MESSAGE`, what `require` raises for someone outside the org), is an outsider: it
-    propagates (403), so a POST never turns an outsider's refusal into a friendly redirect."""
+    from `labels`); a `FourEyesRefused` (the applicant deciding their own item) is flashed as it
+    is. Every other `PermissionDenied` propagates (403), whatever its message: a service's scope
+    gate (`require`, "not an inspector of this plan") refuses someone who must not act, and the
+    URL walk in tests/test_url_security.py holds every management POST to a 403/404 for them."""
     try:
         result = call()
     except ValidationError as exc:
         flash_errors(request, exc, labels)
         return False
-    except PermissionDenied as exc:
-        if str(exc) in ("", DENIED_MESSAGE):
-            raise
+    except FourEyesRefused as exc:
         messages.error(request, str(exc))
         return False
     messages.success(request, done if isinstance(done, str) else done(result))
