@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, FourEyesRefused, can
+from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors, run_form_service, run_service
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
@@ -392,14 +392,11 @@ def appraisal_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     approve = request.POST.get("decision") != "return"
     decide = services.appraisal_approve if approve else services.appraisal_return
-    try:
-        decide(actor=request.user, appraisal=appraisal, version=form.cleaned_data.get("version"))
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "评议结果已签发" if approve else "已退回修改")
+    run_service(
+        request,
+        lambda: decide(actor=request.user, appraisal=appraisal, version=form.cleaned_data.get("version")),
+        "评议结果已签发" if approve else "已退回修改",
+    )
     return redirect("appraisal:appraisal", appraisal.org_id, appraisal.year)
 
 
@@ -477,24 +474,21 @@ def rectification_add(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     org = _branch(request, pk, Action.MANAGE)
     members = list(selectors.branch_members(org).values_list("pk", "name"))
     form = RectificationForm(request.POST, members=members)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        try:
-            services.rectification_add(
-                actor=request.user,
-                org=org,
-                year=_year(year),
-                problem=d["problem"],
-                measure=d["measure"],
-                owner_id=d["owner"],
-                deadline=d["deadline"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc, RECTIFICATION_LABELS)
-        else:
-            messages.success(request, "已加入整改清单")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.rectification_add(
+            actor=request.user,
+            org=org,
+            year=_year(year),
+            problem=d["problem"],
+            measure=d["measure"],
+            owner_id=d["owner"],
+            deadline=d["deadline"],
+        ),
+        "已加入整改清单",
+        RECTIFICATION_LABELS,
+    )
     return redirect("appraisal:review", org.pk, year)
 
 
@@ -512,12 +506,12 @@ RECTIFICATION_LABELS = {
 def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_rectification_for_user(request.user, pk)
     done_on = parse_date(request.POST.get("done_on")) or timezone.localdate()
-    try:
-        services.rectification_done(actor=request.user, item=item, done_on=done_on)
-    except ValidationError as exc:
-        flash_errors(request, exc, RECTIFICATION_LABELS)
-    else:
-        messages.success(request, "已标记完成，请另一名同志核实销号")
+    run_service(
+        request,
+        lambda: services.rectification_done(actor=request.user, item=item, done_on=done_on),
+        "已标记完成，请另一名同志核实销号",
+        RECTIFICATION_LABELS,
+    )
     return redirect("appraisal:review", item.org_id, item.year)
 
 
@@ -525,14 +519,11 @@ def rectification_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def rectification_verify(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_rectification_for_user(request.user, pk)
-    try:
-        services.rectification_verify(actor=request.user, item=item)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "已销号")
+    run_service(
+        request,
+        lambda: services.rectification_verify(actor=request.user, item=item),
+        "已销号",
+    )
     return redirect("appraisal:review", item.org_id, item.year)
 
 

@@ -5,7 +5,6 @@ on a project's own page to the committee and the branch."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors, run_form_service
+from dangjian.core.views_util import errors_to_form, flash_errors, run_form_service, run_service
 from dangjian.orgs import config
 from dangjian.orgs.selectors import get_org_for_user
 
@@ -67,22 +66,6 @@ def _version(request: HttpRequest) -> int:
 
 def _to(p: Project) -> HttpResponse:
     return redirect("brands:project", p.pk)
-
-
-def _run(request: HttpRequest, call: Callable[[], object], done: str) -> bool:
-    """Run a service; flash its refusal (rule, four eyes) or `done`."""
-    try:
-        call()
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-        return False
-    except PermissionDenied as exc:
-        if not str(exc):
-            raise
-        messages.error(request, str(exc))
-        return False
-    messages.success(request, done)
-    return True
 
 
 @login_required
@@ -208,10 +191,11 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def project_submit(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.MANAGE)
-    _run(
+    run_service(
         request,
         lambda: services.project_submit(actor=request.user, project=p, version=_version(request)),
         "申报书已提交基层党委（总支）审核",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -221,20 +205,19 @@ def project_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_opinion(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.APPROVE, at="unit")
     form = OpinionForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to(p)
     recommend = request.POST.get("decision", "approve") != "return"
-    _run(
+    run_form_service(
         request,
-        lambda: services.project_unit_review(
+        form,
+        lambda d: services.project_unit_review(
             actor=request.user,
             project=p,
-            opinion=form.cleaned_data["opinion"],
+            opinion=d["opinion"],
             recommend=recommend,
             version=_version(request),
         ),
         "已审核推荐" if recommend else "已退回支部修改",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -250,10 +233,11 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "评审专家：请从列表中选择评审专家")
         return _to(p)
     phase = Phase.ACCEPTANCE if p.stage == Stage.CASE_SUBMITTED else Phase.APPROVAL
-    _run(
+    run_service(
         request,
         lambda: services.review_assign(actor=request.user, project=p, reviewer=reviewer, phase=phase),
         f"已分配评审专家 {reviewer.name}",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -263,12 +247,13 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def shortlist(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.APPROVE, at="committee")
     candidate = request.POST.get("decision", "approve") != "reject"
-    _run(
+    run_service(
         request,
         lambda: services.project_shortlist_decide(
             actor=request.user, project=p, candidate=candidate, version=_version(request)
         ),
         "已确定为初步培育对象，待支部修改完善" if candidate else "已确定未入选",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -293,10 +278,11 @@ def revise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.APPROVE, at="committee")
-    _run(
+    run_service(
         request,
         lambda: services.project_approve(actor=request.user, project=p, version=_version(request)),
         "已审定，进入立项公示",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -306,16 +292,14 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.MANAGE, at="committee")
     form = ObjectionForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to(p)
-    d = form.cleaned_data
-    _run(
+    run_form_service(
         request,
-        lambda: services.objection_record(
+        form,
+        lambda d: services.objection_record(
             actor=request.user, project=p, reason=d["reason"], received_on=d["received_on"]
         ),
         "已登记异议，答复前不能立项",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -327,21 +311,16 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not can(request.user, Action.APPROVE, o.project.campaign.org_path):
         raise PermissionDenied("无权答复公示异议")
     form = AnswerForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        upheld = request.POST.get("decision") == "upheld"
-        _run(
-            request,
-            lambda: services.objection_decide(
-                actor=request.user,
-                objection=o,
-                upheld=upheld,
-                answer=form.cleaned_data["answer"],
-                version=_version(request),
-            ),
-            "已答复异议",
-        )
+    upheld = request.POST.get("decision") == "upheld"
+    run_form_service(
+        request,
+        form,
+        lambda d: services.objection_decide(
+            actor=request.user, objection=o, upheld=upheld, answer=d["answer"], version=_version(request)
+        ),
+        "已答复异议",
+        FIELD_LABELS,
+    )
     return redirect("brands:project", o.project_id)
 
 
@@ -349,10 +328,11 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def establish(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.APPROVE, at="committee")
-    _run(
+    run_service(
         request,
         lambda: services.project_establish_approve(actor=request.user, project=p, version=_version(request)),
         "已立项",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -362,12 +342,13 @@ def establish(request: HttpRequest, pk: int) -> HttpResponse:
 def disqualify(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.APPROVE, at="committee")
     reason = request.POST.get("disqualify_reason", "")
-    _run(
+    run_service(
         request,
         lambda: services.project_disqualify_decide(
             actor=request.user, project=p, reason=reason, version=_version(request)
         ),
         "已取消申报资格",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -378,13 +359,10 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.MANAGE)
     page = selectors.project_page(request.user, p)
     form = ProgressForm(request.POST, meetings=page.meetings)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to(p)
-    d = form.cleaned_data
-    _run(
+    run_form_service(
         request,
-        lambda: services.progress_add(
+        form,
+        lambda d: services.progress_add(
             actor=request.user,
             project=p,
             on=d["on"],
@@ -394,6 +372,7 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
             ref=d["ref"],
         ),
         "已记录培育进展",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -403,10 +382,9 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
 def news_add(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.MANAGE)
     form = NewsForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to(p)
-    _run(request, lambda: services.news_add(actor=request.user, project=p, **form.cleaned_data), "已登记宣传稿件")
+    run_form_service(
+        request, form, lambda d: services.news_add(actor=request.user, project=p, **d), "已登记宣传稿件", FIELD_LABELS
+    )
     return _to(p)
 
 
@@ -430,10 +408,11 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.MANAGE)
-    _run(
+    run_service(
         request,
         lambda: services.case_submit(actor=request.user, project=p, version=_version(request)),
         "已提交考核验收",
+        FIELD_LABELS,
     )
     return _to(p)
 
@@ -443,15 +422,14 @@ def case_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def grade(request: HttpRequest, pk: int) -> HttpResponse:
     p = selectors.get_project_for_user(request.user, pk, Action.APPROVE, at="committee")
     form = GradeForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to(p)
-    _run(
+    run_form_service(
         request,
-        lambda: services.project_grade_decide(
-            actor=request.user, project=p, grade=form.cleaned_data["grade"], version=_version(request)
+        form,
+        lambda d: services.project_grade_decide(
+            actor=request.user, project=p, grade=d["grade"], version=_version(request)
         ),
         "已评定验收等次",
+        FIELD_LABELS,
     )
     return _to(p)
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import flash_errors, flash_form_errors
+from dangjian.core.views_util import flash_errors, flash_form_errors, run_form_service, run_service
 from dangjian.orgs.models import Organization, OrgKind, Sector
 from dangjian.orgs.selectors import orgs_visible_to
 
@@ -169,12 +169,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
     link = selectors.get_link_for_user(request.user, pk)
-    try:
-        services.link_end(actor=request.user, link=link, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "报到已结束")
+    run_service(
+        request,
+        lambda: services.link_end(actor=request.user, link=link, reason=request.POST.get("reason", "")),
+        "报到已结束",
+        FIELD_LABELS,
+    )
     return redirect("community:link", pk=link.pk)
 
 
@@ -182,12 +182,12 @@ def leave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.get_need_for_user(request.user, pk)
-    try:
-        services.need_claim(actor=request.user, need=need)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, f"已领办“{need.title}”，完成后请报告，由社区确认")
+    run_service(
+        request,
+        lambda: services.need_claim(actor=request.user, need=need),
+        f"已领办“{need.title}”，完成后请报告，由社区确认",
+        FIELD_LABELS,
+    )
     return redirect("community:my")
 
 
@@ -196,17 +196,13 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 def done(request: HttpRequest, pk: int) -> HttpResponse:
     deed = selectors.get_deed_for_user(request.user, pk)
     form = DoneForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("community:my")
-    try:
-        services.deed_report(
-            actor=request.user, deed=deed, note=form.cleaned_data["note"], hours=form.cleaned_data["hours"]
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "已报告完成，等待社区确认")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.deed_report(actor=request.user, deed=deed, note=d["note"], hours=d["hours"]),
+        "已报告完成，等待社区确认",
+        FIELD_LABELS,
+    )
     return redirect("community:my")
 
 
@@ -214,15 +210,13 @@ def done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_report(request: HttpRequest) -> HttpResponse:
     form = ActivityForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("community:my")
-    try:
-        services.activity_report(actor=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "活动已登记，等待社区确认")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.activity_report(actor=request.user, **d),
+        "活动已登记，等待社区确认",
+        FIELD_LABELS,
+    )
     return redirect("community:my")
 
 
@@ -230,15 +224,13 @@ def activity_report(request: HttpRequest) -> HttpResponse:
 @require_POST
 def pledge(request: HttpRequest) -> HttpResponse:
     form = PledgeForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("community:my")
-    try:
-        services.pledge_submit(actor=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "承诺书已提交")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.pledge_submit(actor=request.user, **d),
+        "承诺书已提交",
+        FIELD_LABELS,
+    )
     return redirect("community:my")
 
 
@@ -304,15 +296,13 @@ def poster(request: HttpRequest, org_pk: int) -> HttpResponse:
 def need_publish(request: HttpRequest, org_pk: int) -> HttpResponse:
     community = selectors.get_community_for_user(request.user, org_pk)
     form = NeedForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("community:desk", org_pk=community.pk)
-    try:
-        services.need_publish(actor=request.user, community=community, **form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "需求已发布，报到党员可以领办")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.need_publish(actor=request.user, community=community, **d),
+        "需求已发布，报到党员可以领办",
+        FIELD_LABELS,
+    )
     return redirect("community:desk", org_pk=community.pk)
 
 
@@ -320,12 +310,12 @@ def need_publish(request: HttpRequest, org_pk: int) -> HttpResponse:
 @require_POST
 def need_close(request: HttpRequest, pk: int) -> HttpResponse:
     need = selectors.get_need_for_user(request.user, pk, Action.MANAGE)
-    try:
-        services.need_close(actor=request.user, need=need)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "需求已关闭")
+    run_service(
+        request,
+        lambda: services.need_close(actor=request.user, need=need),
+        "需求已关闭",
+        FIELD_LABELS,
+    )
     return redirect("community:desk", org_pk=need.community_id)
 
 
@@ -334,18 +324,18 @@ def need_close(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     deed = selectors.get_deed_for_user(request.user, pk, Action.MANAGE)
     confirm = request.POST.get("decision") != "reject"
-    try:
-        services.deed_decide(
+    run_service(
+        request,
+        lambda: services.deed_decide(
             actor=request.user,
             deed=deed,
             confirm=confirm,
             note=request.POST.get("decision_note", ""),
             version=request.POST.get("version"),
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "已确认" if confirm else "已退回（不予确认）")
+        ),
+        "已确认" if confirm else "已退回（不予确认）",
+        FIELD_LABELS,
+    )
     return redirect("community:desk", org_pk=deed.community_id)
 
 
@@ -354,15 +344,13 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def activity_record(request: HttpRequest, pk: int) -> HttpResponse:
     row = selectors.get_link_for_user(request.user, pk, Action.MANAGE)
     form = ActivityForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("community:link", pk=row.pk)
-    try:
-        services.activity_record(actor=request.user, link=row, **form.cleaned_data)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "活动已登记并确认")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.activity_record(actor=request.user, link=row, **d),
+        "活动已登记并确认",
+        FIELD_LABELS,
+    )
     return redirect("community:link", pk=row.pk)
 
 
@@ -440,14 +428,14 @@ def three_ones_save(request: HttpRequest, org_pk: int) -> HttpResponse:
     if contact is None:
         messages.error(request, "联系点：请选择党组织")
         return redirect(back)
-    try:
-        services.secretary_pledge_save(
+    run_service(
+        request,
+        lambda: services.secretary_pledge_save(
             actor=request.user, org=org, year=year, contact_org=contact, version=request.POST.get("version"), **data
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "“三个一”已保存")
+        ),
+        "“三个一”已保存",
+        FIELD_LABELS,
+    )
     return redirect(back)
 
 
@@ -455,12 +443,12 @@ def three_ones_save(request: HttpRequest, org_pk: int) -> HttpResponse:
 @require_POST
 def three_ones_publish(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.get_three_ones_for_user(request.user, pk, Action.MANAGE)
-    try:
-        services.secretary_pledge_publish(actor=request.user, record=record)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "“三个一”已开始公示")
+    run_service(
+        request,
+        lambda: services.secretary_pledge_publish(actor=request.user, record=record),
+        "“三个一”已开始公示",
+        FIELD_LABELS,
+    )
     return redirect(f"{reverse('community:three_ones', args=[record.org_id])}?year={record.year}")
 
 
@@ -469,15 +457,13 @@ def three_ones_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.get_three_ones_for_user(request.user, pk, Action.MANAGE)
     form = VisitForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            services.contact_visit_log(actor=request.user, record=record, **form.cleaned_data)
-        except ValidationError as exc:
-            flash_errors(request, exc, FIELD_LABELS)
-        else:
-            messages.success(request, "走访已登记")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.contact_visit_log(actor=request.user, record=record, **d),
+        "走访已登记",
+        FIELD_LABELS,
+    )
     return redirect(f"{reverse('community:three_ones', args=[record.org_id])}?year={record.year}")
 
 

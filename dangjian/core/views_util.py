@@ -11,11 +11,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from dangjian.core.scoping import FourEyesRefused
 
 
 def error_messages(exc: ValidationError, labels: Mapping[str, str] | None = None) -> list[str]:
@@ -53,32 +55,37 @@ def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
 
 
 def run_service(
-    request: HttpRequest, call: Callable[[], object], done: str, labels: Mapping[str, str] | None = None
+    request: HttpRequest,
+    call: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    labels: Mapping[str, str] | None = None,
 ) -> bool:
     """Run one service call for a POST view; flash its refusal or `done`, and say whether it ran.
 
+    `done` is the success message, or a function of the service's result that words it (the
+    deadline a finding was given, the total a visit scored).
     A `ValidationError` is flashed message by message (field messages prefixed with their label
-    from `labels`); a `PermissionDenied` that carries a message (four eyes, a rule about who may
-    act) is flashed as it is. A bare `PermissionDenied` is an outsider: it propagates (403)."""
+    from `labels`); a `FourEyesRefused` (the applicant deciding their own item) is flashed as it
+    is. Every other `PermissionDenied` propagates (403), whatever its message: a service's scope
+    gate (`require`, "not an inspector of this plan") refuses someone who must not act, and the
+    URL walk in tests/test_url_security.py holds every management POST to a 403/404 for them."""
     try:
-        call()
+        result = call()
     except ValidationError as exc:
         flash_errors(request, exc, labels)
         return False
-    except PermissionDenied as exc:
-        if not str(exc):
-            raise
+    except FourEyesRefused as exc:
         messages.error(request, str(exc))
         return False
-    messages.success(request, done)
+    messages.success(request, done if isinstance(done, str) else done(result))
     return True
 
 
 def run_form_service(
     request: HttpRequest,
     form: forms.BaseForm,
-    call: Callable[[dict[str, Any]], object],
-    done: str,
+    call: Callable[[dict[str, Any]], Any],
+    done: str | Callable[[Any], str],
     labels: Mapping[str, str] | None = None,
 ) -> bool:
     """The usual POST body: an invalid form flashes its field errors; a valid one runs

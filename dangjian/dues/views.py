@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.replicas import replica_reads
-from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import PkUrl, error_messages, flash_errors
+from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import PkUrl, error_messages, flash_errors, run_service
 from dangjian.orgs.models import Organization
 
 from . import exports, selectors, services
@@ -162,20 +162,17 @@ def exemption_apply(request: HttpRequest, pk: int) -> HttpResponse:
 def exemption_decide(request: HttpRequest, pk: int) -> HttpResponse:
     ex = selectors.get_exemption_for_decision(request.user, pk)
     version = request.POST.get("version", "")
-    try:
-        services.dues_exemption_decide(
+    run_service(
+        request,
+        lambda: services.dues_exemption_decide(
             actor=request.user,
             exemption=ex,
             approve=request.POST.get("decision") == "approve",
             version=int(version) if version.isdigit() else -1,
             note=request.POST.get("note", ""),
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已处理减免申请")
+        ),
+        "已处理减免申请",
+    )
     return redirect("dues:index")
 
 
@@ -308,12 +305,11 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def payment_void(request: HttpRequest, pk: int) -> HttpResponse:
     payment = selectors.get_payment_for_user(request.user, pk, Action.MANAGE)
-    try:
-        services.dues_payment_void(actor=request.user, payment=payment, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "已撤销该缴费记录，相应月份恢复为未缴")
+    run_service(
+        request,
+        lambda: services.dues_payment_void(actor=request.user, payment=payment, reason=request.POST.get("reason", "")),
+        "已撤销该缴费记录，相应月份恢复为未缴",
+    )
     return redirect("dues:member", payment.member_id)
 
 

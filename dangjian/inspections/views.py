@@ -23,7 +23,7 @@ from dangjian.accounts.selectors import holders
 from dangjian.core.files import file_response
 from dangjian.core.paths import ancestor_paths, subtree_q
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form, flash_errors, flash_form_errors, run_form_service
+from dangjian.core.views_util import errors_to_form, flash_errors, run_form_service, run_service
 from dangjian.orgs.models import Organization, OrgKind
 
 from . import exports, selectors, services
@@ -165,15 +165,13 @@ def plan_draw(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.get_plan_for_user(request.user, pk, Action.MANAGE)
     form = CancelForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            services.plan_cancel(actor=request.user, plan=plan, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            flash_errors(request, exc, LABELS)
-        else:
-            messages.success(request, "计划已取消，抽取记录保留")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.plan_cancel(actor=request.user, plan=plan, reason=d["reason"]),
+        "计划已取消，抽取记录保留",
+        LABELS,
+    )
     return redirect("inspections:plan", plan.pk)
 
 
@@ -226,12 +224,11 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inspection_start(request: HttpRequest, pk: int) -> HttpResponse:
     insp = selectors.get_inspection_for_user(request.user, pk)
-    try:
-        services.inspection_start(actor=request.user, inspection=insp)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "检查已开始，已按台账完成系统核验")
+    run_service(
+        request,
+        lambda: services.inspection_start(actor=request.user, inspection=insp),
+        "检查已开始，已按台账完成系统核验",
+    )
     return redirect("inspections:inspection", insp.pk)
 
 
@@ -240,26 +237,22 @@ def inspection_start(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_score(request: HttpRequest, pk: int) -> HttpResponse:
     insp = selectors.get_inspection_for_user(request.user, pk)
     form = ScoreForm(request.POST, request.FILES)
-    anchor = ""
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        anchor = f"#item-{d['code']}"
-        try:
-            row = services.item_score(
-                actor=request.user,
-                inspection=insp,
-                code=d["code"],
-                deduction=d["deduction"],
-                note=d["note"],
-                vetoed=d["vetoed"],
-                photo=d["photo"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc, LABELS)
-        else:
-            messages.success(request, f"已保存：扣 {row.deduction} 分")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.item_score(
+            actor=request.user,
+            inspection=insp,
+            code=d["code"],
+            deduction=d["deduction"],
+            note=d["note"],
+            vetoed=d["vetoed"],
+            photo=d["photo"],
+        ),
+        lambda row: f"已保存：扣 {row.deduction} 分",
+        LABELS,
+    )
+    anchor = f"#item-{form.cleaned_data['code']}" if form.is_valid() else ""
     return redirect(reverse("inspections:inspection", args=[insp.pk]) + anchor)
 
 
@@ -279,12 +272,12 @@ def inspection_self_score(request: HttpRequest, pk: int) -> HttpResponse:
     if bad:
         messages.error(request, f"自查扣分须为数字（{'、'.join(bad)}）")
     else:
-        try:
-            services.inspection_self_score(actor=request.user, inspection=insp, deductions=deductions)
-        except ValidationError as exc:
-            flash_errors(request, exc, LABELS)
-        else:
-            messages.success(request, "自查分已保存")
+        run_service(
+            request,
+            lambda: services.inspection_self_score(actor=request.user, inspection=insp, deductions=deductions),
+            "自查分已保存",
+            LABELS,
+        )
     return redirect("inspections:inspection", insp.pk)
 
 
@@ -292,12 +285,11 @@ def inspection_self_score(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inspection_finish(request: HttpRequest, pk: int) -> HttpResponse:
     insp = selectors.get_inspection_for_user(request.user, pk)
-    try:
-        services.inspection_finish(actor=request.user, inspection=insp)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"检查已结束，考核分 {insp.total}")
+    run_service(
+        request,
+        lambda: services.inspection_finish(actor=request.user, inspection=insp),
+        lambda _: f"检查已结束，考核分 {insp.total}",  # the total the service has just derived
+    )
     return redirect("inspections:inspection", insp.pk)
 
 
@@ -334,24 +326,21 @@ def finding_raise(request: HttpRequest, pk: int) -> HttpResponse:
         items=[(i.code, i.title) for i in spec.items()],
         owners=selectors.owner_choices(insp),
     )
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        try:
-            f = services.finding_raise(
-                actor=request.user,
-                inspection=insp,
-                item_code=d["item_code"],
-                problem=d["problem"],
-                measure=d["measure"],
-                owner_id=d["owner"],
-                working_days=d["working_days"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc, LABELS)
-        else:
-            messages.success(request, f"问题已列入整改清单，整改时限 {f.deadline:%Y-%m-%d}")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.finding_raise(
+            actor=request.user,
+            inspection=insp,
+            item_code=d["item_code"],
+            problem=d["problem"],
+            measure=d["measure"],
+            owner_id=d["owner"],
+            working_days=d["working_days"],
+        ),
+        lambda f: f"问题已列入整改清单，整改时限 {f.deadline:%Y-%m-%d}",
+        LABELS,
+    )
     return redirect(reverse("inspections:inspection", args=[insp.pk]) + "#findings")
 
 
@@ -382,15 +371,13 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_submit(request: HttpRequest, pk: int) -> HttpResponse:
     f = selectors.get_finding_for_user(request.user, pk, Action.MANAGE)
     form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        try:
-            services.finding_submit(actor=request.user, finding=f, outcome=form.cleaned_data["outcome"])
-        except ValidationError as exc:
-            flash_errors(request, exc, LABELS)
-        else:
-            messages.success(request, "整改情况已提交，等待核实")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.finding_submit(actor=request.user, finding=f, outcome=d["outcome"]),
+        "整改情况已提交，等待核实",
+        LABELS,
+    )
     return redirect("inspections:finding", f.pk)
 
 
@@ -399,16 +386,14 @@ def finding_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_verify(request: HttpRequest, pk: int) -> HttpResponse:
     f = selectors.get_finding_for_user(request.user, pk, Action.APPROVE)
     form = VerifyForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        try:
-            services.finding_verify(actor=request.user, finding=f, approve=d["approve"], comment=d["comment"])
-        except ValidationError as exc:
-            flash_errors(request, exc, LABELS)
-        else:
-            messages.success(request, "已核实" if d["approve"] else "已退回重改")
+    approve = form.is_valid() and form.cleaned_data["approve"]
+    run_form_service(
+        request,
+        form,
+        lambda d: services.finding_verify(actor=request.user, finding=f, approve=d["approve"], comment=d["comment"]),
+        "已核实" if approve else "已退回重改",
+        LABELS,
+    )
     return redirect("inspections:finding", f.pk)
 
 
@@ -416,12 +401,7 @@ def finding_verify(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
     f = selectors.get_finding_for_user(request.user, pk, Action.APPROVE)
-    try:
-        services.finding_close(actor=request.user, finding=f)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, "已销号")
+    run_service(request, lambda: services.finding_close(actor=request.user, finding=f), "已销号")
     return redirect("inspections:finding", f.pk)
 
 
@@ -465,14 +445,13 @@ def checklist_adopt(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_committee_for_user(request.user, org_pk, Action.ADMIN)
     row = services.latest_checklist(org)
     data = row.data if row else R.checklist_to_data(R.default_checklist())
-    try:
-        saved = services.checklist_save(
+    run_service(
+        request,
+        lambda: services.checklist_save(
             actor=request.user, org=org, data=data, document=request.POST.get("document", "")
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"已保存为本组织第{saved.number}版检查细则")
+        ),
+        lambda saved: f"已保存为本组织第{saved.number}版检查细则",
+    )
     return redirect("inspections:checklist", org.pk)
 
 

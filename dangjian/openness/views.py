@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import segno
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +25,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition, require_POST
 
 from dangjian.core.registry import disclosable_kinds
-from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import flash_errors, flash_form_errors, run_form_service, run_service
+from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import flash_form_errors, run_form_service, run_service
 from dangjian.members.selectors import own_member
 from dangjian.orglife.models import MeetingStatus, Resolution
 from dangjian.orgs.models import OrgKind
@@ -74,19 +73,6 @@ PUBLIC_MAX_AGE = 300  # seconds a public board may be cached by the browser or a
 def _version(request: HttpRequest) -> int:
     raw = request.POST.get("version", "")
     return int(raw) if raw.isdigit() else -1
-
-
-def _run(request: HttpRequest, call: Callable[[], object], done: str) -> bool:
-    try:
-        call()
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
-        return True
-    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,19 +124,15 @@ def propose(request: HttpRequest, org_pk: int) -> HttpResponse:
     o = selectors.org_for_manage(request.user, org_pk)
     items = list(selectors.items_in_force(o))
     form = ProposeForm(request.POST, items=items)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("openness:org", o.pk)
-    d = form.cleaned_data
-    item = next((i for i in items if i.pk == d["item"]), None)
     created: list[Any] = []
-    ok = _run(
+    ok = run_form_service(
         request,
-        lambda: created.append(
+        form,
+        lambda d: created.append(
             services.disclosure_propose(
                 actor=request.user,
                 org=o,
-                item=item,
+                item=next((i for i in items if i.pk == d["item"]), None),
                 period_start=d["period_start"],
                 source_ref=d["source_ref"],
                 title=d["title"],
@@ -160,6 +142,7 @@ def propose(request: HttpRequest, org_pk: int) -> HttpResponse:
             )
         ),
         "已提出，请进行保密审查",
+        FIELD_LABELS,
     )
     if ok:
         return redirect("openness:disclosure", created[0].pk)
@@ -192,7 +175,7 @@ def disclosure(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     d = selectors.get_disclosure_for_user(request.user, pk, Action.MANAGE)
-    _run(
+    run_service(
         request,
         lambda: services.disclosure_review(
             actor=request.user,
@@ -202,6 +185,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             version=_version(request),
         ),
         "已记录保密审查",
+        FIELD_LABELS,
     )
     return redirect("openness:disclosure", d.pk)
 
@@ -210,7 +194,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     d = selectors.get_disclosure_for_user(request.user, pk, Action.APPROVE)
-    _run(
+    run_service(
         request,
         lambda: services.disclosure_approve(
             actor=request.user,
@@ -220,6 +204,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
             version=_version(request),
         ),
         "已记录审批",
+        FIELD_LABELS,
     )
     return redirect("openness:disclosure", d.pk)
 
@@ -228,10 +213,11 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, pk: int) -> HttpResponse:
     d = selectors.get_disclosure_for_user(request.user, pk, Action.MANAGE)
-    _run(
+    run_service(
         request,
         lambda: services.disclosure_publish(actor=request.user, disclosure=d, version=_version(request)),
         "已公开",
+        FIELD_LABELS,
     )
     return redirect("openness:disclosure", d.pk)
 
@@ -241,13 +227,10 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _item_call(request: HttpRequest, o: Any, form: ItemForm, item: CatalogueItem | None) -> bool:
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return False
-    c = form.cleaned_data
-    return _run(
+    return run_form_service(
         request,
-        lambda: services.catalogue_item_save(
+        form,
+        lambda c: services.catalogue_item_save(
             actor=request.user,
             org=o,
             item=item,
@@ -267,6 +250,7 @@ def _item_call(request: HttpRequest, o: Any, form: ItemForm, item: CatalogueItem
             version=c["version"] if item is not None else None,
         ),
         "目录事项已保存",
+        FIELD_LABELS,
     )
 
 
@@ -415,21 +399,19 @@ def deliberations(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         o = get_org_for_user(request.user, org_pk, Action.MANAGE)
-        if not form.is_valid():
-            flash_form_errors(request, form)
-        else:
-            created: list[Deliberation] = []
-            c = form.cleaned_data
-            if _run(
-                request,
-                lambda: created.append(
-                    services.deliberation_open(
-                        actor=request.user, org=o, topic=c["topic"], proposer=c["proposer"], procedure=c["procedure"]
-                    )
-                ),
-                "已登记议题，请按程序登记各环节",
-            ):
-                return redirect("openness:deliberation", created[0].pk)
+        created: list[Deliberation] = []
+        if run_form_service(
+            request,
+            form,
+            lambda c: created.append(
+                services.deliberation_open(
+                    actor=request.user, org=o, topic=c["topic"], proposer=c["proposer"], procedure=c["procedure"]
+                )
+            ),
+            "已登记议题，请按程序登记各环节",
+            FIELD_LABELS,
+        ):
+            return redirect("openness:deliberation", created[0].pk)
     return render(
         request,
         "openness/deliberations.html",
@@ -484,7 +466,7 @@ def _deliberation_post(
     request: HttpRequest, pk: int, call: Callable[[Deliberation], object], done: str
 ) -> HttpResponse:
     d = selectors.get_deliberation_for_user(request.user, pk, Action.MANAGE)
-    _run(request, lambda: call(d), done)
+    run_service(request, lambda: call(d), done, FIELD_LABELS)
     return redirect("openness:deliberation", d.pk)
 
 
@@ -493,14 +475,10 @@ def _deliberation_post(
 def stage(request: HttpRequest, pk: int) -> HttpResponse:
     form = StageForm(request.POST)
     d = selectors.get_deliberation_for_user(request.user, pk, Action.MANAGE)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("openness:deliberation", d.pk)
-    c = form.cleaned_data
-    return _deliberation_post(
+    run_form_service(
         request,
-        pk,
-        lambda d: services.deliberation_stage_record(
+        form,
+        lambda c: services.deliberation_stage_record(
             actor=request.user,
             deliberation=d,
             stage=c["stage"],
@@ -511,7 +489,9 @@ def stage(request: HttpRequest, pk: int) -> HttpResponse:
             version=c["version"],
         ),
         "已登记该环节",
+        FIELD_LABELS,
     )
+    return redirect("openness:deliberation", d.pk)
 
 
 def _int(raw: str) -> int:
@@ -586,18 +566,16 @@ def implementation(request: HttpRequest, pk: int) -> HttpResponse:
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResultForm(request.POST)
     d = selectors.get_deliberation_for_user(request.user, pk, Action.MANAGE)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("openness:deliberation", d.pk)
-    c = form.cleaned_data
-    return _deliberation_post(
+    run_form_service(
         request,
-        pk,
-        lambda d: services.deliberation_result_record(
+        form,
+        lambda c: services.deliberation_result_record(
             actor=request.user, deliberation=d, result=c["result"], result_on=c["result_on"], version=c["version"]
         ),
         "已登记实施结果，请提出结果公开",
+        FIELD_LABELS,
     )
+    return redirect("openness:deliberation", d.pk)
 
 
 @login_required
@@ -605,7 +583,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
 def disclose(request: HttpRequest, pk: int) -> HttpResponse:
     d = selectors.get_deliberation_for_user(request.user, pk, Action.MANAGE)
     created: list[Any] = []
-    ok = _run(
+    ok = run_service(
         request,
         lambda: created.append(
             services.deliberation_disclose(
@@ -617,6 +595,7 @@ def disclose(request: HttpRequest, pk: int) -> HttpResponse:
             )
         ),
         "已提出公开，请完成保密审查、审批后公开",
+        FIELD_LABELS,
     )
     if ok:
         return redirect("openness:disclosure", created[0].pk)

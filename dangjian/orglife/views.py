@@ -22,8 +22,8 @@ from dangjian.core.files import file_response
 from dangjian.core.masking import may_see_identity
 from dangjian.core.registry import meeting_panels
 from dangjian.core.replicas import replica_reads
-from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import errors_to_form, flash_errors, safe_next
+from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import errors_to_form, flash_errors, run_service, safe_next
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -305,12 +305,12 @@ def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def photo_delete(request: HttpRequest, photo_pk: int) -> HttpResponse:
     photo = selectors.get_photo_for_user(request.user, photo_pk, Action.MANAGE)
-    try:
-        services.photo_delete(actor=request.user, photo=photo)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "照片已删除")
+    run_service(
+        request,
+        lambda: services.photo_delete(actor=request.user, photo=photo),
+        "照片已删除",
+        FIELD_LABELS,
+    )
     return redirect(_detail_url(photo.meeting_id))
 
 
@@ -333,12 +333,7 @@ def photo_image(request: HttpRequest, photo_pk: int) -> HttpResponseBase:
 @require_POST
 def photo_review(request: HttpRequest, photo_pk: int) -> HttpResponse:
     photo = selectors.get_photo_for_user(request.user, photo_pk, Action.APPROVE)
-    try:
-        services.photo_review(actor=request.user, photo=photo)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已核实")
+    run_service(request, lambda: services.photo_review(actor=request.user, photo=photo), "已核实")
     return redirect(safe_next(request, _detail_url(photo.meeting_id)))
 
 
@@ -351,12 +346,12 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "附件：请选择文件")
         return redirect(_detail_url(pk))
     f = form.cleaned_data["file"]
-    try:
-        services.attachment_add(actor=request.user, meeting=meeting, file=f, name=f.name)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    else:
-        messages.success(request, "附件已上传")
+    run_service(
+        request,
+        lambda: services.attachment_add(actor=request.user, meeting=meeting, file=f, name=f.name),
+        "附件已上传",
+        FIELD_LABELS,
+    )
     return redirect(_detail_url(pk))
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.replicas import replica_reads
-from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import errors_to_form, flash_errors
+from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import errors_to_form, flash_errors, run_service
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import get_org_for_user
 
@@ -196,19 +196,16 @@ def plan_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请选择审核结果")
         return redirect("partyday:plan", plan.org_id, plan.year)
     fn = services.plan_file if form.cleaned_data["decision"] == "file" else services.plan_return
-    try:
-        fn(
+    run_service(
+        request,
+        lambda: fn(
             actor=request.user,
             plan=plan,
             comment=form.cleaned_data["comment"],
             version=form.cleaned_data.get("version"),
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已备案" if form.cleaned_data["decision"] == "file" else "已退回")
+        ),
+        "已备案" if form.cleaned_data["decision"] == "file" else "已退回",
+    )
     return redirect("partyday:plan", plan.org_id, plan.year)
 
 
@@ -321,19 +318,16 @@ def change_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请选择审批结果")
         return redirect("partyday:changes")
-    try:
-        services.change_request_decide(
+    run_service(
+        request,
+        lambda: services.change_request_decide(
             actor=request.user,
             change=cr,
             approve=form.cleaned_data["decision"] == "approve",
             comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "审批完成")
+        ),
+        "审批完成",
+    )
     return redirect("partyday:changes")
 
 

@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import flash_errors, flash_form_errors
+from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import flash_errors, run_form_service, run_service
 from dangjian.members.models import Member
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user
@@ -118,37 +118,27 @@ def enter(request: HttpRequest, org_pk: int) -> HttpResponse:
     year = _year(request)
     members = list(Member.objects.filter(org=org, is_active=True).order_by("name"))
     form = ManualPointForm(request.POST, members=members, manual=selectors.manual_for(org.path, year).manual)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        try:
-            services.manual_point_enter(
-                actor=request.user,
-                member=next(m for m in members if m.pk == d["member"]),
-                item_code=d["item_code"],
-                on=d["on"],
-                reason=d["reason"],
-                document=d["document"],
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc, FIELD_LABELS)
-        else:
-            messages.success(request, "已录入，待另一位同志审核后计分")
+    run_form_service(
+        request,
+        form,
+        lambda d: services.manual_point_enter(
+            actor=request.user,
+            member=next(m for m in members if m.pk == d["member"]),
+            item_code=d["item_code"],
+            on=d["on"],
+            reason=d["reason"],
+            document=d["document"],
+        ),
+        "已录入，待另一位同志审核后计分",
+        FIELD_LABELS,
+    )
     return _to_branch(org.pk, year)
 
 
 def _decision(request: HttpRequest, call: Callable[[int], object], done: str) -> None:
     """Run a decision service with the form's version; flash its refusal (rule or four eyes) or `done`."""
     version = request.POST.get("version", "")
-    try:
-        call(int(version) if version.isdigit() else -1)
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
+    run_service(request, lambda: call(int(version) if version.isdigit() else -1), done, FIELD_LABELS)
 
 
 @login_required
@@ -175,12 +165,11 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def recompute(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_branch_for_points(request.user, org_pk)
     year = _year(request)
-    try:
-        result = services.points_recompute(actor=request.user, org=org, year=year)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"已按记录重新计算 {result['members']} 名党员的积分（{result['changed']} 人有变化）")
+    run_service(
+        request,
+        lambda: services.points_recompute(actor=request.user, org=org, year=year),
+        lambda result: f"已按记录重新计算 {result['members']} 名党员的积分（{result['changed']} 人有变化）",
+    )
     return _to_branch(org.pk, year)
 
 
@@ -189,21 +178,19 @@ def manual(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_committee_for_manual(request.user, org_pk)
     year = _year(request)
     in_force = selectors.manual_for(org.path, year)
-    if request.method == "POST":
-        try:
-            services.points_manual_save(
-                actor=request.user,
-                org=org,
-                year=year,
-                data=manual_data_from_post(in_force.manual, request.POST),
-                document=request.POST.get("document", ""),
-                version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, f"已保存 {year} 年度积分细则，适用于本组织及下级（下级另行制定的除外）")
-            return redirect(f"{reverse('points:manual', args=[org.pk])}?year={year}")
+    if request.method == "POST" and run_service(
+        request,
+        lambda: services.points_manual_save(
+            actor=request.user,
+            org=org,
+            year=year,
+            data=manual_data_from_post(in_force.manual, request.POST),
+            document=request.POST.get("document", ""),
+            version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
+        ),
+        f"已保存 {year} 年度积分细则，适用于本组织及下级（下级另行制定的除外）",
+    ):
+        return redirect(f"{reverse('points:manual', args=[org.pk])}?year={year}")
     m = in_force.manual
     stars = {t.stars: t for t in m.thresholds}
     bstars = {t.stars: t for t in m.branch_thresholds}
@@ -326,8 +313,9 @@ def rating_enter(request: HttpRequest, org_pk: int) -> HttpResponse:
     if branch is None:
         messages.error(request, "请选择党支部")
         return _to_ratings(committee.pk, year)
-    try:
-        services.points_branch_rating_enter(
+    run_service(
+        request,
+        lambda: services.points_branch_rating_enter(
             actor=request.user,
             committee=committee,
             branch=branch,
@@ -338,11 +326,10 @@ def rating_enter(request: HttpRequest, org_pk: int) -> HttpResponse:
             document=request.POST.get("document", ""),
             note=request.POST.get("note", ""),
             version=int(version) if version.isdigit() else None,
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, RATING_LABELS)
-    else:
-        messages.success(request, f"已录入{branch.name}的星级评定，待另一位同志审定")
+        ),
+        f"已录入{branch.name}的星级评定，待另一位同志审定",
+        RATING_LABELS,
+    )
     return _to_ratings(committee.pk, year)
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import flash_errors, flash_form_errors
+from dangjian.core.views_util import flash_errors, flash_form_errors, run_form_service, run_service
 from dangjian.orgs.models import Organization, OrgKind
 from dangjian.orgs.selectors import get_org_for_user
 
@@ -249,12 +249,10 @@ def indicator_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.ADMIN)
     year, quarter = _quarter_param(request)
     form = IndicatorForm(request.POST, figures=S.figure_choices())
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to_indicators(org, year, quarter)
-    d = form.cleaned_data
-    try:
-        services.indicator_add(
+    run_form_service(
+        request,
+        form,
+        lambda d: services.indicator_add(
             actor=request.user,
             org=org,
             year=year,
@@ -264,11 +262,10 @@ def indicator_add(request: HttpRequest, org_pk: int) -> HttpResponse:
             target=d["target"],
             weight=d["weight"],
             rule=d["rule"],
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, {"label": "指标名称", "figure": "数据来源", "target": "目标值", "weight": "权重"})
-    else:
-        messages.success(request, "已添加考评指标")
+        ),
+        "已添加考评指标",
+        {"label": "指标名称", "figure": "数据来源", "target": "目标值", "weight": "权重"},
+    )
     return _to_indicators(org, year, quarter)
 
 
@@ -284,14 +281,14 @@ def indicator_exclude(request: HttpRequest, org_pk: int) -> HttpResponse:
         return _to_indicators(org, year, quarter)
     d = form.cleaned_data
     branch = get_org_for_user(request.user, d["branch"], Action.ADMIN)
-    try:
-        services.indicator_exclude(
+    run_service(
+        request,
+        lambda: services.indicator_exclude(
             actor=request.user, org=branch, year=year, quarter=quarter, reason=d["reason"], note=d["note"]
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc, {"reason": "原因", "note": "说明"})
-    else:
-        messages.success(request, "已设置不参与考评")
+        ),
+        "已设置不参与考评",
+        {"reason": "原因", "note": "说明"},
+    )
     return _to_indicators(org, year, quarter)
 
 
@@ -320,12 +317,12 @@ def scores(request: HttpRequest, org_pk: int, year: int, quarter: int) -> HttpRe
 @require_POST
 def score(request: HttpRequest, org_pk: int, year: int, quarter: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.ADMIN)
-    try:
-        n = services.quarter_score(actor=request.user, org=org, year=year, quarter=quarter)
-    except ValidationError as exc:
-        flash_errors(request, exc, LABELS)
-    else:
-        messages.success(request, f"已为 {n} 个党支部计分")
+    run_service(
+        request,
+        lambda: services.quarter_score(actor=request.user, org=org, year=year, quarter=quarter),
+        lambda n: f"已为 {n} 个党支部计分",
+        LABELS,
+    )
     return redirect("reports:scores", org.pk, year, quarter)
 
 
@@ -418,15 +415,13 @@ def duty(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 def duty_submit(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.APPROVE)
     form = DutyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.duty_submit(actor=request.user, org=org, year=year, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            flash_errors(request, exc, {"text": "述职报告", "year": "年度"})
-        else:
-            messages.success(request, "已提交述职报告")
-    else:
-        flash_form_errors(request, form)
+    run_form_service(
+        request,
+        form,
+        lambda c: services.duty_submit(actor=request.user, org=org, year=year, text=c["text"]),
+        "已提交述职报告",
+        {"text": "述职报告", "year": "年度"},
+    )
     return redirect("reports:duty", org.pk, year)
 
 
@@ -435,17 +430,13 @@ def duty_submit(request: HttpRequest, org_pk: int, year: int) -> HttpResponse:
 def duty_rate(request: HttpRequest, pk: int) -> HttpResponse:
     d = S.get_duty_for_reviewer(request.user, pk, Action.VIEW)
     form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.duty_rate(
-                actor=request.user, duty=d, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc, {"rating": "评价"})
-        else:
-            messages.success(request, "已匿名测评")
-    else:
-        flash_form_errors(request, form)
+    run_form_service(
+        request,
+        form,
+        lambda c: services.duty_rate(actor=request.user, duty=d, rating=c["rating"], comment=c["comment"]),
+        "已匿名测评",
+        {"rating": "评价"},
+    )
     return redirect("reports:duty", d.org_id, d.year)
 
 
@@ -454,17 +445,13 @@ def duty_rate(request: HttpRequest, pk: int) -> HttpResponse:
 def duty_decide(request: HttpRequest, pk: int) -> HttpResponse:
     d = S.get_duty_for_reviewer(request.user, pk, Action.ADMIN)
     form = GradeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.duty_decide(
-                actor=request.user, duty=d, grade=form.cleaned_data["grade"], version=form.cleaned_data["version"]
-            )
-        except ValidationError as exc:
-            flash_errors(request, exc, {"grade": "评议等次"})
-        else:
-            messages.success(request, "已登记评议等次")
-    else:
-        flash_form_errors(request, form)
+    run_form_service(
+        request,
+        form,
+        lambda c: services.duty_decide(actor=request.user, duty=d, grade=c["grade"], version=c["version"]),
+        "已登记评议等次",
+        {"grade": "评议等次"},
+    )
     return redirect("reports:duty", d.org_id, d.year)
 
 
@@ -473,13 +460,11 @@ def duty_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def duty_rectification_add(request: HttpRequest, pk: int) -> HttpResponse:
     d = S.get_duty_for_user(request.user, pk, Action.MANAGE)
     form = DutyRectificationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.duty_rectification_add(actor=request.user, duty=d, **form.cleaned_data)
-        except ValidationError as exc:
-            flash_errors(request, exc, {"problem": "问题", "measure": "整改措施"})
-        else:
-            messages.success(request, "已登记整改事项")
-    else:
-        flash_form_errors(request, form)
+    run_form_service(
+        request,
+        form,
+        lambda c: services.duty_rectification_add(actor=request.user, duty=d, **c),
+        "已登记整改事项",
+        {"problem": "问题", "measure": "整改措施"},
+    )
     return redirect("reports:duty", d.org_id, d.year)

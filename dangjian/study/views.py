@@ -5,7 +5,6 @@ time spent on the platform (国办函〔2026〕12号; the 2024 burden rules)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dangjian.core.scoping import Action, FourEyesRefused, can
-from dangjian.core.views_util import flash_errors, flash_form_errors
+from dangjian.core.scoping import Action, can
+from dangjian.core.views_util import flash_errors, run_form_service, run_service
 from dangjian.members.models import Member
 from dangjian.orglife.selectors import get_meeting_for_user
 from dangjian.orgs.models import OrgKind
@@ -68,19 +67,6 @@ def _year(request: HttpRequest) -> int:
     return selectors.year_param(request.GET.get("year", "") or request.POST.get("year", ""))
 
 
-def _run(request: HttpRequest, call: Callable[[], Any], done: str) -> bool:
-    try:
-        call()
-    except ValidationError as exc:
-        flash_errors(request, exc, FIELD_LABELS)
-    except FourEyesRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, done)
-        return True
-    return False
-
-
 def _branch_url(org_pk: int, name: str = "study:branch") -> str:
     return reverse(name, args=[org_pk])
 
@@ -127,7 +113,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_done(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_item_for_user(request.user, pk)
-    _run(request, lambda: services.study_mark_done(actor=request.user, item=item), "已标记完成")
+    run_service(request, lambda: services.study_mark_done(actor=request.user, item=item), "已标记完成", FIELD_LABELS)
     return redirect("study:my")
 
 
@@ -135,15 +121,13 @@ def item_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reflection_new(request: HttpRequest) -> HttpResponse:
     form = ReflectionForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.reflection_write(actor=request.user, title=d["title"], body=d["body"]),
-            "已保存学习心得",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.reflection_write(actor=request.user, title=d["title"], body=d["body"]),
+        "已保存学习心得",
+        FIELD_LABELS,
+    )
     return redirect("study:my")
 
 
@@ -163,12 +147,13 @@ def reflection_feature(request: HttpRequest, pk: int) -> HttpResponse:
     r = selectors.get_reflection_for_user(request.user, pk, Action.MANAGE)
     version = request.POST.get("version", "")
     featured = request.POST.get("featured") == "1"
-    _run(
+    run_service(
         request,
         lambda: services.reflection_feature(
             actor=request.user, reflection=r, featured=featured, version=int(version) if version.isdigit() else -1
         ),
         "已展示在支部页面" if featured else "已取消展示",
+        FIELD_LABELS,
     )
     return redirect("study:reflection", pk=r.pk)
 
@@ -204,12 +189,11 @@ def branch(request: HttpRequest, org_pk: int) -> HttpResponse:
 def recompute(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_branch(request.user, org_pk)
     year = _year(request)
-    try:
-        r = services.study_recompute(actor=request.user, org=org, year=year)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, f"已按记录重新计算 {r['members']} 名党员的学时（{r['changed']} 人有变化）")
+    run_service(
+        request,
+        lambda: services.study_recompute(actor=request.user, org=org, year=year),
+        lambda r: f"已按记录重新计算 {r['members']} 名党员的学时（{r['changed']} 人有变化）",
+    )
     return redirect(f"{_branch_url(org.pk)}?year={year}")
 
 
@@ -219,26 +203,24 @@ def training_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_branch(request.user, org_pk)
     members = _active_members(org)
     form = TrainingForm(request.POST, members=members)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.training_record_add(
-                actor=request.user,
-                member=next(m for m in members if m.pk == d["member"]),
-                title=d["title"],
-                organiser=d["organiser"],
-                kind=d["kind"],
-                starts_on=d["starts_on"],
-                ends_on=d["ends_on"],
-                hours=d["hours"],
-                induction=d["induction"],
-                certificate=d["certificate"],
-            ),
-            "已登记培训，学时已计入",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.training_record_add(
+            actor=request.user,
+            member=next(m for m in members if m.pk == d["member"]),
+            title=d["title"],
+            organiser=d["organiser"],
+            kind=d["kind"],
+            starts_on=d["starts_on"],
+            ends_on=d["ends_on"],
+            hours=d["hours"],
+            induction=d["induction"],
+            certificate=d["certificate"],
+        ),
+        "已登记培训，学时已计入",
+        FIELD_LABELS,
+    )
     return redirect(_branch_url(org.pk))
 
 
@@ -248,23 +230,21 @@ def list_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.MANAGE)
     form = StudyListForm(request.POST)
     back = _branch_url(org.pk) if org.kind == OrgKind.BRANCH else _branch_url(org.pk, "study:lecturers")
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.study_list_create(
-                actor=request.user,
-                org=org,
-                month=d["month"],
-                title=d["title"],
-                items=form.items(),
-                source=d["source"],
-                source_ref=d["source_ref"],
-            ),
-            "已发布学习清单",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.study_list_create(
+            actor=request.user,
+            org=org,
+            month=d["month"],
+            title=d["title"],
+            items=form.items(),
+            source=d["source"],
+            source_ref=d["source_ref"],
+        ),
+        "已发布学习清单",
+        FIELD_LABELS,
+    )
     return redirect(back)
 
 
@@ -274,10 +254,11 @@ def item_link(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.get_item_for_user(request.user, pk)
     raw = request.POST.get("meeting", "")
     meeting = get_meeting_for_user(request.user, raw if raw.isdigit() else 0, Action.MANAGE)
-    _run(
+    run_service(
         request,
         lambda: services.collective_study_link(actor=request.user, item=item, meeting=meeting),
         "已登记集体学习，出席的党员视为已学",
+        FIELD_LABELS,
     )
     branch_pk = meeting.org_id if meeting.branch_path == meeting.org_path else None
     return redirect(_branch_url(branch_pk) if branch_pk else reverse("study:index"))
@@ -305,23 +286,21 @@ def contact_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     # Any member of the branch may be named, so that a non-流动 member gets the rule's message.
     members = _active_members(org)
     form = ContactForm(request.POST, members=members)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.contact_log(
-                actor=request.user,
-                member=next(m for m in members if m.pk == d["member"]),
-                on=d["on"],
-                channel=d["channel"],
-                contacted_by=d["contacted_by"],
-                topic=d["topic"],
-                location=d["location"],
-            ),
-            "已登记联系记录",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.contact_log(
+            actor=request.user,
+            member=next(m for m in members if m.pk == d["member"]),
+            on=d["on"],
+            channel=d["channel"],
+            contacted_by=d["contacted_by"],
+            topic=d["topic"],
+            location=d["location"],
+        ),
+        "已登记联系记录",
+        FIELD_LABELS,
+    )
     return redirect(_branch_url(org.pk, "study:mobile"))
 
 
@@ -342,25 +321,23 @@ def visit_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = selectors.get_branch(request.user, org_pk)
     members = _active_members(org)
     form = VisitForm(request.POST, members=members)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.home_visit_log(
-                actor=request.user,
-                member=next(m for m in members if m.pk == d["member"]),
-                on=d["on"],
-                visitors=d["visitors"],
-                study=d["study"],
-                study_content=d["study_content"],
-                study_hours=d["study_hours"],
-                dues=d["dues"],
-                care=d["care"],
-            ),
-            "已登记上门服务",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.home_visit_log(
+            actor=request.user,
+            member=next(m for m in members if m.pk == d["member"]),
+            on=d["on"],
+            visitors=d["visitors"],
+            study=d["study"],
+            study_content=d["study_content"],
+            study_hours=d["study_hours"],
+            dues=d["dues"],
+            care=d["care"],
+        ),
+        "已登记上门服务",
+        FIELD_LABELS,
+    )
     return redirect(_branch_url(org.pk, "study:visits"))
 
 
@@ -400,17 +377,15 @@ def lecturers(request: HttpRequest, org_pk: int) -> HttpResponse:
 def lecturer_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk, Action.MANAGE)
     form = LecturerForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.lecturer_add(
-                actor=request.user, org=org, name=d["name"], team=d["team"], subject=d["subject"], unit=d["unit"]
-            ),
-            "已加入讲师团",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.lecturer_add(
+            actor=request.user, org=org, name=d["name"], team=d["team"], subject=d["subject"], unit=d["unit"]
+        ),
+        "已加入讲师团",
+        FIELD_LABELS,
+    )
     return redirect(_branch_url(org.pk, "study:lecturers"))
 
 
@@ -421,23 +396,21 @@ def lecture_add(request: HttpRequest, org_pk: int) -> HttpResponse:
     people = [x for x in selectors.lecturers_of(org) if x.active]
     branches = selectors.audience_branches(org)
     form = LectureForm(request.POST, lecturers=people, branches=branches)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-    else:
-        d = form.cleaned_data
-        _run(
-            request,
-            lambda: services.lecture_schedule(
-                actor=request.user,
-                lecturer=next(x for x in people if x.pk == d["lecturer"]),
-                audience=next(b for b in branches if b.pk == d["audience"]),
-                topic=d["topic"],
-                starts_at=d["starts_at"],
-                ends_at=d["ends_at"],
-                place=d["place"],
-            ),
-            "已安排专题宣讲",
-        )
+    run_form_service(
+        request,
+        form,
+        lambda d: services.lecture_schedule(
+            actor=request.user,
+            lecturer=next(x for x in people if x.pk == d["lecturer"]),
+            audience=next(b for b in branches if b.pk == d["audience"]),
+            topic=d["topic"],
+            starts_at=d["starts_at"],
+            ends_at=d["ends_at"],
+            place=d["place"],
+        ),
+        "已安排专题宣讲",
+        FIELD_LABELS,
+    )
     return redirect(_branch_url(org.pk, "study:lecturers"))
 
 

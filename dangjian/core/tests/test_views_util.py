@@ -97,6 +97,32 @@ def test_run_service_flashes_refusal_or_success() -> None:
         raise AssertionError("a bare PermissionDenied must propagate as a 403")
     assert _texts(request) == []
 
+    def gate() -> None:  # the scope gate's generic refusal is an outsider too, not a flash
+        from dangjian.core.scoping import DENIED_MESSAGE
+
+        raise PermissionDenied(DENIED_MESSAGE)
+
+    request = _request()
+    try:
+        run_service(request, gate, "已保存")
+    except PermissionDenied:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("the scope gate's refusal must propagate as a 403")
+    assert _texts(request) == []
+
+    def rule() -> None:  # a service's own gate with its own message ("not an inspector") is a 403 too
+        raise PermissionDenied("您不是本次检查的检查人员")
+
+    request = _request()
+    try:
+        run_service(request, rule, "已保存")
+    except PermissionDenied:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("only four eyes is shown as a message; other refusals are a 403")
+    assert _texts(request) == []
+
 
 def test_run_form_service_invalid_form_never_calls() -> None:
     from dangjian.core.views_util import run_form_service
@@ -108,3 +134,22 @@ def test_run_form_service_invalid_form_never_calls() -> None:
     request = _request()
     assert run_form_service(request, _Form({"name": "张三"}), calls.append, "已保存") is True
     assert calls[0]["name"] == "张三" and _texts(request) == ["已保存"]
+
+
+def test_run_service_words_success_from_the_result() -> None:
+    from dangjian.core.views_util import run_form_service, run_service
+
+    request = _request()
+    assert run_service(request, lambda: 7, lambda n: f"已抽取 {n} 个组织") is True
+    assert _texts(request) == ["已抽取 7 个组织"]
+
+    def refuse() -> int:
+        raise ValidationError("已结束")
+
+    words: list[object] = []
+    request = _request()
+    assert run_service(request, refuse, words.append) is False  # type: ignore[arg-type]
+    assert words == [] and _texts(request) == ["已结束"]
+    request = _request()
+    assert run_form_service(request, _Form({"name": "张三"}), lambda d: d["name"], lambda n: f"{n} 已保存") is True
+    assert _texts(request) == ["张三 已保存"]
