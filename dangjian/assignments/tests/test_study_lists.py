@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.assignments import services
 from dangjian.assignments.models import AssignmentTarget, DeliverableKind, TargetMode
@@ -97,6 +98,9 @@ def test_a_chosen_committee_holds_one_list_for_its_branches(world: Any) -> None:
 def test_the_study_page_links_back_to_the_branchs_own_task(published: Published) -> None:
     w = published.world
     target_url = reverse("assignments:target", args=[published.target.pk])
+    # The page shows this month's lists; the fixture's window opens 5 days ago, which on the first
+    # days of a month is last month: date the derived list in this month (the link is what's tested).
+    StudyList.objects.update(month=timezone.localdate().replace(day=1))
     page = _client(w.secretary).get(reverse("study:branch", args=[w.branch.pk]))
     text = page.content.decode()
     assert page.status_code == 200 and "全国“两会”精神" in text and f'href="{target_url}"' in text
@@ -108,6 +112,7 @@ def test_the_study_page_links_back_to_the_branchs_own_task(published: Published)
 
 def test_outsider_sees_only_their_own_branchs_copy_and_cannot_derive(published: Published) -> None:
     w = published.world
+    StudyList.objects.update(month=timezone.localdate().replace(day=1))  # shown this month (see above)
     c = _client(w.outsider)
     assert c.get(reverse("study:branch", args=[w.branch.pk])).status_code == 404
     assert c.get(reverse("assignments:target", args=[published.target.pk])).status_code in (403, 404)
