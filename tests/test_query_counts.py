@@ -45,3 +45,17 @@ def test_roster_query_budget(world: World, as_secretary: Client, django_assert_m
     as_secretary.get(url)
     with django_assert_max_num_queries(8):
         assert as_secretary.get(url).status_code == 200
+
+
+def test_dues_sheet_query_budget(world: World, as_secretary: Client, django_assert_max_num_queries: Any) -> None:
+    url = reverse("dues:sheet", args=[world.branch.pk])
+    as_secretary.get(url)
+    with django_assert_max_num_queries(12):  # the three dues settings are one query
+        assert as_secretary.get(url).status_code == 200
+
+
+def test_meeting_list_query_budget(world: World, as_secretary: Client, django_assert_max_num_queries: Any) -> None:
+    url = reverse("orglife:org_meetings", args=[world.branch.pk])
+    as_secretary.get(url)
+    with django_assert_max_num_queries(9):
+        assert as_secretary.get(url).status_code == 200
