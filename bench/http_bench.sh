@@ -87,6 +87,19 @@ function done(summary, latency, requests)
 end
 LUAEOF
 
+# server_cpu_ticks: CPU time (user + system, clock ticks) used so far by gunicorn's master and its
+# workers (the children of $SERVER_PID), from /proc: per page it gives the server's CPU per request,
+# which other load on the machine does not inflate as it does wall time.
+server_cpu_ticks() {
+  local pid total=0 t
+  for pid in "$SERVER_PID" $(pgrep -P "$SERVER_PID" || true); do
+    t="$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)"
+    total=$((total + t))
+  done
+  echo "$total"
+}
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
+
 ROWS=()
 CEILING=""
 # bench LABEL URL_KEY COOKIE
@@ -95,9 +108,12 @@ bench() {
   path="$(url_of "$2")"
   status="$(curl -s -o /dev/null -w '%{http_code}' ${cookie:+-H "Cookie: $cookie"} "$BASE$path")"
   say "wrk -t$THREADS -c$CONNECTIONS -d$DURATION $label ($path, first GET: HTTP $status)"
+  local ticks0 ticks1
+  ticks0="$(server_cpu_ticks)"
   out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s "$WORK/report.lua" \
     ${cookie:+-H "Cookie: $cookie"} "$BASE$path" | awk '$1 == "RESULT" {$1 = ""; print}')"
-  ROWS+=("$label $out")
+  ticks1="$(server_cpu_ticks)"
+  ROWS+=("$label $out $((ticks1 - ticks0)) $(cut -d' ' -f1 /proc/loadavg)")
   if [ "$2" = static ]; then CEILING="$(echo "$out" | awk '{print $2}')"; fi
 }
 bench "static_file(ceiling)" static ""
@@ -109,7 +125,8 @@ bench "root_matrix(city_admin)" root_matrix "$ADMIN_COOKIE"
 
 echo
 echo "==================== HTTP benchmark: gunicorn $WORKERS sync workers, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, demo data (SQLite) ===================="
-printf '%s\n' "${ROWS[@]}" | awk -v ceiling="$CEILING" '
-  BEGIN { printf "%-26s %9s %9s %9s %9s %8s %7s %10s\n", "page", "requests", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "% static" }
-  { printf "%-26s %9d %9.1f %9.1f %9.1f %8d %7d %9.1f%%\n", $1, $2, $3, $4, $5, $6, $7, (ceiling > 0 ? 100 * $3 / ceiling : 0) }'
+printf '%s\n' "${ROWS[@]}" | awk -v ceiling="$CEILING" -v hz="$TICKS_PER_SECOND" '
+  BEGIN { printf "%-26s %9s %9s %9s %9s %8s %7s %10s %11s %6s\n", "page", "requests", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "% static", "srv CPU ms", "load" }
+  { printf "%-26s %9d %9.1f %9.1f %9.1f %8d %7d %9.1f%% %11.2f %6s\n", $1, $2, $3, $4, $5, $6, $7, (ceiling > 0 ? 100 * $3 / ceiling : 0), ($2 > 0 ? 1000 * $8 / hz / $2 : 0), $9 }'
+echo "srv CPU ms: gunicorn's CPU time (all workers) per request; load: the 1-minute load average after the page's run"
 echo "server errors (HTTP 500) logged: $(grep -c 'Internal Server Error' "$WORK/server.log" || true)"

@@ -65,3 +65,17 @@ def test_root_roster_counts_a_bounded_number_of_rows(
         assert as_admin.get(url).status_code == 200
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper() and "members_member" in q["sql"]]
     assert counts and all(f"LIMIT {ROSTER_CAP + 1}" in sql.upper() for sql in counts)
+
+
+def test_dues_sheet_query_budget(world: World, as_secretary: Client, django_assert_max_num_queries: Any) -> None:
+    url = reverse("dues:sheet", args=[world.branch.pk])
+    as_secretary.get(url)
+    with django_assert_max_num_queries(12):  # the three dues settings are one query
+        assert as_secretary.get(url).status_code == 200
+
+
+def test_meeting_list_query_budget(world: World, as_secretary: Client, django_assert_max_num_queries: Any) -> None:
+    url = reverse("orglife:org_meetings", args=[world.branch.pk])
+    as_secretary.get(url)
+    with django_assert_max_num_queries(9):
+        assert as_secretary.get(url).status_code == 200

@@ -11,8 +11,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": [], "tabs": []}
 
-    def holds(action: str) -> bool:
-        return scope_prefixes(user, action) != []
+    held: dict[str, bool] = {}
+
+    def holds(action: str) -> bool:  # ~20 nav items ask about a handful of actions
+        if action not in held:
+            held[action] = scope_prefixes(user, action) != []
+        return held[action]
 
     items = [item for item in nav_items() if item.action is None or holds(item.action)]
     unread = user.notifications.filter(read_at__isnull=True).count()

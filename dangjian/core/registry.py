@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from .findings import Severity
 
@@ -46,7 +47,7 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return nav_url(self.url_name)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,30 @@ class Attention:
     standing: bool = False
 
 
+class _NavUrls(dict[str, str]):
+    """url name -> path, reversed on first use."""
+
+    def __missing__(self, url_name: str) -> str:
+        url = self[url_name] = reverse(url_name)
+        return url
+
+
+def nav_urls() -> dict[str, str]:
+    """The navigation's URLs, each reversed once per process: every page shows the same ~20 links
+    (issue 18). Kept per URLconf and script prefix (what `reverse` depends on besides the name), so a
+    test overriding ROOT_URLCONF or a deployment under a prefix gets its own. Read it once per page."""
+    key = (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+    urls = _NAV_URLS.get(key)
+    if urls is None:
+        urls = _NAV_URLS[key] = _NavUrls()
+    return urls
+
+
+def nav_url(url_name: str) -> str:
+    return nav_urls()[url_name]
+
+
+_NAV_URLS: dict[tuple[Any, ...], dict[str, str]] = {}
 _NAV: list[NavItem] = []
 _ATTENTION: list[Callable[[Any], list[Attention]]] = []
 _MEETING_PANELS: list[Callable[[Any, Any], str]] = []

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from dangjian.orgs.config import effective_for_paths
+from dangjian.orgs.config import effective_for_paths_keys
 
 from .models import DuesBase, DuesExemption, ExemptionStatus
 from .rules import (
@@ -75,11 +75,10 @@ def facts_of(member: Any) -> MemberFacts:
 
 
 def settings_for(paths: Iterable[str]) -> dict[str, Settings]:
-    """Committee settings per org path: three queries whatever the number of orgs."""
+    """Committee settings per org path: one query whatever the number of orgs."""
     unique = sorted(set(paths))
-    rounding = effective_for_paths(unique, "dues.rounding")
-    cap = effective_for_paths(unique, "dues.monthly_cap_fen")
-    farmer = effective_for_paths(unique, "dues.farmer_monthly_fen")
+    values = effective_for_paths_keys(unique, ["dues.rounding", "dues.monthly_cap_fen", "dues.farmer_monthly_fen"])
+    rounding, cap, farmer = values["dues.rounding"], values["dues.monthly_cap_fen"], values["dues.farmer_monthly_fen"]
     return {p: Settings(str(rounding[p]), int(cap[p]), int(farmer[p])) for p in unique}
 
 
