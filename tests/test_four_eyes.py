@@ -50,6 +50,10 @@ DECISION_NAME = re.compile(r"_(decide|review|file|return|accept|approve|verify)$
 NOT_DECISIONS = {
     "dangjian.orglife.services.meeting_file": "归档 closes one's own meeting record; nobody else's request is decided",
     "dangjian.assignments.services.target_attach_file": "uploads a document (the name ends in 'file')",
+    "dangjian.openness.services.disclosure_request_file": (
+        "a member files a request (the name ends in 'file'); the branch's answer is the decision, and"
+        " disclosure_request_answer refuses the member who asked (four eyes)"
+    ),
     "dangjian.openness.services.disclosure_review": (
         "保密审查 is a step of the 党务公开 gate, not a decision on someone's request; the 2017 条例 lets one"
         " person of a small branch do each step, every one recorded with its actor (issue 15)"

@@ -53,7 +53,7 @@ from dangjian.inspections.tests.helpers import InspectionRows, build_inspection_
 from dangjian.members.models import ImportJob, ImportMode, ImportStatus, MemberTransfer
 from dangjian.members.services import transfer_out
 from dangjian.openness import services as openness
-from dangjian.openness.models import Deliberation, Disclosure
+from dangjian.openness.models import Deliberation, Disclosure, DisclosureRequest
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import ResolutionAction
 from dangjian.orglife.tests.helpers import data as meeting_data
@@ -77,6 +77,14 @@ SERVICE_MODULES = ["dangjian.core.calendar_services"]  # besides every app's `se
 
 UNGATED = {
     "dangjian.accounts.services.login_attempt": "the login itself: there is no actor before it succeeds",
+    "dangjian.points.services.points_follow_records": (
+        "a registry listener: a gated writer (meeting filing, attendance, dues payment) announces its own"
+        " committed change; the listener only schedules the recompute of that writer's members"
+    ),
+    "dangjian.points.services.points_follow_now": (
+        "the on-commit half of points_follow_records: recomputes derived points of the members a gated"
+        " writer just changed; it takes no actor and changes only derived ledger rows"
+    ),
 }
 
 
@@ -319,6 +327,18 @@ def openness_draft(r: Rows, step: str = "proposed") -> Any:
     if step == "approved" and d.status == "reviewed":
         d = openness.disclosure_approve(actor=SYSTEM, disclosure=d, approve=True)
     return d
+
+
+def openness_published(r: Rows) -> Any:
+    """A disclosure of branch A through the whole gate and on the board."""
+    d = openness_draft(r, "approved")
+    return d if d.status == "published" else openness.disclosure_publish(actor=SYSTEM, disclosure=d)
+
+
+def openness_request(r: Rows) -> Any:
+    """A member of branch A's pending request for disclosure."""
+    found = DisclosureRequest.objects.filter(org=r.w.branch).first()
+    return found or openness.disclosure_request_file(actor=r.w.member_user, matter="活动经费使用情况")
 
 
 def deliberation(r: Rows) -> Any:
@@ -682,6 +702,22 @@ GATED: dict[str, Recipe] = {
         "deliberation": deliberation(r), "which": "decision"
     },
     "dangjian.openness.services.deliberation_close": lambda r: {"deliberation": deliberation(r)},
+    "dangjian.openness.services.disclosure_withdraw": lambda r: {
+        "disclosure": openness_published(r), "reason": "信息有误，撤回更正"
+    },
+    "dangjian.openness.services.disclosure_request_answer": lambda r: {
+        "request": openness_request(r), "agree": False, "answer": "涉及个人信息，不予公开"
+    },
+    # assignments → study: a task's study lines derived into lists
+    "dangjian.assignments.services.assignment_study_lists_sync": lambda r: {"assignment": r.target.assignment},
+    "dangjian.study.services.study_list_derive": lambda r: {
+        "org": r.w.branch, "month": r.month, "title": "上级部署的学习", "items": [("党章", "self")],
+        "source_ref": f"assignment:{r.target.assignment_id}",
+    },
+    "dangjian.inspections.services.checklist_item_save": lambda r: {
+        "org": r.w.unit, "based_on": "default", "category": "A", "code": "", "new_code": "A9",
+        "item": {"title": "新增项目", "standard": 2, "method": "records"},
+    },
     # inspections
     "dangjian.inspections.services.checklist_save": lambda r: {"org": r.w.unit, "data": default_checklist_data()},
     "dangjian.inspections.services.plan_create": lambda r: {
@@ -724,6 +760,8 @@ SELF: dict[str, Recipe] = {
         "title": "宣传", "on": r.today, "hours": 1, "role": "volunteer"
     },
     "dangjian.community.services.pledge_submit": lambda r: {"text": "承诺"},
+    # The member's own 申请公开, filed with their own branch: no object of branch A can be named.
+    "dangjian.openness.services.disclosure_request_file": lambda r: {"matter": "活动经费使用情况"},
     # The member's own 心得 and self-study marks: written for the actor's own Member row.
     "dangjian.study.services.reflection_write": lambda r: {"title": "体会", "body": "学习体会"},
     # (an unsaved item: the refusal comes before the item is read, and the recipe writes nothing)

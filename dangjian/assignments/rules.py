@@ -185,3 +185,11 @@ def due_date_findings(
             )
         )
     return findings
+
+
+def study_items(collective: Iterable[object], self_study: Iterable[object]) -> list[tuple[str, str]]:
+    """An assignment's study lines as study-list items: 集中学习 → collective, 自学 → self (blank lines
+    dropped), in that order."""
+    return [(str(t), "collective") for t in collective if str(t).strip()] + [
+        (str(t), "self") for t in self_study if str(t).strip()
+    ]

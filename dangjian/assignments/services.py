@@ -45,7 +45,7 @@ from .models import (
     TargetMode,
     TargetStatus,
 )
-from .rules import DeliverableSpec, validate_assignment
+from .rules import DeliverableSpec, study_items, validate_assignment
 from .selectors import missing_deliverables
 from .summaries import target_summary_xlsx
 
@@ -192,13 +192,6 @@ def assignment_publish(
     return assignment
 
 
-def study_items_of(assignment: Assignment) -> list[tuple[str, str]]:
-    """The assignment's study lines as study-list items: 集中学习 → collective, 自学 → self."""
-    return [(str(t), "collective") for t in assignment.collective_study if str(t).strip()] + [
-        (str(t), "self") for t in assignment.self_study if str(t).strip()
-    ]
-
-
 def assignment_study_lists_sync(
     *, actor: Any, assignment: Assignment, orgs: Sequence[Organization] | None = None
 ) -> int:
@@ -210,7 +203,7 @@ def assignment_study_lists_sync(
     Idempotent: running it again (re-publishing, an edit) adds only new lines and never a second
     list. Returns how many items were added."""
     require(actor, Action.ADMIN, assignment.org_path)
-    items = study_items_of(assignment)
+    items = study_items(assignment.collective_study, assignment.self_study)
     if not items:
         return 0
     with transaction.atomic():

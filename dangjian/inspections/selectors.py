@@ -4,6 +4,8 @@ drawn branch until the visit starts; the committee and the plan's inspectors alw
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -530,3 +532,17 @@ def open_findings_owned(user: Any) -> list[tuple[int, str, dt.date]]:
         .order_by("deadline")
         .values_list("pk", "problem", "deadline")[:20]
     )
+
+
+def checklist_token(row: Checklist | None) -> str:
+    """What the item editor's page was based on: the version's id and a digest of its items (an
+    unused version is edited in place, so its number alone would not reveal a concurrent edit)."""
+    if row is None:
+        return "default"
+    digest = hashlib.sha256(json.dumps(row.data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"{row.pk}:{digest[:16]}"
+
+
+def checklist_in_use(row: Checklist) -> bool:
+    """Does a plan score by this version? (Then an edit makes a new version.)"""
+    return Plan.objects.filter(checklist=row).exists()

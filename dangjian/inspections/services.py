@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
-import json
 import secrets
 from decimal import Decimal
 from typing import IO, Any
@@ -50,7 +48,16 @@ from .models import (
     Strata,
 )
 from .records import probe_branches
-from .selectors import is_inspector, latest_checklist, months_before, pool_of, rectify_days, stratum_labels
+from .selectors import (
+    checklist_in_use,
+    checklist_token,
+    is_inspector,
+    latest_checklist,
+    months_before,
+    pool_of,
+    rectify_days,
+    stratum_labels,
+)
 
 NOT_INSPECTOR = "您不是本计划的检查人员"
 SWEEP_ONLY = "只有系统可以运行定期提醒"
@@ -98,20 +105,6 @@ def checklist_save(*, actor: Any, org: Organization, data: dict[str, Any], docum
         actor, "inspections.checklist_save", row, org_path=org.path, after={"number": row.number, "total": spec.total}
     )
     return row
-
-
-def checklist_token(row: Checklist | None) -> str:
-    """What the item editor's page was based on: the version's id and a digest of its items (an
-    unused version is edited in place, so its number alone would not reveal a concurrent edit)."""
-    if row is None:
-        return "default"
-    digest = hashlib.sha256(json.dumps(row.data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return f"{row.pk}:{digest[:16]}"
-
-
-def checklist_in_use(row: Checklist) -> bool:
-    """Does a plan score by this version? (Then an edit makes a new version.)"""
-    return Plan.objects.filter(checklist=row).exists()
 
 
 ITEM_FIELDS = ("title", "content", "scoring", "standard", "per_unit", "cap", "veto", "method", "evidence")

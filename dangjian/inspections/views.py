@@ -488,8 +488,8 @@ def checklist_item(request: HttpRequest, org_pk: int) -> HttpResponse:
         wanted = request.GET.get("category", "")
         category = next((c for c in spec.categories if c.code == wanted), spec.categories[0])
         code = ""
-    initial = {**_item_initial(spec, code), "based_on": services.checklist_token(row), "category": category.code}
-    in_use = row is not None and services.checklist_in_use(row)
+    initial = {**_item_initial(spec, code), "based_on": selectors.checklist_token(row), "category": category.code}
+    in_use = row is not None and selectors.checklist_in_use(row)
     return render(
         request,
         "inspections/checklist_item.html",

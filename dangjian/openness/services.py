@@ -18,7 +18,7 @@ from dangjian.core.bulk import insert_rows
 from dangjian.core.calendar import add_working_days, span_is_provisional
 from dangjian.core.paths import subtree_q
 from dangjian.core.registry import get_disclosable_kind
-from dangjian.core.scoping import Action, can, require, require_four_eyes, user_or_none
+from dangjian.core.scoping import Action, require, require_four_eyes, user_or_none
 from dangjian.core.versioning import bump, lock
 from dangjian.members.models import Member
 from dangjian.members.selectors import own_member
@@ -750,7 +750,3 @@ def disclosure_request_answer(
                 link=reverse("openness:requests_mine"),
             )
     return row
-
-
-def may_withdraw(user: Any, d: Disclosure) -> bool:
-    return d.status == DisclosureStatus.PUBLISHED and can(user, Action.APPROVE, d.approver_path)

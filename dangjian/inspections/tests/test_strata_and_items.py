@@ -14,7 +14,7 @@ from django.urls import reverse
 from conftest import login_client
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
-from dangjian.inspections import services
+from dangjian.inspections import selectors, services
 from dangjian.inspections.models import Checklist, Plan
 from dangjian.inspections.rules import parse_checklist
 from dangjian.orgs.services import org_create
@@ -99,7 +99,7 @@ def _save(w: World, code: str = "A2", category: str = "A", **changes: Any) -> Ch
     row = services.latest_checklist(w.city)
     item = {**_item(row, code), **changes} if code else changes
     return services.checklist_item_save(
-        actor=w.admin, org=w.city, based_on=services.checklist_token(row), category=category, code=code, item=item
+        actor=w.admin, org=w.city, based_on=selectors.checklist_token(row), category=category, code=code, item=item
     )
 
 
@@ -122,7 +122,7 @@ def test_an_unused_version_is_edited_in_place_a_used_one_never(world: World) -> 
 
 def test_item_editor_refuses_bad_input_and_stale_pages_writing_nothing(world: World) -> None:
     row = _save(world)
-    token = services.checklist_token(row)
+    token = selectors.checklist_token(row)
     with pytest.raises(ValidationError, match="第1类“组织建设”：各项标准分合计 17 分，超过本类分值 15 分"):
         _save(world, standard="9")
     with pytest.raises(ValidationError, match="项目编号“A1”重复"):
@@ -135,7 +135,7 @@ def test_item_editor_refuses_bad_input_and_stale_pages_writing_nothing(world: Wo
         services.checklist_item_save(
             actor=world.admin, org=world.city, based_on=token, category="A", code="A2", item=_item(row, "A2")
         )
-    live = services.checklist_token(services.latest_checklist(world.city))
+    live = selectors.checklist_token(services.latest_checklist(world.city))
     with pytest.raises(PermissionDenied):
         services.checklist_item_save(
             actor=world.secretary, org=world.city, based_on=live, category="A", code="A2", item=_item(row, "A2")
@@ -147,13 +147,13 @@ def test_add_and_remove_an_item(world: World) -> None:
     row = _save(world, standard="5")  # room for a 2-point item in 组织建设 (15)
     spec_before = parse_checklist(row.data)
     added = services.checklist_item_save(
-        actor=world.admin, org=world.city, based_on=services.checklist_token(row), category="A", code="",
+        actor=world.admin, org=world.city, based_on=selectors.checklist_token(row), category="A", code="",
         new_code="A9", item=_item(row, "A2") | {"title": "党员档案管理", "standard": "2"},
     )  # fmt: skip
     new_item = parse_checklist(added.data).item("A9")
     assert new_item is not None and new_item.local and new_item.standard == Decimal("2")
     removed = services.checklist_item_save(
-        actor=world.admin, org=world.city, based_on=services.checklist_token(added), category="A", code="A9",
+        actor=world.admin, org=world.city, based_on=selectors.checklist_token(added), category="A", code="A9",
         item={}, remove=True,
     )  # fmt: skip
     assert parse_checklist(removed.data).items() == spec_before.items()
@@ -180,6 +180,6 @@ def test_item_editor_pages(world: World, as_admin: Client, as_outsider: Client) 
     # Outsider (branch B's liaison) and branch A's secretary: refused, GET and POST, real ids.
     for client in (as_outsider, login_client(world.secretary)):
         assert client.get(url, {"code": "A2"}).status_code in (403, 404)
-        live = {**body, "based_on": services.checklist_token(row), "title": "外人改"}
+        live = {**body, "based_on": selectors.checklist_token(row), "title": "外人改"}
         assert client.post(save, live).status_code in (403, 404)
     assert Checklist.objects.get().data == row.data
