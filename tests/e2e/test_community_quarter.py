@@ -3,6 +3,8 @@ at 375×812: home → the list of the unreported (1 tap) → the quarter's xlsx 
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +34,8 @@ def test_unreported_todo_to_list_to_xlsx(e2e_world: World, new_page: Any, live_u
     screenshot(page, "community-unreported-list")
     with page.expect_download() as dl:
         page.get_by_role("link", name="导出Excel").click()  # tap 2
-    ws = load_workbook(dl.value.path()).active
+    # Playwright saves a download under a random name without an extension, which openpyxl refuses.
+    ws = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
     assert ws is not None
     names = {row[1] for row in ws.iter_rows(min_row=3, values_only=True) if isinstance(row[0], int)}
     assert names == {"钱未报", w.member.name}

@@ -32,6 +32,7 @@ def test_branch_publishes_monthly_disclosure_to_public_board(e2e_world: World, n
     S.catalogue_item_save(
         actor=w.admin, org=w.city, title="党费收缴情况", basis=basis, kind="dues_month", scope=Scope.PUBLIC,
         timing=Timing.PERIODIC, secrecy=Secrecy.OPEN, starts_on=last_month,
+        due_days=0,  # due on the month's last day: overdue on every day of this month (the 1st too)
     )  # fmt: skip
     # Something published 党内 only: it must never reach the public page.
     inside = S.disclosure_propose(
