@@ -274,6 +274,9 @@ TASKS = {
 # At scale the queue is RQ on Redis (DANGJIAN_TASKS_BACKEND=django_tasks_rq.RQBackend, workers run
 # `manage.py rqworker --job-class django_tasks_rq.Job default`); the embedded database queue stays the
 # default, so `scripts/run` needs no Redis.
+# The nightly points sweep of a tree as this many queue jobs (slices of member ids), so that as many
+# workers share it; 1 (the default) runs it as one job.
+DANGJIAN_POINTS_SWEEP_JOBS = env_int("DANGJIAN_POINTS_SWEEP_JOBS", 1, minimum=1)
 if _TASKS_BACKEND.startswith("django_tasks_rq."):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": env_str("DANGJIAN_RQ_URL", "redis://127.0.0.1:6379/0"), "DEFAULT_TIMEOUT": 3600}}

@@ -708,3 +708,22 @@ def report_figures(paths: list[str], start: dt.date, end: dt.date) -> dict[str, 
     ).values_list("org_path", "star_label"):
         out.setdefault(path, {})["branch_star"] = label
     return out
+
+
+def points_sweep_slices(org: Organization, parts: int) -> list[tuple[int, int]]:
+    """The subtree's member ids cut into `parts` contiguous slices of about equal size (a count and
+    one pass over the id index, keeping only the boundaries): each slice is a queue job, so N
+    workers share one tree's sweep. The last slice is open-ended (members added meanwhile)."""
+    ids = Member.objects.filter(subtree_q("org_path", org.path)).order_by("pk").values_list("pk", flat=True)
+    total = ids.count()
+    if total == 0:
+        return []
+    size = -(-total // max(parts, 1))
+    slices: list[tuple[int, int]] = []
+    first = 0
+    for n, pk in enumerate(ids.iterator(chunk_size=20_000), start=1):
+        if n % size == 0 and n < total:
+            slices.append((first, pk))
+            first = pk + 1
+    slices.append((first, 2**62))
+    return slices

@@ -155,19 +155,26 @@ def manual_point_decide(
 # Derived points: recomputed from records, idempotently
 
 
-def points_recompute(*, actor: Any, org: Organization, year: int) -> dict[str, int]:
+def points_recompute(
+    *, actor: Any, org: Organization, year: int, member_ids: tuple[int, int] | None = None
+) -> dict[str, int]:
     """Recompute every member of the subtree for `year` from filed meetings, the dues ledger and
     approved manual items. Running it twice changes nothing; a corrected meeting corrects the points.
 
     Each batch of CHUNK members is its own transaction (a city-wide sweep holds no lock for
     minutes); a sweep stopped half-way leaves every batch either recomputed or untouched, and the
-    next run finishes the job."""
+    next run finishes the job. `member_ids` = (first, last) limits it to a slice of member ids, so
+    queue workers can share one tree's sweep (`points_sweep_slices`)."""
     require(actor, Action.MANAGE, org.path, "无权计算该组织的积分")
     _check_year(year)
-    result = _recompute(Member.objects.filter(subtree_q("org_path", org.path)), year)
+    members = Member.objects.filter(subtree_q("org_path", org.path))
+    if member_ids is not None:
+        members = members.filter(pk__gte=member_ids[0], pk__lte=member_ids[1])
+    result = _recompute(members, year)
     if result["changed"]:
+        after = {"year": year, **result, **({"member_ids": list(member_ids)} if member_ids else {})}
         with transaction.atomic():
-            audit.record(actor, "points.recompute", org, org_path=org.path, after={"year": year, **result})
+            audit.record(actor, "points.recompute", org, org_path=org.path, after=after)
     return result
 
 
