@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -14,7 +15,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from dangjian.core.paging import BoundedPaginator
@@ -73,11 +76,21 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "members/index.html", {"roots": roots, "own": own})
 
 
+@functools.lru_cache(maxsize=512)
+def _blank_filter_html(groups: tuple[tuple[int, str], ...], limited: bool) -> SafeString:
+    """The unbound roster filter's fields, as roster.html renders them (keyed by its only inputs)."""
+    form = RosterFilterForm(None, groups=list(groups), limited=limited)
+    return format_html_join("", "<label>{} {}</label>", ((bf.label, bf) for bf in form))
+
+
 @login_required
 def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     limited = not can(request.user, Action.VIEW_SENSITIVE, org.path)
-    form = RosterFilterForm(request.GET or None, groups=selectors.groups_in(org), limited=limited)
+    groups = selectors.groups_in(org)
+    form = RosterFilterForm(request.GET or None, groups=groups, limited=limited)
+    # The empty filter form (the usual first view) renders the same for the same groups: once per process.
+    filter_html = "" if request.GET else _blank_filter_html(tuple(groups), limited)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = (
         selectors.roster(request.user, org.path, filters=filters)
@@ -99,6 +112,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
             "org": org,
             "page": page,
             "form": form,
+            "filter_html": filter_html,
             "query": query,
             "show_total": True,
             "can_manage": can(request.user, Action.MANAGE, org.path),

@@ -246,3 +246,27 @@ def test_groups_filter_on_branch(world: World, as_secretary: Any) -> None:
     assert "组员" in body and "张党员" not in body
     resp = as_secretary.get(url, {"group": "abc"})
     assert resp.status_code == 200
+
+
+def test_roster_blank_filter_follows_role_and_groups(world: World, as_secretary: Any, as_member: Any) -> None:
+    """The unbound filter form is rendered once per (groups, limited): a new 党小组 and the
+    member's names-only view still show in it, and it matches the form rendered field by field."""
+    from django.template import Context, Template
+
+    from dangjian.members.forms import RosterFilterForm
+    from dangjian.members.views import _blank_filter_html
+
+    url = reverse("members:roster", args=[world.branch.pk])
+    body = as_secretary.get(url).content.decode()
+    assert 'name="status"' in body and 'name="group"' not in body
+    body = as_member.get(url).content.decode()
+    assert 'name="q"' in body and 'name="status"' not in body and 'name="flag"' not in body
+    org_create(actor=SYSTEM, parent=world.branch, name="新建一组", kind="group")
+    body = as_secretary.get(url).content.decode()
+    assert 'name="group"' in body and "新建一组" in body
+    groups = ((7, "一组<b>"), (9, "二组"))
+    for limited in (False, True):
+        loop = Template("{% for field in form %}<label>{{ field.label }} {{ field }}</label>{% endfor %}").render(
+            Context({"form": RosterFilterForm(None, groups=list(groups), limited=limited)})
+        )
+        assert _blank_filter_html(groups, limited) == loop
