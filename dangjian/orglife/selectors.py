@@ -96,9 +96,25 @@ def meetings_of_org(user: Any, org: Organization, *, month: int | None = None, k
     return qs.select_related("org").order_by("-started_at", "-id")
 
 
+# What the meeting list and calendar show: the long texts (minutes, study items, …) stay unread.
+LIST_COLUMNS = (
+    "org_id",
+    "org_path",
+    "meeting_date",
+    "month",
+    "theme",
+    "level",
+    "status",
+    "late",
+    "started_at",
+    *KIND_FIELDS.values(),
+    "org__name",
+)
+
+
 def meeting_calendar(user: Any, org: Organization, month: int) -> list[list[tuple[dt.date | None, list[Meeting]]]]:
     """Weeks (Mon–Sun) of `month` with the meetings on each day (one query)."""
-    meetings = list(meetings_of_org(user, org, month=month).order_by("started_at"))
+    meetings = list(meetings_of_org(user, org, month=month).order_by("started_at").only(*LIST_COLUMNS))
     by_day: dict[dt.date, list[Meeting]] = {}
     for m in meetings:
         by_day.setdefault(m.meeting_date, []).append(m)

@@ -79,17 +79,22 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     today = timezone.localdate()
     month = parse_month(request.GET.get("month"), today)
     kind = request.GET.get("kind", "")
-    qs = selectors.meetings_of_org(request.user, org, kind=kind)
+    qs = selectors.meetings_of_org(request.user, org, kind=kind).only(*selectors.LIST_COLUMNS)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     can_manage = can(request.user, Action.MANAGE, org.path) and org.kind in (OrgKind.BRANCH, OrgKind.GROUP)
     streaks = selectors.absence_streak_members(org) if can_manage and org.kind == OrgKind.BRANCH else []
+    weeks = selectors.meeting_calendar(request.user, org, month)
+    # The detail link reversed once per page, not once per meeting (list and calendar).
+    detail_url = reverse("orglife:detail", args=[_URL_PLACEHOLDER])
+    for m in [*page, *(m for week in weeks for _day, ms in week for m in ms)]:
+        m.detail_url = detail_url.replace(str(_URL_PLACEHOLDER), str(m.pk))  # type: ignore[attr-defined]
     return render(
         request,
         "orglife/org_meetings.html",
         {
             "org": org,
             "page": page,
-            "weeks": selectors.meeting_calendar(request.user, org, month),
+            "weeks": weeks,
             "month": month,
             "month_label": f"{month // 100}年{month % 100}月",
             "prev_month": _month_param(rules.add_months(month, -1)),
@@ -102,6 +107,9 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
             "query": f"kind={kind}" if kind else "",
         },
     )
+
+
+_URL_PLACEHOLDER = 987654321
 
 
 def _month_param(month: int) -> str:
