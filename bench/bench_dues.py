@@ -365,6 +365,7 @@ def party_day(city, month: dt.date) -> None:
     """This month's party day in the 50-member branch, rolled back afterwards so it can be re-run:
     one tap on the collection sheet, then the rest of the branch in one batch."""
     from django.db import transaction
+    from django.utils import timezone
 
     from dangjian.dues.models import DuesExpected
     from dangjian.dues.services import PaymentRow, dues_payment_record, dues_payments_record
@@ -376,6 +377,8 @@ def party_day(city, month: dt.date) -> None:
     if len(todo) < 2:
         log("branch50: this month already paid; party-day timing skipped")
         return
+    # The party day is the 5th, or today early in a month (a payment cannot be dated ahead).
+    paid_on = min(month.replace(day=5), timezone.localdate())
     with transaction.atomic():
         one = todo.pop()
         _, secs, queries = counted(
@@ -384,10 +387,10 @@ def party_day(city, month: dt.date) -> None:
             member=members[one.member_id],
             months=[month],
             amount_fen=one.amount_fen,
-            paid_on=month.replace(day=5),
+            paid_on=paid_on,
         )
         log(f"one tap on the collection sheet (dues_payment_record): {secs * 1000:.1f} ms, {queries} queries")
-        rows = [PaymentRow(members[e.member_id], [month], e.amount_fen, month.replace(day=5)) for e in todo]
+        rows = [PaymentRow(members[e.member_id], [month], e.amount_fen, paid_on) for e in todo]
         _, secs, queries = counted(dues_payments_record, actor=liaison, rows=rows)
         log(f"the rest of the party day ({len(rows)} members) in one batch: {secs * 1000:.0f} ms, {queries} queries")
         transaction.set_rollback(True)
