@@ -51,7 +51,7 @@ def test_a_base_change_announces_the_members_whose_months_it_changes(world: Worl
 def test_a_reduction_announces_and_its_refusal_does_not(world: World, heard: list[RecordChange]) -> None:
     base(world, world.member, 5100)
     S.dues_month_compute(actor=world.liaison, org=world.branch, month=dt.date(2026, 3, 1))
-    apply = {
+    apply: dict[str, Any] = {
         "actor": world.liaison,
         "member": world.member,
         "kind": "reduce",
