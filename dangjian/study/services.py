@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.paths import ancestor_paths, subtree_q
+from dangjian.core.registry import records_changed
 from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
 from dangjian.core.versioning import bump, lock
 from dangjian.members import services as members_services
@@ -184,6 +185,8 @@ def training_record_add(
         t.save()
         audit.record(actor, "study.training_add", t, after=audit.snapshot(t))
         _recompute_member(member, range(starts_on.year, ends_on.year + 1))
+        # A completed training is a points event (registry `point_event_source`): points follows.
+        records_changed("training", [ends_on.year], member_ids=[member.pk])
     return t
 
 

@@ -226,3 +226,45 @@ def test_an_exemption_approved_before_its_month_is_computed_scores_when_it_is(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # the monthly re-run
         dues.dues_month_compute(actor=world.liaison, org=world.branch, month=feb)
     assert not callbacks  # the line is as it was: nothing announced twice
+
+
+# --- Other records points scores, and its own manual --------------------------------------------------
+
+
+def test_an_entered_training_scores_on_commit(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    from dangjian.points import rules as R
+    from dangjian.study import services as study
+
+    year = timezone.localdate().year - 1  # a training that ended last year: over on any day
+    data = R.manual_to_data(R.default_manual(year))
+    data["items"].append(
+        {"code": "training", "label": "完成培训", "category": "vanguard", "points": "1", "source": "study_training"}
+    )
+    S.points_manual_save(actor=world.admin, org=world.city, year=year, data=data, document="市委〔2026〕3号")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        t = study.training_record_add(
+            actor=world.liaison, member=world.member, title="党员轮训班", organiser="市委党校", kind="concentrated",
+            starts_on=dt.date(year, 12, 30), ends_on=dt.date(year, 12, 31), hours=Decimal(8),
+        )  # fmt: skip
+    assert callbacks
+    line = PointEntry.objects.get(member=world.member, year=year, item_code="training")
+    assert line.ref == f"training:{t.pk}"
+
+
+def test_a_saved_manual_rescores_its_subtree_on_commit(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    from dangjian.points import rules as R
+
+    with django_capture_on_commit_callbacks(execute=True):
+        m = filed_meeting(world.branch, {world.member.pk: "present"})
+    year = m.meeting_date.year
+    before = PointEntry.objects.get(member=world.member, year=year, item_code="party_day").points
+    data = R.manual_to_data(R.default_manual(year))
+    for item in data["items"]:
+        if item["code"] == "party_day":
+            item["points"] = str(Decimal(before) + 1)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        S.points_manual_save(actor=world.admin, org=world.city, year=year, data=data, document="市委〔2026〕4号")
+    assert PointEntry.objects.get(member=world.member, year=year, item_code="party_day").points == before
+    for fn in callbacks:
+        fn()
+    assert PointEntry.objects.get(member=world.member, year=year, item_code="party_day").points == before + 1
