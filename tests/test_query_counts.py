@@ -15,6 +15,11 @@ from django.urls import reverse
 
 from dangjian.site.testing.factories import World
 
+# The home tests pick their persona with `request.getfixturevalue`, which pytest-django cannot see
+# when it decides which test databases to create: run alone they would hit the unmigrated file
+# database ("no such table"). The marker declares the need for every test here.
+pytestmark = pytest.mark.django_db
+
 # A home page whose snapshot is current (core/snapshot.py): session, user, roles, own member row,
 # the audit check, the notices and their count -- whatever the number of apps.
 HOME_BUDGET = 7

@@ -193,3 +193,16 @@ def study_items(collective: Iterable[object], self_study: Iterable[object]) -> l
     return [(str(t), "collective") for t in collective if str(t).strip()] + [
         (str(t), "self") for t in self_study if str(t).strip()
     ]
+
+
+def study_months(window_start: dt.date, window_end: dt.date) -> tuple[dt.date, dt.date]:
+    """The months an assignment's study lines are studied in: every calendar month its activity
+    window touches, as (first day of the first month, first day of the last month). A member may
+    study them on any day of the window, so a window from 20 November to 10 December puts them on
+    November's and December's lists -- one list spanning both, so what is studied in November is
+    not asked again in December -- and one from 25 December to 5 January on December's and the new
+    year's January's. A window ending on the 1st still reaches that month (its last day is a day
+    of study)."""
+    if window_end < window_start:
+        raise ValueError("window ends before it starts")
+    return window_start.replace(day=1), window_end.replace(day=1)

@@ -45,7 +45,7 @@ from .models import (
     TargetMode,
     TargetStatus,
 )
-from .rules import DeliverableSpec, study_items, validate_assignment
+from .rules import DeliverableSpec, study_items, study_months, validate_assignment
 from .selectors import missing_deliverables
 from .summaries import target_summary_xlsx
 
@@ -195,13 +195,14 @@ def assignment_publish(
 def assignment_study_lists_sync(
     *, actor: Any, assignment: Assignment, orgs: Sequence[Organization] | None = None
 ) -> int:
-    """Derive the study lists of an assignment that carries study lines (集中学习 / 自学内容), in the
-    month its window starts. A list applies to its org's whole subtree, so a task to the publisher's
-    subtree gives one list at the publisher, and a task to chosen organizations one list per chosen
-    org (`orgs`, given on publish: a chosen 党委 holds one list for all its branches). Without `orgs`
-    a chosen-org task reuses the orgs that already hold its list, else one per target branch.
-    Idempotent: running it again (re-publishing, an edit) adds only new lines and never a second
-    list. Returns how many items were added."""
+    """Derive the study lists of an assignment that carries study lines (集中学习 / 自学内容), for
+    the months its activity window touches (`rules.study_months`: one list spanning them). A list
+    applies to its org's whole subtree, so a task to the publisher's subtree gives one list at the
+    publisher, and a task to chosen organizations one list per chosen org (`orgs`, given on
+    publish: a chosen 党委 holds one list for all its branches). Without `orgs` a chosen-org task
+    reuses the orgs that already hold its list, else one per target branch. Idempotent: running it
+    again (re-publishing, an edit) adds only new lines, follows a corrected window and never makes a
+    second list. Returns how many items were added."""
     require(actor, Action.ADMIN, assignment.org_path)
     items = study_items(assignment.collective_study, assignment.self_study)
     if not items:
@@ -220,11 +221,13 @@ def assignment_study_lists_sync(
         # A chosen org inside another chosen org's subtree is covered by that org's list already.
         orgs = [o for o in orgs if not any(o.path != c.path and o.path.startswith(c.path) for c in orgs)]
         added = 0
+        first, last = study_months(assignment.window_start, assignment.window_end)
         for org in orgs:
             _, n = study.study_list_derive(
                 actor=actor,
                 org=org,
-                month=assignment.window_start.replace(day=1),
+                month=first,
+                until=last,
                 title=f"{assignment.title}（学习内容）"[:200],
                 items=items,
                 source_ref=ref,

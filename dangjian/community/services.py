@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, notify
 from dangjian.core.calendar import add_working_days
+from dangjian.core.registry import records_changed
 from dangjian.core.scoping import (
     PLATFORM,
     Action,
@@ -358,6 +359,7 @@ def activity_record(*, actor: Any, link: ServiceLink, title: str, on: dt.date, h
         deed.full_clean()
         deed.save()
         audit.record(actor, "community.activity_record", deed, after=audit.snapshot(deed))
+        records_changed("community", [on.year], member_ids=[deed.member_id])  # confirmed: a points event
     return deed
 
 
@@ -385,6 +387,8 @@ def deed_decide(*, actor: Any, deed: Deed, confirm: bool, note: str = "", versio
         audit.record(
             actor, "community.deed_decide", row, before=before, after=audit.snapshot(row, ["status", "decision_note"])
         )
+        if confirm and row.on is not None:  # a confirmed deed is a points event (`point_event_source`)
+            records_changed("community", [row.on.year], member_ids=[row.member_id])
         user_id = Member.objects.filter(pk=row.member_id).values_list("user_id", flat=True).first()
         if user_id:
             verdict = "已确认" if confirm else "未予确认"

@@ -17,7 +17,8 @@
 - `record_link(kind, fn)`: the page of a higher app's record ("assignment:12") that a lower app's
   derived row names, so the lower app links back to it (study's list → the assignment).
 - `record_change_listener(fn)` / `records_changed(...)`: a writer (orglife filing or correcting a
-  meeting, dues recording a payment) tells the apps deriving figures from its records (`points`).
+  meeting, dues recording a payment or changing what a member owes, a confirmed community deed, a
+  training entered) tells the apps deriving figures from its records (`points`).
 Apps register in their AppConfig.ready().
 """
 
@@ -414,11 +415,13 @@ def record_url(ref: str, org: Any = None) -> str:
 @dataclass(frozen=True)
 class RecordChange:
     """A writer's note that records another app derives figures from have changed: orglife filed or
-    corrected a meeting (`meeting_id`), dues recorded or voided a payment (`member_ids`). `years`
+    corrected a meeting (`meeting_id`); dues recorded or voided a payment, or changed what a member
+    owes (a relief approved, a base changed); community confirmed a deed; study entered a training
+    (`member_ids`). `years`
     are the calendar years the change touches (a corrected date may touch two). Points recomputes
     the members' year at once, without orglife or dues importing points."""
 
-    kind: str  # "meeting" | "dues"
+    kind: str  # "meeting" | "dues" | "community" | "training"
     years: tuple[int, ...]
     member_ids: tuple[int, ...] = ()  # the members concerned; () with a meeting: everyone on its list
     meeting_id: int | None = None

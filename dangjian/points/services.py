@@ -43,6 +43,7 @@ from .models import (
 from .selectors import ManualResolver, event_source_labels, manual_for
 
 CHUNK = 2000  # members recomputed per batch: bounded memory at city scale
+ALL_IDS = 2**62  # above every member id: a member-id slice with this end is open-ended
 
 
 def _check_year(year: int) -> None:
@@ -57,7 +58,9 @@ def _check_year(year: int) -> None:
 def points_manual_save(
     *, actor: Any, org: Organization, year: int, data: dict[str, Any], document: str = "", version: int | None = None
 ) -> ScoringManual:
-    """Set the committee's manual for `year`: it applies to the whole subtree (nearest ancestor wins)."""
+    """Set the committee's manual for `year`: it applies to the whole subtree (nearest ancestor wins).
+    Once saved, the subtree's ledger of `year` is recomputed under it by a queue job (on commit), not
+    left on the old manual until the nightly sweep."""
     require(actor, Action.ADMIN, org.path, "无权制定该组织的积分细则")
     if org.kind not in (OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH):
         raise ValidationError("积分细则由党委或党总支制定")
@@ -88,6 +91,10 @@ def points_manual_save(
         row.full_clean()
         row.save()
         audit.record(actor, "points.manual_save", row, before=before, after=audit.snapshot(row, ["data", "document"]))
+        from .tasks import points_recompute_slice  # the task module imports this one
+
+        path = org.path
+        transaction.on_commit(lambda: points_recompute_slice.enqueue(path, year, 0, ALL_IDS), robust=True)
     return row
 
 

@@ -9,6 +9,7 @@ Nothing here counts time spent on the platform (国办函〔2026〕12号; the 20
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from dangjian.core.fields import actor_fk
 from dangjian.core.scoping import ScopedQuerySet
@@ -90,12 +91,18 @@ class ListSource(models.TextChoices):
 
 
 class StudyList(models.Model):
-    """A month's study list (学习清单): set by a committee for its subtree (from its assignment) or
-    by a branch for itself."""
+    """A study list (学习清单): set by a committee for its subtree (from its assignment) or by a
+    branch for itself, for the months from `month` through `until_month`.
+
+    A branch's own list is for one month. A list derived from an assignment is for every month its
+    activity window touches (a task from 20 November to 10 December is studied in either month):
+    one list with one set of items, shown in each of those months, so what a member studied in
+    November is not asked of them again in December."""
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name="组织")
     org_path = models.CharField(max_length=255, db_index=True, editable=False)
-    month = models.DateField("月份")  # the first day of the month
+    month = models.DateField("月份")  # the first day of the (first) month
+    until_month = models.DateField("至月份")  # the first day of the last month (= month for one month)
     title = models.CharField("清单名称", max_length=200)
     source = models.CharField("来源", max_length=10, choices=ListSource.choices, default=ListSource.OWN)
     source_ref = models.CharField("上级部署（任务编号或文件）", max_length=100, blank=True)
@@ -108,6 +115,9 @@ class StudyList(models.Model):
         ordering = ["-month", "org_path", "id"]
         verbose_name = "学习清单"
         verbose_name_plural = "学习清单"
+        constraints = [
+            models.CheckConstraint(condition=Q(until_month__gte=models.F("month")), name="study_list_months"),
+        ]
 
     def __str__(self) -> str:
         return self.title

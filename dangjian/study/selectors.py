@@ -160,12 +160,18 @@ def _cadre(member: Member, year: int) -> bool:
     )
 
 
+def lists_in_force(month: dt.date, prefix: str = "") -> Q:
+    """The study lists for `month` (a list may span several months, `StudyList.until_month`)."""
+    first = month.replace(day=1)
+    return Q(**{f"{prefix}month__lte": first, f"{prefix}until_month__gte": first})
+
+
 def study_items_for(member: Member, month: dt.date) -> list[tuple[StudyItem, bool]]:
     """The month's items of the member's branch lists and the committees' above it, each with
     whether the member has done it (self: marked; collective: present at the meeting)."""
     items = list(
         StudyItem.objects.filter(
-            org_path__in=ancestor_paths(member.org_path), study_list__month=month.replace(day=1)
+            lists_in_force(month, "study_list__"), org_path__in=ancestor_paths(member.org_path)
         ).select_related("study_list")
     )
     ids = [i.pk for i in items]
@@ -258,9 +264,8 @@ def branch_study(org: Organization, year: int) -> BranchStudy:
     rows = [BranchRow(m, years.get(m.pk)) for m in members]
     counted = sum(1 for r in rows if not r.member.exempt)
     on_track = sum(1 for r in rows if not r.member.exempt and r.year_row is not None and r.year_row.on_track)
-    month = timezone.localdate().replace(day=1)
     lists = list(
-        StudyList.objects.filter(org_path__in=ancestor_paths(org.path), month=month)
+        StudyList.objects.filter(lists_in_force(timezone.localdate()), org_path__in=ancestor_paths(org.path))
         .select_related("org")
         .prefetch_related("items")
     )

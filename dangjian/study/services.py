@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.paths import ancestor_paths, subtree_q
+from dangjian.core.registry import records_changed
 from dangjian.core.scoping import Action, require, require_four_eyes, require_person, user_or_none
 from dangjian.core.versioning import bump, lock
 from dangjian.members import services as members_services
@@ -184,6 +185,8 @@ def training_record_add(
         t.save()
         audit.record(actor, "study.training_add", t, after=audit.snapshot(t))
         _recompute_member(member, range(starts_on.year, ends_on.year + 1))
+        # A completed training is a points event (registry `point_event_source`): points follows.
+        records_changed("training", [ends_on.year], member_ids=[member.pk])
     return t
 
 
@@ -200,10 +203,15 @@ def study_list_create(
     items: Sequence[tuple[str, str]],
     source: str = ListSource.OWN,
     source_ref: str = "",
+    until: dt.date | None = None,
 ) -> StudyList:
-    """A month's study list for `org` and below; `items` are (content, 'collective' | 'self')."""
+    """A study list for `org` and below, for `month` (through `until`'s month when given: a list
+    for several months, shown in each); `items` are (content, 'collective' | 'self')."""
     require(actor, Action.MANAGE, org.path, "无权为该组织制定学习清单")
     errors: dict[str, str] = {}
+    first, last = month.replace(day=1), (until or month).replace(day=1)
+    if last < first:
+        errors["until"] = "截止月份不能早于起始月份"
     if org.kind == OrgKind.GROUP:
         errors["org"] = "学习清单由党委、党总支或党支部制定"
     if not title.strip():
@@ -224,7 +232,8 @@ def study_list_create(
         sl = StudyList(
             org=org,
             org_path=org.path,
-            month=month.replace(day=1),
+            month=first,
+            until_month=last,
             title=title.strip(),
             source=source,
             source_ref=source_ref.strip(),
@@ -248,12 +257,15 @@ def study_list_derive(
     title: str,
     items: Sequence[tuple[str, str]],
     source_ref: str,
+    until: dt.date | None = None,
 ) -> tuple[StudyList, int]:
-    """The month's list derived from a superior's record (an assignment's study lines), entered once:
-    the first call creates it (source "assigned", `source_ref` naming the record); later calls for the
-    same org and record add only the lines not yet on it and never remove one (members may have
-    studied it already). Returns the list and how many items were added (0: nothing changed). The
-    caller serialises calls for one record (assignments locks the assignment row)."""
+    """The list derived from a superior's record (an assignment's study lines) for the months
+    `month` through `until` (the record says which), entered once: the first call creates it
+    (source "assigned", `source_ref` naming the record); later calls for the same org and record
+    move it to the months given (the record's dates were corrected), add only the lines not yet on
+    it and never remove one (members may have studied it already). Returns the list and how many
+    items were added (0: no line added). The caller serialises calls for one record (assignments
+    locks the assignment row)."""
     if not source_ref.strip():
         raise ValidationError({"source_ref": "上级部署的清单请填写任务编号或文件"})
     existing = (
@@ -270,9 +282,24 @@ def study_list_derive(
             items=items,
             source=ListSource.ASSIGNED,
             source_ref=source_ref,
+            until=until,
         )
         return sl, sl.items.count()
     require(actor, Action.MANAGE, org.path, "无权为该组织制定学习清单")
+    first, last = month.replace(day=1), (until or month).replace(day=1)
+    if last < first:
+        raise ValidationError({"until": "截止月份不能早于起始月份"})
+    if (existing.month, existing.until_month) != (first, last):
+        before = {"month": existing.month.isoformat(), "until_month": existing.until_month.isoformat()}
+        existing.month, existing.until_month = first, last
+        existing.save(update_fields=["month", "until_month"])
+        audit.record(
+            actor,
+            "study.list_months",
+            existing,
+            before=before,
+            after={"month": first.isoformat(), "until_month": last.isoformat()},
+        )
     have = set(existing.items.values_list("title", "mode"))
     new = [
         (t.strip()[:300], mode)

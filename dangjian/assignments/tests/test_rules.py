@@ -136,3 +136,25 @@ def test_meeting_findings():
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (D(2023, 3, 12), D(2023, 3, 31), (D(2023, 3, 1), D(2023, 3, 1))),  # seed 000: one month
+        (D(2023, 3, 1), D(2023, 3, 1), (D(2023, 3, 1), D(2023, 3, 1))),  # one day, the 1st
+        (D(2023, 3, 31), D(2023, 4, 1), (D(2023, 3, 1), D(2023, 4, 1))),  # last day to first: both
+        (D(2023, 2, 28), D(2023, 3, 1), (D(2023, 2, 1), D(2023, 3, 1))),
+        (D(2023, 1, 31), D(2023, 4, 30), (D(2023, 1, 1), D(2023, 4, 1))),  # several months
+        (D(2023, 12, 25), D(2024, 1, 5), (D(2023, 12, 1), D(2024, 1, 1))),  # over the year end
+        (D(2023, 12, 31), D(2024, 1, 1), (D(2023, 12, 1), D(2024, 1, 1))),
+        (D(2023, 12, 1), D(2023, 12, 31), (D(2023, 12, 1), D(2023, 12, 1))),  # December alone
+    ],
+)
+def test_study_months_are_every_month_the_window_touches(start, end, months):
+    assert rules.study_months(start, end) == months
+
+
+def test_study_months_of_a_reversed_window_is_an_error():
+    with pytest.raises(ValueError):
+        rules.study_months(D(2023, 4, 1), D(2023, 3, 31))

@@ -310,3 +310,26 @@ def test_committee_coverage(world: World) -> None:
     S.activity_record(actor=c.liaison, link=link, title="巡逻", on=today, hours=1, role="volunteer")
     a = {r.path: r for r in Q.committee_coverage(world.unit, today.year, q)}[world.branch.path]
     assert a.behind == 0
+
+
+def test_a_confirmed_deed_or_activity_is_announced_to_points_and_a_declined_one_is_not(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dangjian.core import registry
+
+    heard: list[registry.RecordChange] = []
+    monkeypatch.setattr(registry, "_RECORD_LISTENERS", [heard.append])
+    c = make_community(world)
+    link = report_in(world, c)
+    today = timezone.localdate()
+    mine = registry.RecordChange("community", (today.year,), (world.member.pk,))
+    S.activity_record(actor=c.liaison, link=link, title="治安巡逻", on=today, hours=2, role="volunteer")
+    assert heard == [mine]
+    declined = S.deed_report(
+        actor=world.member_user, deed=S.need_claim(actor=world.member_user, need=need(c)), note="x"
+    )
+    S.deed_decide(actor=c.liaison, deed=declined, confirm=False, note="未见实效")
+    assert heard == [mine]
+    deed = S.deed_report(actor=world.member_user, deed=S.need_claim(actor=world.member_user, need=need(c)), note="完成")
+    S.deed_decide(actor=c.liaison, deed=deed, confirm=True)
+    assert heard == [mine, mine]

@@ -1,5 +1,8 @@
 """Shared by the dues services: the error collector, and ledger lines (re)assessed in bulk from the
 bases and reliefs in force — used when a base is set, a payment needs a line, or a relief is approved.
+
+Whatever changes what a member owes tells the apps deriving figures from the ledger (registry
+`records_changed("dues", ...)`: points scores an approved 免交 month like one paid on time).
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
+from dangjian.core.registry import records_changed
 from dangjian.members.models import Member
 
 from .. import assess as A
@@ -82,18 +86,31 @@ def _assess_pairs(pairs: set[tuple[int, dt.date]]) -> tuple[dict[tuple[int, dt.d
 
 
 def _reassess(lines: list[DuesExpected]) -> None:
-    """Refresh existing ledger lines from the bases and reliefs now in force (org and paid unchanged)."""
+    """Refresh existing ledger lines from the bases and reliefs now in force (org and paid unchanged).
+
+    The members whose amount or relief changed are announced (`records_changed`), inside the caller's
+    transaction: listeners act on commit, so a refused or rolled-back write announces nothing."""
     if not lines:
         return
     assessed, _ = _assess_pairs({(line.member_id, line.month) for line in lines})
     changed = []
+    owed_differs: set[tuple[int, dt.date]] = set()
     for line in lines:
         a = assessed.get((line.member_id, line.month))
         if a is not None:
+            if (line.amount_fen, line.relief) != (a.amount_fen, a.relief):
+                owed_differs.add((line.member_id, line.month))
             for f in EXPECTED_UPDATE_FIELDS:
                 setattr(line, f, getattr(a, f))
             changed.append(line)
     DuesExpected.objects.bulk_update(changed, EXPECTED_UPDATE_FIELDS, batch_size=2000)
+    _announce(owed_differs)
+
+
+def _announce(pairs: set[tuple[int, dt.date]]) -> None:
+    """Tell the registry's listeners that these (member id, month) obligations changed."""
+    if pairs:
+        records_changed("dues", {m.year for _, m in pairs}, member_ids=sorted({mid for mid, _ in pairs}))
 
 
 def _ensure_lines(pairs: set[tuple[int, dt.date]]) -> tuple[dict[tuple[int, dt.date], DuesExpected], set]:

@@ -18,7 +18,7 @@ from dangjian.orgs.models import Organization
 from .. import assess as A
 from ..models import DuesExpected
 from ..rules import add_months, month_label, month_start
-from ._common import EXPECTED_UPDATE_FIELDS
+from ._common import EXPECTED_UPDATE_FIELDS, _announce
 
 _INSERT_COLUMNS = ("member_id", "org_id", "org_path", "month", *EXPECTED_UPDATE_FIELDS, "computed_at")
 
@@ -87,6 +87,13 @@ def dues_month_compute(
 
     Existing lines keep their organization (history stays where the month was due); amounts are
     refreshed unless `only_missing`. Members without a base are counted, not guessed.
+
+    Lines a relief (少交/免交) newly applies to are announced to the registry (`records_changed`): an
+    approved 免交 is scored by points once its month is on the ledger. A new line without relief is
+    not: nothing is derived from an unpaid month (its payment announces itself), and a first run of
+    the month would otherwise recompute every member of the subtree. An approved relief is final
+    (dues has no write withdrawing one); such a write would reassess its lines with `_reassess`,
+    which announces them.
     """
     require(actor, Action.MANAGE, org.path, "无权计算该组织的应缴党费")
     month = month_start(month)
@@ -106,8 +113,25 @@ def dues_month_compute(
         reliefs=A.reliefs_in_force(None, month, member_q),
         settings=A.settings_for(f.org_path for f in facts),
     )
+    relieved = {a.member_id: (a.amount_fen, a.relief) for a in assessed if a.relief}
     with transaction.atomic():
+        # Only members with a relief in force can see a line change its relief (an approved relief is
+        # final); their lines are read by the unique (member, month) key, never the month's ledger.
+        had = (
+            {
+                r[0]: r[1:]
+                for r in DuesExpected.objects.filter(member_id__in=list(relieved), month=month).values_list(
+                    "member_id", "amount_fen", "relief"
+                )
+            }
+            if relieved
+            else {}
+        )
         _upsert_lines(assessed, only_missing=only_missing, batch_size=batch_size)
+        # With `only_missing` existing lines stay as they were: only new lines count.
+        _announce(
+            {(m, month) for m, owed in relieved.items() if had.get(m) != owed and not (only_missing and m in had)}
+        )
         summary = {
             "members": len(assessed),
             "missing_base": len(missing),
