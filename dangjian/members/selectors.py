@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, Func, Q, QuerySet, Value
+from django.db.models.functions import Upper
 
 from dangjian.core.masking import mask_id_number, mask_phone, may_see_identity
 from dangjian.core.memo import memoized
@@ -109,8 +111,43 @@ def roster(
             digits = q.upper()
             qs = qs.filter(Q(id_number__endswith=digits) | Q(phone__endswith=digits) | Q(phone=digits))
         else:
-            qs = qs.filter(name__icontains=q)
+            qs = qs.filter(name_contains(q, connections[qs.db].vendor))
     return qs.select_related("org", "group")
+
+
+class _NamePiecesContain(Func):
+    """`UPPER(name)`'s characters (a 1-character term) or 2-character pieces (a 2-character term)
+    contain `UPPER(term)`: the rows `name__icontains` selects, through members 0004's GIN indexes."""
+
+    output_field = BooleanField()
+
+    def __init__(self, term: str) -> None:
+        self.pieces = "string_to_array({}, NULL)" if len(term) == 1 else "member_name_bigrams({})"
+        super().__init__(Upper("name"), Upper(Value(term)))
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, list[Any]]:
+        name_sql, name_params = compiler.compile(self.source_expressions[0])
+        term_sql, term_params = compiler.compile(self.source_expressions[1])
+        return f"{self.pieces.format(name_sql)} @> ARRAY[{term_sql}]", [*name_params, *term_params]
+
+
+def name_contains(term: str, vendor: str) -> Q | _NamePiecesContain:
+    """Members whose name contains `term` (case-insensitive), as an index lookup on PostgreSQL.
+
+    A term of 3 characters or more stays `icontains` (its LIKE uses the trigram index); 1–2
+    characters have no trigram, so they ask the character / 2-character-piece indexes instead —
+    without them a rare surname or given name read every member of the subtree."""
+    if vendor == "postgresql" and 0 < len(term) <= 2:
+        return _NamePiecesContain(term)
+    return Q(name__icontains=term)
 
 
 def groups_in(org: Organization) -> list[tuple[int, str]]:
