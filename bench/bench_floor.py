@@ -51,6 +51,7 @@ class Row:
     page: str
     ms: float
     cpu_ms: float
+    db_cpu_ms: float
     queries: int
     floor_ms: float
     floor_cpu_ms: float
@@ -298,19 +299,21 @@ def backend_cpu_s() -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_per_run(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
-    """(median wall ms, CPU ms per run of this process and its database backend) of `repeat` runs."""
+def cpu_per_run(fn: Callable[[], Any], repeat: int) -> tuple[float, float, float]:
+    """(median wall ms, CPU ms per run of this process and its database backend, of which the
+    backend's) of `repeat` runs."""
     times = []
     db0, cpu0 = backend_cpu_s(), time.process_time()
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
-    cpu = (time.process_time() - cpu0 + backend_cpu_s() - db0) * 1000 / repeat
-    return statistics.median(times), cpu
+    app = time.process_time() - cpu0
+    db = backend_cpu_s() - db0
+    return statistics.median(times), (app + db) * 1000 / repeat, db * 1000 / repeat
 
 
-def time_floor(statements: Floor, repeat: int) -> tuple[float, float]:
+def time_floor(statements: Floor, repeat: int) -> tuple[float, float, float]:
     """Execute and fetch every statement once per run (warm: twice before timing)."""
     from django.db import connection
 
@@ -325,9 +328,10 @@ def time_floor(statements: Floor, repeat: int) -> tuple[float, float]:
     return cpu_per_run(once, repeat)
 
 
-def time_page(client: Any, url: str, repeat: int) -> tuple[float, float, int, int]:
-    """(median ms, CPU ms per request, queries, status) of GET url, warm. The connection is kept
-    between requests (CONN_MAX_AGE-style), so that its server process can be measured."""
+def time_page(client: Any, url: str, repeat: int) -> tuple[float, float, float, int, int]:
+    """(median ms, CPU ms per request, of which the database's, queries, status) of GET url, warm.
+    The connection is kept between requests (CONN_MAX_AGE-style), so that its server process can
+    be measured."""
     from django.db import connection, reset_queries
 
     for _ in range(3):
@@ -337,8 +341,8 @@ def time_page(client: Any, url: str, repeat: int) -> tuple[float, float, int, in
     status = client.get(url).status_code
     queries = len(connection.queries)
     connection.force_debug_cursor = False
-    ms, cpu = cpu_per_run(lambda: client.get(url), repeat)
-    return ms, cpu, queries, status
+    ms, cpu, db = cpu_per_run(lambda: client.get(url), repeat)
+    return ms, cpu, db, queries, status
 
 
 def main() -> None:
@@ -408,13 +412,13 @@ def main() -> None:
                 for sql, params in statements:
                     cur.execute(sql, params)
                     print(f"    {len(cur.fetchall()):>4}  {sql} {params}")
-        ms, cpu, queries, status = time_page(client, urls[label], args.repeat)
-        floor_ms, floor_cpu = time_floor(statements, args.repeat)
-        rows.append(Row(label, ms, cpu, queries, floor_ms, floor_cpu, len(statements), status))
+        ms, cpu, db, queries, status = time_page(client, urls[label], args.repeat)
+        floor_ms, floor_cpu, _ = time_floor(statements, args.repeat)
+        rows.append(Row(label, ms, cpu, db, queries, floor_ms, floor_cpu, len(statements), status))
 
     head = (
         f"{'page':<18} {'status':>6} {'ms':>7} {'floor ms':>8} {'ratio':>6} {'CPU ms':>7} {'floor CPU':>9} "
-        f"{'ratio':>6} {'queries':>7} {'floor q':>7}"
+        f"{'ratio':>6} {'DB CPU':>7} {'queries':>7} {'floor q':>7}"
     )
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
@@ -422,11 +426,11 @@ def main() -> None:
         cpu_ratio = r.cpu_ms / r.floor_cpu_ms if r.floor_cpu_ms else float("nan")
         print(
             f"{r.page:<18} {r.status:>6} {r.ms:>7.2f} {r.floor_ms:>8.2f} {ratio:>6.1f} {r.cpu_ms:>7.2f} "
-            f"{r.floor_cpu_ms:>9.2f} {cpu_ratio:>6.1f} {r.queries:>7} {r.floor_queries:>7}"
+            f"{r.floor_cpu_ms:>9.2f} {cpu_ratio:>6.1f} {r.db_cpu_ms:>7.2f} {r.queries:>7} {r.floor_queries:>7}"
         )
     print(
-        "ms: wall time, median; CPU ms: this process + its PostgreSQL backend per request (robust to load); "
-        "ratio: page / floor"
+        "ms: wall time, median; CPU ms: this process + its PostgreSQL backend per request (robust to load), "
+        "DB CPU: the backend's part of the page's; ratio: page / floor"
     )
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
