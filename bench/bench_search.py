@@ -81,7 +81,7 @@ def main() -> None:
         for scope, org in scopes:
             url = reverse("members:roster", args=[org.pk]) + "?q=" + quote(term)
             rows.append(
-                measure_get(admin, f"{scope}: {label}", url, repeat=args.repeat, note=f"{term} ({hits:,} in city)")
+                measure_get(admin, f"{scope}: {label}", url, repeat=args.repeat, note=f"{term} ({hits:,} under root)")
             )
     print_table(
         rows,
