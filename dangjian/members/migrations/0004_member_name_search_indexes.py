@@ -1,17 +1,17 @@
 """Indexes for the roster's name search over a subtree, on PostgreSQL only (issue 18).
 
 `name__icontains` is `UPPER(name) LIKE UPPER('%term%')` on PostgreSQL: no b-tree can serve it, so a
-rare name read every member of the subtree (11.8 s at a province's root). Three GIN indexes make
-every search term an index lookup at any size:
+rare name read every member of the subtree (11.8 s at a province's root). Three GIN indexes:
 
-- `member_name_trgm_idx`: `pg_trgm` on `UPPER(name)`, used by the LIKE itself for a term of 3
-  characters or more (a trigram needs 3 characters);
 - `member_name_chars_idx`: the characters of `UPPER(name)` (`string_to_array(…, NULL)`), for a
-  1-character term (a surname): `members.selectors.name_contains` asks `… @> ARRAY[UPPER(term)]`;
+  1-character term (a surname);
 - `member_name_bigrams_idx`: the 2-character pieces of `UPPER(name)` (`member_name_bigrams`), for
-  a 2-character term (a given name, or a whole two-character name).
+  a 2-character term (a given name, a whole two-character name) and, with the LIKE, for longer ones
+  (`members.selectors.name_contains` asks `… @> pieces of UPPER(term)`);
+- `member_name_trgm_idx`: `pg_trgm` on `UPPER(name)`, which serves a plain `icontains` of 3
+  characters or more (the other member-name searches: post and role candidates).
 
-For 1–2 characters these containments select exactly the rows the LIKE selects. SQLite has no such
+For 1–2 characters the containments select exactly the rows the LIKE selects. SQLite has no such
 indexes; there the migration does nothing (the embedded default serves one city at most). The
 indexes are kept out of the model state (`Member.Meta.indexes` cannot hold PostgreSQL-only
 expressions while the suite also runs on SQLite) and built CONCURRENTLY, so that a large roster
