@@ -7,9 +7,10 @@ fragment and a name nobody has, requests the roster of the root, of the first co
 50-member branch with `?q=…` as the root's org admin (Django test Client, warm, median of
 `repeat`) and prints server time and query count. With `--explain` it prints PostgreSQL's
 `EXPLAIN (ANALYZE, BUFFERS)` of the two queries the roster issues (the page and the bounded count)
-for every term at the root: with the trigram index (members 0004) a term of 3 characters or more
-is a Bitmap Index Scan on `member_name_trgm_idx`; 1–2 characters have no trigram and are read
-through the (org_path, name) index in page order.
+for every term at the root: with members 0004 each is a Bitmap Index Scan on
+`member_name_chars_idx` (1 character) or `member_name_bigrams_idx` (2 or more; the trigram index
+may join from 3), except a common surname's page, which the (org_path, name) index fills in order.
+Without 0004 every term that is not common reads the whole subtree.
 """
 
 from __future__ import annotations
