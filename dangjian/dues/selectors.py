@@ -222,12 +222,18 @@ class SheetRow:
     arrears_months: str = ""  # "2026-03,2026-04,2026-05": the unpaid months before this one and this one
 
 
+@dataclass(frozen=True)
+class SheetDisclosure:
+    published_at: dt.datetime
+    version: int
+
+
 @dataclass
 class Sheet:
     org: Organization
     month: dt.date
     rows: list[SheetRow]
-    disclosure: DuesDisclosure | None
+    disclosure: SheetDisclosure | None
 
     @property
     def due_rows(self) -> list[SheetRow]:
@@ -280,73 +286,81 @@ class _SheetMember(NamedTuple):
 
 
 @functools.cache
-def _sheet_members_sql() -> str:
-    """The collection sheet's one query for its members (SQL built once per process from the models).
+def _sheet_sql() -> tuple[str, str, str]:
+    """The collection sheet's three queries, written once per process (tables named by the models).
 
-    The branch's roll for the month and anyone on its ledger for the month (a member who transferred
-    out keeps the line), each with that line if any, the newest base not after the month (as
-    `assess.bases_in_force`) and the approved relief covering it (as `assess.reliefs_in_force`).
-    Parameters: month, org, month, month, month, org, month-end, month, org, month.
+    members: the branch's roll for the month and anyone on its ledger for the month (a member who
+    transferred out keeps the line), each with that line if any, the newest base not after the month
+    (as `assess.bases_in_force`) and the newest approved relief covering it (as
+    `assess.reliefs_in_force`). history: the same members' ledger over a range of months.
+    published: when and which version of the month's collection was disclosed.
     """
-    m, e = Member._meta, DuesExpected._meta
-    b, x = DuesBase._meta, DuesExemption._meta
-
-    def c(meta: Any, name: str) -> str:
-        return meta.get_field(name).column
-
-    return (
-        f"SELECT m.{c(m, 'id')}, m.{c(m, 'org')}, m.{c(m, 'org_path')}, m.{c(m, 'joined_on')},"  # noqa: S608
-        f" m.{c(m, 'left_on')}, m.{c(m, 'category')}, m.{c(m, 'name')}, e.{c(e, 'id')}, e.{c(e, 'amount_fen')},"
-        f" e.{c(e, 'paid_fen')}, e.{c(e, 'is_paid')}, e.{c(e, 'rate_label')}, e.{c(e, 'relief')},"
-        f" b.{c(b, 'year')}, b.{c(b, 'monthly_base_fen')}, b.{c(b, 'category')}, x.{c(x, 'kind')},"
-        f" x.{c(x, 'reduced_fen')}"
-        f" FROM {m.db_table} m"
-        f" LEFT JOIN {b.db_table} b ON b.{c(b, 'id')} = (SELECT b2.{c(b, 'id')} FROM {b.db_table} b2"
-        f" WHERE b2.{c(b, 'member')} = m.{c(m, 'id')} AND b2.{c(b, 'effective_from')} <= %s"
-        f" ORDER BY b2.{c(b, 'effective_from')} DESC, b2.{c(b, 'id')} DESC LIMIT 1)"
-        f" LEFT JOIN {x.db_table} x ON x.{c(x, 'id')} = (SELECT MAX(x2.{c(x, 'id')}) FROM {x.db_table} x2"
-        f" WHERE x2.{c(x, 'member')} = m.{c(m, 'id')} AND x2.{c(x, 'status')} = %s"
-        f" AND x2.{c(x, 'start_month')} <= %s AND x2.{c(x, 'end_month')} >= %s)"
-        f" LEFT JOIN {e.db_table} e ON e.{c(e, 'member')} = m.{c(m, 'id')} AND e.{c(e, 'org')} = %s"
-        f" AND e.{c(e, 'month')} = %s"
-        f" WHERE (m.{c(m, 'org')} = %s AND m.{c(m, 'joined_on')} <= %s"
-        f" AND (m.{c(m, 'is_active')} OR m.{c(m, 'left_on')} >= %s))"
-        f" OR m.{c(m, 'id')} IN (SELECT e2.{c(e, 'member')} FROM {e.db_table} e2"
-        f" WHERE e2.{c(e, 'org')} = %s AND e2.{c(e, 'month')} = %s)"
+    member, line = Member._meta.db_table, DuesExpected._meta.db_table
+    base, relief, disclosure = DuesBase._meta.db_table, DuesExemption._meta.db_table, DuesDisclosure._meta.db_table
+    # Only the models' table names are interpolated; every value is a bound parameter.
+    on_sheet = (
+        "(m.org_id = %(org)s AND m.joined_on <= %(month_end)s AND (m.is_active OR m.left_on >= %(month)s))"  # noqa: S608
+        f" OR m.id IN (SELECT e2.member_id FROM {line} e2 WHERE e2.org_id = %(org)s AND e2.month = %(month)s)"
     )
+    members = (
+        "SELECT m.id, m.org_id, m.org_path, m.joined_on, m.left_on, m.category, m.name,"  # noqa: S608
+        " e.id, e.amount_fen, e.paid_fen, e.is_paid, e.rate_label, e.relief,"
+        " b.year, b.monthly_base_fen, b.category, x.kind, x.reduced_fen"
+        f" FROM {member} m"
+        f" LEFT JOIN {line} e ON e.member_id = m.id AND e.org_id = %(org)s AND e.month = %(month)s"
+        f" LEFT JOIN {base} b ON b.id = (SELECT b2.id FROM {base} b2 WHERE b2.member_id = m.id"
+        " AND b2.effective_from <= %(month)s ORDER BY b2.effective_from DESC, b2.id DESC LIMIT 1)"
+        f" LEFT JOIN {relief} x ON x.id = (SELECT MAX(x2.id) FROM {relief} x2 WHERE x2.member_id = m.id"
+        " AND x2.status = %(approved)s AND x2.start_month <= %(month)s AND x2.end_month >= %(month)s)"
+        f" WHERE {on_sheet}"
+    )
+    history = (
+        f"SELECT h.member_id, h.month, h.amount_fen, h.is_paid FROM {line} h"  # noqa: S608
+        " WHERE h.month >= %(first)s AND h.month <= %(last)s"
+        f" AND h.member_id IN (SELECT m.id FROM {member} m WHERE {on_sheet})"
+    )
+    published = f"SELECT published_at, version FROM {disclosure} WHERE org_id = %(org)s AND month = %(month)s"  # noqa: S608
+    return members, history, published
 
 
 def collection_sheet(org: Organization, month: dt.date) -> Sheet:
     """Who is due this month in the branch, who paid, who did not: three queries whatever the size
-    (four while some member's month is not on the ledger yet and must be assessed)."""
+    (four while a member not on the month's ledger yet has a base to be assessed from)."""
     month = month_start(month)
-    ops = connection.ops
-    mo = ops.adapt_datefield_value(month)
-    month_end = ops.adapt_datefield_value(add_months(month, 1) - dt.timedelta(days=1))
+    members_sql, history_sql, published_sql = _sheet_sql()
+    adapt = connection.ops.adapt_datefield_value
+    through = add_months(month, -1)
+    params = {
+        "org": org.pk,
+        "month": adapt(month),
+        "month_end": adapt(add_months(month, 1) - dt.timedelta(days=1)),
+        "approved": ExemptionStatus.APPROVED,
+        "first": adapt(add_months(through, -ARREARS_FLAG_MONTHS - 1)),  # the arrears look-back
+        "last": adapt(through),
+    }
     with connection.cursor() as cur:
-        cur.execute(
-            _sheet_members_sql(), [mo, ExemptionStatus.APPROVED, mo, mo, org.pk, mo, org.pk, month_end, mo, org.pk, mo]
+        cur.execute(members_sql, params)
+        members = [_SheetMember._make(m) for m in cur.fetchall()]
+        cur.execute(history_sql, params)
+        months = cur.fetchall()
+        cur.execute(published_sql, params)
+        published = cur.fetchone()
+    rows = [
+        SheetRow(
+            m.id,
+            m.name,
+            m.amount_fen,
+            m.paid_fen,
+            bool(m.is_paid),
+            m.rate_label,
+            m.relief,
+            True,
+            transferred_out=m.org_id != org.pk,
         )
-        members = cur.fetchall()
-    rows: list[SheetRow] = []
-    pending: list[_SheetMember] = []
-    for m in map(_SheetMember._make, members):
-        if m.line_id is None:
-            pending.append(m)
-        else:
-            rows.append(
-                SheetRow(
-                    m.id,
-                    m.name,
-                    m.amount_fen,
-                    m.paid_fen,
-                    bool(m.is_paid),
-                    m.rate_label,
-                    m.relief,
-                    True,
-                    transferred_out=m.org_id != org.pk,
-                )
-            )
+        for m in members
+        if m.line_id is not None
+    ]
+    pending = [m for m in members if m.line_id is None]  # not on the month's ledger yet: assess now
     if pending:
         facts = [A.MemberFacts(*m[:6]) for m in pending]
         assessed, missing = A.assess(
@@ -354,7 +368,7 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
             month,
             bases={m.id: (m.base_year, m.base_fen, m.base_category) for m in pending if m.base_year is not None},
             reliefs={m.id: Relief(m.relief_kind, m.relief_reduced_fen or 0) for m in pending if m.relief_kind},
-            settings=A.settings_for(f.org_path for f in facts),
+            settings=A.LazySettings(f.org_path for f in facts),
         )
         by_id = {a.member_id: a for a in assessed}
         for m in pending:
@@ -363,22 +377,21 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
                 rows.append(SheetRow(m.id, m.name, a.amount_fen, 0, False, a.rate_label, a.relief, False))
             elif m.id in missing:
                 rows.append(SheetRow(m.id, m.name, 0, 0, False, "未核定基数", "", False, missing_base=True))
-    # Arrears (consecutive unpaid months before this one) for everyone on the sheet: one query.
-    through = add_months(month, -1)
+    # Arrears: consecutive unpaid months before this one.
     history: dict[int, list[MonthStatus]] = {}
-    for member_id, mm, amount, paid in DuesExpected.objects.filter(
-        member_id__in=[r.member_id for r in rows],
-        month__gte=add_months(through, -ARREARS_FLAG_MONTHS - 1),
-        month__lte=through,
-    ).values_list("member_id", "month", "amount_fen", "is_paid"):
-        history.setdefault(member_id, []).append(MonthStatus(mm, amount, paid))
+    for member_id, mm, amount, paid in months:
+        history.setdefault(member_id, []).append(MonthStatus(mm, amount, bool(paid)))
     for r in rows:
         r.streak = consecutive_unpaid(history.get(r.member_id, []), through)
         if r.streak and not r.is_paid:
             r.arrears_months = ",".join(f"{add_months(month, -i):%Y-%m}" for i in range(r.streak, -1, -1))
     rows.sort(key=lambda r: (r.is_paid, r.name, r.member_id))
-    # The sheet shows when and which version was published, not the published rows.
-    disclosure = DuesDisclosure.objects.filter(org=org, month=month).only("published_at", "version").first()
+    disclosure = None
+    if published is not None:
+        at, version = published
+        if timezone.is_naive(at):  # SQLite keeps UTC without an offset; the ORM reads it back the same way
+            at = timezone.make_aware(at, connection.timezone)
+        disclosure = SheetDisclosure(at, version)
     return Sheet(org, month, rows, disclosure)
 
 
