@@ -461,7 +461,7 @@ def _sheet_sample(w: World) -> str:
 def test_sheet_rows_links_once_per_page(as_liaison: Client, world: World, django_assert_max_num_queries: Any) -> None:
     """The rows render in one include with URLs reversed once per page: same links and amounts."""
     url = _sheet_sample(world)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(8):
         body = as_liaison.get(url).content.decode()
     month = this_month()
     mq = f"?month={month:%Y-%m}"
