@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -66,7 +67,7 @@ def _cast(w: World, month: dt.date) -> dict[str, Member]:
             "月后入党", joined_on=add_months(month, 1) + dt.timedelta(days=3), status="probationary", converted_on=None
         ),
     }
-    base = {"actor": SYSTEM, "category": DuesCategory.IN_SERVICE}
+    base: dict[str, Any] = {"actor": SYSTEM, "category": DuesCategory.IN_SERVICE}
     S.dues_base_set(member=cast["carried"], year=year - 1, monthly_base_fen=612_300, **base)
     S.dues_base_set(member=cast["changed"], year=year, monthly_base_fen=300_000, **base)
     S.dues_base_set(
