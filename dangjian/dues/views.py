@@ -208,24 +208,29 @@ def _urlconf_key() -> tuple[str, Any, str]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _branch_urls(org_pk: int, _urlconf: tuple[str, Any, str]) -> dict[str, Any]:
-    """The sheet's links for a branch, reversed once per process (not per page, not per row)."""
+def _org_urls(org_pk: int, _urlconf: tuple[str, Any, str]) -> dict[str, Any]:
+    """The sheet's and the roll-up's links for an org, reversed once per process (not per page, not
+    per row); `PkUrl`s are completed per row."""
     return {
         "base_set": PkUrl("dues:base_set"),
         "quick_pay": PkUrl("dues:quick_pay", org_pk),
         "pay": PkUrl("dues:pay"),
+        "member": PkUrl("dues:member"),
+        "child_rollup": PkUrl("dues:rollup"),
         "publish": reverse("dues:disclosure_publish", args=[org_pk]),
         "compute": reverse("dues:compute", args=[org_pk]),
         "register": reverse("dues:register_xlsx", args=[org_pk]),
+        "sheet": reverse("dues:sheet", args=[org_pk]),
         "rollup": reverse("dues:rollup", args=[org_pk]),
+        "rollup_xlsx": reverse("dues:rollup_xlsx", args=[org_pk]),
         "meetings": reverse("orglife:org_meetings", args=[org_pk]),
     }
 
 
 def _sheet_links(org: Organization, month: dt.date) -> dict[str, Any]:
-    """The sheet's links and the month they carry (the page's and the htmx row's)."""
+    """The sheet's (and roll-up's) links and the month they carry (the page's and the htmx row's)."""
     return {
-        "urls": _branch_urls(org.pk, _urlconf_key()),
+        "urls": _org_urls(org.pk, _urlconf_key()),
         "month_value": f"{month:%Y-%m}",
         "month_query": f"?month={month:%Y-%m}",
     }
@@ -415,7 +420,13 @@ def rollup(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(
         request,
         "dues/rollup.html",
-        {"r": data, "org": org, "month": month, "month_options": _month_options(selectors.current_month(), month)},
+        {
+            "r": data,
+            "org": org,
+            "month": month,
+            "month_options": _month_options(selectors.current_month(), month),
+            **_sheet_links(org, month),
+        },
     )
 
 
