@@ -82,6 +82,23 @@ def settings_for(paths: Iterable[str]) -> dict[str, Settings]:
     return {p: Settings(str(rounding[p]), int(cap[p]), int(farmer[p])) for p in unique}
 
 
+class LazySettings(dict[str, Settings]):
+    """`settings_for(paths)`, read on first use: a sheet whose unassessed members all lack a base
+    (nothing to compute) needs no settings and makes no query."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        super().__init__()
+        self._paths = list(paths)
+        self._loaded = False
+
+    def __missing__(self, path: str) -> Settings:
+        if self._loaded:
+            raise KeyError(path)
+        self._loaded = True
+        self.update(settings_for(self._paths))
+        return self[path]
+
+
 def bases_in_force(member_ids: list[int] | None, month: dt.date, path_q: Q | None = None) -> dict[int, tuple]:
     """member id → (year, base_fen, category) of the newest base not after `month`.
 

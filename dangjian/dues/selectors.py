@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -35,6 +37,7 @@ from .models import (
 from .rules import (
     ARREARS_FLAG_MONTHS,
     MonthStatus,
+    Relief,
     add_months,
     arrears_findings,
     consecutive_unpaid,
@@ -219,12 +222,18 @@ class SheetRow:
     arrears_months: str = ""  # "2026-03,2026-04,2026-05": the unpaid months before this one and this one
 
 
+@dataclass(frozen=True)
+class SheetDisclosure:
+    published_at: dt.datetime
+    version: int
+
+
 @dataclass
 class Sheet:
     org: Organization
     month: dt.date
     rows: list[SheetRow]
-    disclosure: DuesDisclosure | None
+    disclosure: SheetDisclosure | None
 
     @property
     def due_rows(self) -> list[SheetRow]:
@@ -252,70 +261,137 @@ class Sheet:
         return sum(r.paid_fen for r in self.rows)
 
 
-def collection_sheet(org: Organization, month: dt.date) -> Sheet:
-    """Who is due this month in the branch, who paid, who did not (8 queries whatever the size)."""
-    month = month_start(month)
-    lines = list(
-        DuesExpected.objects.filter(org=org, month=month)
-        .select_related("member")
-        .only(
-            "member_id",
-            "amount_fen",
-            "paid_fen",
-            "is_paid",
-            "rate_label",
-            "relief",
-            "member__name",
-            "member__org_id",
-        )
+class _SheetMember(NamedTuple):
+    """A row of `_sheet_members_sql`: the member's facts (as `assess.MemberFacts`), the month's line on
+    the branch's ledger (`line_id` None if not on it), the base and the relief in force."""
+
+    id: int
+    org_id: int
+    org_path: str
+    joined_on: dt.date | None
+    left_on: dt.date | None
+    category: str
+    name: str
+    line_id: int | None
+    amount_fen: int
+    paid_fen: int
+    is_paid: bool
+    rate_label: str
+    relief: str
+    base_year: int | None
+    base_fen: int | None
+    base_category: str | None
+    relief_kind: str | None
+    relief_reduced_fen: int | None
+
+
+@functools.cache
+def _sheet_sql() -> tuple[str, str, str]:
+    """The collection sheet's three queries, written once per process (tables named by the models).
+
+    members: the branch's roll for the month and anyone on its ledger for the month (a member who
+    transferred out keeps the line), each with that line if any, the newest base not after the month
+    (as `assess.bases_in_force`) and the newest approved relief covering it (as
+    `assess.reliefs_in_force`). history: the same members' ledger over a range of months.
+    published: when and which version of the month's collection was disclosed.
+    """
+    member, line = Member._meta.db_table, DuesExpected._meta.db_table
+    base, relief, disclosure = DuesBase._meta.db_table, DuesExemption._meta.db_table, DuesDisclosure._meta.db_table
+    # Only the models' table names are interpolated; every value is a bound parameter.
+    on_sheet = (
+        "(m.org_id = %(org)s AND m.joined_on <= %(month_end)s AND (m.is_active OR m.left_on >= %(month)s))"  # noqa: S608
+        f" OR m.id IN (SELECT e2.member_id FROM {line} e2 WHERE e2.org_id = %(org)s AND e2.month = %(month)s)"
     )
-    on_ledger = {e.member_id for e in lines}
+    members = (
+        "SELECT m.id, m.org_id, m.org_path, m.joined_on, m.left_on, m.category, m.name,"  # noqa: S608
+        " e.id, e.amount_fen, e.paid_fen, e.is_paid, e.rate_label, e.relief,"
+        " b.year, b.monthly_base_fen, b.category, x.kind, x.reduced_fen"
+        f" FROM {member} m"
+        f" LEFT JOIN {line} e ON e.member_id = m.id AND e.org_id = %(org)s AND e.month = %(month)s"
+        f" LEFT JOIN {base} b ON b.id = (SELECT b2.id FROM {base} b2 WHERE b2.member_id = m.id"
+        " AND b2.effective_from <= %(month)s ORDER BY b2.effective_from DESC, b2.id DESC LIMIT 1)"
+        f" LEFT JOIN {relief} x ON x.id = (SELECT MAX(x2.id) FROM {relief} x2 WHERE x2.member_id = m.id"
+        " AND x2.status = %(approved)s AND x2.start_month <= %(month)s AND x2.end_month >= %(month)s)"
+        f" WHERE {on_sheet}"
+    )
+    history = (
+        f"SELECT h.member_id, h.month, h.amount_fen, h.is_paid FROM {line} h"  # noqa: S608
+        " WHERE h.month >= %(first)s AND h.month <= %(last)s"
+        f" AND h.member_id IN (SELECT m.id FROM {member} m WHERE {on_sheet})"
+    )
+    published = f"SELECT published_at, version FROM {disclosure} WHERE org_id = %(org)s AND month = %(month)s"  # noqa: S608
+    return members, history, published
+
+
+def collection_sheet(org: Organization, month: dt.date) -> Sheet:
+    """Who is due this month in the branch, who paid, who did not: three queries whatever the size
+    (four while a member not on the month's ledger yet has a base to be assessed from)."""
+    month = month_start(month)
+    members_sql, history_sql, published_sql = _sheet_sql()
+    adapt = connection.ops.adapt_datefield_value
+    through = add_months(month, -1)
+    params = {
+        "org": org.pk,
+        "month": adapt(month),
+        "month_end": adapt(add_months(month, 1) - dt.timedelta(days=1)),
+        "approved": ExemptionStatus.APPROVED,
+        "first": adapt(add_months(through, -ARREARS_FLAG_MONTHS - 1)),  # the arrears look-back
+        "last": adapt(through),
+    }
+    with connection.cursor() as cur:
+        cur.execute(members_sql, params)
+        members = [_SheetMember._make(m) for m in cur.fetchall()]
+        cur.execute(history_sql, params)
+        months = cur.fetchall()
+        cur.execute(published_sql, params)
+        published = cur.fetchone()
     rows = [
         SheetRow(
-            e.member_id,
-            e.member.name,
-            e.amount_fen,
-            e.paid_fen,
-            e.is_paid,
-            e.rate_label,
-            e.relief,
+            m.id,
+            m.name,
+            m.amount_fen,
+            m.paid_fen,
+            bool(m.is_paid),
+            m.rate_label,
+            m.relief,
             True,
-            transferred_out=e.member.org_id != org.pk,
+            transferred_out=m.org_id != org.pk,
         )
-        for e in lines
+        for m in members
+        if m.line_id is not None
     ]
-    month_last = add_months(month, 1) - dt.timedelta(days=1)
-    pending = [
-        m
-        for m in Member.objects.filter(org=org, joined_on__lte=month_last)
-        .filter(Q(is_active=True) | Q(left_on__gte=month))
-        .only("id", "name", "org_id", "org_path", "joined_on", "left_on", "category", "user_id")
-        if m.pk not in on_ledger
-    ]
+    pending = [m for m in members if m.line_id is None]  # not on the month's ledger yet: assess now
     if pending:
-        assessed, missing = A.assess_members(pending, month)
+        facts = [A.MemberFacts(*m[:6]) for m in pending]
+        assessed, missing = A.assess(
+            facts,
+            month,
+            bases={m.id: (m.base_year, m.base_fen, m.base_category) for m in pending if m.base_year is not None},
+            reliefs={m.id: Relief(m.relief_kind, m.relief_reduced_fen or 0) for m in pending if m.relief_kind},
+            settings=A.LazySettings(f.org_path for f in facts),
+        )
         by_id = {a.member_id: a for a in assessed}
         for m in pending:
-            a = by_id.get(m.pk)
+            a = by_id.get(m.id)
             if a is not None:
-                rows.append(SheetRow(m.pk, m.name, a.amount_fen, 0, False, a.rate_label, a.relief, False))
-            elif m.pk in missing:
-                rows.append(SheetRow(m.pk, m.name, 0, 0, False, "未核定基数", "", False, missing_base=True))
-    # Arrears (consecutive unpaid months before this one) for everyone on the sheet: one query.
-    through = add_months(month, -1)
+                rows.append(SheetRow(m.id, m.name, a.amount_fen, 0, False, a.rate_label, a.relief, False))
+            elif m.id in missing:
+                rows.append(SheetRow(m.id, m.name, 0, 0, False, "未核定基数", "", False, missing_base=True))
+    # Arrears: consecutive unpaid months before this one.
     history: dict[int, list[MonthStatus]] = {}
-    for member_id, mm, amount, paid in DuesExpected.objects.filter(
-        member_id__in=[r.member_id for r in rows],
-        month__gte=add_months(through, -ARREARS_FLAG_MONTHS - 1),
-        month__lte=through,
-    ).values_list("member_id", "month", "amount_fen", "is_paid"):
-        history.setdefault(member_id, []).append(MonthStatus(mm, amount, paid))
+    for member_id, mm, amount, paid in months:
+        history.setdefault(member_id, []).append(MonthStatus(mm, amount, bool(paid)))
     for r in rows:
         r.streak = consecutive_unpaid(history.get(r.member_id, []), through)
         if r.streak and not r.is_paid:
             r.arrears_months = ",".join(f"{add_months(month, -i):%Y-%m}" for i in range(r.streak, -1, -1))
     rows.sort(key=lambda r: (r.is_paid, r.name, r.member_id))
-    disclosure = DuesDisclosure.objects.filter(org=org, month=month).first()
+    disclosure = None
+    if published is not None:
+        at, version = published
+        if timezone.is_naive(at):  # SQLite keeps UTC without an offset; the ORM reads it back the same way
+            at = timezone.make_aware(at, connection.timezone)
+        disclosure = SheetDisclosure(at, version)
     return Sheet(org, month, rows, disclosure)
 
 

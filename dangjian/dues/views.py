@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from dangjian.core.replicas import replica_reads
@@ -192,20 +196,54 @@ def sheet(request: HttpRequest, org_pk: int) -> HttpResponse:
             "sheet": data,
             "org": org,
             "month": month,
-            "months": month_choices(selectors.current_month()),
-            **_sheet_row_links(org, month),
+            "month_options": _month_options(selectors.current_month(), month),
+            **_sheet_links(org, month),
         },
     )
 
 
-def _sheet_row_links(org: Organization, month: dt.date) -> dict[str, Any]:
-    """The sheet rows' links, reversed once per page (not per row)."""
-    urls = {
+def _urlconf_key() -> tuple[str, Any, str]:
+    """What `reverse` depends on besides the name (as `core.registry.nav_urls` keys its cache)."""
+    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
+
+
+@functools.lru_cache(maxsize=1024)
+def _org_urls(org_pk: int, _urlconf: tuple[str, Any, str]) -> dict[str, Any]:
+    """The sheet's and the roll-up's links for an org, reversed once per process (not per page, not
+    per row); `PkUrl`s are completed per row."""
+    return {
         "base_set": PkUrl("dues:base_set"),
-        "quick_pay": PkUrl("dues:quick_pay", org.pk),
+        "quick_pay": PkUrl("dues:quick_pay", org_pk),
         "pay": PkUrl("dues:pay"),
+        "member": PkUrl("dues:member"),
+        "child_rollup": PkUrl("dues:rollup"),
+        "publish": reverse("dues:disclosure_publish", args=[org_pk]),
+        "compute": reverse("dues:compute", args=[org_pk]),
+        "register": reverse("dues:register_xlsx", args=[org_pk]),
+        "sheet": reverse("dues:sheet", args=[org_pk]),
+        "rollup": reverse("dues:rollup", args=[org_pk]),
+        "rollup_xlsx": reverse("dues:rollup_xlsx", args=[org_pk]),
+        "meetings": reverse("orglife:org_meetings", args=[org_pk]),
     }
-    return {"urls": urls, "month_query": f"?month={month:%Y-%m}"}
+
+
+def _sheet_links(org: Organization, month: dt.date) -> dict[str, Any]:
+    """The sheet's (and roll-up's) links and the month they carry (the page's and the htmx row's)."""
+    return {
+        "urls": _org_urls(org.pk, _urlconf_key()),
+        "month_value": f"{month:%Y-%m}",
+        "month_query": f"?month={month:%Y-%m}",
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def _month_options(center: dt.date, selected: dt.date) -> SafeString:
+    """The month picker's options (the same for every page of the same month): once per process."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, mark_safe(" selected") if v == f"{selected:%Y-%m}" else "", label) for v, label in month_choices(center)),
+    )
 
 
 @login_required
@@ -245,7 +283,7 @@ def quick_pay(request: HttpRequest, org_pk: int, member_pk: int) -> HttpResponse
                 "errors": errors,
                 "sheet": data,
                 "oob": True,
-                **_sheet_row_links(org, month),
+                **_sheet_links(org, month),
             },
         )  # 200 even on refusal: htmx swaps only 2xx, and the row itself shows the Chinese error
     for e in errors:
@@ -382,7 +420,13 @@ def rollup(request: HttpRequest, org_pk: int) -> HttpResponse:
     return render(
         request,
         "dues/rollup.html",
-        {"r": data, "org": org, "month": month, "months": month_choices(selectors.current_month())},
+        {
+            "r": data,
+            "org": org,
+            "month": month,
+            "month_options": _month_options(selectors.current_month(), month),
+            **_sheet_links(org, month),
+        },
     )
 
 
