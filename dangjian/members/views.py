@@ -102,10 +102,11 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     limited = not can(request.user, Action.VIEW_SENSITIVE, org.path)
     groups = selectors.groups_in(org)
-    form = RosterFilterForm(request.GET or None, groups=groups, limited=limited)
-    # The empty filter form (the usual first view) renders the same for the same groups: once per process.
-    filter_html = "" if request.GET else _blank_filter_html(tuple(groups), limited)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = RosterFilterForm(request.GET, groups=groups, limited=limited) if request.GET else None
+    # The empty filter form (the usual first view) renders the same for the same groups: once per process,
+    # and no form is built for it.
+    filter_html = "" if form is not None else _blank_filter_html(tuple(groups), limited)
+    filters = form.cleaned_data if form is not None and form.is_valid() else {}
     qs = (
         selectors.roster(request.user, org.path, filters=filters)
         .order_by("org_path", "name", "pk")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -102,6 +104,30 @@ def _kind_options(selected: str) -> SafeString:
     )
 
 
+# A calendar cell without meetings, by day of the month (None: a day of the month before or after).
+_EMPTY_CELLS: dict[int | None, str] = {None: "<td></td>"} | {
+    d: f'<td><span class="muted">{d}</span></td>' for d in range(1, 32)
+}
+
+
+def _calendar_body(
+    weeks: list[list[tuple[dt.date | None, list[dict[str, Any]]]]],
+    dot: Callable[[dict[str, Any]], tuple[str, str, str]],
+) -> SafeString:
+    """The calendar's rows: one cell per day, a dot (class, link, title) per meeting; empty days are fixed text."""
+    rows = []
+    for week in weeks:
+        cells = []
+        for day, ms in week:
+            if day is None or not ms:
+                cells.append(_EMPTY_CELLS[day.day if day else None])
+            else:
+                dots = format_html_join("", '<a class="dot {}" href="{}" title="{}">●</a>', (dot(m) for m in ms))
+                cells.append(format_html('<td><span class="muted">{}</span>{}</td>', day.day, dots))
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return mark_safe("".join(rows))  # the cells are fixed text or built by format_html
+
+
 @login_required
 def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
@@ -128,35 +154,21 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
         m["org_note"] = "" if m["org_id"] == org.pk else format_html('<div class="muted">{}</div>', m["org__name"])
         m["tags"] = _kind_tags(tuple(k for k, f in KIND_FIELDS.items() if m[f]))
         m["state"] = _STATE_TAGS[m["status"] == MeetingStatus.FILED, m["late"]]
-    # The calendar's cells: (day of the month or None, the day's dots).
-    cells = [
-        [
-            (
-                day.day if day else None,
-                format_html_join(
-                    "",
-                    '<a class="dot {}" href="{}" title="{}">●</a>',
-                    (
-                        (
-                            "ok" if m["level"] == Level.COMPLETE else "warn",
-                            detail_url.replace(placeholder, str(m["pk"])),
-                            m["theme"],
-                        )
-                        for m in ms
-                    ),
-                ),
-            )
-            for day, ms in week
-        ]
-        for week in weeks
-    ]
+    calendar_body = _calendar_body(
+        weeks,
+        lambda m: (
+            "ok" if m["level"] == Level.COMPLETE else "warn",
+            detail_url.replace(placeholder, str(m["pk"])),
+            m["theme"],
+        ),
+    )
     return render(
         request,
         "orglife/org_meetings.html",
         {
             "org": org,
             "page": page,
-            "weeks": cells,
+            "calendar_body": calendar_body,
             "month": month,
             "month_label": f"{month // 100}年{month % 100}月",
             "prev_month": _month_param(rules.add_months(month, -1)),
