@@ -96,10 +96,12 @@ def meetings_of_org(user: Any, org: Organization, *, month: int | None = None, k
     return qs.select_related("org").order_by("-started_at", "-id")
 
 
-# What the meeting list and calendar show: the long texts (minutes, study items, …) stay unread.
-LIST_COLUMNS = (
+# What the meeting list and calendar show, as values: the long texts (minutes, study items, …) stay
+# unread and no model instance is built per row.
+LIST_VALUES = (
+    "pk",
     "org_id",
-    "org_path",
+    "org__name",
     "meeting_date",
     "month",
     "theme",
@@ -108,20 +110,45 @@ LIST_COLUMNS = (
     "late",
     "started_at",
     *KIND_FIELDS.values(),
-    "org__name",
 )
 
 
-def meeting_calendar(user: Any, org: Organization, month: int) -> list[list[tuple[dt.date | None, list[Meeting]]]]:
-    """Weeks (Mon–Sun) of `month` with the meetings on each day (one query)."""
-    meetings = list(meetings_of_org(user, org, month=month).order_by("started_at").only(*LIST_COLUMNS))
-    by_day: dict[dt.date, list[Meeting]] = {}
+def meeting_list(user: Any, org: Organization, *, kind: str = "") -> QuerySet[Any]:
+    """`meetings_of_org` as the list shows it: one dict of `LIST_VALUES` per meeting, newest first."""
+    return meetings_of_org(user, org, kind=kind).values(*LIST_VALUES)
+
+
+def meeting_calendar(
+    user: Any, org: Organization, month: int, listed: Sequence[dict[str, Any]] | None = None
+) -> list[list[tuple[dt.date | None, list[dict[str, Any]]]]]:
+    """Weeks (Mon–Sun) of `month` with the meetings on each day (`LIST_VALUES` dicts, oldest first).
+
+    `listed`: rows of `meeting_list` (newest first) known to hold every meeting of the month — then
+    no query; otherwise one.
+    """
+    if listed is None:
+        meetings = list(meetings_of_org(user, org, month=month).order_by("started_at", "id").values(*LIST_VALUES))
+    else:
+        meetings = [m for m in reversed(listed) if m["month"] == month]
+    by_day: dict[dt.date, list[dict[str, Any]]] = {}
     for m in meetings:
-        by_day.setdefault(m.meeting_date, []).append(m)
-    weeks: list[list[tuple[dt.date | None, list[Meeting]]]] = []
+        by_day.setdefault(m["meeting_date"], []).append(m)
+    weeks: list[list[tuple[dt.date | None, list[dict[str, Any]]]]] = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month // 100, month % 100):
         weeks.append([(d if d.month == month % 100 else None, by_day.get(d, [])) for d in week])
     return weeks
+
+
+def list_holds_month(listed: Sequence[dict[str, Any]], *, first_page: bool, complete: bool, month: int) -> bool:
+    """Do these rows of the unfiltered `meeting_list` hold every meeting of `month`?
+
+    The first page does when it holds every meeting, or when its oldest row is of an earlier month:
+    `month` is that of the local date of `started_at`, so it never decreases along the list's
+    order and no meeting of `month` can come after an earlier month's row.
+    """
+    if not first_page:
+        return False
+    return complete or (bool(listed) and listed[-1]["month"] < month)
 
 
 @dataclass
@@ -384,22 +411,38 @@ def my_attendance(user: Any) -> QuerySet[Attendance]:
     )
 
 
+# The attendance at a branch's latest `last_n` filed 主题党日 of the members absent at least once
+# there, oldest party day first. Only table names are interpolated; values are bound parameters.
+_STREAK_SQL = (
+    "WITH recent AS ("  # noqa: S608
+    f" SELECT id, started_at FROM {Meeting._meta.db_table}"
+    "  WHERE org_path = %s AND is_party_day AND status = %s ORDER BY started_at DESC LIMIT %s)"
+    f" SELECT a.member_id, a.status FROM {Attendance._meta.db_table} a JOIN recent r ON r.id = a.meeting_id"
+    f" WHERE a.member_id IN (SELECT b.member_id FROM {Attendance._meta.db_table} b"
+    "  JOIN recent rb ON rb.id = b.meeting_id WHERE b.status = %s)"
+    " ORDER BY r.started_at, r.id"
+)
+
+
 def absence_streak_members(org: Organization, threshold: int | None = None, last_n: int = 12) -> list[tuple[Any, int]]:
-    """Members of a branch absent from the latest `threshold`+ consecutive 主题党日 (two queries)."""
-    threshold = threshold or effective_config(org.path)["absence_streak"]
-    recent = list(
-        Meeting.objects.filter(org_path=org.path, is_party_day=True, status=MeetingStatus.FILED)
-        .order_by("-started_at")
-        .values_list("pk", flat=True)[:last_n]
-    )
-    if not recent:
-        return []
-    order = {pk: i for i, pk in enumerate(reversed(recent))}
-    rows = Attendance.objects.filter(meeting_id__in=recent).order_by().values_list("member_id", "meeting_id", "status")
-    series: dict[int, list[tuple[int, str]]] = {}
-    for member_id, meeting_id, status in rows:
-        series.setdefault(member_id, []).append((order[meeting_id], status))
-    statuses = {mid: [s for _, s in sorted(v)] for mid, v in series.items()}
+    """Members of a branch absent from the latest `threshold`+ consecutive 主题党日.
+
+    One query when nobody was absent from the last party days in a row (the usual case); the
+    threshold setting and the flagged members' rows are read only when someone could reach it.
+    """
+    # One hand-written query (built once, not compiled by the ORM on every page view). Only members
+    # absent at least once can have a streak: the others' rows (most of them) stay unread.
+    statuses: dict[int, list[str]] = {}
+    with connection.cursor() as cur:
+        cur.execute(_STREAK_SQL, [org.path, MeetingStatus.FILED, last_n, AttendanceStatus.ABSENT])
+        for member_id, status in cur.fetchall():  # oldest party day first
+            statuses.setdefault(member_id, []).append(status)
+    if not threshold:
+        # Below the lowest threshold a committee may set, no setting flags anyone: it is not read.
+        lowest = config.get_key("orglife.absence_streak").min_value or 1
+        if not rules.absence_streaks(statuses, lowest):
+            return []
+        threshold = int(effective_config(org.path)["absence_streak"])
     streaks = rules.absence_streaks(statuses, threshold)
     if not streaks:
         return []

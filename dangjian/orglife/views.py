@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import io
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -16,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
@@ -24,6 +29,7 @@ from dangjian.core.registry import meeting_panels
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors, run_service, safe_next
+from dangjian.members.paging import ShortListPaginator
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -40,7 +46,7 @@ from .forms import (
     initial_from,
     parse_month,
 )
-from .models import AttendanceStatus, MeetingKind
+from .models import KIND_FIELDS, AttendanceStatus, Level, MeetingKind, MeetingStatus
 
 FIELD_LABELS = {
     "theme": "主题",
@@ -73,34 +79,102 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "orglife/index.html", {"orgs": orgs})
 
 
+@functools.lru_cache(maxsize=128)
+def _kind_tags(kinds: tuple[str, ...]) -> SafeString:
+    """The type tags of a list row, per combination of kinds (at most 2⁷): built once per process."""
+    return format_html_join("", '<span class="tag">{}</span> ', ((MeetingKind(k).label,) for k in kinds))
+
+
+# The status cell of a list row by (status is filed, late).
+_STATE_TAGS = {
+    (True, False): mark_safe('<span class="tag ok">已归档</span>'),
+    (True, True): mark_safe('<span class="tag warn">已归档·逾期</span>'),
+    (False, False): mark_safe('<span class="tag warn">草稿</span>'),
+    (False, True): mark_safe('<span class="tag warn">草稿</span>'),
+}
+
+
+@functools.lru_cache(maxsize=len(MeetingKind) + 1)
+def _kind_options(selected: str) -> SafeString:
+    """The type filter's options with `selected` marked: a handful of variants, built once per process."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, mark_safe(" selected") if v == selected else "", label) for v, label in MeetingKind.choices),
+    )
+
+
+# A calendar cell without meetings, by day of the month (None: a day of the month before or after).
+_EMPTY_CELLS: dict[int | None, str] = {None: "<td></td>"} | {
+    d: f'<td><span class="muted">{d}</span></td>' for d in range(1, 32)
+}
+
+
+def _calendar_body(
+    weeks: list[list[tuple[dt.date | None, list[dict[str, Any]]]]],
+    dot: Callable[[dict[str, Any]], tuple[str, str, str]],
+) -> SafeString:
+    """The calendar's rows: one cell per day, a dot (class, link, title) per meeting; empty days are fixed text."""
+    rows = []
+    for week in weeks:
+        cells = []
+        for day, ms in week:
+            if day is None or not ms:
+                cells.append(_EMPTY_CELLS[day.day if day else None])
+            else:
+                dots = format_html_join("", '<a class="dot {}" href="{}" title="{}">●</a>', (dot(m) for m in ms))
+                cells.append(format_html('<td><span class="muted">{}</span>{}</td>', day.day, dots))
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return mark_safe("".join(rows))  # the cells are fixed text or built by format_html
+
+
 @login_required
 def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     today = timezone.localdate()
     month = parse_month(request.GET.get("month"), today)
     kind = request.GET.get("kind", "")
-    qs = selectors.meetings_of_org(request.user, org, kind=kind).only(*selectors.LIST_COLUMNS)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = ShortListPaginator(selectors.meeting_list(request.user, org, kind=kind), 30).get_page(
+        request.GET.get("page")
+    )
     can_manage = can(request.user, Action.MANAGE, org.path) and org.kind in (OrgKind.BRANCH, OrgKind.GROUP)
     streaks = selectors.absence_streak_members(org) if can_manage and org.kind == OrgKind.BRANCH else []
-    weeks = selectors.meeting_calendar(request.user, org, month)
-    # The detail link reversed once per page, not once per meeting (list and calendar).
+    rows: list[dict[str, Any]] = list(page.object_list)
+    # The calendar reads the list's rows when they hold the whole month (the usual first view).
+    holds_month = not kind and selectors.list_holds_month(
+        rows, first_page=page.number == 1, complete=not page.has_next(), month=month
+    )
+    weeks = selectors.meeting_calendar(request.user, org, month, listed=rows if holds_month else None)
+    # Per row only lookups: the link reversed once per page, the cells' markup built once per process.
     detail_url = reverse("orglife:detail", args=[_URL_PLACEHOLDER])
-    for m in [*page, *(m for week in weeks for _day, ms in week for m in ms)]:
-        m.detail_url = detail_url.replace(str(_URL_PLACEHOLDER), str(m.pk))  # type: ignore[attr-defined]
+    placeholder = str(_URL_PLACEHOLDER)
+    for m in rows:
+        m["detail_url"] = detail_url.replace(placeholder, str(m["pk"]))
+        m["date"] = m["meeting_date"].isoformat()
+        m["org_note"] = "" if m["org_id"] == org.pk else format_html('<div class="muted">{}</div>', m["org__name"])
+        m["tags"] = _kind_tags(tuple(k for k, f in KIND_FIELDS.items() if m[f]))
+        m["state"] = _STATE_TAGS[m["status"] == MeetingStatus.FILED, m["late"]]
+    calendar_body = _calendar_body(
+        weeks,
+        lambda m: (
+            "ok" if m["level"] == Level.COMPLETE else "warn",
+            detail_url.replace(placeholder, str(m["pk"])),
+            m["theme"],
+        ),
+    )
     return render(
         request,
         "orglife/org_meetings.html",
         {
             "org": org,
             "page": page,
-            "weeks": weeks,
+            "calendar_body": calendar_body,
             "month": month,
             "month_label": f"{month // 100}年{month % 100}月",
             "prev_month": _month_param(rules.add_months(month, -1)),
             "next_month": _month_param(rules.add_months(month, 1)),
             "kind": kind,
-            "kinds": MeetingKind.choices,
+            "kind_options": _kind_options(kind if kind in KIND_FIELDS else ""),
             "can_manage": can_manage,
             "can_approve": org.kind == OrgKind.BRANCH and can(request.user, Action.APPROVE, org.path),
             "streaks": streaks,

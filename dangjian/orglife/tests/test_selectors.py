@@ -186,3 +186,80 @@ def test_rollup_rows_follow_edits(world: World) -> None:
 
 def data_for(start: dt.datetime, kinds: list[str]) -> services.MeetingData:
     return data(started_at=start, kinds=kinds)
+
+
+def _absent_at(org, member, days_ago: int, status: str = "absent"):
+    m = make_meeting(org, SYSTEM, started_at=at(days_ago))
+    m = services.attendance_mark(actor=SYSTEM, meeting=m, version=m.version, marks=[services.Mark(member.pk, status)])
+    m.refresh_from_db()
+    return services.meeting_file(actor=SYSTEM, meeting=m, version=m.version)
+
+
+def test_absence_streak_threshold_and_what_breaks_a_streak(world: World) -> None:
+    """The setting's threshold (default 3) counts the latest absences; leave neither counts nor breaks,
+    presence resets; a streak of 2 (the lowest a committee may set) is read but not flagged."""
+    a, b, c = (make_member(world.branch, name=n) for n in ("缺三次", "缺两次", "出席后缺"))
+    for days, marks in (
+        (120, {a: "present", b: "absent", c: "absent"}),
+        (90, {a: "absent", b: "present", c: "absent"}),
+        (60, {a: "absent", b: "absent", c: "present"}),
+        (30, {a: "leave", b: "absent", c: "absent"}),
+        (10, {a: "absent", b: "leave", c: "leave"}),
+    ):
+        m = make_meeting(world.branch, SYSTEM, started_at=at(days))
+        marks_list = [services.Mark(mem.pk, s) for mem, s in marks.items()]
+        m = services.attendance_mark(actor=SYSTEM, meeting=m, version=m.version, marks=marks_list)
+        m.refresh_from_db()
+        services.meeting_file(actor=SYSTEM, meeting=m, version=m.version)
+    assert rules.DEFAULT_ABSENCE_STREAK == 3
+    assert [(mem.name, n) for mem, n in selectors.absence_streak_members(world.branch)] == [("缺三次", 3)]
+    flagged = selectors.absence_streak_members(world.branch, threshold=2)
+    assert sorted((mem.name, n) for mem, n in flagged) == [("缺三次", 3), ("缺两次", 2)]
+    # Only the latest `last_n` party days count: over the last two, 缺三次 has one absence, 缺两次 one.
+    assert selectors.absence_streak_members(world.branch, threshold=2, last_n=2) == []
+
+
+def test_absence_streaks_read_one_query_when_nobody_is_absent_twice_running(world: World) -> None:
+    mem = make_member(world.branch, name="缺一次")
+    _absent_at(world.branch, mem, 20)
+    _absent_at(world.branch, mem, 10, "present")
+    _absent_at(world.branch, mem, 5)  # one absence after a presence: below any threshold
+    with CaptureQueriesContext(connection) as ctx:
+        assert selectors.absence_streak_members(world.branch) == []
+    assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.parametrize(
+    ("first_page", "complete", "last_month", "holds"),
+    [
+        (True, True, 202603, True),  # every meeting on the page
+        (True, False, 202602, True),  # a full first page reaching back before the month
+        (True, False, 202603, False),  # the page ends inside the month: more may follow
+        (True, False, 202604, False),
+        (False, True, 202602, False),  # later pages never hold the month's newest meetings
+    ],
+)
+def test_list_holds_month(first_page: bool, complete: bool, last_month: int, holds: bool) -> None:
+    rows = [{"month": 202605}, {"month": last_month}]
+    assert selectors.list_holds_month(rows, first_page=first_page, complete=complete, month=202603) is holds
+
+
+def test_an_empty_first_page_holds_every_month() -> None:
+    assert selectors.list_holds_month([], first_page=True, complete=True, month=202603)
+    assert not selectors.list_holds_month([], first_page=True, complete=False, month=202603)
+
+
+def test_calendar_from_the_list_rows_equals_the_calendar_query(world: World) -> None:
+    month = rules.month_key(timezone.localdate())
+    before = rules.add_months(month, -1)
+    for day, hour in ((3, 9), (3, 15), (20, 10)):
+        make_meeting(world.branch, world.liaison, started_at=in_month(month, day, hour))
+    make_meeting(world.branch, world.liaison, started_at=in_month(before, 10))
+    rows = list(selectors.meeting_list(world.secretary, world.branch))
+    assert selectors.list_holds_month(rows, first_page=True, complete=True, month=month)
+    with CaptureQueriesContext(connection) as ctx:
+        from_rows = selectors.meeting_calendar(world.secretary, world.branch, month, listed=rows)
+    assert not ctx.captured_queries
+    queried = selectors.meeting_calendar(world.secretary, world.branch, month)
+    assert from_rows == queried
+    assert sum(len(ms) for week in queried for _day, ms in week) == 3

@@ -481,3 +481,26 @@ def test_photo_review_and_action_close_follow_only_local_next(
     assert r.status_code == 302 and r["Location"] == detail
     r = as_secretary.post(reverse("orglife:photo_review", args=[photo.pk]), {"next": f"{detail}#photos"})
     assert r["Location"] == f"{detail}#photos"
+
+
+def _month_param(month: int) -> str:
+    return f"{month // 100}-{month % 100:02d}"
+
+
+def test_meeting_list_pages_and_calendar_past_a_full_first_page(world: World, as_secretary: Client) -> None:
+    """31 meetings: the first page shows 30 and the total; each month's calendar shows exactly that
+    month's meetings, whether the first page holds the month (no query) or not (read apart)."""
+    for days in range(1, 32):
+        make_meeting(world.branch, world.liaison, started_at=at(days), theme=f"列表{days:02d}")
+    url = reverse("orglife:org_meetings", args=[world.branch.pk])
+    first = as_secretary.get(url).content.decode()
+    assert first.count('<td data-label="日期">') == 30 and "共 31 条" in first
+    assert "列表01" in first and "列表31" not in first
+    second = as_secretary.get(url + "?page=2").content.decode()
+    assert second.count('<td data-label="日期">') == 1 and "列表31" in second
+    months = sorted(set(Meeting.objects.filter(org=world.branch).values_list("month", flat=True)))
+    for month in [*months, max(months) + 1 if max(months) % 100 < 12 else max(months) + 89]:
+        for query in (f"?month={_month_param(month)}", f"?month={_month_param(month)}&page=2"):
+            body = as_secretary.get(url + query).content.decode()
+            calendar = body.split('<table class="calendar">')[1].split("</table>")[0]
+            assert calendar.count('class="dot ') == Meeting.objects.filter(org=world.branch, month=month).count()
