@@ -79,3 +79,21 @@ def test_meeting_list_query_budget(world: World, as_secretary: Client, django_as
     as_secretary.get(url)
     with django_assert_max_num_queries(9):
         assert as_secretary.get(url).status_code == 200
+
+
+MATRIX_BUDGET = 6  # session, user, the org, the roles, the audit probe of the kept rows, the unread count
+# Computing the rows: the settings, the children, the branch counts, the monthly / quarterly / yearly
+# roll-ups, the compliant shares (a committee), the breadcrumb (below the root), the audit head.
+MATRIX_COLD_BUDGET = {"city": 13, "unit": 14, "branch": 12}
+
+
+@pytest.mark.parametrize("where", sorted(MATRIX_COLD_BUDGET))
+def test_matrix_query_budget(where: str, world: World, request: Any, django_assert_max_num_queries: Any) -> None:
+    client: Client = request.getfixturevalue("as_secretary" if where == "branch" else "as_admin")
+    url = reverse("orglife:matrix", args=[getattr(world, where).pk])
+    assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(MATRIX_BUDGET):
+        assert client.get(url).status_code == 200
+    cache.clear()
+    with django_assert_max_num_queries(MATRIX_COLD_BUDGET[where]):
+        assert client.get(url).status_code == 200

@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar, cast
 
-from django.db import connection
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.models import AuditEvent
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes
+from dangjian.core.snapshot import audit_head
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
@@ -41,6 +45,8 @@ from .models import (
     MeetingStatus,
     ResolutionAction,
 )
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- meetings
 
@@ -65,11 +71,6 @@ def branch_of(org: Organization) -> Organization:
     if org.kind == OrgKind.GROUP:
         return Organization.objects.get(path=parent_path(org.path))
     return org
-
-
-def visible_ancestors(user: Any, org: Organization) -> list[Organization]:
-    paths = ancestor_paths(org.path, include_self=False)
-    return [a for a in Organization.objects.filter(path__in=paths).order_by("path") if can(user, Action.VIEW, a.path)]
 
 
 def meetings_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Meeting]:
@@ -443,17 +444,21 @@ def branch_compliance(org: Organization, months: Sequence[int], today: dt.date |
     return rules.evaluate_branch(req, held, months, today, branch_id=org.pk, group_names=dict(groups))
 
 
+class MatrixOrg(NamedTuple):
+    """An organization as the matrix shows it: a row's head, a breadcrumb (no model instance)."""
+
+    pk: int
+    name: str
+    path: str = ""
+
+
 @dataclass
 class MatrixRow:
-    org: Organization
+    org: MatrixOrg
     is_branch: bool
     branches: int
     cells: list[tuple[int, str, str]]  # (month, colour, summary text)
     shares: dict[int, str] = field(default_factory=dict)  # month -> "12/14" branches compliant
-
-    @property
-    def cells_with_share(self) -> list[tuple[int, str, str, str]]:
-        return [(m, colour, text, self.shares.get(m, "")) for m, colour, text in self.cells]
 
 
 @dataclass
@@ -464,6 +469,7 @@ class Matrix:
     total_rows: int
     page: int
     pages: int
+    ancestors: list[MatrixOrg] = field(default_factory=list)  # the breadcrumb: those the user may see
 
 
 def _child_len(org: Organization) -> int:
@@ -601,23 +607,78 @@ def compliance_matrix(
     branch counts per child, and one GROUP BY per meeting frequency (monthly, quarterly, 党课's, yearly).
     Each cell counts, per requirement due that month, the branches that are green / yellow, and the
     rest as missing (red once the period is over).
+
+    The rows do not depend on who asks, only on the subtree's records, its ancestors' settings and
+    the date: they are kept in the cache until a write could change them (`_kept_until_written`),
+    so a matrix opened again costs one indexed query on the audit log.
     """
     if not can(user, Action.VIEW, org.path):
         raise Http404("组织不存在")
     today = today or timezone.localdate()
-    current = rules.month_key(today)
     months = list(months)
+    key = f"orglife.matrix:{org.pk}:{org.path}:{today.isoformat()}:{page}:{','.join(map(str, months))}"
+    rows, total, page, pages, ancestors = _kept_until_written(
+        key, org.path, lambda: _matrix_rows(org, months, page, today)
+    )
+    visible = [a for a in ancestors if can(user, Action.VIEW, a.path)]
+    return Matrix(org, months, rows, total, page, pages, visible)
+
+
+def _written_since(seq: int, path: str) -> bool:
+    """Whether an audited write after event `seq` touched the subtree at `path`, one of its ancestors
+    (their settings, their names in the breadcrumb) or no org at all -- `core.snapshot`'s rule -- or
+    moved any subtree: `org.move` records only the new path, so the old parent would not see it leave.
+
+    One indexed probe (the ids after `seq`), on the database the page reads from (a replica may be a
+    moment behind: then the entry is as old as the rows it would be recomputed from)."""
+    above = [*ancestor_paths(path, include_self=False), ""]
+    marks = ", ".join(["%s"] * len(above))
+    # Only code-made identifiers are interpolated; every value is a bound parameter.
+    sql = (
+        f"SELECT 1 FROM {AuditEvent._meta.db_table} WHERE id > %s"  # noqa: S608
+        f" AND ((org_path >= %s AND org_path < %s) OR org_path IN ({marks}) OR action = %s) LIMIT 1"
+    )
+    with connections[router.db_for_read(AuditEvent) or DEFAULT_DB_ALIAS].cursor() as cur:
+        cur.execute(sql, [seq, path, successor(path) or "~", *above, "org.move"])
+        return cur.fetchone() is not None
+
+
+def _kept_until_written(key: str, path: str, compute: Callable[[], T]) -> T:
+    """`compute()`, or its value cached under `key` while no write touched the subtree at `path`
+    (`_written_since`); the time-to-live (`DANGJIAN_SNAPSHOT_SECONDS`, 0 = off) bounds the rest."""
+    seconds = settings.DANGJIAN_SNAPSHOT_SECONDS
+    if seconds <= 0:
+        return compute()
+    entry = cache.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and not _written_since(entry[0], path):
+        return cast(T, entry[1])
+    seq = audit_head()  # read before computing: a write during compute is newer than the entry
+    value = compute()
+    cache.set(key, (seq, value), seconds)
+    return value
+
+
+def _matrix_rows(
+    org: Organization, months: list[int], page: int, today: dt.date
+) -> tuple[list[MatrixRow], int, int, int, list[MatrixOrg]]:
+    """The matrix's rows of `page`, the number of rows and pages, and the ancestors of `org`."""
+    current = rules.month_key(today)
     lecture_every, annual_month = _settings_for(org.path)
     clen = _child_len(org)
+    children: list[tuple[int, str, str, str]]
     if org.kind == OrgKind.BRANCH:
-        children = [org]
+        children = [(org.pk, org.path, org.name, org.kind)]
         clen = len(org.path)
     else:
         children = list(
             Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
             .exclude(kind=OrgKind.GROUP)
             .order_by("path")
+            .values_list("pk", "path", "name", "kind")
         )
+    above = ancestor_paths(org.path, include_self=False)
+    breadcrumb = Organization.objects.filter(path__in=above).order_by("path").values_list("pk", "name", "path")
+    ancestors = [MatrixOrg(*r) for r in breadcrumb] if above else []
     total = len(children)
     pages = max((total + MATRIX_PAGE - 1) // MATRIX_PAGE, 1)
     page = min(max(page, 1), pages)
@@ -647,8 +708,8 @@ def compliance_matrix(
     )
 
     rows: list[MatrixRow] = []
-    for child in children:
-        key = child.path[:clen]
+    for child_pk, child_path, child_name, child_kind in children:
+        key = child_path[:clen]
         bc = branch_counts.get(key, {"n": 0, "n_committee": 0, "n_groups": 0})
         cells: list[tuple[int, str, str]] = []
         shares: dict[int, str] = {}
@@ -679,7 +740,7 @@ def compliance_matrix(
                 add(_count(rules.ORG_LIFE_MEETING, bc["n"], yv, 0))
                 add(_count(rules.MEMBER_REVIEW, bc["n"], yv, 1))
             colour = rules.rollup_colour(counts, overdue)
-            if child.kind != OrgKind.BRANCH:
+            if child_kind != OrgKind.BRANCH:
                 n_ok = compliant.get((key, month), 0)
                 shares[month] = f"{n_ok}/{bc['n']}"
                 colour = rules.share_colour(n_ok, bc["n"], overdue)
@@ -690,8 +751,9 @@ def compliance_matrix(
                 if c.required
             )
             cells.append((month, colour, text))
-        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells, shares))
-    return Matrix(org, months, rows, total, page, pages)
+        is_branch = child_kind == OrgKind.BRANCH
+        rows.append(MatrixRow(MatrixOrg(child_pk, child_name, child_path), is_branch, bc["n"], cells, shares))
+    return rows, total, page, pages, ancestors
 
 
 def expected_members(org: Organization, on: dt.date) -> list[Member]:
