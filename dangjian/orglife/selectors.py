@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -658,24 +657,36 @@ def _kept_until_written(key: str, path: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def _children_with_counts(org: Organization, clen: int) -> list[tuple[int, str, str, str, int, int, int]]:
+    """The matrix's rows in path order -- `org`'s children but 党小组 (a branch: itself) -- each with
+    its branches, those with a 支委会 and those with 党小组: one query, the counts one aggregate over
+    the subtree's branches joined to the children."""
+    table = Organization._meta.db_table
+    depth = org.depth if org.kind == OrgKind.BRANCH else org.depth + 1
+    # Only code-made identifiers and integers are interpolated; every value is a bound parameter.
+    sql = (
+        f"SELECT c.id, c.path, c.name, c.kind, COALESCE(b.n, 0), COALESCE(b.nc, 0), COALESCE(b.ng, 0)"  # noqa: S608
+        f" FROM {table} c LEFT JOIN ("
+        f" SELECT substr(path, 1, {clen}) AS child, COUNT(*) AS n,"
+        f" SUM(CASE WHEN has_committee THEN 1 ELSE 0 END) AS nc, SUM(CASE WHEN numchild > 0 THEN 1 ELSE 0 END) AS ng"
+        f" FROM {table} WHERE path >= %s AND path < %s AND kind = %s GROUP BY substr(path, 1, {clen})"
+        f") b ON b.child = c.path"
+        f" WHERE c.path >= %s AND c.path < %s AND c.depth = %s AND c.kind <> %s ORDER BY c.path"
+    )
+    upper = successor(org.path) or "~"
+    with connections[router.db_for_read(Organization) or DEFAULT_DB_ALIAS].cursor() as cur:
+        cur.execute(sql, [org.path, upper, OrgKind.BRANCH, org.path, upper, depth, OrgKind.GROUP])
+        return [(pk, path, name, kind, int(n), int(nc), int(ng)) for pk, path, name, kind, n, nc, ng in cur.fetchall()]
+
+
 def _matrix_rows(
     org: Organization, months: list[int], page: int, today: dt.date
 ) -> tuple[list[MatrixRow], int, int, int, list[MatrixOrg]]:
     """The matrix's rows of `page`, the number of rows and pages, and the ancestors of `org`."""
     current = rules.month_key(today)
     lecture_every, annual_month = _settings_for(org.path)
-    clen = _child_len(org)
-    children: list[tuple[int, str, str, str]]
-    if org.kind == OrgKind.BRANCH:
-        children = [(org.pk, org.path, org.name, org.kind)]
-        clen = len(org.path)
-    else:
-        children = list(
-            Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
-            .exclude(kind=OrgKind.GROUP)
-            .order_by("path")
-            .values_list("pk", "path", "name", "kind")
-        )
+    clen = len(org.path) if org.kind == OrgKind.BRANCH else _child_len(org)
+    children = _children_with_counts(org, clen)
     above = ancestor_paths(org.path, include_self=False)
     breadcrumb = Organization.objects.filter(path__in=above).order_by("path").values_list("pk", "name", "path")
     ancestors = [MatrixOrg(*r) for r in breadcrumb] if above else []
@@ -683,19 +694,6 @@ def _matrix_rows(
     pages = max((total + MATRIX_PAGE - 1) // MATRIX_PAGE, 1)
     page = min(max(page, 1), pages)
     children = children[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE]
-    # Branch counts per child (with a committee / with groups): one aggregate over the subtree.
-    branch_counts = {
-        r["child"]: r
-        for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
-        .annotate(child=Substr("path", 1, clen))
-        .order_by()  # the tree's default ordering would otherwise join the GROUP BY
-        .values("child")
-        .annotate(
-            n=Count("id"),
-            n_committee=Count("id", filter=Q(has_committee=True)),
-            n_groups=Count("id", filter=Q(numchild__gt=0)),
-        )
-    }
     lo, hi = min(months), max(months)
     year_lo = rules.add_months(lo, -11)
     monthly = _rollup_child(org, clen, [rules.PARTY_DAY, rules.COMMITTEE_MEETING, rules.GROUP_MEETING], 1, lo, hi)
@@ -708,13 +706,11 @@ def _matrix_rows(
     )
 
     rows: list[MatrixRow] = []
-    for child_pk, child_path, child_name, child_kind in children:
-        key = child_path[:clen]
-        bc = branch_counts.get(key, {"n": 0, "n_committee": 0, "n_groups": 0})
+    for child_pk, key, child_name, child_kind, n, n_committee, n_groups in children:
         cells: list[tuple[int, str, str]] = []
         shares: dict[int, str] = {}
         for month in months:
-            if month > current or bc["n"] == 0:
+            if month > current or n == 0:
                 cells.append((month, "none", ""))
                 continue
             overdue = month < current
@@ -722,28 +718,28 @@ def _matrix_rows(
             add = counts.append
 
             m = monthly.get((key, month))
-            add(_count(rules.PARTY_DAY, bc["n"], m, 0))
-            add(_count(rules.COMMITTEE_MEETING, bc["n_committee"], m, 1))
-            add(_count(rules.GROUP_MEETING, bc["n_groups"], m, 2))
+            add(_count(rules.PARTY_DAY, n, m, 0))
+            add(_count(rules.COMMITTEE_MEETING, n_committee, m, 1))
+            add(_count(rules.GROUP_MEETING, n_groups, m, 2))
             if month % 100 in (3, 6, 9, 12):
                 q = quarterly.get((key, rules.period_of(month, 3)))
-                add(_count(rules.GENERAL_MEETING, bc["n"], q, 0))
+                add(_count(rules.GENERAL_MEETING, n, q, 0))
                 if lecture_every == 3:
-                    add(_count(rules.PARTY_LECTURE, bc["n"], q, 1))
+                    add(_count(rules.PARTY_LECTURE, n, q, 1))
             if (
                 lecture_every != 3
                 and rules.period_last_month(rules.period_of(month, lecture_every), lecture_every) == month
             ):
-                add(_count(rules.PARTY_LECTURE, bc["n"], lecture.get((key, rules.period_of(month, lecture_every))), 0))
+                add(_count(rules.PARTY_LECTURE, n, lecture.get((key, rules.period_of(month, lecture_every))), 0))
             if month % 100 == annual_month:
                 yv = yearly.get((key, rules.period_of(month, 12)))
-                add(_count(rules.ORG_LIFE_MEETING, bc["n"], yv, 0))
-                add(_count(rules.MEMBER_REVIEW, bc["n"], yv, 1))
+                add(_count(rules.ORG_LIFE_MEETING, n, yv, 0))
+                add(_count(rules.MEMBER_REVIEW, n, yv, 1))
             colour = rules.rollup_colour(counts, overdue)
             if child_kind != OrgKind.BRANCH:
                 n_ok = compliant.get((key, month), 0)
-                shares[month] = f"{n_ok}/{bc['n']}"
-                colour = rules.share_colour(n_ok, bc["n"], overdue)
+                shares[month] = f"{n_ok}/{n}"
+                colour = rules.share_colour(n_ok, n, overdue)
             text = f"{shares[month]} 个支部全部按时完整；" if month in shares else ""
             text += "；".join(
                 f"{rules.KIND_LABELS[c.kind]} {c.green}/{c.required}" + (f"（{c.yellow}不完整）" if c.yellow else "")
@@ -752,7 +748,7 @@ def _matrix_rows(
             )
             cells.append((month, colour, text))
         is_branch = child_kind == OrgKind.BRANCH
-        rows.append(MatrixRow(MatrixOrg(child_pk, child_name, child_path), is_branch, bc["n"], cells, shares))
+        rows.append(MatrixRow(MatrixOrg(child_pk, child_name, key), is_branch, n, cells, shares))
     return rows, total, page, pages, ancestors
 
 
