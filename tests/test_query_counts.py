@@ -91,3 +91,21 @@ def test_meeting_list_query_budget(world: World, as_secretary: Client, django_as
     # Session, user, org, roles, the page (also the calendar's month), the absence streaks, the notices.
     with django_assert_max_num_queries(7):
         assert as_secretary.get(url).status_code == 200
+
+
+MATRIX_BUDGET = 6  # session, user, the org, the roles, the audit probe of the kept rows, the unread count
+# Computing the rows: the audit head, the settings, the children with their branch counts, the
+# monthly / quarterly / yearly roll-ups, the compliant shares (a committee), the breadcrumb (below the root).
+MATRIX_COLD_BUDGET = {"city": 12, "unit": 13, "branch": 12}
+
+
+@pytest.mark.parametrize("where", sorted(MATRIX_COLD_BUDGET))
+def test_matrix_query_budget(where: str, world: World, request: Any, django_assert_max_num_queries: Any) -> None:
+    client: Client = request.getfixturevalue("as_secretary" if where == "branch" else "as_admin")
+    url = reverse("orglife:matrix", args=[getattr(world, where).pk])
+    assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(MATRIX_BUDGET):
+        assert client.get(url).status_code == 200
+    cache.clear()
+    with django_assert_max_num_queries(MATRIX_COLD_BUDGET[where]):
+        assert client.get(url).status_code == 200

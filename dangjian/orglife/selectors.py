@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar, cast
 
-from django.db import connection
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.models import AuditEvent
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes
+from dangjian.core.snapshot import audit_head
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
@@ -41,6 +44,8 @@ from .models import (
     MeetingStatus,
     ResolutionAction,
 )
+
+T = TypeVar("T")
 
 # ---------------------------------------------------------------- meetings
 
@@ -65,11 +70,6 @@ def branch_of(org: Organization) -> Organization:
     if org.kind == OrgKind.GROUP:
         return Organization.objects.get(path=parent_path(org.path))
     return org
-
-
-def visible_ancestors(user: Any, org: Organization) -> list[Organization]:
-    paths = ancestor_paths(org.path, include_self=False)
-    return [a for a in Organization.objects.filter(path__in=paths).order_by("path") if can(user, Action.VIEW, a.path)]
 
 
 def meetings_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Meeting]:
@@ -486,17 +486,21 @@ def branch_compliance(org: Organization, months: Sequence[int], today: dt.date |
     return rules.evaluate_branch(req, held, months, today, branch_id=org.pk, group_names=dict(groups))
 
 
+class MatrixOrg(NamedTuple):
+    """An organization as the matrix shows it: a row's head, a breadcrumb (no model instance)."""
+
+    pk: int
+    name: str
+    path: str = ""
+
+
 @dataclass
 class MatrixRow:
-    org: Organization
+    org: MatrixOrg
     is_branch: bool
     branches: int
     cells: list[tuple[int, str, str]]  # (month, colour, summary text)
     shares: dict[int, str] = field(default_factory=dict)  # month -> "12/14" branches compliant
-
-    @property
-    def cells_with_share(self) -> list[tuple[int, str, str, str]]:
-        return [(m, colour, text, self.shares.get(m, "")) for m, colour, text in self.cells]
 
 
 @dataclass
@@ -507,6 +511,7 @@ class Matrix:
     total_rows: int
     page: int
     pages: int
+    ancestors: list[MatrixOrg] = field(default_factory=list)  # the breadcrumb: those the user may see
 
 
 def _child_len(org: Organization) -> int:
@@ -644,40 +649,94 @@ def compliance_matrix(
     branch counts per child, and one GROUP BY per meeting frequency (monthly, quarterly, 党课's, yearly).
     Each cell counts, per requirement due that month, the branches that are green / yellow, and the
     rest as missing (red once the period is over).
+
+    The rows do not depend on who asks, only on the subtree's records, its ancestors' settings and
+    the date: they are kept in the cache until a write could change them (`_kept_until_written`),
+    so a matrix opened again costs one indexed query on the audit log.
     """
     if not can(user, Action.VIEW, org.path):
         raise Http404("组织不存在")
     today = today or timezone.localdate()
-    current = rules.month_key(today)
     months = list(months)
+    key = f"orglife.matrix:{org.pk}:{org.path}:{today.isoformat()}:{page}:{','.join(map(str, months))}"
+    rows, total, page, pages, ancestors = _kept_until_written(
+        key, org.path, lambda: _matrix_rows(org, months, page, today)
+    )
+    visible = [a for a in ancestors if can(user, Action.VIEW, a.path)]
+    return Matrix(org, months, rows, total, page, pages, visible)
+
+
+def _written_since(seq: int, path: str) -> bool:
+    """Whether an audited write after event `seq` touched the subtree at `path`, one of its ancestors
+    (their settings, their names in the breadcrumb) or no org at all -- `core.snapshot`'s rule -- or
+    moved any subtree: `org.move` records only the new path, so the old parent would not see it leave.
+
+    One indexed probe (the ids after `seq`), on the database the page reads from (a replica may be a
+    moment behind: then the entry is as old as the rows it would be recomputed from)."""
+    above = [*ancestor_paths(path, include_self=False), ""]
+    marks = ", ".join(["%s"] * len(above))
+    # Only code-made identifiers are interpolated; every value is a bound parameter.
+    sql = (
+        f"SELECT 1 FROM {AuditEvent._meta.db_table} WHERE id > %s"  # noqa: S608
+        f" AND ((org_path >= %s AND org_path < %s) OR org_path IN ({marks}) OR action = %s) LIMIT 1"
+    )
+    with connections[router.db_for_read(AuditEvent) or DEFAULT_DB_ALIAS].cursor() as cur:
+        cur.execute(sql, [seq, path, successor(path) or "~", *above, "org.move"])
+        return cur.fetchone() is not None
+
+
+def _kept_until_written(key: str, path: str, compute: Callable[[], T]) -> T:
+    """`compute()`, or its value cached under `key` while no write touched the subtree at `path`
+    (`_written_since`); the time-to-live (`DANGJIAN_SNAPSHOT_SECONDS`, 0 = off) bounds the rest."""
+    seconds = settings.DANGJIAN_SNAPSHOT_SECONDS
+    if seconds <= 0:
+        return compute()
+    entry = cache.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and not _written_since(entry[0], path):
+        return cast(T, entry[1])
+    seq = audit_head()  # read before computing: a write during compute is newer than the entry
+    value = compute()
+    cache.set(key, (seq, value), seconds)
+    return value
+
+
+def _children_with_counts(org: Organization, clen: int) -> list[tuple[int, str, str, str, int, int, int]]:
+    """The matrix's rows in path order -- `org`'s children but 党小组 (a branch: itself) -- each with
+    its branches, those with a 支委会 and those with 党小组: one query, the counts one aggregate over
+    the subtree's branches joined to the children."""
+    table = Organization._meta.db_table
+    depth = org.depth if org.kind == OrgKind.BRANCH else org.depth + 1
+    # Only code-made identifiers and integers are interpolated; every value is a bound parameter.
+    sql = (
+        f"SELECT c.id, c.path, c.name, c.kind, COALESCE(b.n, 0), COALESCE(b.nc, 0), COALESCE(b.ng, 0)"  # noqa: S608
+        f" FROM {table} c LEFT JOIN ("
+        f" SELECT substr(path, 1, {clen}) AS child, COUNT(*) AS n,"
+        f" SUM(CASE WHEN has_committee THEN 1 ELSE 0 END) AS nc, SUM(CASE WHEN numchild > 0 THEN 1 ELSE 0 END) AS ng"
+        f" FROM {table} WHERE path >= %s AND path < %s AND kind = %s GROUP BY substr(path, 1, {clen})"
+        f") b ON b.child = c.path"
+        f" WHERE c.path >= %s AND c.path < %s AND c.depth = %s AND c.kind <> %s ORDER BY c.path"
+    )
+    upper = successor(org.path) or "~"
+    with connections[router.db_for_read(Organization) or DEFAULT_DB_ALIAS].cursor() as cur:
+        cur.execute(sql, [org.path, upper, OrgKind.BRANCH, org.path, upper, depth, OrgKind.GROUP])
+        return [(pk, path, name, kind, int(n), int(nc), int(ng)) for pk, path, name, kind, n, nc, ng in cur.fetchall()]
+
+
+def _matrix_rows(
+    org: Organization, months: list[int], page: int, today: dt.date
+) -> tuple[list[MatrixRow], int, int, int, list[MatrixOrg]]:
+    """The matrix's rows of `page`, the number of rows and pages, and the ancestors of `org`."""
+    current = rules.month_key(today)
     lecture_every, annual_month = _settings_for(org.path)
-    clen = _child_len(org)
-    if org.kind == OrgKind.BRANCH:
-        children = [org]
-        clen = len(org.path)
-    else:
-        children = list(
-            Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1)
-            .exclude(kind=OrgKind.GROUP)
-            .order_by("path")
-        )
+    clen = len(org.path) if org.kind == OrgKind.BRANCH else _child_len(org)
+    children = _children_with_counts(org, clen)
+    above = ancestor_paths(org.path, include_self=False)
+    breadcrumb = Organization.objects.filter(path__in=above).order_by("path").values_list("pk", "name", "path")
+    ancestors = [MatrixOrg(*r) for r in breadcrumb] if above else []
     total = len(children)
     pages = max((total + MATRIX_PAGE - 1) // MATRIX_PAGE, 1)
     page = min(max(page, 1), pages)
     children = children[(page - 1) * MATRIX_PAGE : page * MATRIX_PAGE]
-    # Branch counts per child (with a committee / with groups): one aggregate over the subtree.
-    branch_counts = {
-        r["child"]: r
-        for r in Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.BRANCH)
-        .annotate(child=Substr("path", 1, clen))
-        .order_by()  # the tree's default ordering would otherwise join the GROUP BY
-        .values("child")
-        .annotate(
-            n=Count("id"),
-            n_committee=Count("id", filter=Q(has_committee=True)),
-            n_groups=Count("id", filter=Q(numchild__gt=0)),
-        )
-    }
     lo, hi = min(months), max(months)
     year_lo = rules.add_months(lo, -11)
     monthly = _rollup_child(org, clen, [rules.PARTY_DAY, rules.COMMITTEE_MEETING, rules.GROUP_MEETING], 1, lo, hi)
@@ -690,13 +749,11 @@ def compliance_matrix(
     )
 
     rows: list[MatrixRow] = []
-    for child in children:
-        key = child.path[:clen]
-        bc = branch_counts.get(key, {"n": 0, "n_committee": 0, "n_groups": 0})
+    for child_pk, key, child_name, child_kind, n, n_committee, n_groups in children:
         cells: list[tuple[int, str, str]] = []
         shares: dict[int, str] = {}
         for month in months:
-            if month > current or bc["n"] == 0:
+            if month > current or n == 0:
                 cells.append((month, "none", ""))
                 continue
             overdue = month < current
@@ -704,28 +761,28 @@ def compliance_matrix(
             add = counts.append
 
             m = monthly.get((key, month))
-            add(_count(rules.PARTY_DAY, bc["n"], m, 0))
-            add(_count(rules.COMMITTEE_MEETING, bc["n_committee"], m, 1))
-            add(_count(rules.GROUP_MEETING, bc["n_groups"], m, 2))
+            add(_count(rules.PARTY_DAY, n, m, 0))
+            add(_count(rules.COMMITTEE_MEETING, n_committee, m, 1))
+            add(_count(rules.GROUP_MEETING, n_groups, m, 2))
             if month % 100 in (3, 6, 9, 12):
                 q = quarterly.get((key, rules.period_of(month, 3)))
-                add(_count(rules.GENERAL_MEETING, bc["n"], q, 0))
+                add(_count(rules.GENERAL_MEETING, n, q, 0))
                 if lecture_every == 3:
-                    add(_count(rules.PARTY_LECTURE, bc["n"], q, 1))
+                    add(_count(rules.PARTY_LECTURE, n, q, 1))
             if (
                 lecture_every != 3
                 and rules.period_last_month(rules.period_of(month, lecture_every), lecture_every) == month
             ):
-                add(_count(rules.PARTY_LECTURE, bc["n"], lecture.get((key, rules.period_of(month, lecture_every))), 0))
+                add(_count(rules.PARTY_LECTURE, n, lecture.get((key, rules.period_of(month, lecture_every))), 0))
             if month % 100 == annual_month:
                 yv = yearly.get((key, rules.period_of(month, 12)))
-                add(_count(rules.ORG_LIFE_MEETING, bc["n"], yv, 0))
-                add(_count(rules.MEMBER_REVIEW, bc["n"], yv, 1))
+                add(_count(rules.ORG_LIFE_MEETING, n, yv, 0))
+                add(_count(rules.MEMBER_REVIEW, n, yv, 1))
             colour = rules.rollup_colour(counts, overdue)
-            if child.kind != OrgKind.BRANCH:
+            if child_kind != OrgKind.BRANCH:
                 n_ok = compliant.get((key, month), 0)
-                shares[month] = f"{n_ok}/{bc['n']}"
-                colour = rules.share_colour(n_ok, bc["n"], overdue)
+                shares[month] = f"{n_ok}/{n}"
+                colour = rules.share_colour(n_ok, n, overdue)
             text = f"{shares[month]} 个支部全部按时完整；" if month in shares else ""
             text += "；".join(
                 f"{rules.KIND_LABELS[c.kind]} {c.green}/{c.required}" + (f"（{c.yellow}不完整）" if c.yellow else "")
@@ -733,8 +790,9 @@ def compliance_matrix(
                 if c.required
             )
             cells.append((month, colour, text))
-        rows.append(MatrixRow(child, child.kind == OrgKind.BRANCH, bc["n"], cells, shares))
-    return Matrix(org, months, rows, total, page, pages)
+        is_branch = child_kind == OrgKind.BRANCH
+        rows.append(MatrixRow(MatrixOrg(child_pk, child_name, key), is_branch, n, cells, shares))
+    return rows, total, page, pages, ancestors
 
 
 def expected_members(org: Organization, on: dt.date) -> list[Member]:

@@ -184,7 +184,6 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 
 _URL_PLACEHOLDER = 987654321
-_MONTH_PLACEHOLDER = 200001  # shares no digits run with _URL_PLACEHOLDER
 
 
 def _month_param(month: int) -> str:
@@ -582,31 +581,12 @@ def matrix(request: HttpRequest, org_pk: int) -> HttpResponse:
     except ValueError:
         page = 1
     mx = selectors.compliance_matrix(request.user, org, months, page=page, today=today)
-    ancestors = selectors.visible_ancestors(request.user, org)
-    # Links reversed once per page, not once per row and cell (up to 12 cells a row).
-    matrix_url = reverse("orglife:matrix", args=[_URL_PLACEHOLDER])
-    meetings_url = reverse("orglife:org_meetings", args=[_URL_PLACEHOLDER])
-    cell_url = reverse("orglife:branch_month", args=[_URL_PLACEHOLDER, _MONTH_PLACEHOLDER])
-    for row in mx.rows:
-        pk = str(row.org.pk)
-        row.link = (meetings_url if row.is_branch else matrix_url).replace(str(_URL_PLACEHOLDER), pk)  # type: ignore[attr-defined]
-        row.linked_cells = [  # type: ignore[attr-defined]
-            (
-                month,
-                colour,
-                text,
-                share,
-                cell_url.replace(str(_MONTH_PLACEHOLDER), str(month)).replace(str(_URL_PLACEHOLDER), pk),
-            )
-            for month, colour, text, share in row.cells_with_share
-        ]
     return render(
         request,
         "orglife/matrix.html",
         {
             "mx": mx,
             "org": org,
-            "ancestors": ancestors,
             "month_labels": [f"{m % 100}月" for m in months],
             "prev_end": _month_param(rules.add_months(end, -12)),
             "next_end": _month_param(rules.add_months(end, 12)),

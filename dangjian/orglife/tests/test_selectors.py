@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.core.scoping import SYSTEM
 from dangjian.orglife import rules, selectors, services
 from dangjian.orglife.models import BranchMonth
-from dangjian.orgs.services import org_create
+from dangjian.orgs.services import config_set, org_create, org_move
 from dangjian.site.testing.factories import World, make_member
 
 from .helpers import at, data, jpeg, make_meeting
@@ -92,11 +92,12 @@ def test_rollup_counts_match_branch_engine(world: World) -> None:
         assert [c for _, c, _ in row.cells] == [engine[row.org.pk][m].colour for m in months]
 
 
-def test_matrix_query_count_does_not_grow_with_orgs(world: World, django_assert_max_num_queries) -> None:
+def test_matrix_query_count_does_not_grow_with_orgs(world: World, settings) -> None:
+    settings.DANGJIAN_SNAPSHOT_SECONDS = 0  # count the roll-up's queries, not the kept rows'
     months = last_months(12)
-    selectors.compliance_matrix(world.admin, world.city, months)  # warm the per-request scope cache
+    selectors.compliance_matrix(world.admin, world.unit, months)  # warm the per-request scope cache
     with CaptureQueriesContext(connection) as small:
-        selectors.compliance_matrix(world.admin, world.city, months)
+        selectors.compliance_matrix(world.admin, world.unit, months)
     for i in range(15):
         b = org_create(actor=SYSTEM, parent=world.unit, name=f"新支部{i}", kind="branch", sector="agency")
         make_member(b)
@@ -105,6 +106,66 @@ def test_matrix_query_count_does_not_grow_with_orgs(world: World, django_assert_
         mx = selectors.compliance_matrix(world.admin, world.unit, months)
     assert len(big.captured_queries) == len(small.captured_queries)
     assert mx.total_rows == 17
+
+
+def _cells(mx: selectors.Matrix) -> list[tuple[int, list[tuple[int, str, str]], dict[int, str]]]:
+    return [(r.org.pk, r.cells, r.shares) for r in mx.rows]
+
+
+def test_matrix_kept_until_a_write_in_its_subtree(world: World, settings) -> None:
+    """A matrix opened again is read from the cache with one query (the audit probe) and is the
+    same as computed afresh; a meeting filed in the subtree makes the next one recompute."""
+    months = last_months(3)
+    first = selectors.compliance_matrix(world.admin, world.unit, months)
+    with CaptureQueriesContext(connection) as ctx:
+        again = selectors.compliance_matrix(world.admin, world.unit, months)
+    assert len(ctx.captured_queries) == 1 and "core_auditevent" in ctx.captured_queries[0]["sql"]
+    assert _cells(again) == _cells(first)
+    held(world.branch, world.liaison, months[-2], ["party_day"])
+    after = selectors.compliance_matrix(world.admin, world.unit, months)
+    settings.DANGJIAN_SNAPSHOT_SECONDS = 0
+    fresh = selectors.compliance_matrix(world.admin, world.unit, months)
+    assert _cells(after) == _cells(fresh) != _cells(first)
+    row = next(r for r in after.rows if r.org.pk == world.branch.pk)
+    assert "主题党日 1/1" in {m: text for m, _, text in row.cells}[months[-2]]
+
+
+def test_matrix_not_recomputed_for_a_write_in_another_tree(world: World) -> None:
+    months = last_months(3)
+    elsewhere = org_create(actor=SYSTEM, parent=None, name="另一市委", kind="committee", sector="agency")
+    selectors.compliance_matrix(world.admin, world.unit, months)
+    org_create(actor=SYSTEM, parent=elsewhere, name="另一支部", kind="branch", sector="agency")
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.compliance_matrix(world.admin, world.unit, months)
+    assert len(ctx.captured_queries) == 1
+
+
+def test_matrix_sees_a_branch_move_out_and_an_ancestors_setting(world: World) -> None:
+    """A move records only the subtree's new path: the old parent's matrix must still drop the
+    branch. A setting changed above (党课 every month) changes the cells' requirements."""
+    months = last_months(3)
+    other_unit = org_create(actor=SYSTEM, parent=world.city, name="另一工委", kind="committee", sector="agency")
+    before = selectors.compliance_matrix(world.admin, world.unit, months)
+    assert world.other_branch.pk in [r.org.pk for r in before.rows]
+    org_move(actor=SYSTEM, org=world.other_branch, new_parent=other_unit)
+    world.unit.refresh_from_db()
+    moved = selectors.compliance_matrix(world.admin, world.unit, months)
+    assert [r.org.pk for r in moved.rows] == [world.branch.pk]
+    assert not all("党课" in text for _, _, text in moved.rows[0].cells)  # quarterly by default
+    config_set(actor=SYSTEM, org=world.city, key="orglife.lecture_frequency", raw_value="monthly")
+    monthly = selectors.compliance_matrix(world.admin, world.unit, months)
+    texts = [text for _, colour, text in monthly.rows[0].cells if colour != "none"]
+    assert texts and all("党课" in t for t in texts)
+
+
+def test_matrix_breadcrumb_only_what_the_user_may_see(world: World) -> None:
+    """The kept rows are shared by every user; the breadcrumb is filtered per user."""
+    months = last_months(2)
+    assert [a.pk for a in selectors.compliance_matrix(world.admin, world.branch, months).ancestors] == [
+        world.city.pk,
+        world.unit.pk,
+    ]
+    assert selectors.compliance_matrix(world.secretary, world.branch, months).ancestors == []
 
 
 def test_matrix_reads_only_its_subtrees_branch_months(world: World) -> None:

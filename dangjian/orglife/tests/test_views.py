@@ -15,6 +15,7 @@ from dangjian.core.models import Notification
 from dangjian.core.scoping import SYSTEM
 from dangjian.orglife import services
 from dangjian.orglife.models import Attendance, AttendanceExclusion, Meeting, MeetingPhoto, Resolution, VoteMatter
+from dangjian.orgs.services import org_create
 from dangjian.site.testing.factories import World, make_member, make_pdf
 
 from .helpers import at, jpeg, make_meeting
@@ -415,6 +416,19 @@ def test_matrix_outsider_and_bad_month(world: World, as_outsider: Client, as_lia
     assert as_liaison.get(reverse("orglife:branch_month", args=[world.branch.pk, 202613])).status_code == 404
     r = as_liaison.get(reverse("orglife:matrix", args=[world.branch.pk]) + "?end=garbage&page=x")
     assert r.status_code == 200
+
+
+def test_matrix_rows_link_and_escape(world: World, as_admin: Client) -> None:
+    """The table body is written in one pass (issue 18): the links are the same as reversed one by
+    one, and a name from the records is escaped."""
+    odd = org_create(actor=SYSTEM, parent=world.unit, name='<i>"甲"</i>支部', kind="branch", sector="agency")
+    body = as_admin.get(reverse("orglife:matrix", args=[world.unit.pk]) + "?end=2026-03").content.decode()
+    assert "&lt;i&gt;&quot;甲&quot;&lt;/i&gt;支部" in body and "<i>" not in body
+    assert f'<a href="{reverse("orglife:org_meetings", args=[odd.pk])}">' in body
+    assert f'href="{reverse("orglife:branch_month", args=[odd.pk, 202603])}"' in body
+    top = as_admin.get(reverse("orglife:matrix", args=[world.city.pk]) + "?end=2026-03").content.decode()
+    assert f'<a href="{reverse("orglife:matrix", args=[world.unit.pk])}?end=2026-03">市直机关工委</a>' in top
+    assert '<div class="muted">3 个支部</div>' in top
 
 
 def test_review_requires_approve(as_liaison: Client, as_member: Client) -> None:
