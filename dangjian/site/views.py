@@ -16,11 +16,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.accounts.selectors import roles_of_with_scope
+from dangjian.accounts.selectors import own_member_ref, roles_of_with_scope
 from dangjian.core.memo import request_memo
 from dangjian.core.registry import attention_for
 from dangjian.core.scoping import Action, can
-from dangjian.core.selectors import notifications_for
+from dangjian.core.selectors import newest_unread
 from dangjian.core.snapshot import snapshot
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.selectors import own_month_line
@@ -28,8 +28,6 @@ from dangjian.members.selectors import own_member
 from dangjian.orglife.selectors import meetings_of_org
 from dangjian.orgs.models import Organization
 from dangjian.partyday.selectors import PartyDay, next_party_day
-
-NOTICES_ON_HOME = 3
 
 
 @dataclass(frozen=True)
@@ -108,16 +106,16 @@ def _home(request: HttpRequest) -> HttpResponse:
         orgs[ra.org_id][1].append(ra.get_role_display())
     today = timezone.localdate()
     role_orgs = [o for o, _, _ in orgs.values()]
-    me = own_member(user)
+    me = own_member_ref(user)  # the full row is read only when the snapshot is recomputed
     # The derived part is kept per user and day until a write in the user's orgs (or their own
     # branch, or above them) could change it: core/snapshot.py.
-    paths = [o.path for o in role_orgs] + ([me.org.path] if me is not None else [])
+    paths = [o.path for o in role_orgs] + ([me.org_path] if me is not None else [])
     snap = snapshot(
         f"home:{user.pk}:{today.isoformat()}",
         paths,
         lambda: HomeSnapshot(attention_for(user), party_day_card(user, role_orgs, today), paid_this_month(user)),
     )
-    notices = list(notifications_for(user).filter(read_at__isnull=True).order_by("-created_at")[:NOTICES_ON_HOME])
+    notices, _unread = newest_unread(user)
     return render(
         request,
         "site/home.html",
