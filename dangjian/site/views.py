@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,11 +91,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class HomeSnapshot:
-    """Everything on the home page derived from records (not the notices, which are the user's own)."""
+    """Everything on the home page derived from records (not the notices, which are the user's own).
+    The 待办 and 检查提醒 lists are kept rendered: they depend only on the items and the date, which
+    is part of the snapshot's key."""
 
-    items: list[Any]
+    todo_count: int
+    todo_html: str
+    standing_count: int
+    standing_html: str
     party_day: PartyDayCard | None
     dues_paid: DuesExpected | None
+
+
+def _render_items(items: list[Any]) -> str:
+    return render_to_string("site/_todo_list.html", {"items": items}) if items else ""
+
+
+def _home_snapshot(user: Any, role_orgs: list[Organization], today: dt.date) -> HomeSnapshot:
+    items = attention_for(user)
+    todo, standing = [a for a in items if not a.standing], [a for a in items if a.standing]
+    return HomeSnapshot(
+        len(todo),
+        _render_items(todo),
+        len(standing),
+        _render_items(standing),
+        party_day_card(user, role_orgs, today),
+        paid_this_month(user),
+    )
 
 
 def _home(request: HttpRequest) -> HttpResponse:
@@ -113,7 +136,7 @@ def _home(request: HttpRequest) -> HttpResponse:
     snap = snapshot(
         f"home:{user.pk}:{today.isoformat()}",
         paths,
-        lambda: HomeSnapshot(attention_for(user), party_day_card(user, role_orgs, today), paid_this_month(user)),
+        lambda: _home_snapshot(user, role_orgs, today),
     )
     notices, _unread = newest_unread(user)
     return render(
@@ -122,8 +145,7 @@ def _home(request: HttpRequest) -> HttpResponse:
         {
             "today": today,
             "orgs": list(orgs.values()),
-            "todo": [a for a in snap.items if not a.standing],
-            "standing": [a for a in snap.items if a.standing],
+            "snap": snap,
             "party_day": snap.party_day,
             "notices": notices,
             "dues_paid": snap.dues_paid,
