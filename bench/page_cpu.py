@@ -7,7 +7,8 @@ Runs against a database that already holds the demo (`manage.py demo_data`); DEB
 then requests each page `--requests` times through Django's test Client (no network) and prints,
 per page, the process CPU time per request (robust to other load on the machine), the wall time
 and the number of SQL queries. `--profile PAGE` prints the cProfile of that page's requests
-(cumulative, top 40). Old database connections are closed after every request, as Django does at the
+(top 40 by `--sort`, cumulative by default); `--show-queries` prints each page's SQL. Old database
+connections are closed after every request, as Django does at the
 end of each request in a server when it is older than CONN_MAX_AGE (the test Client skips that).
 """
 
@@ -45,7 +46,9 @@ def main() -> None:
     env_url = os.environ.get("DATABASE_URL", "")
     p.add_argument("--database-url", default=env_url, required=not env_url)
     p.add_argument("--requests", type=int, default=200)
-    p.add_argument("--profile", default="", help="page label to profile (cProfile, cumulative)")
+    p.add_argument("--profile", default="", help="page label to profile (cProfile)")
+    p.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime, ...)")
+    p.add_argument("--show-queries", action="store_true", help="print the SQL of each page's request")
     p.add_argument("--pages", default="", help="comma-separated labels (default: all)")
     args = p.parse_args()
     _production_env(args.database_url)
@@ -60,7 +63,7 @@ def main() -> None:
     from dangjian.orgs.models import Organization
 
     branch = Organization.objects.get(name=BRANCH)
-    root = Organization.get_root_nodes().first()
+    root = Organization.objects.get_root_nodes().first()
     assert root is not None
 
     def login(phone: str) -> Client:
@@ -72,6 +75,9 @@ def main() -> None:
 
     secretary, admin = login(SECRETARY_PHONE), login(ADMIN_PHONE)
     pages = [
+        # The floor: the cheapest authenticated page (a three-field form in the layout: session, user,
+        # roles for the nav, unread count); what every other page pays before its own work.
+        ("floor", secretary, reverse("accounts:password_change")),
         ("secretary_home", secretary, reverse("core:home")),
         ("branch_roster", secretary, reverse("members:roster", args=[branch.pk])),
         ("dues_sheet", secretary, reverse("dues:sheet", args=[branch.pk])),
@@ -98,6 +104,9 @@ def main() -> None:
         reset_queries()
         client.get(url)
         queries = len(connection.queries)
+        if args.show_queries:
+            for q in connection.queries:
+                print(f"    [{label}] {q['sql'][:300]}")
         connection.force_debug_cursor = False
         profiler = None
         if label == args.profile:
@@ -116,7 +125,7 @@ def main() -> None:
         if profiler is not None:
             import pstats
 
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

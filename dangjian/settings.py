@@ -192,6 +192,10 @@ DANGJIAN_TRUSTED_PROXIES = env_int("DANGJIAN_TRUSTED_PROXIES", 0)
 DANGJIAN_SESSION_IDLE_MINUTES = env_int("DANGJIAN_SESSION_IDLE_MINUTES", 120, minimum=1)
 DANGJIAN_SESSION_REMEMBER_DAYS = env_int("DANGJIAN_SESSION_REMEMBER_DAYS", 30, minimum=1)
 SESSION_COOKIE_AGE = DANGJIAN_SESSION_REMEMBER_DAYS * 24 * 3600
+# Sessions live in the database (so a logout ends them in every worker at once), read through a
+# query compiled once per process (core/sessions.py). Not `cached_db`: with the per-process locmem
+# cache a worker would keep serving a session another worker has logged out.
+SESSION_ENGINE = "dangjian.core.sessions"
 
 # The cache holds login throttling counters. The default is per process; with several
 # gunicorn workers use Redis (DANGJIAN_CACHE_URL=redis://127.0.0.1:6379/0) so they share it.

@@ -21,8 +21,8 @@ from dangjian.site.testing.factories import World
 pytestmark = pytest.mark.django_db
 
 # A home page whose snapshot is current (core/snapshot.py): session, user, roles, own member row,
-# the audit check, the notices and their count -- whatever the number of apps.
-HOME_BUDGET = 7
+# the audit check, and the notices with their count in one read -- whatever the number of apps.
+HOME_BUDGET = 6
 # Computing the snapshot: each app's 待办 provider reads its own tables (one query each, points and
 # appraisal included; community and openness none for a plain member, and for a manager one more each:
 # the in-service members not yet reported in this quarter, the members' 申请公开 awaiting an answer)

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from dangjian.core.hotquery import HotQuery
 from dangjian.core.masking import mask_name, mask_phone
 from dangjian.core.paths import subtree_q
 from dangjian.core.scoping import Action, can, get_for_user, remember_scope, scope_prefixes, scope_q
@@ -19,10 +20,17 @@ from dangjian.members.models import Member
 from .models import RoleAssignment, User
 from .rules import ROLE_ACTIONS, Role, covers_all
 
+# Read on every page (the navigation asks which actions the user holds): compiled once per process.
+_ROLE_PATHS = HotQuery(
+    RoleAssignment, lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list("role", "org__path"), int
+)
+
 
 def role_paths_by_action(user: Any) -> dict[str, list[str]]:
     """Every action's org paths for `user`, in one query (core.scoping caches it per user object)."""
-    return _paths_by_action(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "org__path"))
+    if type(user.pk) is not int:
+        return _paths_by_action(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "org__path"))
+    return _paths_by_action(_ROLE_PATHS.rows(user.pk))
 
 
 def _paths_by_action(role_paths: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -65,15 +73,44 @@ def holder_ids_by(
     return dict(out)
 
 
+def _roles_of_id(user_id: Any) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(user_id=user_id).select_related("org").order_by("org__path", "role")
+
+
 def roles_of(user: Any) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(user_id=user.pk).select_related("org").order_by("org__path", "role")
+    return _roles_of_id(user.pk)
+
+
+_ROLES_WITH_ORG = HotQuery(RoleAssignment, _roles_of_id, int)  # the home page's, compiled once per process
 
 
 def roles_of_with_scope(user: Any) -> list[RoleAssignment]:
     """`roles_of`, also seeding the user's scope cache from the same rows (one query for both)."""
-    roles = list(roles_of(user))
+    roles = _ROLES_WITH_ORG.objects(user.pk) if type(user.pk) is int else list(roles_of(user))
     remember_scope(user, _paths_by_action((ra.role, ra.org.path) for ra in roles))
     return roles
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """The signed-in user's own member row, as the home page needs it on every visit: its id and
+    its branch's path (the full row, `members.selectors.own_member`, is read when a page needs more)."""
+
+    pk: int
+    org_path: str
+
+
+_OWN_MEMBER_REF = HotQuery(
+    Member, lambda user_id: Member.objects.filter(user_id=user_id).values_list("pk", "org__path"), int
+)
+
+
+def own_member_ref(user: Any) -> MemberRef | None:
+    """`MemberRef` of the user's member row (at most one: `Member.user` is one-to-one), or None."""
+    if type(getattr(user, "pk", None)) is not int:
+        return None
+    rows = _OWN_MEMBER_REF.rows(user.pk)
+    return MemberRef(*rows[0]) if rows else None
 
 
 def role_assignments_visible_to(user: Any) -> QuerySet[RoleAssignment]:

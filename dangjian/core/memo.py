@@ -34,3 +34,12 @@ def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     if key not in store:
         store[key] = compute()
     return store[key]
+
+
+def remember(key: Hashable, value: object) -> None:
+    """Give `key` its value for the rest of the page, when a read made for another purpose already
+    holds it (the home's notice list carries the unread count the layout shows). Outside
+    `request_memo()` it does nothing."""
+    store = _MEMO.get()
+    if store is not None:
+        store[key] = value

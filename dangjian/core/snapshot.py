@@ -23,10 +23,11 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 
+from .hotquery import HotQuery
 from .models import AuditEvent
-from .paths import ancestor_paths, minimal_prefixes, subtree_q
+from .paths import ancestor_paths, minimal_prefixes, successor
 
 T = TypeVar("T")
 
@@ -43,17 +44,51 @@ def audit_head() -> int:
     return AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0
 
 
+# The check runs on every visit of a snapshotted page; its SQL depends only on the shape of the
+# user's paths (how many subtrees, which have an upper bound, how many ancestors), so it is compiled
+# once per process and shape (core/hotquery.py) and the bounds are bound per call.
+_Shape = tuple[tuple[bool, ...], int]
+_CHANGED: dict[_Shape, HotQuery[AuditEvent]] = {}
+_MAX_SHAPES = 256  # beyond (users with unusual role sets) each check is compiled as it is run
+
+
+def _changed_query(shape: _Shape) -> HotQuery[AuditEvent]:
+    bounded, n_above = shape
+
+    def build(seq: int, *bounds_and_above: str) -> QuerySet[AuditEvent, tuple[int]]:
+        rest = iter(bounds_and_above)
+        cond = Q(org_path="")
+        for has_upper in bounded:  # subtree_q, with the bounds as arguments
+            sub = Q(org_path__gte=next(rest))
+            if has_upper:
+                sub &= Q(org_path__lt=next(rest))
+            cond |= sub
+        above = list(rest)
+        if above:
+            cond |= Q(org_path__in=above)
+        return AuditEvent.objects.filter(id__gt=seq).filter(cond).order_by().values_list("id")[:1]
+
+    return HotQuery(AuditEvent, build, int, *([str] * (sum(1 + b for b in bounded) + n_above)))
+
+
 def changed_since(seq: int, paths: Iterable[str]) -> bool:
     """Whether a write after audit event `seq` touched one of `paths`' subtrees, one of their
     ancestors, or no org at all."""
     paths = list(paths)
-    cond = Q(org_path="")
+    args: list[Any] = [seq]
+    bounded = []
     for prefix in minimal_prefixes(paths):
-        cond |= subtree_q("org_path", prefix)
-    above = {a for p in paths for a in ancestor_paths(p, include_self=False)}
-    if above:
-        cond |= Q(org_path__in=sorted(above))
-    return AuditEvent.objects.filter(id__gt=seq).filter(cond).exists()
+        upper = successor(prefix)
+        args += [prefix] if upper is None else [prefix, upper]
+        bounded.append(upper is not None)
+    above = sorted({a for p in paths for a in ancestor_paths(p, include_self=False)})
+    shape = (tuple(bounded), len(above))
+    query = _CHANGED.get(shape)
+    if query is None:
+        query = _changed_query(shape)
+        if len(_CHANGED) < _MAX_SHAPES:
+            _CHANGED[shape] = query
+    return bool(query.rows(*args, *above))
 
 
 def snapshot(key: str, paths: Iterable[str], compute: Callable[[], T], *, ttl: int | None = None) -> T:

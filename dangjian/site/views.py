@@ -13,14 +13,15 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.accounts.selectors import roles_of_with_scope
+from dangjian.accounts.selectors import own_member_ref, roles_of_with_scope
 from dangjian.core.memo import request_memo
 from dangjian.core.registry import attention_for
 from dangjian.core.scoping import Action, can
-from dangjian.core.selectors import notifications_for
+from dangjian.core.selectors import newest_unread
 from dangjian.core.snapshot import snapshot
 from dangjian.dues.models import DuesExpected
 from dangjian.dues.selectors import own_month_line
@@ -28,8 +29,6 @@ from dangjian.members.selectors import own_member
 from dangjian.orglife.selectors import meetings_of_org
 from dangjian.orgs.models import Organization
 from dangjian.partyday.selectors import PartyDay, next_party_day
-
-NOTICES_ON_HOME = 3
 
 
 @dataclass(frozen=True)
@@ -92,11 +91,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True)
 class HomeSnapshot:
-    """Everything on the home page derived from records (not the notices, which are the user's own)."""
+    """Everything on the home page derived from records (not the notices, which are the user's own).
+    The 待办 and 检查提醒 lists are kept rendered: they depend only on the items and the date, which
+    is part of the snapshot's key."""
 
-    items: list[Any]
+    todo_count: int
+    todo_html: str
+    standing_count: int
+    standing_html: str
     party_day: PartyDayCard | None
     dues_paid: DuesExpected | None
+
+
+def _render_items(items: list[Any]) -> str:
+    return render_to_string("site/_todo_list.html", {"items": items}) if items else ""
+
+
+def _home_snapshot(user: Any, role_orgs: list[Organization], today: dt.date) -> HomeSnapshot:
+    items = attention_for(user)
+    todo, standing = [a for a in items if not a.standing], [a for a in items if a.standing]
+    return HomeSnapshot(
+        len(todo),
+        _render_items(todo),
+        len(standing),
+        _render_items(standing),
+        party_day_card(user, role_orgs, today),
+        paid_this_month(user),
+    )
 
 
 def _home(request: HttpRequest) -> HttpResponse:
@@ -108,24 +129,23 @@ def _home(request: HttpRequest) -> HttpResponse:
         orgs[ra.org_id][1].append(ra.get_role_display())
     today = timezone.localdate()
     role_orgs = [o for o, _, _ in orgs.values()]
-    me = own_member(user)
+    me = own_member_ref(user)  # the full row is read only when the snapshot is recomputed
     # The derived part is kept per user and day until a write in the user's orgs (or their own
     # branch, or above them) could change it: core/snapshot.py.
-    paths = [o.path for o in role_orgs] + ([me.org.path] if me is not None else [])
+    paths = [o.path for o in role_orgs] + ([me.org_path] if me is not None else [])
     snap = snapshot(
         f"home:{user.pk}:{today.isoformat()}",
         paths,
-        lambda: HomeSnapshot(attention_for(user), party_day_card(user, role_orgs, today), paid_this_month(user)),
+        lambda: _home_snapshot(user, role_orgs, today),
     )
-    notices = list(notifications_for(user).filter(read_at__isnull=True).order_by("-created_at")[:NOTICES_ON_HOME])
+    notices, _unread = newest_unread(user)
     return render(
         request,
         "site/home.html",
         {
             "today": today,
             "orgs": list(orgs.values()),
-            "todo": [a for a in snap.items if not a.standing],
-            "standing": [a for a in snap.items if a.standing],
+            "snap": snap,
             "party_day": snap.party_day,
             "notices": notices,
             "dues_paid": snap.dues_paid,

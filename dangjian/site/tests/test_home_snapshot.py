@@ -105,3 +105,26 @@ def test_snapshot_changed_paths_compute_again(world: World) -> None:
     assert len(calls) == 1
     snapshot("t:paths", [world.branch.path, world.other_branch.path], lambda: calls.append(1))  # a new role
     assert len(calls) == 2
+
+
+def test_notices_and_the_bell_count_come_from_one_read(world: World, as_secretary: Client) -> None:
+    """The home lists the 3 newest unread notices and the bell counts all unread ones; both are
+    exact on every visit (notices are not part of the snapshot)."""
+    from dangjian.core.notify import send
+    from dangjian.core.services import notification_mark_read
+
+    _home(as_secretary)
+    for i in range(5):
+        send([world.secretary], key=f"n{i}", title=f"通知{i}号", link=f"/n{i}/")
+    html, _ = _home(as_secretary)
+    assert 'class="badge">5<' in html
+    newest = [t for t in (f"通知{i}号" for i in range(5)) if t in html]
+    assert newest == ["通知2号", "通知3号", "通知4号"]
+    notification_mark_read(actor=world.secretary)
+    html, _ = _home(as_secretary)
+    assert 'class="badge"' not in html and "通知4号" not in html and "未读通知" not in html
+
+
+def test_the_own_member_link_follows_the_member_row(world: World, as_member: Client) -> None:
+    html, _ = _home(as_member)
+    assert f'href="/members/{world.member.pk}/"' in html
