@@ -48,6 +48,7 @@ def audit_head() -> int:
 # user's paths (how many subtrees, which have an upper bound, how many ancestors), so it is compiled
 # once per process and shape (core/hotquery.py) and the bounds are bound per call.
 _Shape = tuple[tuple[bool, ...], int]
+MOVE_ACTION = "org.move"
 _CHANGED: dict[_Shape, HotQuery[AuditEvent]] = {}
 _MAX_SHAPES = 256  # beyond (users with unusual role sets) each check is compiled as it is run
 
@@ -66,6 +67,7 @@ def _changed_query(shape: _Shape) -> HotQuery[AuditEvent]:
         above = list(rest)
         if above:
             cond |= Q(org_path__in=above)
+        cond |= Q(action=MOVE_ACTION)  # a move records only the new path: the old side must see it leave
         return AuditEvent.objects.filter(id__gt=seq).filter(cond).order_by().values_list("id")[:1]
 
     return HotQuery(AuditEvent, build, int, *([str] * (sum(1 + b for b in bounded) + n_above)))
@@ -73,7 +75,8 @@ def _changed_query(shape: _Shape) -> HotQuery[AuditEvent]:
 
 def changed_since(seq: int, paths: Iterable[str]) -> bool:
     """Whether a write after audit event `seq` touched one of `paths`' subtrees, one of their
-    ancestors, or no org at all."""
+    ancestors, or no org at all -- or moved any subtree (`org.move` carries only the new path, so
+    the old parent's side would otherwise keep showing a branch that has left)."""
     paths = list(paths)
     args: list[Any] = [seq]
     bounded = []

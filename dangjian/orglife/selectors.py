@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.core.models import AuditEvent
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes
-from dangjian.core.snapshot import audit_head
+from dangjian.core.snapshot import snapshot
 from dangjian.members.models import Member, MemberTransfer
 from dangjian.orgs import config
 from dangjian.orgs.models import Organization, OrgKind
@@ -651,7 +648,7 @@ def compliance_matrix(
     rest as missing (red once the period is over).
 
     The rows do not depend on who asks, only on the subtree's records, its ancestors' settings and
-    the date: they are kept in the cache until a write could change them (`_kept_until_written`),
+    the date: they are kept in the cache until a write could change them (`core.snapshot.snapshot`),
     so a matrix opened again costs one indexed query on the audit log.
     """
     if not can(user, Action.VIEW, org.path):
@@ -659,45 +656,9 @@ def compliance_matrix(
     today = today or timezone.localdate()
     months = list(months)
     key = f"orglife.matrix:{org.pk}:{org.path}:{today.isoformat()}:{page}:{','.join(map(str, months))}"
-    rows, total, page, pages, ancestors = _kept_until_written(
-        key, org.path, lambda: _matrix_rows(org, months, page, today)
-    )
+    rows, total, page, pages, ancestors = snapshot(key, [org.path], lambda: _matrix_rows(org, months, page, today))
     visible = [a for a in ancestors if can(user, Action.VIEW, a.path)]
     return Matrix(org, months, rows, total, page, pages, visible)
-
-
-def _written_since(seq: int, path: str) -> bool:
-    """Whether an audited write after event `seq` touched the subtree at `path`, one of its ancestors
-    (their settings, their names in the breadcrumb) or no org at all -- `core.snapshot`'s rule -- or
-    moved any subtree: `org.move` records only the new path, so the old parent would not see it leave.
-
-    One indexed probe (the ids after `seq`), on the database the page reads from (a replica may be a
-    moment behind: then the entry is as old as the rows it would be recomputed from)."""
-    above = [*ancestor_paths(path, include_self=False), ""]
-    marks = ", ".join(["%s"] * len(above))
-    # Only code-made identifiers are interpolated; every value is a bound parameter.
-    sql = (
-        f"SELECT 1 FROM {AuditEvent._meta.db_table} WHERE id > %s"  # noqa: S608
-        f" AND ((org_path >= %s AND org_path < %s) OR org_path IN ({marks}) OR action = %s) LIMIT 1"
-    )
-    with connections[router.db_for_read(AuditEvent) or DEFAULT_DB_ALIAS].cursor() as cur:
-        cur.execute(sql, [seq, path, successor(path) or "~", *above, "org.move"])
-        return cur.fetchone() is not None
-
-
-def _kept_until_written(key: str, path: str, compute: Callable[[], T]) -> T:
-    """`compute()`, or its value cached under `key` while no write touched the subtree at `path`
-    (`_written_since`); the time-to-live (`DANGJIAN_SNAPSHOT_SECONDS`, 0 = off) bounds the rest."""
-    seconds = settings.DANGJIAN_SNAPSHOT_SECONDS
-    if seconds <= 0:
-        return compute()
-    entry = cache.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and not _written_since(entry[0], path):
-        return cast(T, entry[1])
-    seq = audit_head()  # read before computing: a write during compute is newer than the entry
-    value = compute()
-    cache.set(key, (seq, value), seconds)
-    return value
 
 
 def _children_with_counts(org: Organization, clen: int) -> list[tuple[int, str, str, str, int, int, int]]:

@@ -90,6 +90,19 @@ def test_changed_since_covers_subtree_ancestors_and_org_less_writes(world: World
     assert AuditEvent.objects.filter(action="test.touch").count() == 4
 
 
+def test_a_move_out_of_a_subtree_is_a_change_there(world: World) -> None:
+    """`org.move` records the new path only: the side the org left must still see a change."""
+    from dangjian.core.scoping import SYSTEM
+    from dangjian.orgs.services import org_create, org_move
+
+    elsewhere = org_create(actor=SYSTEM, parent=world.city, name="市卫健委党委", kind="committee", sector="agency")
+    seq = audit_head()
+    mine = [world.unit.path]  # the unit committee that holds both branches
+    org_move(actor=SYSTEM, org=world.other_branch, new_parent=elsewhere)
+    assert AuditEvent.objects.get(id__gt=seq, action="org.move").org_path.startswith(elsewhere.path)
+    assert changed_since(seq, mine)
+
+
 def test_snapshot_zero_seconds_always_computes(settings: Any) -> None:
     settings.DANGJIAN_SNAPSHOT_SECONDS = 0
     calls: list[int] = []
