@@ -92,6 +92,9 @@ def run_one(url: str, repeat: int, sweeps: bool, only: list[str] | None = None) 
     from dangjian.orglife.models import Attendance, Meeting
 
     setup_test_environment(debug=False)
+    from bench.bench_structure import ensure_derived
+
+    ensure_derived()  # a generated database's member counts and findings, derived once (not timed)
     city = load_city()
     # The month the dues slice was built for (the generators' "this month"; the local date may have
     # moved on since): the latest month with payments, the same on both sides.

@@ -489,7 +489,7 @@ def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200
         width = len(org.path) + STEPLEN
         full = total = 0
         for key, n_total, n_full in (
-            OrgMemberCount.objects.filter(subtree_q("org_path", org.path))
+            OrgMemberCount.objects.filter(subtree_q("org_path", org.path), total__gt=0)  # not the 党小组 rows
             .annotate(child=Substr("org_path", 1, width))
             .values("child")
             .annotate(t=Sum("total"), f=Sum("full"))
