@@ -192,6 +192,7 @@ class StructureFinding(models.Model):
             models.Index(fields=["org_path", "position"], name="structurefinding_path_idx"),
             models.Index(fields=["code", "org_path"], include=["severity"], name="structurefinding_code_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["org", "position"], name="structurefinding_org_position_uniq")]
         verbose_name = "结构检查问题"
         verbose_name_plural = "结构检查问题"
 

@@ -319,11 +319,19 @@ def _refresh_findings(org_ids: Iterable[int], today: dt.date | None = None) -> i
     ids = sorted(set(org_ids))
     if not ids:
         return 0
+    _lock_orgs(Organization.objects.filter(pk__in=ids))
     structures = selectors.structures_of(ids, today or timezone.localdate())
     return _store_findings(structures, StructureFinding.objects.filter(org_id__in=ids))
 
 
+def _lock_orgs(orgs: Any) -> None:
+    """Lock the org rows whose findings are rewritten (in id order): two writers recomputing the same
+    org's findings run one after the other, the second reading the first's committed counts."""
+    list(orgs.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
 def _refresh_subtree(root_path: str, today: dt.date) -> int:
+    _lock_orgs(Organization.objects.filter(subtree_q("path", root_path)))
     return _store_findings(selectors.subtree_structure(root_path, today), selectors.findings_in(root_path))
 
 
