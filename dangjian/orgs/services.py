@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.findings import Finding
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import PLATFORM, Action, require, require_all, user_or_none
 from dangjian.core.versioning import bump, lock
@@ -277,14 +279,11 @@ def structure_rebuild(
         for i in range(0, len(wrong), REBUILD_BATCH):
             with transaction.atomic():
                 totals["counts_changed"] += _recount(wrong[i : i + REBUILD_BATCH])
-        with transaction.atomic():
-            if self_only:
-                structures = selectors.structures_of([pk for pk in actual], today)
-                totals["findings_changed"] += _store_findings(
-                    structures, StructureFinding.objects.filter(org__path=path)
-                )
-            else:
-                totals["findings_changed"] += _refresh_subtree(path, today)
+        if self_only:
+            with transaction.atomic():
+                totals["findings_changed"] += _refresh_findings(list(actual), today)
+        else:
+            totals["findings_changed"] += _refresh_subtree(path, today)
         totals["orgs"] += len(actual)
     return totals
 
@@ -331,8 +330,31 @@ def _lock_orgs(orgs: Any) -> None:
 
 
 def _refresh_subtree(root_path: str, today: dt.date) -> int:
-    _lock_orgs(Organization.objects.filter(subtree_q("path", root_path)))
-    return _store_findings(selectors.subtree_structure(root_path, today), selectors.findings_in(root_path))
+    """Recompute a subtree's findings without locking it: compare, then re-derive only the orgs
+    whose stored rows differ, under their locks (usually a handful a day; all of them at first)."""
+    have: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        selectors.findings_in(root_path)
+        .order_by("org_id", "position")
+        .values_list("org_id", "org_path", "code", "severity", "message", "data")
+    ):
+        have[row[0]].append(row[1:])
+    stale = []
+    for s in selectors.subtree_structure(root_path, today):
+        if have.pop(s.org.id, []) != [_stored_values(s.org.path, f) for f in s.findings]:
+            stale.append(s.org.id)
+    stale = sorted([*stale, *have])  # `have` now holds orgs with rows but no findings
+    written = 0
+    for i in range(0, len(stale), REBUILD_BATCH):
+        with transaction.atomic():  # one batch's org locks at a time
+            written += _refresh_findings(stale[i : i + REBUILD_BATCH], today)
+    return written
+
+
+def _stored_values(path: str, f: Finding) -> tuple[Any, ...]:
+    """A finding as its `StructureFinding` row holds it: (org_path, code, severity, message, data)."""
+    data = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in f.data.items()}
+    return (path, f.code, str(f.severity), f.message_zh, data)
 
 
 def _refresh_subtree_later(org: Organization) -> None:
@@ -354,18 +376,18 @@ def _store_findings(structures: list[OrgStructure], existing: Any) -> int:
     update: list[StructureFinding] = []
     for s in structures:
         for position, f in enumerate(s.findings):
-            data = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in f.data.items()}
-            values = (s.org.path, f.code, str(f.severity), f.message_zh, data)
+            values = _stored_values(s.org.path, f)
             row = have.pop((s.org.id, position), None)
             if row is None:
+                path, code, severity, message, data = values
                 create.append(
                     StructureFinding(
                         org_id=s.org.id,
-                        org_path=s.org.path,
+                        org_path=path,
                         position=position,
-                        code=f.code,
-                        severity=str(f.severity),
-                        message=f.message_zh,
+                        code=code,
+                        severity=severity,
+                        message=message,
                         data=data,
                     )
                 )
