@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, overload
 
@@ -21,7 +21,7 @@ from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
 from dangjian.core.models import AuditEvent
-from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
+from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
 from .config import effective_for_paths_keys, get_key, registered
@@ -254,23 +254,28 @@ def structures_of(org_ids: Any, today: dt.date) -> list[OrgStructure]:
     counts: list[tuple[str, int, int, int]] = []
     groups: list[tuple[int, str]] = []
     if counted:
-        counts = list(
-            OrgMemberCount.objects.filter(_any_of(subtree_q("org_path", p) for p in counted)).values_list(*COUNT_FIELDS)
-        )
+        counts = list(OrgMemberCount.objects.filter(_covering("org_path", counted)).values_list(*COUNT_FIELDS))
         branches = [p for p in counted if any(r.path == p and r.kind == OrgKind.BRANCH for r in rows)]
         if branches:
             groups = list(
                 Organization.objects.filter(kind=OrgKind.GROUP)
-                .filter(_any_of(subtree_q("path", p) for p in branches))
+                .filter(_covering("path", set(branches)))
                 .values_list("id", "path")
             )
     return _facts_and_findings(rows, counts, groups, today, counted=counted)
 
 
-def _any_of(qs: Iterable[Q]) -> Q:
+def _covering(field: str, paths: set[str]) -> Q:
+    """Rows in the subtrees at `paths`: one range each for a few; for many (a batch of the daily
+    job), the one range from the first to the last of them (rows between are skipped by the roll-up,
+    which adds only to the wanted paths) — a long OR of ranges would be a sequential scan."""
+    if len(paths) > 20:
+        upper = successor(max(paths))
+        q = Q(**{f"{field}__gte": min(paths)})
+        return q & Q(**{f"{field}__lt": upper}) if upper is not None else q
     out = Q()
-    for q in qs:
-        out |= q
+    for p in paths:
+        out |= subtree_q(field, p)
     return out
 
 

@@ -187,6 +187,18 @@ def test_rebuild_repairs_writes_made_outside_the_services_and_is_idempotent(worl
     }
 
 
+def test_rebuild_of_many_orgs_at_once_reads_one_range_and_keeps_each_orgs_own_counts(world: World) -> None:
+    # More than 20 orgs re-derived in one batch: their counts are read as one range of paths.
+    branches = [org_create(actor=SYSTEM, parent=world.unit, name=f"批量{i:02d}", kind="branch") for i in range(22)]
+    for i, b in enumerate(branches[:4]):
+        for _ in range(i + 1):
+            make_member(b)
+    StructureFinding.objects.all().delete()
+    assert structure_rebuild(actor=SYSTEM)["findings_changed"] >= 22
+    found = findings_current(world)
+    assert ("批量01", "branch_below_min") in found and ("批量02", "branch_below_min") not in found
+
+
 def test_daily_sweep_moves_term_findings_with_the_date(world: World) -> None:
     started = dt.date(2020, 3, 10)
     org_update(actor=SYSTEM, org=world.branch, version=world.branch.version, term_started_on=started)
