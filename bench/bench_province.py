@@ -72,8 +72,9 @@ def measure(client: Any, url: str, repeat: int, cold: bool = False) -> dict[str,
 HEAVY = {"structure checks, root", "org detail, root", "home (root admin), cold"}
 
 
-def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
-    """Measure every page (and optionally the sweeps) on one database; return the figures."""
+def run_one(url: str, repeat: int, sweeps: bool, only: list[str] | None = None) -> dict[str, Any]:
+    """Measure every page (or those labelled in `only`; and optionally the sweeps) on one database;
+    return the figures."""
     from bench._common import setup_django
 
     os.environ["DANGJIAN_CACHE_URL"] = "locmem://"  # never a shared cache: cold pages clear it
@@ -91,6 +92,9 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
     from dangjian.orglife.models import Attendance, Meeting
 
     setup_test_environment(debug=False)
+    from bench.bench_structure import ensure_derived
+
+    ensure_derived()  # a generated database's member counts and findings, derived once (not timed)
     city = load_city()
     # The month the dues slice was built for (the generators' "this month"; the local date may have
     # moved on since): the latest month with payments, the same on both sides.
@@ -141,6 +145,8 @@ def run_one(url: str, repeat: int, sweeps: bool) -> dict[str, Any]:
         ("structure checks, root", "org_admin", reverse("orgs:checks") + f"?org={root}"),
     ]
     out: dict[str, Any] = {"sizes": sizes, "pages": {}, "sweeps": {}}
+    if only:
+        pages = [p for p in pages if p[0] in only]
     for label, who, target in pages:
         # Pages that compute over the whole root: one timed request (after the warm-up) is enough.
         n = 1 if label in HEAVY else repeat
@@ -288,10 +294,16 @@ def main() -> None:
         help="measure one side only (its figures are kept in var/bench_province_<side>.json and "
         "the table is printed once both exist)",
     )
-    p.add_argument("--one", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        help="with --one: measure only the page with this label (repeatable), e.g. 'org detail, root'",
+    )
+    p.add_argument("--one", help="measure this database only and print its figures as JSON")
     args = p.parse_args()
     if args.one:
-        res = run_one(args.one, args.repeat, args.sweeps)
+        res = run_one(args.one, args.repeat, args.sweeps, args.page)
         print(json.dumps(res))
         return
     if args.trim_city:

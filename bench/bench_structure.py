@@ -135,10 +135,25 @@ def build_own_city(branches: int, members: int, log=print) -> None:
     log(f"  members: {n:,} in {time.perf_counter() - t1:.1f} s")
 
 
+def ensure_derived() -> None:
+    """The derived member counts and structure findings: bulk-loaded members bypass the services
+    that keep them, so they are derived once here (as `manage.py orgs_rebuild_structure` does)."""
+    from dangjian.core.scoping import SYSTEM
+    from dangjian.orgs.models import OrgMemberCount, StructureFinding
+    from dangjian.orgs.services import structure_rebuild
+
+    if OrgMemberCount.objects.exists() or StructureFinding.objects.exists():
+        return
+    t0 = time.perf_counter()
+    got = structure_rebuild(actor=SYSTEM)
+    print(f"derived member counts and structure findings in {time.perf_counter() - t0:.1f} s: {got}", file=sys.stderr)
+
+
 def ensure_data(branches: int, members: int) -> None:
     from dangjian.orgs.models import Organization
 
     if Organization.objects.exists():
+        ensure_derived()
         return
     if (ROOT / "bench" / "generate_city.py").exists():
         from bench._common import ensure_city
@@ -148,6 +163,7 @@ def ensure_data(branches: int, members: int) -> None:
     else:
         print("bench/generate_city.py not found: building a city with bulk_create …")
         build_own_city(branches, members)
+    ensure_derived()
 
 
 def root_admin():

@@ -81,6 +81,11 @@ UNGATED = {
         "a registry listener: a gated writer (meeting filing, attendance, dues payment) announces its own"
         " committed change; the listener only schedules the recompute of that writer's members"
     ),
+    "dangjian.orgs.services.member_counts_follow": (
+        "called by the roster's gated writers inside their transaction: re-derives the member counts of"
+        " the orgs the writer just changed and their stored findings; it takes no actor and changes only"
+        " derived rows"
+    ),
     "dangjian.points.services.points_follow_now": (
         "the on-commit half of points_follow_records: recomputes derived points of the members a gated"
         " writer just changed; it takes no actor and changes only derived ledger rows"
@@ -385,6 +390,7 @@ GATED: dict[str, Recipe] = {
     "dangjian.orgs.services.org_update": lambda r: {"org": r.w.branch, "version": r.w.branch.version, "name": "改名"},
     "dangjian.orgs.services.post_assign": lambda r: {"org": r.w.branch, "member": r.loose, "post": Post.PROPAGANDA},
     "dangjian.orgs.services.post_end": lambda r: {"post": r.post, "ended_on": r.today},
+    "dangjian.orgs.services.structure_rebuild": lambda r: {"root_path": r.w.branch.path},
     # members
     "dangjian.members.services.import_job_create": lambda r: {"org": r.w.branch, "upload": upload("名册.xlsx")},
     "dangjian.members.services.import_job_rerun": lambda r: {"job": r.job, "mode": ImportMode.COMMIT},

@@ -23,6 +23,7 @@ from dangjian.core.scoping import Action, can, require, require_four_eyes, user_
 from dangjian.core.uploads import check_xlsx
 from dangjian.core.versioning import bump, lock
 from dangjian.orgs.models import Organization, OrgKind
+from dangjian.orgs.services import member_counts_follow
 
 from .excel import COLUMNS, build_template, declared_rows, write_rows
 from .forms import MEMBER_FIELDS, MemberForm
@@ -124,6 +125,7 @@ def member_create(*, actor: Any, org: Organization, data: dict[str, Any]) -> Mem
     member.org_path = org.path
     with transaction.atomic():
         member.save()
+        member_counts_follow([member.org_id, member.group_id])
         audit.record(actor, "member.create", member, after=audit.snapshot(member, AUDIT_FIELDS))
     return member
 
@@ -136,10 +138,13 @@ def member_update(*, actor: Any, member: Member, version: int, data: dict[str, A
     with transaction.atomic():
         current = lock(Member.objects, member.pk, version)
         before = audit.snapshot(current, AUDIT_FIELDS)
+        counted_before = (current.status, current.group_id)
         updated = _validated(actor, data, current.org, instance=current)
         updated.version = current.version
         bump(updated)
         updated.save()
+        if (updated.status, updated.group_id) != counted_before:  # 正式/预备 or 党小组 changed
+            member_counts_follow([updated.org_id, counted_before[1], updated.group_id])
         audit.record(actor, "member.update", updated, before=before, after=audit.snapshot(updated, AUDIT_FIELDS))
     return updated
 
@@ -189,6 +194,7 @@ def transfer_out(
             member.left_reason = f"组织关系转出至{t.to_org_name}"
             bump(member)
             member.save(update_fields=["is_active", "left_on", "left_reason", "version", "updated_at"])
+            member_counts_follow([member.org_id, member.group_id])
             audit.record(actor, "member.leave", member, before=before, after=audit.snapshot(member, AUDIT_FIELDS))
         t.save()
         audit.record(actor, "member.transfer_out", t, org_path=member.org_path, after=audit.snapshot(t))
@@ -207,11 +213,13 @@ def transfer_accept(*, actor: Any, transfer: MemberTransfer, in_on: dt.date) -> 
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=transfer.member_id)
         before = audit.snapshot(member, AUDIT_FIELDS)
+        left = [member.org_id, member.group_id]
         member.org = transfer.to_org
         member.org_path = transfer.to_org.path
         member.group = None
         bump(member)
         member.save(update_fields=["org", "org_path", "group", "version", "updated_at"])
+        member_counts_follow([*left, member.org_id])
         transfer.status = TransferStatus.COMPLETED
         transfer.in_on = in_on
         transfer.save(update_fields=["status", "in_on"])
@@ -279,6 +287,7 @@ def member_leave(*, actor: Any, member: Member, version: int, reason: str, left_
         current.left_reason = (reason.strip() + (f"：{note.strip()}" if note.strip() else ""))[:200]
         bump(current)
         current.save(update_fields=["is_active", "left_on", "left_reason", "version", "updated_at"])
+        member_counts_follow([current.org_id, current.group_id])
         audit.record(actor, "member.leave", current, before=before, after=audit.snapshot(current, AUDIT_FIELDS))
     return current
 
@@ -497,6 +506,7 @@ def _write_import(job: ImportJob, outcome: Any, actor: Any) -> None:
     snap_fields = _snapshot_fields()
     changed: list[Member] = []
     changes: list[audit.Change] = []
+    touched: set[Any] = set()  # the branches and 党小组 of the changed rows, before and after
     unchanged = 0
     with transaction.atomic():
         for g in outcome.good:
@@ -514,6 +524,7 @@ def _write_import(job: ImportJob, outcome: Any, actor: Any) -> None:
             bump(current)
             current.updated_at = now
             changed.append(current)
+            touched.update((current.org_id, before.get("group_id"), current.group_id))
             changes.append(
                 audit.Change(
                     "member.update",
@@ -525,6 +536,8 @@ def _write_import(job: ImportJob, outcome: Any, actor: Any) -> None:
         _insert_members(creates)
         if changed:
             Member.objects.bulk_update(changed, [*attnames, "version", "updated_at"], batch_size=500)
+        # Every branch and 党小组 a created or changed row is (or was) in: counts re-derived once.
+        member_counts_follow(touched | {m.org_id for m in creates} | {m.group_id for m in creates})
         changes.extend(audit.Change("member.create", m, after=_fast_snapshot(snap_fields, m)) for m in creates)
         for start in range(0, len(changes), 2000):
             audit.record_many(actor, changes[start : start + 2000])

@@ -7,12 +7,14 @@ class OrgsConfig(AppConfig):
     verbose_name = "党组织"
 
     def ready(self) -> None:
+        from dangjian.core.periodic import periodic_job
         from dangjian.core.registry import attention_provider, nav_item
         from dangjian.core.scoping import Action
 
         from . import config
         from .attention import structure_attention
         from .rules import DEFAULT_THRESHOLDS as T
+        from .tasks import structure_sweep
 
         # Local practice ([P] in domain-rules §1.3/§1.4): each committee may adjust these for its subtree.
         config.register(
@@ -42,3 +44,4 @@ class OrgsConfig(AppConfig):
         nav_item("组织架构", "orgs:tree", Action.VIEW, order=10, icon="org")
         nav_item("结构检查", "orgs:checks", Action.APPROVE, order=20, icon="check")
         attention_provider(structure_attention)
+        periodic_job(self.label, "组织党员人数重新推导、结构检查重新计算（按二级组织分任务）", structure_sweep)

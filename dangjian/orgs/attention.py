@@ -13,23 +13,23 @@ from dangjian.core.registry import Attention
 from dangjian.core.scoping import Action, can, scope_prefixes
 
 from .models import Organization
-from .selectors import subtree_structure, summarize_structures
+from .selectors import structure_summary
 
-# A city-wide roll-up costs a few hundred ms; on the home page (opened many times a day) a large
-# subtree's summary is reused for a short while. The structure list and org pages are always live.
+# The summary is read from the stored findings (one grouped query, no member read); on the home page
+# (opened many times a day) a large subtree's summary — `CACHE_MIN_ORGS` findings or more — is still
+# reused for a short while. The structure list and org pages are always live.
 CACHE_MIN_ORGS = 2000
 CACHE_SECONDS = 120
 
 
 def summary_for(prefix: str, today: Any) -> list[Any]:
-    """A large subtree's summary from the cache when a recent one is there; the size is known once
-    the structures are read (no COUNT of the subtree first), and only a large one is stored."""
+    """A large subtree's summary from the cache when a recent one is there; only a large one is
+    stored (its size is known once read, no COUNT first)."""
     key = f"orgs:structure_summary:{prefix}:{today.isoformat()}"
     found = cache.get(key)
     if found is None:
-        structures = subtree_structure(prefix, today)
-        found = summarize_structures(structures)
-        if len(structures) >= CACHE_MIN_ORGS:
+        found = structure_summary(prefix)
+        if sum(s.count for s in found) >= CACHE_MIN_ORGS:
             cache.set(key, found, CACHE_SECONDS)
     return found
 

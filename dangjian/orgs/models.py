@@ -145,3 +145,56 @@ class OrgConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org} {self.key}={self.value}"
+
+
+class OrgMemberCount(models.Model):
+    """Derived: the active members of one organization, kept exact by the roster's services (each
+    write re-counts the orgs it touched, under this row's lock) and re-derived by the daily job.
+
+    `total`/`full` count the members registered at the org (党员 belong to a 党支部); `grouped` counts
+    those assigned to it as a 党小组 (they are also counted at their branch). A subtree's figures are
+    a sum over the `org_path` range, one grouped query at any size."""
+
+    org = models.OneToOneField(Organization, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    org_path = models.CharField(max_length=255)
+    total = models.PositiveIntegerField(default=0)  # 在册党员（正式 + 预备）
+    full = models.PositiveIntegerField(default=0)  # 正式党员
+    grouped = models.PositiveIntegerField(default=0)  # 党小组: its assigned members
+
+    class Meta:
+        indexes = [models.Index(fields=["org_path"], include=["total", "full"], name="orgmembercount_path_idx")]
+        verbose_name = "组织党员人数"
+        verbose_name_plural = "组织党员人数"
+
+    def __str__(self) -> str:
+        return f"{self.org_path}: {self.full}/{self.total}"
+
+    @property
+    def probationary(self) -> int:
+        return self.total - self.full
+
+
+class StructureFinding(models.Model):
+    """Derived: one structure finding of one organization, as `rules.check_structure` gives it
+    (recomputed per subtree by the daily job and for the orgs each structure write touches).
+    The structure list pages over these rows and the home page sums them; neither reads members."""
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    org_path = models.CharField(max_length=255)
+    position = models.PositiveSmallIntegerField(default=0)  # order of the finding within its org
+    code = models.CharField(max_length=40)
+    severity = models.CharField(max_length=10)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)  # e.g. the term's end date (ISO)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["org_path", "position"], name="structurefinding_path_idx"),
+            models.Index(fields=["code", "org_path"], include=["severity"], name="structurefinding_code_idx"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["org", "position"], name="structurefinding_org_position_uniq")]
+        verbose_name = "结构检查问题"
+        verbose_name_plural = "结构检查问题"
+
+    def __str__(self) -> str:
+        return f"{self.org_path} {self.code}"

@@ -219,3 +219,21 @@ FINDING_LABELS: dict[str, str] = {
     "term_expired": "任期已届满",
     "term_expiring": "任期即将届满",
 }
+
+# The citation of each code (one per code), so the derived findings table stores the code only.
+FINDING_CITATIONS: dict[str, str] = {
+    "branch_below_min": CITE_BRANCH_MIN,
+    "branch_above_max": CITE_BRANCH_MAX,
+    "committee_missing": CITE_COMMITTEE,
+    "committee_too_small": CITE_COMMITTEE,
+    "groups_missing": CITE_GROUPS,
+    "group_too_large": CITE_GROUP_SIZE,
+    "suggest_general_branch": CITE_GENERAL_BRANCH,
+    "suggest_committee_org": CITE_COMMITTEE_ORG,
+    "term_expired": CITE_TERM,
+    "term_expiring": CITE_TERM_REMIND,
+}
+
+# The kinds whose findings read member counts (`check_structure` above): a roster change can only
+# change the findings of these orgs; every other kind's findings depend on its own row alone.
+COUNTED_KINDS: frozenset[str] = frozenset({"branch", "general_branch"})

@@ -9,22 +9,41 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
 from dangjian.core.models import AuditEvent
-from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q
+from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
 
 from .config import effective_for_paths_keys, get_key, registered
-from .models import ALLOWED_CHILDREN, Organization, OrgConfig, OrgKind, OrgPost, Post
-from .rules import DEFAULT_THRESHOLDS, FINDING_LABELS, OrgFacts, StructureThresholds, check_structure
+from .models import (
+    ALLOWED_CHILDREN,
+    Organization,
+    OrgConfig,
+    OrgKind,
+    OrgMemberCount,
+    OrgPost,
+    Post,
+    StructureFinding,
+)
+from .rules import (
+    COUNTED_KINDS,
+    DEFAULT_THRESHOLDS,
+    FINDING_CITATIONS,
+    FINDING_LABELS,
+    OrgFacts,
+    StructureThresholds,
+    check_structure,
+)
 
 # COUNT(*) and COUNT(status): every column the count needs is in the (org, is_active, status) index,
 # so PostgreSQL answers with an index-only scan (COUNT(id) would read every member row).
@@ -154,54 +173,34 @@ def thresholds_for_paths(paths: list[str]) -> dict[str, StructureThresholds]:
     return out
 
 
-def subtree_structure(root_path: str, today: dt.date) -> list[OrgStructure]:
-    """Facts and findings for every organization above 党小组 level in the subtree at `root_path`.
-
-    Queries: orgs (1) + 党小组 (1) + members by org (1) + members by 党小组 (1, if any) + thresholds
-    (1 per key) — the same number for a branch and for a 10,000-branch city.
-    """
-    Member = _member_model()
-    subtree_orgs = Organization.objects.filter(subtree_q("path", root_path))
-    rows = [OrgRow(*r) for r in subtree_orgs.exclude(kind=OrgKind.GROUP).order_by("path").values_list(*ORG_ROW_FIELDS)]
-    if not rows:
-        return []
-    groups = list(subtree_orgs.filter(kind=OrgKind.GROUP).values_list("id", "path"))
-    # Filter members by the subtree's org ids (not by org_path): the (org, is_active, status) index then
-    # covers the whole count, so no member row is read — 2–3× faster than the path range at city scale.
-    by_org = list(
-        Member.objects.filter(org_id__in=subtree_orgs.values("id"), is_active=True)
-        .values("org_id")
-        .annotate(total=Count("*"), full=FULL_COUNT)
-        .values_list("org_id", "total", "full")
-    )
-    group_size: dict[int, int] = (
-        dict(
-            Member.objects.filter(group_id__in=subtree_orgs.filter(kind=OrgKind.GROUP).values("id"), is_active=True)
-            .values("group_id")
-            .annotate(n=Count("id"))
-            .values_list("group_id", "n")
-        )
-        if groups
-        else {}
-    )
-
-    # Roll members up to every ancestor inside the subtree (Python over rows, no queries).
-    path_of_id = {r.id: r.path for r in rows}
-    path_of_id.update(groups)
+def _facts_and_findings(
+    rows: list[OrgRow],
+    counts: list[tuple[str, int, int, int]],
+    groups: list[tuple[int, str]],
+    today: dt.date,
+    *,
+    counted: set[str] | None = None,
+) -> list[OrgStructure]:
+    """Facts and findings of `rows` from the derived member counts (`counts`: org_path, total, full,
+    grouped of the orgs below them) and their 党小组 (`groups`: id, path). Python over rows, no
+    queries but the thresholds'. `counted`: only these paths need subtree totals (None: every row)."""
+    wanted = {r.path for r in rows} if counted is None else counted
     sub_total: dict[str, int] = defaultdict(int)
     sub_full: dict[str, int] = defaultdict(int)
-    root_len = len(root_path)
-    for org_id, total, full in by_org:
-        path = path_of_id.get(org_id)
-        if path is None:
+    grouped: dict[str, int] = {}
+    for path, total, full, in_group in counts:
+        if in_group:
+            grouped[path] = in_group
+        if not total:
             continue
-        for i in range(root_len, len(path) + 1, STEPLEN):
+        for i in range(STEPLEN, len(path) + 1, STEPLEN):
             prefix = path[:i]
-            sub_total[prefix] += total
-            sub_full[prefix] += full
+            if prefix in wanted:
+                sub_total[prefix] += total
+                sub_full[prefix] += full
     groups_by_parent: dict[str, list[int]] = defaultdict(list)
-    for gid, gpath in groups:
-        groups_by_parent[parent_path(gpath)].append(group_size.get(gid, 0))
+    for _gid, gpath in groups:
+        groups_by_parent[parent_path(gpath)].append(grouped.get(gpath, 0))
 
     thresholds = thresholds_for_paths([r.path for r in rows])
     out: list[OrgStructure] = []
@@ -221,31 +220,186 @@ def subtree_structure(root_path: str, today: dt.date) -> list[OrgStructure]:
     return out
 
 
+COUNT_FIELDS = ("org_path", "total", "full", "grouped")
+
+
+def subtree_structure(root_path: str, today: dt.date) -> list[OrgStructure]:
+    """Facts and findings for every organization above 党小组 level in the subtree at `root_path`.
+
+    Member counts come from the derived `OrgMemberCount` rows (one range scan), never the members.
+    Queries: orgs (1) + 党小组 (1) + member counts (1) + thresholds (1) — the same number for a
+    branch and for a 10,000-branch city.
+    """
+    subtree_orgs = Organization.objects.filter(subtree_q("path", root_path))
+    rows = [OrgRow(*r) for r in subtree_orgs.exclude(kind=OrgKind.GROUP).order_by("path").values_list(*ORG_ROW_FIELDS)]
+    if not rows:
+        return []
+    groups = list(subtree_orgs.filter(kind=OrgKind.GROUP).values_list("id", "path"))
+    counts = list(OrgMemberCount.objects.filter(subtree_q("org_path", root_path)).values_list(*COUNT_FIELDS))
+    return _facts_and_findings(rows, counts, groups, today)
+
+
+def structures_of(org_ids: Any, today: dt.date) -> list[OrgStructure]:
+    """Facts and findings of these organizations only (党小组 skipped), for the writes that touch
+    them. Subtree totals are summed only where a rule reads them (`COUNTED_KINDS`: a 党支部's or
+    党总支's small subtree), so the root's findings never sum the whole tree."""
+    rows = [
+        OrgRow(*r)
+        for r in Organization.objects.filter(pk__in=org_ids)
+        .exclude(kind=OrgKind.GROUP)
+        .order_by("path")
+        .values_list(*ORG_ROW_FIELDS)
+    ]
+    counted = {r.path for r in rows if r.kind in COUNTED_KINDS}
+    counts: list[tuple[str, int, int, int]] = []
+    groups: list[tuple[int, str]] = []
+    if counted:
+        counts = list(OrgMemberCount.objects.filter(_covering("org_path", counted)).values_list(*COUNT_FIELDS))
+        branches = [p for p in counted if any(r.path == p and r.kind == OrgKind.BRANCH for r in rows)]
+        if branches:
+            groups = list(
+                Organization.objects.filter(kind=OrgKind.GROUP)
+                .filter(_covering("path", set(branches)))
+                .values_list("id", "path")
+            )
+    return _facts_and_findings(rows, counts, groups, today, counted=counted)
+
+
+def _covering(field: str, paths: set[str]) -> Q:
+    """Rows in the subtrees at `paths`: one range each for a few; for many (a batch of the daily
+    job), the one range from the first to the last of them (rows between are skipped by the roll-up,
+    which adds only to the wanted paths) — a long OR of ranges would be a sequential scan."""
+    if len(paths) > 20:
+        upper = successor(max(paths))
+        q = Q(**{f"{field}__gte": min(paths)})
+        return q & Q(**{f"{field}__lt": upper}) if upper is not None else q
+    out = Q()
+    for p in paths:
+        out |= subtree_q(field, p)
+    return out
+
+
+def member_counts_actual(org_ids: Any) -> dict[int, tuple[str, int, int, int]]:
+    """{org id: (path, total, full, grouped)} counted from the members themselves, for these orgs
+    (党支部 through the (org, is_active, status) index; 党小组 by group). The source the derived
+    `OrgMemberCount` rows are re-derived from; orgs without members are (path, 0, 0, 0)."""
+    Member = _member_model()
+    ids = org_ids if isinstance(org_ids, QuerySet) else list(org_ids)
+    out = {pk: (path, 0, 0, 0) for pk, path in Organization.objects.filter(pk__in=ids).values_list("id", "path")}
+    for org_id, total, full in (
+        Member.objects.filter(org_id__in=ids, is_active=True)
+        .values("org_id")
+        .annotate(total=Count("*"), full=FULL_COUNT)
+        .values_list("org_id", "total", "full")
+    ):
+        if org_id in out:
+            out[org_id] = (out[org_id][0], total, full, out[org_id][3])
+    for group_id, n in (
+        Member.objects.filter(group_id__in=ids, is_active=True)
+        .values("group_id")
+        .annotate(n=Count("*"))
+        .values_list("group_id", "n")
+    ):
+        if group_id in out:
+            out[group_id] = (*out[group_id][:3], n)
+    return out
+
+
+def member_counts_stored(org_ids: Any) -> dict[int, tuple[str, int, int, int]]:
+    return {
+        pk: (path, total, full, grouped)
+        for pk, path, total, full, grouped in OrgMemberCount.objects.filter(org_id__in=org_ids).values_list(
+            "org_id", *COUNT_FIELDS
+        )
+    }
+
+
 @dataclass
 class StructureReport:
-    """The committee's list: findings over a subtree, with counts per code and severity."""
+    """The committee's list: findings over a subtree, with counts per code and severity.
 
-    rows: list[tuple[OrgRow, Finding]]
+    `rows` is lazy ((OrgRow, Finding) pairs read a page at a time from the derived findings)."""
+
+    rows: FindingRows
     by_code: list[tuple[str, str, int]]  # (code, label, count), most frequent first
     by_severity: dict[str, int]
     org_count: int
 
 
+def finding_of(row: StructureFinding) -> Finding:
+    """The stored row as the rule gave it (same code, severity, message, citation and data)."""
+    data: dict[str, object] = dict(row.data or {})
+    if "ends_on" in data:
+        data["ends_on"] = dt.date.fromisoformat(str(data["ends_on"]))
+    return Finding(row.code, Severity(row.severity), row.message, FINDING_CITATIONS.get(row.code, ""), data)
+
+
+def org_row_of(org: Organization) -> OrgRow:
+    return OrgRow(*(getattr(org, f) for f in ORG_ROW_FIELDS))
+
+
+class FindingRows(Sequence[tuple[OrgRow, Finding]]):
+    """A page-able sequence over a findings queryset: len() is one COUNT, a slice one query."""
+
+    def __init__(self, qs: QuerySet[StructureFinding]) -> None:
+        self.qs = qs
+        self._len: int | None = None
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = self.qs.count()
+        return self._len
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[OrgRow, Finding]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[OrgRow, Finding]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [(org_row_of(f.org), finding_of(f)) for f in self.qs[i]]
+        return self[i : i + 1][0]
+
+    def __iter__(self) -> Iterator[tuple[OrgRow, Finding]]:
+        return iter(self[:])
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def findings_in(root_path: str) -> QuerySet[StructureFinding]:
+    return StructureFinding.objects.filter(subtree_q("org_path", root_path))
+
+
 def structure_report(
     root_path: str, today: dt.date, *, severity: str = "", code: str = "", q: str = ""
 ) -> StructureReport:
-    all_rows = [(s.org, f) for s in subtree_structure(root_path, today) for f in s.findings]
-    counts = Counter(f.code for _, f in all_rows)
-    by_severity = Counter(str(f.severity) for _, f in all_rows)
-    rows = all_rows
+    """The list over the derived findings (kept by the structure writes and the daily job; `today`
+    is the day the rows were computed for). Counts by code and severity are grouped in SQL; the
+    rows are paged in SQL, in tree order."""
+    del today
+    found = findings_in(root_path)
+    by_code_sev = list(found.values("code", "severity").annotate(n=Count("*")).values_list("code", "severity", "n"))
+    counts: Counter[str] = Counter()
+    by_severity: Counter[str] = Counter()
+    for c, sev, n in by_code_sev:
+        counts[c] += n
+        by_severity[sev] += n
+    org_count = found.values("org_id").distinct().count() if by_code_sev else 0
+    rows = found
     if severity:
-        rows = [(o, f) for o, f in rows if f.severity == severity]
+        rows = rows.filter(severity=severity)
     if code:
-        rows = [(o, f) for o, f in rows if f.code == code]
+        rows = rows.filter(code=code)
     if q:
-        rows = [(o, f) for o, f in rows if q in o.name]
+        rows = rows.filter(org__name__contains=q)
+    rows = rows.select_related("org").only(
+        "org_id", "code", "severity", "message", "data", *(f"org__{f}" for f in ORG_ROW_FIELDS)
+    )
+    rows = rows.order_by("org_path", "position")
     by_code = [(c, FINDING_LABELS.get(c, c), n) for c, n in counts.most_common()]
-    return StructureReport(rows, by_code, dict(by_severity), len({o.id for o, _ in all_rows}))
+    return StructureReport(FindingRows(rows), by_code, dict(by_severity), org_count)
 
 
 @dataclass
@@ -269,6 +423,31 @@ def summarize_structures(structures: list[OrgStructure]) -> list[CodeSummary]:
     return list(out.values())
 
 
+def structure_summary(root_path: str) -> list[CodeSummary]:
+    """`summarize_structures` of a subtree, read from the derived findings: one grouped query (count
+    and first path per code) and one for the first orgs — never the members."""
+    grouped = list(
+        findings_in(root_path)
+        .values("code", "severity")
+        .annotate(n=Count("*"), first=Min("org_path"))
+        .values_list("code", "severity", "n", "first")
+    )
+    if not grouped:
+        return []
+    firsts = {
+        o.path: org_row_of(o)
+        for o in Organization.objects.filter(path__in={first for *_, first in grouped}).only(*ORG_ROW_FIELDS)
+    }
+    out: list[CodeSummary] = []
+    for c, sev, n, first in sorted(grouped, key=lambda g: (g[3], CODE_ORDER.get(g[0], 99))):
+        out.append(CodeSummary(c, FINDING_LABELS.get(c, c), Severity(sev), n, firsts[first]))
+    return out
+
+
+# Codes in the order `check_structure` emits them (FINDING_LABELS is written in that order).
+CODE_ORDER = {c: i for i, c in enumerate(FINDING_LABELS)}
+
+
 # --- one organization's page -----------------------------------------------------------------
 
 
@@ -288,23 +467,16 @@ class OrgOverview:
 
 
 def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200) -> OrgOverview:
-    """Everything the org page shows, in a fixed number of queries regardless of subtree size."""
+    """Everything the org page shows, in a fixed number of queries regardless of subtree size.
+
+    Counts come from the derived `OrgMemberCount` rows, summed per child by `org_path` prefix in
+    one grouped query (a 党小组's few members are counted live)."""
     Member = _member_model()
-    subtree_orgs = Organization.objects.filter(subtree_q("path", org.path))
-    if org.kind == OrgKind.GROUP:
-        # Members belong to the branch; a 党小组 is a grouping inside it.
-        active = Member.objects.filter(group_id=org.pk, is_active=True)
-    else:
-        active = Member.objects.filter(org_id__in=subtree_orgs.values("id"), is_active=True)
+    group_active = Member.objects.filter(group_id=org.pk, is_active=True) if org.kind == OrgKind.GROUP else None
 
     groups = list(children_of(org).filter(kind=OrgKind.GROUP)) if org.kind == OrgKind.BRANCH else []
     sizes: dict[int, int] = (
-        dict(
-            Member.objects.filter(group__in=[g.pk for g in groups], is_active=True)
-            .values("group_id")
-            .annotate(n=Count("id"))
-            .values_list("group_id", "n")
-        )
+        dict(OrgMemberCount.objects.filter(org_id__in=[g.pk for g in groups]).values_list("org_id", "grouped"))
         if groups
         else {}
     )
@@ -313,23 +485,25 @@ def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200
     children = list(children_of(org).exclude(kind=OrgKind.GROUP)[:children_limit])
     children_more = max(0, org.numchild - len(groups) - len(children))
     child_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # child path -> [full, total]
-    if children:
-        # Count per org through the (org, is_active, status) index, then roll up to each child in Python:
-        # cheaper than grouping 200,000 member rows by a path prefix.
-        path_of_id = dict(subtree_orgs.exclude(kind=OrgKind.GROUP).values_list("id", "path"))
+    if group_active is not None:
+        # Members belong to the branch; a 党小组 is a grouping inside it.
+        totals = group_active.aggregate(total=Count("*"), full=FULL_COUNT)
+        total, full = totals["total"] or 0, totals["full"] or 0
+    else:
+        # One grouped query over the derived counts: the org's own row keys on its own path.
         width = len(org.path) + STEPLEN
         full = total = 0
-        for org_id, n_total, n_full in (
-            active.values("org_id").annotate(total=Count("*"), full=FULL_COUNT).values_list("org_id", "total", "full")
+        for key, n_total, n_full in (
+            OrgMemberCount.objects.filter(subtree_q("org_path", org.path), total__gt=0)  # not the 党小组 rows
+            .annotate(child=Substr("org_path", 1, width))
+            .values("child")
+            .annotate(t=Sum("total"), f=Sum("full"))
+            .values_list("child", "t", "f")
         ):
-            full += n_full
-            total += n_total
-            key = path_of_id.get(org_id, "")[:width]
-            child_counts[key][0] += n_full
-            child_counts[key][1] += n_total
-    else:
-        totals = active.aggregate(total=Count("*"), full=FULL_COUNT)
-        total, full = totals["total"] or 0, totals["full"] or 0
+            full += n_full or 0
+            total += n_total or 0
+            child_counts[key][0] += n_full or 0
+            child_counts[key][1] += n_total or 0
     child_rows = [(c, child_counts[c.path][0], child_counts[c.path][1]) for c in children]
 
     thresholds = thresholds_for_paths([org.path])[org.path]
@@ -360,7 +534,7 @@ def org_overview(org: Organization, today: dt.date, *, children_limit: int = 200
         children=child_rows,
         children_more=children_more,
         ancestors=ancestors_of(org),
-        group_members=list(active.order_by("name", "pk")[:200]) if org.kind == OrgKind.GROUP else [],
+        group_members=list(group_active.order_by("name", "pk")[:200]) if group_active is not None else [],
     )
 
 

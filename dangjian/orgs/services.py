@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 
 from dangjian.core import audit
-from dangjian.core.paths import parent_path
+from dangjian.core.findings import Finding
+from dangjian.core.paths import ancestor_paths, parent_path, subtree_q
 from dangjian.core.scoping import PLATFORM, Action, require, require_all, user_or_none
 from dangjian.core.versioning import bump, lock
 
+from . import selectors
 from .config import get_key
-from .models import ALLOWED_CHILDREN, Organization, OrgConfig, OrgKind, OrgPost, Post
-from .rules import default_term_years
-from .selectors import org_path_columns
+from .models import ALLOWED_CHILDREN, Organization, OrgConfig, OrgKind, OrgMemberCount, OrgPost, Post, StructureFinding
+from .rules import COUNTED_KINDS, default_term_years
+from .selectors import THRESHOLD_KEYS, OrgStructure, org_path_columns
+
+SWEEP_ONLY = "只有系统可以重新推导组织党员人数和结构检查结果"
+REBUILD_BATCH = 2000
 
 ORG_FIELDS = (
     "name",
@@ -83,6 +91,7 @@ def org_create(
         else:
             # treebeard locks the parent row, so concurrent siblings never collide.
             org = Organization.objects.add_child(parent, instance=org)
+        _refresh_findings([org.pk] + ([parent.pk] if parent is not None else []))
         audit.record(actor, "org.create", org, after=audit.snapshot(org, ORG_FIELDS))
     return org
 
@@ -120,6 +129,9 @@ def org_update(*, actor: Any, org: Organization, version: int, **changes: Any) -
         bump(current)
         current.full_clean(exclude=["path", "depth", "numchild"])
         current.save()
+        parent = parent_path(current.path)
+        parent_ids = list(Organization.objects.filter(path=parent).values_list("pk", flat=True)) if parent else []
+        _refresh_findings([current.pk, *parent_ids])
         audit.record(actor, "org.update", current, before=before, after=audit.snapshot(current, ORG_FIELDS))
     return current
 
@@ -138,6 +150,8 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
         if new_parent.path == old_parent_path:
             raise ValidationError({"new_parent": f"{org.name} 已隶属于 {new_parent.name}"})
         old_path = org.path
+        # The subtree's members leave these orgs' totals (the rows themselves do not change).
+        counted_before = _counted_ids(ancestor_paths(old_path, include_self=False))
         Organization.objects.move(org, new_parent, pos="last-child")
         org.refresh_from_db()
         new_path = org.path
@@ -148,6 +162,9 @@ def org_move(*, actor: Any, org: Organization, new_parent: Organization) -> Orga
             )
         Organization.objects.filter(pk=org.pk).update(version=models.F("version") + 1)
         org.refresh_from_db()
+        # Its members join the new ancestors' totals; its own orgs may now inherit other thresholds.
+        _refresh_findings([*counted_before, *_counted_ids(ancestor_paths(new_path, include_self=False))])
+        _refresh_subtree(new_path, timezone.localdate())
         audit.record(
             actor,
             "org.move",
@@ -204,6 +221,8 @@ def config_set(*, actor: Any, org: Organization, key: str, raw_value: Any) -> An
             row.updated_by = user_or_none(actor)
             row.save(update_fields=["value", "updated_by", "updated_at"])
         audit.record(actor, "org.config_set", row, org_path=org.path, before=before, after={"key": key, "value": value})
+        if key in THRESHOLD_KEYS:
+            _refresh_subtree_later(org)
     return value
 
 
@@ -215,3 +234,168 @@ def config_clear(*, actor: Any, org: Organization, key: str) -> None:
         if row is not None:
             audit.record(actor, "org.config_clear", row, org_path=org.path, before={"key": key, "value": row.value})
             row.delete()
+            if key in THRESHOLD_KEYS:
+                _refresh_subtree_later(org)
+
+
+# --- derived data: member counts and structure findings ----------------------------------------
+
+
+def member_counts_follow(org_ids: Iterable[int | None]) -> None:
+    """Re-derive the member counts of these orgs (the 党支部 and 党小组 a roster write touched), under
+    their rows' locks, then the findings of the orgs whose rules read them (the 党支部/党总支 at or
+    above them). Called by the members services inside their transaction, after the member rows
+    are written; it takes no actor and changes only derived rows."""
+    ids = sorted({i for i in org_ids if i})
+    if not ids:
+        return
+    _recount(ids)
+    paths = list(Organization.objects.filter(pk__in=ids).values_list("path", flat=True))
+    _refresh_findings(_counted_ids({a for p in paths for a in ancestor_paths(p)}))
+
+
+def structure_rebuild(
+    *, actor: Any, root_path: str = "", today: dt.date | None = None, self_only: bool = False
+) -> dict[str, int]:
+    """Re-derive the member counts of a subtree (every tree when `root_path` is "") from the members,
+    then recompute its structure findings (`self_only`: of the org at `root_path` alone). For data
+    written before the tables existed or bulk-loaded without the services, and daily (the term
+    findings move with the date). Idempotent: rows already right are not written."""
+    require(actor, Action.ADMIN, PLATFORM, SWEEP_ONLY)
+    today = today or timezone.localdate()
+    roots = [root_path] if root_path else list(Organization.objects.get_root_nodes().values_list("path", flat=True))
+    totals = {"orgs": 0, "counts_changed": 0, "findings_changed": 0}
+    for path in roots:
+        orgs = (
+            Organization.objects.filter(path=path)
+            if self_only
+            else Organization.objects.filter(subtree_q("path", path))
+        )
+        ids = orgs.values("id")
+        actual = selectors.member_counts_actual(ids)
+        stored = selectors.member_counts_stored(ids)
+        # An org without members needs no row; a row that disagrees with the members is re-derived.
+        wrong = sorted(pk for pk, got in actual.items() if stored.get(pk, (got[0], 0, 0, 0)) != got)
+        for i in range(0, len(wrong), REBUILD_BATCH):
+            with transaction.atomic():
+                totals["counts_changed"] += _recount(wrong[i : i + REBUILD_BATCH])
+        if self_only:
+            with transaction.atomic():
+                totals["findings_changed"] += _refresh_findings(list(actual), today)
+        else:
+            totals["findings_changed"] += _refresh_subtree(path, today)
+        totals["orgs"] += len(actual)
+    return totals
+
+
+def _counted_ids(paths: Iterable[str]) -> list[int]:
+    """The 党支部/党总支 among the orgs at these paths (those whose findings read member counts)."""
+    return list(Organization.objects.filter(path__in=set(paths), kind__in=COUNTED_KINDS).values_list("pk", flat=True))
+
+
+def _recount(ids: list[int]) -> int:
+    """Re-derive these orgs' `OrgMemberCount` rows: created if missing, locked (in id order, so two
+    writers never deadlock), then counted — a concurrent roster write either committed first (and is
+    counted) or waits on the lock and counts again. Returns how many rows changed."""
+    actual = selectors.member_counts_actual(ids)
+    OrgMemberCount.objects.bulk_create(
+        [OrgMemberCount(org_id=pk, org_path=actual[pk][0]) for pk in ids if pk in actual], ignore_conflicts=True
+    )
+    rows = list(OrgMemberCount.objects.select_for_update().filter(org_id__in=ids).order_by("org_id"))
+    actual = selectors.member_counts_actual(ids)  # again, under the locks
+    changed = []
+    for r in rows:
+        got = actual.get(r.org_id)
+        if got is not None and (r.org_path, r.total, r.full, r.grouped) != got:
+            r.org_path, r.total, r.full, r.grouped = got
+            changed.append(r)
+    OrgMemberCount.objects.bulk_update(changed, ["org_path", "total", "full", "grouped"], batch_size=500)
+    return len(changed)
+
+
+def _refresh_findings(org_ids: Iterable[int], today: dt.date | None = None) -> int:
+    """Recompute the stored findings of these orgs (the ones a structure write touched)."""
+    ids = sorted(set(org_ids))
+    if not ids:
+        return 0
+    _lock_orgs(Organization.objects.filter(pk__in=ids))
+    structures = selectors.structures_of(ids, today or timezone.localdate())
+    return _store_findings(structures, StructureFinding.objects.filter(org_id__in=ids))
+
+
+def _lock_orgs(orgs: Any) -> None:
+    """Lock the org rows whose findings are rewritten (in id order): two writers recomputing the same
+    org's findings run one after the other, the second reading the first's committed counts."""
+    list(orgs.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _refresh_subtree(root_path: str, today: dt.date) -> int:
+    """Recompute a subtree's findings without locking it: compare, then re-derive only the orgs
+    whose stored rows differ, under their locks (usually a handful a day; all of them at first)."""
+    have: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in (
+        selectors.findings_in(root_path)
+        .order_by("org_id", "position")
+        .values_list("org_id", "org_path", "code", "severity", "message", "data")
+    ):
+        have[row[0]].append(row[1:])
+    stale = []
+    for s in selectors.subtree_structure(root_path, today):
+        if have.pop(s.org.id, []) != [_stored_values(s.org.path, f) for f in s.findings]:
+            stale.append(s.org.id)
+    stale = sorted([*stale, *have])  # `have` now holds orgs with rows but no findings
+    written = 0
+    for i in range(0, len(stale), REBUILD_BATCH):
+        with transaction.atomic():  # one batch's org locks at a time
+            written += _refresh_findings(stale[i : i + REBUILD_BATCH], today)
+    return written
+
+
+def _stored_values(path: str, f: Finding) -> tuple[Any, ...]:
+    """A finding as its `StructureFinding` row holds it: (org_path, code, severity, message, data)."""
+    data = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in f.data.items()}
+    return (path, f.code, str(f.severity), f.message_zh, data)
+
+
+def _refresh_subtree_later(org: Organization) -> None:
+    """After a threshold changes at `org`: its own findings now, each child's subtree on the task
+    queue once the change commits (one job per child, so workers share a large subtree)."""
+    from .tasks import structure_refresh
+
+    _refresh_findings([org.pk])
+    children = list(selectors.children_of(org).exclude(kind=OrgKind.GROUP).values_list("path", flat=True))
+    transaction.on_commit(lambda: [structure_refresh.enqueue(root_path=p, today_iso="") for p in children])
+
+
+def _store_findings(structures: list[OrgStructure], existing: Any) -> int:
+    """Make the stored findings of `existing`'s scope equal `structures`' findings: rows already
+    right are kept, changed rows updated, new ones inserted, stale ones deleted. Returns the
+    number of rows written."""
+    have = {(r.org_id, r.position): r for r in existing.order_by()}
+    create: list[StructureFinding] = []
+    update: list[StructureFinding] = []
+    for s in structures:
+        for position, f in enumerate(s.findings):
+            values = _stored_values(s.org.path, f)
+            row = have.pop((s.org.id, position), None)
+            if row is None:
+                path, code, severity, message, data = values
+                create.append(
+                    StructureFinding(
+                        org_id=s.org.id,
+                        org_path=path,
+                        position=position,
+                        code=code,
+                        severity=severity,
+                        message=message,
+                        data=data,
+                    )
+                )
+            elif (row.org_path, row.code, row.severity, row.message, row.data) != values:
+                row.org_path, row.code, row.severity, row.message, row.data = values
+                update.append(row)
+    if have:
+        StructureFinding.objects.filter(pk__in=[r.pk for r in have.values()]).delete()
+    StructureFinding.objects.bulk_create(create, batch_size=2000)
+    StructureFinding.objects.bulk_update(update, ["org_path", "code", "severity", "message", "data"], batch_size=500)
+    return len(create) + len(update) + len(have)

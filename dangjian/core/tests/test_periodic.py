@@ -17,7 +17,7 @@ from dangjian.dues.services import dues_base_set
 from dangjian.site.testing.factories import World
 
 # INSTALLED_APPS order
-APPS: tuple[str, ...] = ("core", "orglife", "partyday", "assignments", "dues", "points", "appraisal")
+APPS: tuple[str, ...] = ("core", "orgs", "orglife", "partyday", "assignments", "dues", "points", "appraisal")
 APPS += ("community", "study", "inspections", "brands", "openness", "reports")
 
 

@@ -18,14 +18,14 @@ from dangjian.core.audit import verify_chain
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
 from dangjian.members.models import MemberTransfer
-from dangjian.members.services import transfer_out
+from dangjian.members.services import member_leave, transfer_out
 from dangjian.orglife.models import Meeting
 from dangjian.orglife.services import MeetingData, meeting_create
 from dangjian.orgs import attention
 from dangjian.orgs.attention import structure_attention
 from dangjian.orgs.models import Organization, Post
 from dangjian.orgs.selectors import org_overview, structure_report, subtree_structure
-from dangjian.orgs.services import config_set, org_create, org_move, post_assign
+from dangjian.orgs.services import config_set, org_create, org_move, org_update, post_assign
 from dangjian.site.testing.factories import make_member, make_user
 
 
@@ -47,7 +47,7 @@ def test_facts_count_full_probationary_and_groups(world) -> None:
         make_member(b, group=g1.pk)
     make_member(b, status="probationary", converted_on=None)
     gone = make_member(b)
-    type(gone).objects.filter(pk=gone.pk).update(is_active=False)  # left the roster: not counted
+    member_leave(actor=SYSTEM, member=gone, version=gone.version, reason="去世", left_on=timezone.localdate())
     by_name = {s.org.name: s for s in subtree_structure(world.city.path, timezone.localdate())}
     facts = by_name[b.name].facts
     assert (facts.full_members, facts.total_members) == (4, 5)
@@ -72,8 +72,7 @@ def test_subtree_structure_query_count_does_not_grow_with_orgs(world) -> None:
 
 def test_report_filters_and_counts(world) -> None:
     add_branches(world.unit, 3, 1, "缺员")
-    world.other_branch.term_started_on = dt.date(2000, 1, 1)
-    world.other_branch.save()
+    org_update(actor=SYSTEM, org=world.other_branch, version=1, term_started_on=dt.date(2000, 1, 1))
     today = timezone.localdate()
     report = structure_report(world.city.path, today)
     counts = {code: n for code, _, n in report.by_code}
@@ -118,8 +117,8 @@ def test_attention_term_expiring(world) -> None:
     for _ in range(3):
         make_member(world.branch)
     today = timezone.localdate()
-    world.branch.term_started_on = today.replace(year=today.year - 3) + dt.timedelta(days=30)
-    world.branch.save()
+    started = today.replace(year=today.year - 3) + dt.timedelta(days=30)
+    org_update(actor=SYSTEM, org=world.branch, version=world.branch.version, term_started_on=started)
     titles = [a.title for a in structure_attention(world.secretary)]
     assert titles == [f"{world.branch.name}：任期即将届满"]
 

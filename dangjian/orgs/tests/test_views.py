@@ -12,7 +12,7 @@ from django.utils import timezone
 from dangjian.core.models import AuditEvent
 from dangjian.core.scoping import SYSTEM
 from dangjian.orgs.models import Organization, OrgConfig, OrgPost
-from dangjian.orgs.services import org_create, post_assign
+from dangjian.orgs.services import org_create, org_update, post_assign
 from dangjian.site.testing.factories import make_member
 
 BRANCH_NAME = "市教育局机关党支部"
@@ -312,8 +312,7 @@ def test_posts_refused(world, as_liaison, as_outsider) -> None:
 def test_checks_list_counts_and_filters(world, as_admin) -> None:
     for _ in range(3):
         make_member(world.other_branch)
-    world.other_branch.term_started_on = dt.date(2000, 1, 1)
-    world.other_branch.save()
+    org_update(actor=SYSTEM, org=world.other_branch, version=1, term_started_on=dt.date(2000, 1, 1))
     resp = as_admin.get(reverse("orgs:checks"))
     html = body(resp)
     assert resp.status_code == 200
