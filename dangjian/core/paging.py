@@ -5,13 +5,16 @@ that is a count over 5,000,000 members for a page that shows 50. `BoundedPaginat
 most `cap + 1` rows (`SELECT COUNT(*) FROM (… LIMIT cap + 1)`): below the cap it is exact, above
 it the paginator says so (`capped`) and offers the first `cap` rows' pages only, so deep OFFSETs
 are bounded as well. Totals of a whole subtree belong to the roll-ups (the org page, reports).
+
+Most branch lists (a roster of 50, a year of meetings) fit on their first page: fetching that page
+already tells how many rows there are, so the first page of a short list runs no COUNT at all.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 
 # 200 pages of 50: more than anyone pages through; beyond it, search or filter.
@@ -39,3 +42,14 @@ class BoundedPaginator(Paginator):
     def capped(self) -> bool:
         """More rows than the cap: `count` is the cap, the real total is larger."""
         return self._seen > self.cap
+
+    def get_page(self, number: Any) -> Page:
+        """The first page is fetched once: when it is short of full its length is the count (no
+        COUNT query); a full first page (or any other page) counts as above."""
+        if number not in (None, "", "1", 1) or self.orphans or not self.allow_empty_first_page:
+            return super().get_page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.__dict__["_seen"] = len(rows)  # every row is on this page (`_seen` is a cached_property)
+        # A full first page is rows[0:per_page] whatever the count (no orphans): no second fetch.
+        return Page(rows, 1, self)

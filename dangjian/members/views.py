@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from dangjian.core.paging import BoundedPaginator
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.versioning import VersionConflict
@@ -40,7 +41,6 @@ from .forms import (
     TransferOutForm,
 )
 from .models import ImportMode, ImportStatus, MemberCategory, MemberStatus
-from .paging import ShortListPaginator
 
 PAGE_SIZE = 50
 ROSTER_CAP = 10_000
@@ -113,7 +113,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
         .values(*ROSTER_VALUES)
     )
     # Bounded count (see core/paging.py), and none when the first page holds every member.
-    page = ShortListPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP).get_page(request.GET.get("page"))
     # Per row only lookups: the link reversed once per page, labels and tags looked up, not rendered.
     detail_url = reverse("members:detail", args=[_URL_PLACEHOLDER])
     placeholder = str(_URL_PLACEHOLDER)

@@ -25,11 +25,11 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
 from dangjian.core.masking import may_see_identity
+from dangjian.core.paging import BoundedPaginator
 from dangjian.core.registry import meeting_panels
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import errors_to_form, flash_errors, run_service, safe_next
-from dangjian.members.paging import ShortListPaginator
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -134,9 +134,7 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     today = timezone.localdate()
     month = parse_month(request.GET.get("month"), today)
     kind = request.GET.get("kind", "")
-    page = ShortListPaginator(selectors.meeting_list(request.user, org, kind=kind), 30).get_page(
-        request.GET.get("page")
-    )
+    page = BoundedPaginator(selectors.meeting_list(request.user, org, kind=kind), 30).get_page(request.GET.get("page"))
     can_manage = can(request.user, Action.MANAGE, org.path) and org.kind in (OrgKind.BRANCH, OrgKind.GROUP)
     streaks = selectors.absence_streak_members(org) if can_manage and org.kind == OrgKind.BRANCH else []
     rows: list[dict[str, Any]] = list(page.object_list)

@@ -1,4 +1,4 @@
-"""ShortListPaginator: the first page counts nothing when it holds every row, and pages as before."""
+"""BoundedPaginator: the first page counts nothing when it holds every row, and pages as before."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dangjian.core.paging import BoundedPaginator
 from dangjian.members.models import Member
-from dangjian.members.paging import ShortListPaginator
 from dangjian.site.testing.factories import World, make_member
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def _count_queries(ctx: CaptureQueriesContext) -> int:
 def test_a_first_page_short_of_full_is_one_query_and_no_count(world: World, number: object) -> None:
     pks = _rows(world, 4)
     with CaptureQueriesContext(connection) as ctx:
-        page = ShortListPaginator(Member.objects.order_by("pk").values_list("pk", flat=True), 5).get_page(number)
+        page = BoundedPaginator(Member.objects.order_by("pk").values_list("pk", flat=True), 5).get_page(number)
         assert (list(page), page.paginator.count, page.paginator.num_pages, page.has_next()) == (pks, 4, 1, False)
     assert len(ctx.captured_queries) == 1 and _count_queries(ctx) == 0
 
@@ -39,7 +39,7 @@ def test_pages_agree_with_django_paginator(world: World, per_page: int, number: 
     """A full first page (exactly per_page rows or more), later pages and bad numbers: as Django's."""
     _rows(world, 4)
     qs = Member.objects.order_by("pk").values_list("pk", flat=True)
-    ours = ShortListPaginator(qs, per_page).get_page(number)
+    ours = BoundedPaginator(qs, per_page).get_page(number)
     django = Paginator(qs, per_page).get_page(number)
     assert (list(ours), ours.number, ours.paginator.count, ours.has_next()) == (
         list(django),
@@ -52,13 +52,13 @@ def test_pages_agree_with_django_paginator(world: World, per_page: int, number: 
 def test_a_full_first_page_counts_and_fetches_once(world: World) -> None:
     _rows(world, 4)
     with CaptureQueriesContext(connection) as ctx:
-        page = ShortListPaginator(Member.objects.order_by("pk"), 4).get_page(None)
+        page = BoundedPaginator(Member.objects.order_by("pk"), 4).get_page(None)
         assert len(page) == 4 and page.paginator.count == 4 and not page.has_next()
     assert len(ctx.captured_queries) == 2 and _count_queries(ctx) == 1
 
 
 def test_an_empty_list_is_one_empty_page(world: World) -> None:
     with CaptureQueriesContext(connection) as ctx:
-        page = ShortListPaginator(Member.objects.none(), 5).get_page(None)
+        page = BoundedPaginator(Member.objects.none(), 5).get_page(None)
         assert (list(page), page.paginator.count, page.paginator.num_pages) == ([], 0, 1)
     assert _count_queries(ctx) == 0
