@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from dangjian.site.testing.factories import World
+from dangjian.site.testing.factories import World, make_member
 
 # The home tests pick their persona with `request.getfixturevalue`, which pytest-django cannot see
 # when it decides which test databases to create: run alone they would hit the unmigrated file
@@ -66,7 +66,8 @@ def test_root_roster_counts_a_bounded_number_of_rows(
     from dangjian.members import views
     from dangjian.members.views import ROSTER_CAP
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 1)  # a full first page: the count is needed
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)  # more rows than the first page: the count is needed
+    make_member(world.other_branch, name="计数")  # the city then holds at least two members
 
     url = reverse("members:roster", args=[world.city.pk])
     as_admin.get(url)

@@ -44,12 +44,14 @@ class BoundedPaginator(Paginator):
         return self._seen > self.cap
 
     def get_page(self, number: Any) -> Page:
-        """The first page is fetched once: when it is short of full its length is the count (no
-        COUNT query); a full first page (or any other page) counts as above."""
+        """The first page is fetched once, with one row more: when no row is left over its length is
+        the count (no COUNT query); a longer list (or any other page) counts as above."""
         if number not in (None, "", "1", 1) or self.orphans or not self.allow_empty_first_page:
             return super().get_page(number)
-        rows = list(self.object_list[: self.per_page])
-        if len(rows) < self.per_page:
+        # One row more than the page tells whether anything follows: a list that exactly fills its
+        # first page (a branch of 50) needs no COUNT either.
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
             self.__dict__["_seen"] = len(rows)  # every row is on this page (`_seen` is a cached_property)
         # A full first page is rows[0:per_page] whatever the count (no orphans): no second fetch.
-        return Page(rows, 1, self)
+        return Page(rows[: self.per_page], 1, self)

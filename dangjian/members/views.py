@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from html import escape
 from typing import Any
 
 from django.conf import settings
@@ -97,6 +98,34 @@ def _member_tags(left: bool, mobile: bool, exempt: bool, lost: bool) -> SafeStri
     return mark_safe("".join(tags))  # fixed markup, no data
 
 
+def _roster_rows(rows: Any, *, is_branch: bool, limited: bool) -> SafeString:
+    """The roster's table rows joined as one string (issue 18: as a `{% for %}` in the template each
+    row cost ~0.07 ms, 3.5 ms for a page of 50). The link is reversed once per page; labels and tags
+    are looked up; every value from the database is escaped (`html.escape`, as Django's `escape`)."""
+    if not rows:
+        return mark_safe('<tr><td colspan="6" class="muted">没有符合条件的党员。</td></tr>')  # fixed text
+    detail_url = reverse("members:detail", args=[_URL_PLACEHOLDER])
+    placeholder = str(_URL_PLACEHOLDER)
+    out = []
+    for m in rows:
+        url = detail_url.replace(placeholder, str(m["pk"]))
+        cells = [f'<tr><td class="name" data-label="姓名"><a href="{url}">{escape(m["name"])}</a></td>']
+        if not is_branch:
+            cells.append(f'<td data-label="所在支部">{escape(m["org__name"])}</td>')
+        cells.append(f'<td data-label="党小组">{escape(m["group__name"] or "—")}</td>')
+        if not limited:
+            status = escape(_STATUS_LABELS.get(m["status"], m["status"]))
+            category = escape(_CATEGORY_LABELS.get(m["category"], m["category"]))
+            tags = _member_tags(not m["is_active"], m["is_mobile"], m["exempt"], m["lost_contact"])
+            cells.append(
+                f'<td data-label="状态">{status}</td><td data-label="类别">{category}</td>'
+                f'<td class="member-tags" data-label="标记">{tags}</td>'
+            )
+        cells.append("</tr>")
+        out.append("".join(cells))
+    return mark_safe("\n".join(out))
+
+
 @login_required
 def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
@@ -114,16 +143,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
     # Bounded count (see core/paging.py), and none when the first page holds every member.
     page = BoundedPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP).get_page(request.GET.get("page"))
-    # Per row only lookups: the link reversed once per page, labels and tags looked up, not rendered.
-    detail_url = reverse("members:detail", args=[_URL_PLACEHOLDER])
-    placeholder = str(_URL_PLACEHOLDER)
-    for m in page.object_list:
-        m["detail_url"] = detail_url.replace(placeholder, str(m["pk"]))
-        m["group"] = m["group__name"] or "—"
-        if not limited:
-            m["status_label"] = _STATUS_LABELS.get(m["status"], m["status"])
-            m["category_label"] = _CATEGORY_LABELS.get(m["category"], m["category"])
-            m["tags"] = _member_tags(not m["is_active"], m["is_mobile"], m["exempt"], m["lost_contact"])
+    rows_html = _roster_rows(page.object_list, is_branch=org.kind == OrgKind.BRANCH, limited=limited)
     query = urlencode([(k, str(v)) for k, v in request.GET.items() if k != "page" and v])
     return render(
         request,
@@ -131,6 +151,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
         {
             "org": org,
             "page": page,
+            "rows_html": rows_html,
             "form": form,
             "filter_html": filter_html,
             "query": query,

@@ -49,11 +49,20 @@ def test_pages_agree_with_django_paginator(world: World, per_page: int, number: 
     )
 
 
-def test_a_full_first_page_counts_and_fetches_once(world: World) -> None:
+def test_an_exactly_full_first_page_needs_no_count(world: World) -> None:
+    """A branch of 50 on pages of 50: the one row fetched beyond the page is not there."""
     _rows(world, 4)
     with CaptureQueriesContext(connection) as ctx:
         page = BoundedPaginator(Member.objects.order_by("pk"), 4).get_page(None)
         assert len(page) == 4 and page.paginator.count == 4 and not page.has_next()
+    assert len(ctx.captured_queries) == 1 and _count_queries(ctx) == 0
+
+
+def test_one_row_beyond_the_first_page_counts_and_fetches_once(world: World) -> None:
+    _rows(world, 4)
+    with CaptureQueriesContext(connection) as ctx:
+        page = BoundedPaginator(Member.objects.order_by("pk"), 3).get_page(None)
+        assert len(page) == 3 and page.paginator.count == 4 and page.has_next()
     assert len(ctx.captured_queries) == 2 and _count_queries(ctx) == 1
 
 
