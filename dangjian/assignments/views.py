@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,13 +19,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from dangjian.core import audit
 from dangjian.core.files import file_response
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import CountedPaginator, error_messages, flash_errors
+from dangjian.core.views_util import CountedPaginator, PkUrl, error_messages, flash_errors
 from dangjian.core.xlsx import Workbook
 from dangjian.orgs.selectors import get_org_for_user, orgs_visible_to
 
@@ -157,7 +159,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     filters = _board_filters(request, a)
     counts = selectors.board_counts(a)
     known = selectors.board_filtered_count(counts, **filters)
-    rows = selectors.board_queryset(a, **filters)
+    rows = selectors.board_queryset(a, **filters).values(*_BOARD_VALUES)
     page = CountedPaginator(rows, BOARD_PAGE, count=known).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
@@ -166,6 +168,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "a": a,
             "page": page,
+            "rows_html": _board_rows(page.object_list),
             "counts": counts,
             "statuses": selectors.BOARD_STATUSES,
             "filters": filters,
@@ -174,6 +177,36 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
             "parents": selectors.board_parent_choices(a),
         },
     )
+
+
+_BOARD_VALUES = ("pk", "org__name", "board_status", "rounds", "submitted_at", "last_reminded")
+_BOARD_LABELS = dict(selectors.BOARD_STATUSES)
+_BOARD_TAG = {"approved": "ok", "overdue": "err", "returned": "warn", "unclaimed": "warn"}
+
+
+def _local(when: dt.datetime | None, fmt: str) -> str:
+    return timezone.localtime(when).strftime(fmt) if when else "—"
+
+
+def _board_rows(rows: Any) -> SafeString:
+    """The board's table rows joined as one string (issue 18: a `{% for %}` with a `{% url %}`, a
+    status lookup loop and two date filters per row cost ~0.2 ms a row, 10 ms for a page of 50).
+    The link is reversed once per page; the organisation's name is escaped."""
+    if not rows:
+        return mark_safe('<tr><td colspan="5" class="muted">没有符合条件的组织。</td></tr>')  # fixed text
+    url = PkUrl("assignments:target")
+    out = []
+    for t in rows:
+        status = t["board_status"]
+        out.append(
+            f'<tr><td class="wrap" data-label="组织"><a href="{url.for_pk(t["pk"])}">{escape(t["org__name"])}</a></td>'
+            f'<td data-label="状态"><span class="tag {_BOARD_TAG.get(status, "")}" data-status="{escape(status)}">'
+            f"{escape(_BOARD_LABELS.get(status, ''))}</span></td>"
+            f'<td data-label="轮次">{int(t["rounds"])}</td>'
+            f'<td data-label="提交时间">{_local(t["submitted_at"], "%m-%d %H:%M")}</td>'
+            f'<td data-label="最近提醒">{_local(t["last_reminded"], "%m-%d")}</td></tr>'
+        )
+    return mark_safe("\n".join(out))
 
 
 @login_required

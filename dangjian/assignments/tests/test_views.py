@@ -349,3 +349,42 @@ def test_board_pages_on_the_counts_it_already_has(published, as_admin, django_as
     # A name filter is not in the counts: the paginator counts those rows itself.
     r = as_admin.get(url, {"status": status, "q": "教育"})
     assert r.context["page"].paginator.count == selectors.board_queryset(a, status=status, q="教育").count()
+
+
+def test_board_rows_markup_dates_and_escaping(db):
+    """The board's rows, joined in Python: local times, labels and tag classes as the template had
+    them, the target link per row, the organisation's name escaped, the empty state."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.assignments import views
+
+    submitted = dt.datetime(2026, 11, 30, 16, 5, tzinfo=dt.UTC)  # 2026-12-01 00:05 in Shanghai
+    rows = [
+        {
+            "pk": 7,
+            "org__name": "<b>甲</b>支部",
+            "board_status": "overdue",
+            "rounds": 2,
+            "submitted_at": submitted,
+            "last_reminded": submitted,
+        },
+        {
+            "pk": 8,
+            "org__name": "乙支部",
+            "board_status": "claimed",
+            "rounds": 0,
+            "submitted_at": None,
+            "last_reminded": None,
+        },
+    ]
+    html = str(views._board_rows(rows))
+    local = timezone.localtime(submitted)
+    assert f'href="{reverse("assignments:target", args=[7])}"' in html
+    assert "&lt;b&gt;甲&lt;/b&gt;支部" in html and "<b>" not in html
+    assert '<span class="tag err" data-status="overdue">逾期</span>' in html
+    assert '<span class="tag " data-status="claimed">已领取</span>' in html
+    assert f"{local:%m-%d %H:%M}" in html and local.day == 1  # the local day, not UTC's
+    assert html.count("—") == 2  # not submitted, never reminded
+    assert "没有符合条件的组织" in str(views._board_rows([]))
