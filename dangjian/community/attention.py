@@ -27,14 +27,14 @@ def community_attention(user: Any) -> list[Attention]:
         )
     missing = unreported_this_quarter(user, timezone.localdate())
     if missing is not None:
-        names = "、".join(missing.names) + ("等" if missing.total > len(missing.names) else "")
+        names = "、".join(missing.names) + ("等" if missing.more or missing.total > len(missing.names) else "")
         link = reverse("community:index")
         if missing.org_pk is not None:
             page = reverse("community:employer", args=[missing.org_pk])
             link = f"{page}?quarter={missing.year}-{missing.quarter}#unreported"
         out.append(
             Attention(
-                f"{missing.total}名在职党员本季度尚未到社区报到",
+                f"{'超过' if missing.more else ''}{missing.total}名在职党员本季度尚未到社区报到",
                 f"{names}：请提醒其到居住地社区党组织报到（{missing.year}年第{missing.quarter}季度）",
                 link,
                 due=missing.quarter_end,

@@ -611,6 +611,10 @@ class Unreported:
     year: int
     quarter: int
     quarter_end: dt.date
+    more: bool = False  # more than `total` (= UNREPORTED_CAP): the count stopped there
+
+
+UNREPORTED_CAP = 10_000
 
 
 def unreported_this_quarter(user: Any, today: dt.date, show: int = 3) -> Unreported | None:
@@ -628,14 +632,24 @@ def unreported_this_quarter(user: Any, today: dt.date, show: int = 3) -> Unrepor
     root = Organization.objects.none()
     if prefixes is not None and len(prefixes) == 1:
         root = Organization.objects.filter(path=prefixes[0]).exclude(kind=OrgKind.GROUP)
-    rows = list(
+    # Bounded (issue 18, a province): the first UNREPORTED_CAP + 1 in roster order -- an index walk
+    # that stops there -- are counted and named, not every member of a province's root.
+    first = (
         Member.objects.filter(scope_q(user, Action.MANAGE), is_active=True, category=MemberCategory.IN_SERVICE)
         .exclude(org__sector=Sector.COMMUNITY)
         .filter(~Exists(linked))
+        .order_by("org_path", "name", "pk")
+        .values("pk")[: UNREPORTED_CAP + 1]
+    )
+    rows = list(
+        Member.objects.filter(pk__in=first)
         .annotate(total=Window(Count("pk")), root=Subquery(root.values("pk")[:1]))
-        .order_by("name", "pk")
+        .order_by("org_path", "name", "pk")
         .values_list("name", "total", "root")[:show]
     )
     if not rows:
         return None
-    return Unreported(rows[0][1], [r[0] for r in rows], rows[0][2], year, quarter, end)
+    total = int(rows[0][1])
+    return Unreported(
+        min(total, UNREPORTED_CAP), [r[0] for r in rows], rows[0][2], year, quarter, end, more=total > UNREPORTED_CAP
+    )

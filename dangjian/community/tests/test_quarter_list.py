@@ -119,6 +119,21 @@ def test_attention_shows_at_most_three_names(world: World) -> None:
     assert a.title.startswith("5名") and a.detail.count("、") == 2 and "等：" in a.detail
 
 
+def test_the_unreported_count_stops_at_its_cap(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A province's root does not count 1.7 million members for one line of 待办: the count stops one
+    above the cap and says "超过"; at the cap exactly it is the plain number."""
+    for i in range(2):
+        make_member(world.branch, name=f"未报{i}", phone=f"1390000020{i}")  # 3 unreported with world.member
+    monkeypatch.setattr(Q, "UNREPORTED_CAP", 3)
+    got = Q.unreported_this_quarter(world.secretary, timezone.localdate())
+    assert got is not None and (got.total, got.more) == (3, False)
+    monkeypatch.setattr(Q, "UNREPORTED_CAP", 2)
+    got = Q.unreported_this_quarter(world.secretary, timezone.localdate())
+    assert got is not None and (got.total, got.more, len(got.names)) == (2, True, 3)  # cap + 1 were read
+    a = next(a for a in community_attention(world.secretary) if "尚未到社区报到" in a.title)
+    assert a.title.startswith("超过2名") and a.detail.split("：")[0].endswith("等")
+
+
 def test_quarter_boundary_of_a_report_in(world: World) -> None:
     """A link ended the day before the quarter began does not count; one ended on its first day does;
     one reported after the day asked about (a later quarter) does not."""
