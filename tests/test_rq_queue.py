@@ -33,7 +33,11 @@ rows = [row_for(world.branch.name, name=f"队列导入{i}") for i in range(30)]
 job = import_job_create(actor=world.liaison, org=world.branch, upload=upload(workbook_bytes(rows)))
 assert job.status == "queued", job.status  # too large for inline: it waits for the worker
 call_command("periodic", "--enqueue")
-print(len(periodic.periodic_jobs()) + 1)
+# The import, every periodic job, and the jobs those enqueue in turn: the structure sweep queues one
+# refresh per second-level org (not a 党小组) of each tree.
+from dangjian.orgs.models import Organization
+second_level = Organization.objects.filter(depth=2).exclude(kind="group").count()
+print(len(periodic.periodic_jobs()) + 1 + second_level)
 """
 
 CHECK = """

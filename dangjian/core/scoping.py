@@ -236,6 +236,7 @@ def get_for_user(
     own: Callable[[M], bool] | None = None,
     also_visible: Callable[[M], bool] | None = None,
     action_path: Callable[[M], str] | None = None,
+    fetch: Callable[[int | str], M | None] | None = None,
 ) -> M:
     """The row `pk` of `qs`: 404 (`not_found`) if missing or outside the user's VIEW scope, 403
     (`denied`) if the user may see it but not do `action` on it — the one `get_<obj>_for_user` fetch.
@@ -246,9 +247,10 @@ def get_for_user(
     - `also_visible(row)`: rows the user may see outside their scope (a member who transferred out of
       their branch, a task's target for its publisher) — affects the 404, never the action;
     - `action_path(row)`: where `action` is checked when not on the row's own org (the parent that
-      decides a branch's plan, the publisher of a task). `path_field` may follow relations (`org__path`).
+      decides a branch's plan, the publisher of a task). `path_field` may follow relations (`org__path`);
+    - `fetch(pk)`: reads the row instead of `qs` (a query compiled once per process, `core.hotquery`).
     """
-    obj = qs.filter(pk=pk).first()
+    obj = fetch(pk) if fetch is not None else qs.filter(pk=pk).first()
     if obj is None:
         raise Http404(not_found)
     if own is not None and own(obj):

@@ -20,6 +20,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 
 from dangjian.core.findings import Finding, Severity
+from dangjian.core.hotquery import HotQuery
 from dangjian.core.models import AuditEvent
 from dangjian.core.paths import STEPLEN, ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, get_for_user, scope_prefixes, scope_q
@@ -76,9 +77,24 @@ def orgs_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Organizati
     return Organization.objects.filter(scope_q(user, action, "path"))
 
 
+# Every org page reads its org first: the query is compiled once per process (core/hotquery.py).
+_ORG_BY_PK = HotQuery(Organization, lambda pk: Organization.objects.filter(pk=pk), int)
+
+
+def _org_by_pk(pk: int | str) -> Organization | None:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        return None  # not an id: no such organization (404), as for an unknown id
+    found = _ORG_BY_PK.objects(key)
+    return found[0] if found else None
+
+
 def get_org_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Organization:
     """The organization, or 404 if the user cannot see it, or 403 if they may see but not `action`."""
-    return get_for_user(Organization.objects.all(), pk, user, action, not_found="组织不存在", path_field="path")
+    return get_for_user(
+        Organization.objects.all(), pk, user, action, not_found="组织不存在", path_field="path", fetch=_org_by_pk
+    )
 
 
 def branches_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[Organization]:
