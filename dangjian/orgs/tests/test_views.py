@@ -414,3 +414,25 @@ def test_edit_kind_change_must_fit_children_and_members(world, as_admin) -> None
     assert resp.status_code == 302
     empty.refresh_from_db()
     assert empty.kind == "general_branch"
+
+
+def test_get_org_for_user_reads_through_its_compiled_query(world) -> None:
+    """The hot read returns the row the ORM would, 404 outside the scope, for an unknown id and for
+    an id that is not a number, 403 for a visible org without the action."""
+    import pytest
+    from django.http import Http404
+
+    from dangjian.core.scoping import Action, PermissionDenied
+    from dangjian.orgs.models import Organization
+    from dangjian.orgs.selectors import get_org_for_user
+
+    got = get_org_for_user(world.secretary, world.branch.pk)
+    assert (
+        got == world.branch and got.path == world.branch.path and got.name == Organization.objects.get(pk=got.pk).name
+    )
+    assert get_org_for_user(world.secretary, str(world.branch.pk)) == world.branch
+    for pk in (world.other_branch.pk, 987654, "abc", ""):
+        with pytest.raises(Http404):
+            get_org_for_user(world.secretary, pk)
+    with pytest.raises(PermissionDenied):
+        get_org_for_user(world.member_user, world.branch.pk, Action.MANAGE)
