@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
@@ -25,7 +24,7 @@ from dangjian.core.paging import BoundedPaginator
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.versioning import VersionConflict
-from dangjian.core.views_util import errors_to_form
+from dangjian.core.views_util import PkUrl, errors_to_form
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -61,7 +60,6 @@ ROSTER_VALUES = (
 )
 _STATUS_LABELS = dict(MemberStatus.choices)
 _CATEGORY_LABELS = dict(MemberCategory.choices)
-_URL_PLACEHOLDER = 987654321
 
 
 def _file_response(path: str, filename: str) -> FileResponse:
@@ -104,11 +102,10 @@ def _roster_rows(rows: Any, *, is_branch: bool, limited: bool) -> SafeString:
     are looked up; every value from the database is escaped (`html.escape`, as Django's `escape`)."""
     if not rows:
         return mark_safe('<tr><td colspan="6" class="muted">没有符合条件的党员。</td></tr>')  # fixed text
-    detail_url = reverse("members:detail", args=[_URL_PLACEHOLDER])
-    placeholder = str(_URL_PLACEHOLDER)
+    detail_url = PkUrl("members:detail")
     out = []
     for m in rows:
-        url = detail_url.replace(placeholder, str(m["pk"]))
+        url = detail_url.for_pk(m["pk"])
         cells = [f'<tr><td class="name" data-label="姓名"><a href="{url}">{escape(m["name"])}</a></td>']
         if not is_branch:
             cells.append(f'<td data-label="所在支部">{escape(m["org__name"])}</td>')

@@ -29,7 +29,7 @@ from dangjian.core.paging import BoundedPaginator
 from dangjian.core.registry import meeting_panels
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
-from dangjian.core.views_util import errors_to_form, flash_errors, run_service, safe_next
+from dangjian.core.views_util import PkUrl, errors_to_form, flash_errors, run_service, safe_next
 from dangjian.orgs.models import OrgKind
 from dangjian.orgs.selectors import get_org_for_user, top_orgs_for
 
@@ -144,10 +144,9 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
     weeks = selectors.meeting_calendar(request.user, org, month, listed=rows if holds_month else None)
     # Per row only lookups: the link reversed once per page, the cells' markup built once per process.
-    detail_url = reverse("orglife:detail", args=[_URL_PLACEHOLDER])
-    placeholder = str(_URL_PLACEHOLDER)
+    detail_url = PkUrl("orglife:detail")
     for m in rows:
-        m["detail_url"] = detail_url.replace(placeholder, str(m["pk"]))
+        m["detail_url"] = detail_url.for_pk(m["pk"])
         m["date"] = m["meeting_date"].isoformat()
         m["org_note"] = "" if m["org_id"] == org.pk else format_html('<div class="muted">{}</div>', m["org__name"])
         m["tags"] = _kind_tags(tuple(k for k, f in KIND_FIELDS.items() if m[f]))
@@ -156,7 +155,7 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
         weeks,
         lambda m: (
             "ok" if m["level"] == Level.COMPLETE else "warn",
-            detail_url.replace(placeholder, str(m["pk"])),
+            detail_url.for_pk(m["pk"]),
             m["theme"],
         ),
     )
@@ -179,9 +178,6 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
             "query": f"kind={kind}" if kind else "",
         },
     )
-
-
-_URL_PLACEHOLDER = 987654321
 
 
 def _month_param(month: int) -> str:
