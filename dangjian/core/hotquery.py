@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import ValuesIterable, get_related_populators  # type: ignore[attr-defined]
 
 M = TypeVar("M", bound=Model)
 
@@ -43,6 +43,7 @@ class _Compiled:
     attnames: tuple[str, ...] | None  # model rows: the model fields in select order
     span: tuple[int, int]  # model rows: their columns
     populators: tuple[Any, ...]  # model rows: Django's RelatedPopulator per select_related model
+    names: tuple[str, ...] = ()  # `values()` rows: the dict keys in select order, as ValuesIterable names them
 
 
 def _convert(rows: list[Any], compiled: _Compiled, connection: Any) -> list[tuple[Any, ...]]:
@@ -65,7 +66,8 @@ def _convert(rows: list[Any], compiled: _Compiled, connection: Any) -> list[tupl
 
 class HotQuery(Generic[M]):
     """`HotQuery(Model, build, int)`: `build(user_id)` returns the queryset; `.rows(user_id)` the
-    converted rows (tuples, as `values_list` gives), `.objects(user_id)` model instances (a model
+    converted rows (tuples, as `values_list` gives), `.dicts(user_id)` those of a `values()` queryset as
+    dicts, `.objects(user_id)` model instances (a model
     queryset, `select_related` allowed, no annotations)."""
 
     def __init__(self, model: type[M], build: Callable[..., QuerySet[Any]], *kinds: type) -> None:
@@ -108,7 +110,11 @@ class HotQuery(Generic[M]):
             raise TypeError("HotQuery does not handle composite fields")
         converters = tuple((pos, tuple(fns), expr) for pos, (fns, expr) in compiler.get_converters(fields).items())
         width = compiler.col_count if compiler.has_extra_select else None
-        return _Compiled(sql, tuple(params), width, converters, attnames, span, populators)
+        names: tuple[str, ...] = ()
+        if issubclass(qs._iterable_class, ValuesIterable):  # type: ignore[attr-defined]
+            query = qs.query
+            names = tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
+        return _Compiled(sql, tuple(params), width, converters, attnames, span, populators, names)
 
     def _run(self, args: tuple[Any, ...]) -> tuple[str, _Compiled, list[tuple[Any, ...]]]:
         if len(args) != len(self.kinds) or any(type(a) is not k for a, k in zip(args, self.kinds, strict=True)):
@@ -128,6 +134,13 @@ class HotQuery(Generic[M]):
 
     def rows(self, *args: Any) -> list[tuple[Any, ...]]:
         return self._run(args)[2]
+
+    def dicts(self, *args: Any) -> list[dict[str, Any]]:
+        """The rows as dicts, as a `values(...)` queryset gives them."""
+        _, compiled, rows = self._run(args)
+        if not compiled.names and compiled.sql:  # (a query that matches nothing has no names: [] is right)
+            raise TypeError("HotQuery.dicts needs a values() queryset")
+        return [dict(zip(compiled.names, row, strict=True)) for row in rows]
 
     def objects(self, *args: Any) -> list[M]:
         alias, compiled, rows = self._run(args)

@@ -11,10 +11,11 @@ from django.db import connections
 from django.db.models import BooleanField, Func, Q, QuerySet, Value
 from django.db.models.functions import Upper
 
+from dangjian.core.hotquery import HotQuery
 from dangjian.core.masking import mask_id_number, mask_phone, may_see_identity
 from dangjian.core.memo import memoized
 from dangjian.core.models import AuditEvent
-from dangjian.core.paths import subtree_q
+from dangjian.core.paths import subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_q
 from dangjian.orgs.models import Organization, OrgKind
 
@@ -155,15 +156,74 @@ def name_contains(term: str, vendor: str) -> Q:
     return Q(name__icontains=term) & Q(_NamePiecesContain(term))
 
 
+# The roster's two reads on every first view, compiled once per process (core/hotquery.py), over a
+# subtree given as its path range [lo, hi) (`subtree_q`'s bounds).
+_GROUPS_IN = HotQuery(
+    Organization,
+    lambda lo, hi: (
+        Organization.objects.filter(path__gte=lo, path__lt=hi, kind=OrgKind.GROUP)
+        .order_by("path")
+        .values_list("pk", "name")
+    ),
+    str,
+    str,
+)
+
+
 def groups_in(org: Organization) -> list[tuple[int, str]]:
     """党小组 of a branch for the roster filter (none above branch level: lists stay short)."""
     if org.kind != OrgKind.BRANCH:
         return []
-    return list(
-        Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.GROUP)
-        .order_by("path")
-        .values_list("pk", "name")
-    )
+    upper = successor(org.path)
+    if upper is None:  # the last possible path: no upper bound (never met in practice)
+        return list(
+            Organization.objects.filter(subtree_q("path", org.path), kind=OrgKind.GROUP)
+            .order_by("path")
+            .values_list("pk", "name")
+        )
+    return _GROUPS_IN.rows(org.path, upper)
+
+
+# What the roster lists, as values: no model instance per row.
+ROSTER_VALUES = (
+    "pk",
+    "name",
+    "org_id",
+    "status",
+    "category",
+    "is_active",
+    "is_mobile",
+    "exempt",
+    "lost_contact",
+    "org__name",
+    "group__name",
+)
+ROSTER_ORDER = ("org_path", "name", "pk")
+ROSTER_FIRST = 51  # a page of 50 and one row more (core/paging.BoundedPaginator.get_page)
+_ROSTER_FIRST = HotQuery(
+    Member,
+    lambda lo, hi: (
+        Member.objects.filter(org_path__gte=lo, org_path__lt=hi, is_active=True)
+        .order_by(*ROSTER_ORDER)
+        .values(*ROSTER_VALUES)[:ROSTER_FIRST]
+    ),
+    str,
+    str,
+)
+
+
+def roster_first_rows(org: Organization) -> list[dict[str, Any]] | None:
+    """The first `ROSTER_FIRST` rows of `roster(user, org.path)` unfiltered, in the roster's order, for
+    a user the caller has let VIEW `org` (`get_org_for_user`); None when they must come from `roster`.
+
+    No scope condition is needed: `members_visible_to` is the user's VIEW subtrees (or everything)
+    plus their own record, and a user who may VIEW `org` holds a prefix of `org.path`, whose subtree
+    contains `org`'s. So within `org`'s subtree the visible members are all of them.
+    """
+    upper = successor(org.path)
+    if upper is None:
+        return None
+    return _ROSTER_FIRST.dicts(org.path, upper)
 
 
 def member_transfers(member: Member) -> QuerySet[MemberTransfer]:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -42,22 +42,8 @@ from .forms import (
 )
 from .models import ImportMode, ImportStatus, MemberCategory, MemberStatus
 
-PAGE_SIZE = 50
+PAGE_SIZE = selectors.ROSTER_FIRST - 1
 ROSTER_CAP = 10_000
-# Only the columns the list shows, as values: no model instance per row.
-ROSTER_VALUES = (
-    "pk",
-    "name",
-    "org_id",
-    "status",
-    "category",
-    "is_active",
-    "is_mobile",
-    "exempt",
-    "lost_contact",
-    "org__name",
-    "group__name",
-)
 _STATUS_LABELS = dict(MemberStatus.choices)
 _CATEGORY_LABELS = dict(MemberCategory.choices)
 
@@ -127,19 +113,27 @@ def _roster_rows(rows: Any, *, is_branch: bool, limited: bool) -> SafeString:
 def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_org_for_user(request.user, org_pk)
     limited = not can(request.user, Action.VIEW_SENSITIVE, org.path)
+    can_manage = can(request.user, Action.MANAGE, org.path)
     groups = selectors.groups_in(org)
     form = RosterFilterForm(request.GET, groups=groups, limited=limited) if request.GET else None
     # The empty filter form (the usual first view) renders the same for the same groups: once per process,
     # and no form is built for it.
     filter_html = "" if form is not None else _blank_filter_html(tuple(groups), limited)
     filters = form.cleaned_data if form is not None and form.is_valid() else {}
-    qs = (
-        selectors.roster(request.user, org.path, filters=filters)
-        .order_by("org_path", "name", "pk")
-        .values(*ROSTER_VALUES)
-    )
-    # Bounded count (see core/paging.py), and none when the first page holds every member.
-    page = BoundedPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP).get_page(request.GET.get("page"))
+    # The usual first view (no filter, first page) reads its rows through a query compiled once per process.
+    first = selectors.roster_first_rows(org) if form is None else None
+    if first is not None and len(first) <= PAGE_SIZE:  # every member on this page: no other query
+        page = BoundedPaginator(first, PAGE_SIZE, cap=ROSTER_CAP).get_page(1)
+    else:
+        qs = (
+            selectors.roster(request.user, org.path, filters=filters)
+            .order_by(*selectors.ROSTER_ORDER)
+            .values(*selectors.ROSTER_VALUES)
+        )
+        # Bounded count (see core/paging.py), and none when the first page holds every member; a longer
+        # first view counts on the queryset, its rows already read (as `get_page` takes them).
+        paginator = BoundedPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP)
+        page = paginator.get_page(request.GET.get("page")) if first is None else Page(first[:PAGE_SIZE], 1, paginator)
     rows_html = _roster_rows(page.object_list, is_branch=org.kind == OrgKind.BRANCH, limited=limited)
     query = urlencode([(k, str(v)) for k, v in request.GET.items() if k != "page" and v])
     return render(
@@ -153,11 +147,11 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
             "filter_html": filter_html,
             "query": query,
             "show_total": True,
-            "can_manage": can(request.user, Action.MANAGE, org.path),
+            "can_manage": can_manage,
             "is_branch": org.kind == OrgKind.BRANCH,
             "can_search_numbers": not limited,
             "limited": limited,
-            "can_export": can(request.user, Action.MANAGE, org.path),
+            "can_export": can_manage,
         },
     )
 
