@@ -85,6 +85,9 @@ class HotQuery(Generic[M]):
         try:
             sql, raw_params = compiler.as_sql()
         except EmptyResultSet:
+            if int in self.kinds and self._matches_for_plain_values(alias):
+                # Django drops a comparison with an int outside the field's range (a 32-bit field): the marker.
+                raise ValueError("HotQuery int argument(s) must be compared with 64-bit fields") from None
             return _Compiled("", (), None, (), None, (0, 0), ())
         params: list[Any] = []
         found: set[int] = set()
@@ -115,6 +118,14 @@ class HotQuery(Generic[M]):
             query = qs.query
             names = tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
         return _Compiled(sql, tuple(params), width, converters, attnames, span, populators, names)
+
+    def _matches_for_plain_values(self, alias: str) -> bool:
+        """Does the query compile with small values in place of the markers (it can match something)?"""
+        try:
+            self.build(*(1 if kind is int else "" for kind in self.kinds)).query.get_compiler(using=alias).as_sql()
+        except EmptyResultSet:
+            return False
+        return True
 
     def _run(self, args: tuple[Any, ...]) -> tuple[str, _Compiled, list[tuple[Any, ...]]]:
         if len(args) != len(self.kinds) or any(type(a) is not k for a, k in zip(args, self.kinds, strict=True)):

@@ -212,16 +212,16 @@ _ROSTER_FIRST = HotQuery(
 )
 
 
-def roster_first_rows(org: Organization) -> list[dict[str, Any]] | None:
-    """The first `ROSTER_FIRST` rows of `roster(user, org.path)` unfiltered, in the roster's order, for
-    a user the caller has let VIEW `org` (`get_org_for_user`); None when they must come from `roster`.
+def roster_first_rows(user: Any, org: Organization) -> list[dict[str, Any]] | None:
+    """The first `ROSTER_FIRST` rows of `roster(user, org.path)` unfiltered, in the roster's order; None
+    when they must come from `roster` (the user may not VIEW `org`, or its subtree has no upper bound).
 
     No scope condition is needed: `members_visible_to` is the user's VIEW subtrees (or everything)
     plus their own record, and a user who may VIEW `org` holds a prefix of `org.path`, whose subtree
     contains `org`'s. So within `org`'s subtree the visible members are all of them.
     """
     upper = successor(org.path)
-    if upper is None:
+    if upper is None or not can(user, Action.VIEW, org.path):
         return None
     return _ROSTER_FIRST.dicts(org.path, upper)
 

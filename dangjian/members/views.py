@@ -121,7 +121,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     filter_html = "" if form is not None else _blank_filter_html(tuple(groups), limited)
     filters = form.cleaned_data if form is not None and form.is_valid() else {}
     # The usual first view (no filter, first page) reads its rows through a query compiled once per process.
-    first = selectors.roster_first_rows(org) if form is None else None
+    first = selectors.roster_first_rows(request.user, org) if form is None else None
     if first is not None and len(first) <= PAGE_SIZE:  # every member on this page: no other query
         page = BoundedPaginator(first, PAGE_SIZE, cap=ROSTER_CAP).get_page(1)
     else:

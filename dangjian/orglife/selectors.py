@@ -18,6 +18,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.hotquery import HotQuery
 from dangjian.core.paths import ancestor_paths, parent_path, subtree_q, successor
 from dangjian.core.scoping import Action, can, get_for_user, scope_prefixes
 from dangjian.core.snapshot import snapshot
@@ -113,6 +114,34 @@ LIST_VALUES = (
 def meeting_list(user: Any, org: Organization, *, kind: str = "") -> QuerySet[Any]:
     """`meetings_of_org` as the list shows it: one dict of `LIST_VALUES` per meeting, newest first."""
     return meetings_of_org(user, org, kind=kind).values(*LIST_VALUES)
+
+
+LIST_FIRST = 31  # a page of 30 and one row more (core/paging.BoundedPaginator.get_page)
+# The list's first page, compiled once per process (core/hotquery.py), over a subtree given as its path
+# range [lo, hi) (`subtree_q`'s bounds). No scope condition: see `list_first_rows`.
+_LIST_FIRST = HotQuery(
+    Meeting,
+    lambda lo, hi: (
+        Meeting.objects.filter(org_path__gte=lo, org_path__lt=hi)
+        .order_by("-started_at", "-id")
+        .values(*LIST_VALUES)[:LIST_FIRST]
+    ),
+    str,
+    str,
+)
+
+
+def list_first_rows(user: Any, org: Organization) -> list[dict[str, Any]] | None:
+    """The first `LIST_FIRST` rows of `meeting_list(user, org)` without a kind; None when they must
+    come from `meeting_list` (the user may not VIEW `org`, or its subtree has no upper bound).
+
+    No scope condition is needed: `meetings_visible_to` is the user's VIEW subtrees (or everything),
+    and a user who may VIEW `org` holds a prefix of `org.path`, whose subtree contains `org`'s.
+    """
+    upper = successor(org.path)
+    if upper is None or not can(user, Action.VIEW, org.path):
+        return None
+    return _LIST_FIRST.dicts(org.path, upper)
 
 
 def meeting_calendar(

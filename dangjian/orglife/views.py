@@ -12,7 +12,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -134,7 +134,16 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     today = timezone.localdate()
     month = parse_month(request.GET.get("month"), today)
     kind = request.GET.get("kind", "")
-    page = BoundedPaginator(selectors.meeting_list(request.user, org, kind=kind), 30).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    # The usual first view (no type, first page) reads its rows through a query compiled once per process.
+    first = selectors.list_first_rows(request.user, org) if not kind and number in (None, "", "1") else None
+    per_page = selectors.LIST_FIRST - 1
+    if first is not None and len(first) <= per_page:  # every meeting on this page: no other query
+        page = BoundedPaginator(first, per_page).get_page(1)
+    else:
+        paginator = BoundedPaginator(selectors.meeting_list(request.user, org, kind=kind), per_page)
+        # A longer first view counts on the queryset, its rows already read (as `get_page` takes them).
+        page = paginator.get_page(number) if first is None else Page(first[:per_page], 1, paginator)
     can_manage = can(request.user, Action.MANAGE, org.path) and org.kind in (OrgKind.BRANCH, OrgKind.GROUP)
     streaks = selectors.absence_streak_members(org) if can_manage and org.kind == OrgKind.BRANCH else []
     rows: list[dict[str, Any]] = list(page.object_list)
