@@ -116,3 +116,21 @@ def test_an_inactive_user_loses_the_session(world: World) -> None:
     c = _login(world)
     User.objects.filter(pk=world.secretary.pk).update(is_active=False)
     assert c.get(reverse("core:home")).status_code == 302
+
+
+def test_dicts_equal_values_and_narrow_int_fields_are_refused(world: World) -> None:
+    from dangjian.orglife.models import Meeting
+
+    def build(user_id: int) -> Any:
+        return RoleAssignment.objects.filter(user_id=user_id).order_by("id").values("role", "org__path", "org_id")
+
+    hot = HotQuery(RoleAssignment, build, int)
+    for user in (world.admin, world.secretary, world.outsider):
+        assert hot.dicts(user.pk) == list(build(user.pk))
+    assert hot.dicts(10**9) == []
+    with pytest.raises(TypeError, match="values"):
+        HotQuery(User, lambda pk: User.objects.filter(pk=pk), int).dicts(world.secretary.pk)
+    assert HotQuery(User, lambda pk: User.objects.filter(pk=pk, id__in=[]).values("pk"), int).dicts(1) == []
+    # A 32-bit field drops a comparison with the (64-bit) marker: refused, not "matches nothing".
+    with pytest.raises(ValueError, match="64-bit"):
+        HotQuery(Meeting, lambda month: Meeting.objects.filter(month=month).values("pk"), int).dicts(202601)
