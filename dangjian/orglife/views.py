@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -177,11 +178,24 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
             "kind": kind,
             "kind_options": _kind_options(kind if kind in KIND_FIELDS else ""),
             "can_manage": can_manage,
-            "can_approve": org.kind == OrgKind.BRANCH and can(request.user, Action.APPROVE, org.path),
+            "actions_html": _list_actions(
+                org.pk,
+                can_manage,
+                org.kind == OrgKind.BRANCH and can(request.user, Action.APPROVE, org.path),
+                (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()),
+            ),
             "streaks": streaks,
             "query": f"kind={kind}" if kind else "",
         },
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _list_actions(org_pk: int, can_manage: bool, can_approve: bool, _urls: tuple[Any, ...]) -> SafeString:
+    """The list's buttons for one org and role: only URLs, rendered once per process (per URLconf and
+    script prefix, `_urls`: what `reverse` depends on besides the arguments)."""
+    context = {"org_pk": org_pk, "can_manage": can_manage, "can_approve": can_approve}
+    return render_to_string("orglife/_list_actions.html", context)
 
 
 def _list_rows(rows: list[dict[str, Any]], detail_url: PkUrl, org_pk: int) -> SafeString:
