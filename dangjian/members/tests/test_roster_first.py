@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test.utils import override_script_prefix
 from django.urls import reverse
 
 from dangjian.core.scoping import SYSTEM, Action, can
@@ -58,3 +59,33 @@ def test_first_view_past_a_full_page(world: World, as_secretary: Any) -> None:
     Member.objects.filter(pk=second.object_list[0]["pk"]).update(is_active=False)
     again = as_secretary.get(url).context["page"]
     assert again.paginator.count == 50 and not again.has_next()
+
+
+def test_buttons_follow_role_org_and_script_prefix(world: World, as_secretary: Any, as_member: Any) -> None:
+    """The buttons are rendered once per process per (org, role, URLconf and script prefix): they
+    match the markup rendered with `{% url %}`, and a prefix gets its own."""
+    from django.template import Context, Template
+
+    from dangjian.members.views import _roster_actions
+
+    inline = Template(
+        """<div class="roster-actions">
+  {% if can_manage and is_branch %}<a class="btn" href="{% url 'members:create' org.pk %}">登记党员</a>
+  <a class="btn secondary" href="{% url 'members:transfer_in' org.pk %}">转入（平台外）</a>{% endif %}
+  {% if can_manage %}<a class="btn secondary" href="{% url 'members:import_upload' org.pk %}">Excel 导入</a>{% endif %}
+  {% if can_export %}<a class="btn secondary" href="{% url 'members:export' org.pk %}">导出 Excel</a>{% endif %}
+</div>"""
+    )
+    for manage in (False, True):
+        for branch in (False, True):
+            ctx = {"org": world.branch, "can_manage": manage, "is_branch": branch, "can_export": manage}
+            assert _roster_actions(world.branch.pk, manage, branch, ("k",)) == inline.render(Context(ctx))
+    url = reverse("members:roster", args=[world.branch.pk])
+    create = reverse("members:create", args=[world.branch.pk])
+    assert f'href="{create}">登记党员' in as_secretary.get(url).content.decode()
+    assert "登记党员" not in as_member.get(url).content.decode()
+    with override_script_prefix("/sub/"):
+        prefixed = as_secretary.get(url).content.decode()
+    assert f'href="/sub{create}">登记党员' in prefixed
+    assert f'href="{create}">登记党员' in as_secretary.get(url).content.decode()
+    assert "登记党员" not in as_secretary.get(reverse("members:roster", args=[world.city.pk])).content.decode()

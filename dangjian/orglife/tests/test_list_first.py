@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.test.utils import override_script_prefix
 from django.urls import reverse
 
 from dangjian.core.scoping import SYSTEM, Action, can
@@ -47,3 +48,31 @@ def test_empty_list_and_escaped_rows(world: World, as_secretary: Client) -> None
     assert '<div class="muted">&lt;i&gt;组&amp;&#x27;&quot;&lt;/i&gt;</div>' in body
     assert f'href="{reverse("orglife:detail", args=[m.pk])}"' in body
     assert Meeting.objects.count() == 1
+
+
+def test_buttons_follow_role_and_script_prefix(world: World, as_secretary: Client, as_member: Client) -> None:
+    from django.template import Context, Template
+
+    from dangjian.orglife.views import _list_actions
+
+    inline = Template(
+        """<div class="actions">
+  {% if can_manage %}<a class="btn" href="{% url 'orglife:meeting_new' org.pk %}?kind=party_day">录入主题党日</a>
+  <a class="btn secondary" href="{% url 'orglife:meeting_new' org.pk %}">录入其他会议</a>{% endif %}
+  <a class="btn secondary" href="{% url 'orglife:matrix' org.pk %}">合规矩阵</a>
+  {% if can_approve %}<a class="btn secondary" href="{% url 'orglife:exclusions' org.pk %}">不计入应到人数</a>"""
+        """{% endif %}
+</div>"""
+    )
+    for manage in (False, True):
+        for approve in (False, True):
+            ctx = {"org": world.branch, "can_manage": manage, "can_approve": approve}
+            assert _list_actions(world.branch.pk, manage, approve, ("k",)) == inline.render(Context(ctx))
+    url = reverse("orglife:org_meetings", args=[world.branch.pk])
+    new = reverse("orglife:meeting_new", args=[world.branch.pk])
+    assert f'href="{new}">录入其他会议' in as_secretary.get(url).content.decode()
+    assert "录入其他会议" not in as_member.get(url).content.decode()
+    with override_script_prefix("/sub/"):
+        prefixed = as_secretary.get(url).content.decode()
+    assert f'href="/sub{new}">录入其他会议' in prefixed
+    assert f'href="{new}">录入其他会议' in as_secretary.get(url).content.decode()
