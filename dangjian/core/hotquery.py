@@ -114,7 +114,7 @@ class HotQuery(Generic[M]):
         converters = tuple((pos, tuple(fns), expr) for pos, (fns, expr) in compiler.get_converters(fields).items())
         width = compiler.col_count if compiler.has_extra_select else None
         names: tuple[str, ...] = ()
-        if issubclass(qs._iterable_class, ValuesIterable):  # type: ignore[attr-defined]
+        if issubclass(qs._iterable_class, ValuesIterable):
             query = qs.query
             names = tuple(query.selected or (*query.extra_select, *query.values_select, *query.annotation_select))
         return _Compiled(sql, tuple(params), width, converters, attnames, span, populators, names)
