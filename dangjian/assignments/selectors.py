@@ -210,26 +210,21 @@ def board_queryset(
 # The board's first page for each status filter, compiled once per process (issue 18: building
 # these queries cost more than running them). Other pages and name/parent filters use the ORM.
 _FIRST_PAGE = {
-    "": HotQuery(
+    status: HotQuery(
         AssignmentTarget,
-        lambda pk, today: _board_targets(pk, today, "").values_list(*BOARD_VALUES)[:BOARD_PAGE],
+        lambda pk, today, status=status: _board_targets(pk, today, status).values_list(*BOARD_VALUES)[:BOARD_PAGE],
         int,
         str,
-    ),
-    OVERDUE: HotQuery(
-        AssignmentTarget,
-        lambda pk, today: _board_targets(pk, today, OVERDUE).values_list(*BOARD_VALUES)[:BOARD_PAGE],
-        int,
-        str,
-    ),
-    "status": HotQuery(
-        AssignmentTarget,
-        lambda pk, today, status: _board_targets(pk, today, status).values_list(*BOARD_VALUES)[:BOARD_PAGE],  # type: ignore[arg-type]
-        int,
-        str,
-        str,
-    ),
+    )
+    for status in ("", OVERDUE)
 }
+_FIRST_PAGE["status"] = HotQuery(  # one of the stored statuses
+    AssignmentTarget,
+    lambda pk, today, status: _board_targets(pk, today, status).values_list(*BOARD_VALUES)[:BOARD_PAGE],
+    int,
+    str,
+    str,
+)
 
 
 class BoardRows:
@@ -248,14 +243,13 @@ class BoardRows:
         return self.queryset().count()
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        if not self.q and not self.parent and not window.start and window.stop == BOARD_PAGE:
+        stop = window.stop or 0  # the paginator's last page stops at the count (0: no rows, no query)
+        if not self.q and not self.parent and not window.start and 0 < stop <= BOARD_PAGE:
             today = timezone.localdate().isoformat()
-            if self.status in ("", OVERDUE):
-                rows = _FIRST_PAGE[self.status].rows(self.assignment.pk, today)
-            elif self.status in TargetStatus.values:
-                rows = _FIRST_PAGE["status"].rows(self.assignment.pk, today, str(self.status))
+            if self.status in TargetStatus.values:
+                rows = _FIRST_PAGE["status"].rows(self.assignment.pk, today, self.status)[:stop]
             else:
-                rows = _FIRST_PAGE[""].rows(self.assignment.pk, today)
+                rows = _FIRST_PAGE[OVERDUE if self.status == OVERDUE else ""].rows(self.assignment.pk, today)[:stop]
         else:
             rows = list(self.queryset().values_list(*BOARD_VALUES)[window])
         return [dict(zip(BOARD_VALUES, row, strict=True)) for row in rows]

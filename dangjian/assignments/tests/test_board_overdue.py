@@ -125,7 +125,11 @@ def test_first_page_from_the_compiled_query_equals_the_orm_rows(published, monke
     with CaptureQueriesContext(connection) as ctx:
         first = rows[0:size]
     assert first == orm[:size] and len(ctx) == 1
+    assert rows[0:3] == orm[:3]  # a last page shorter than a page (the paginator stops at the count)
     monkeypatch.setattr(selectors, "board_queryset", real)
+    with CaptureQueriesContext(connection) as ctx:
+        assert rows[0:0] == []  # no rows at all (the paginator's empty first page): no query
+    assert len(ctx) == 0
     assert rows[size : 2 * size] == orm[size : 2 * size]  # page 2 from the ORM
     assert rows.count() == len(orm)
 
