@@ -270,7 +270,8 @@ def run_sweep(*, today: dt.date | None = None, assignment_id: int | None = None)
 
 
 def overdue_q(today: dt.date) -> Q:
-    """Targets that are 逾期: still open and some deliverable past due and not provided."""
+    """Targets that are 逾期: still open and some deliverable past due and not provided (a subquery
+    per target, over any assignments; the board uses `assignment_overdue_q`, tested against this)."""
     late = Deliverable.objects.filter(assignment=OuterRef("assignment_id"), due_on__lt=today).filter(
         Q(kind=DeliverableKind.SUMMARY_TABLE)
         | ~Exists(TargetItem.objects.filter(target=OuterRef(OuterRef("pk")), deliverable=OuterRef("pk")))
