@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from dangjian.core import calendar
 from dangjian.core.findings import Finding, Severity
-from dangjian.core.paths import subtree_q
+from dangjian.core.hotquery import HotQuery
+from dangjian.core.paths import subtree_q, successor
 from dangjian.core.registry import Attention
 from dangjian.core.scoping import DENIED_MESSAGE, Action, can, get_for_user, scope_q
 from dangjian.orgs.models import Organization
@@ -38,7 +39,7 @@ from .models import (
     TargetItem,
     TargetStatus,
 )
-from .sweep import overdue_q
+from .sweep import assignment_overdue_q
 
 BOARD_STATUSES: list[tuple[str, str]] = [*TargetStatus.choices, (OVERDUE, OVERDUE_LABEL)]
 
@@ -167,14 +168,17 @@ def target_detail(t: AssignmentTarget) -> TargetDetail:
 # ---------------------------------------------------------------- supervision board
 
 
-def board_queryset(
-    assignment: Assignment, *, status: str = "", q: str = "", parent: str = ""
-) -> QuerySet[AssignmentTarget]:
-    """Targets of the assignment with a derived board status (逾期 computed in the database)."""
-    today = timezone.localdate()
-    qs = AssignmentTarget.objects.filter(assignment=assignment).annotate(
+BOARD_PAGE = 50  # rows per board page
+BOARD_VALUES = ("pk", "org__name", "board_status", "rounds", "submitted_at", "last_reminded")
+
+
+def _board_targets(assignment_id: int, today: str, status: str) -> QuerySet[AssignmentTarget]:
+    """Targets of the assignment with their board status (逾期 derived in the database), filtered by
+    a board status ("" for all). `today` is an ISO date."""
+    overdue = assignment_overdue_q(assignment_id, today)
+    qs = AssignmentTarget.objects.filter(assignment_id=assignment_id).annotate(
         board_status=Case(
-            When(overdue_q(today), then=Value(OVERDUE)),
+            When(overdue, then=Value(OVERDUE)),
             default="status",
             output_field=CharFieldExpr(),
         ),
@@ -183,35 +187,124 @@ def board_queryset(
         ),
     )
     if status == OVERDUE:
-        qs = qs.filter(overdue_q(today))
-    elif status in TargetStatus.values:
+        qs = qs.filter(overdue)
+    elif status:
         qs = qs.filter(status=status)
+    return qs.select_related("org").order_by("org_path")
+
+
+def board_queryset(
+    assignment: Assignment, *, status: str = "", q: str = "", parent: str = ""
+) -> QuerySet[AssignmentTarget]:
+    """Targets of the assignment with a derived board status (逾期 computed in the database)."""
+    if status != OVERDUE and status not in TargetStatus.values:
+        status = ""
+    qs = _board_targets(assignment.pk, timezone.localdate().isoformat(), status)
     if q:
         qs = qs.filter(org__name__icontains=q.strip())
     if parent:
         qs = qs.filter(subtree_q("org_path", parent))
-    return qs.select_related("org").order_by("org_path")
+    return qs
+
+
+# The board's first page for each status filter, compiled once per process (issue 18: building
+# these queries cost more than running them). Other pages and name/parent filters use the ORM.
+_FIRST_PAGE = {
+    status: HotQuery(
+        AssignmentTarget,
+        lambda pk, today, status=status: _board_targets(pk, today, status).values_list(*BOARD_VALUES)[:BOARD_PAGE],
+        int,
+        str,
+    )
+    for status in ("", OVERDUE)
+}
+_FIRST_PAGE["status"] = HotQuery(  # one of the stored statuses
+    AssignmentTarget,
+    lambda pk, today, status: _board_targets(pk, today, status).values_list(*BOARD_VALUES)[:BOARD_PAGE],
+    int,
+    str,
+    str,
+)
+
+
+class BoardRows:
+    """The board's rows for a paginator: `rows[start:stop]` is a list of dicts (`BOARD_VALUES`);
+    the first page of a status filter comes from its compiled query, any other slice from the ORM."""
+
+    ordered = True  # ordered by org path (Paginator warns about unordered lists)
+
+    def __init__(self, assignment: Assignment, *, status: str = "", q: str = "", parent: str = "") -> None:
+        self.assignment, self.status, self.q, self.parent = assignment, status, q, parent
+
+    def queryset(self) -> QuerySet[AssignmentTarget]:
+        return board_queryset(self.assignment, status=self.status, q=self.q, parent=self.parent)
+
+    def count(self) -> int:
+        return self.queryset().count()
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        stop = window.stop or 0  # the paginator's last page stops at the count (0: no rows, no query)
+        if not self.q and not self.parent and not window.start and 0 < stop <= BOARD_PAGE:
+            today = timezone.localdate().isoformat()
+            if self.status in TargetStatus.values:
+                rows = _FIRST_PAGE["status"].rows(self.assignment.pk, today, self.status)[:stop]
+            else:
+                rows = _FIRST_PAGE[OVERDUE if self.status == OVERDUE else ""].rows(self.assignment.pk, today)[:stop]
+        else:
+            rows = list(self.queryset().values_list(*BOARD_VALUES)[window])
+        return [dict(zip(BOARD_VALUES, row, strict=True)) for row in rows]
 
 
 def board_parent_choices(assignment: Assignment) -> list[tuple[str, str]]:
     """(path, name) of the 党委/党总支 directly below the publisher, to narrow the board to one of them."""
-    children = Organization.objects.filter(
-        subtree_q("path", assignment.org_path),
-        depth=assignment.publisher_org.depth + 1,
-        kind__in=["committee", "general_branch"],
-    ).order_by("path")
-    return list(children.values_list("path", "name")[:200])
+    depth, upper = assignment.publisher_org.depth + 1, successor(assignment.org_path)
+    if upper is None:  # no upper bound to bind: built each time
+        children = Organization.objects.filter(subtree_q("path", assignment.org_path))
+        return list(_parent_choices(children, depth))
+    hot = _PARENT_CHOICES.get(depth)
+    if hot is None:  # one compiled query per depth (a depth is an integer the ORM range-checks, not a marker)
+        hot = _PARENT_CHOICES[depth] = HotQuery(
+            Organization,
+            lambda lower, upper: _parent_choices(Organization.objects.filter(path__gte=lower, path__lt=upper), depth),
+            str,
+            str,
+        )
+    return [(p, n) for p, n in hot.rows(assignment.org_path, upper)]
+
+
+def _parent_choices(orgs: QuerySet[Organization], depth: int) -> QuerySet[Any]:
+    return (
+        orgs.filter(depth=depth, kind__in=["committee", "general_branch"])
+        .order_by("path")
+        .values_list("path", "name")[:200]
+    )
+
+
+_PARENT_CHOICES: dict[int, HotQuery[Organization]] = {}
+
+_COUNT_KEYS = ("total", *TargetStatus.values, "overdue")
+_COUNTS = HotQuery(
+    AssignmentTarget,
+    lambda pk, today: (
+        AssignmentTarget.objects.filter(assignment_id=pk)
+        .order_by()
+        .values("assignment_id")
+        .annotate(
+            total=Count("pk"),
+            **{s: Count("pk", filter=Q(status=s)) for s in TargetStatus.values},
+            overdue=Count("pk", filter=assignment_overdue_q(pk, today)),
+        )
+        .values_list(*_COUNT_KEYS)
+    ),
+    int,
+    str,
+)
 
 
 def board_counts(assignment: Assignment) -> dict[str, int]:
-    """Counts per status and 逾期 in one aggregate query."""
-    today = timezone.localdate()
-    agg = AssignmentTarget.objects.filter(assignment=assignment).aggregate(
-        total=Count("pk"),
-        **{s: Count("pk", filter=Q(status=s)) for s in TargetStatus.values},
-        overdue=Count("pk", filter=overdue_q(today)),
-    )
-    return {k: int(v or 0) for k, v in agg.items()}
+    """Counts per status and 逾期 in one aggregate query (compiled once per process)."""
+    rows = _COUNTS.rows(assignment.pk, timezone.localdate().isoformat())
+    return dict(zip(_COUNT_KEYS, rows[0] if rows else [0] * len(_COUNT_KEYS), strict=True))
 
 
 def board_filtered_count(counts: dict[str, int], *, status: str = "", q: str = "", parent: str = "") -> int | None:

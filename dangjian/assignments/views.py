@@ -35,7 +35,7 @@ from .forms import DeliverableFormSet, LinkMeetingForm, PublishForm, ReviewForm,
 from .models import DeliverableKind, TargetStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOARD_PAGE = 50
+BOARD_PAGE = selectors.BOARD_PAGE
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -159,7 +159,7 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     filters = _board_filters(request, a)
     counts = selectors.board_counts(a)
     known = selectors.board_filtered_count(counts, **filters)
-    rows = selectors.board_queryset(a, **filters).values(*_BOARD_VALUES)
+    rows = selectors.BoardRows(a, **filters)
     page = CountedPaginator(rows, BOARD_PAGE, count=known).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in filters.items() if v})
     return render(
@@ -179,7 +179,6 @@ def board(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-_BOARD_VALUES = ("pk", "org__name", "board_status", "rounds", "submitted_at", "last_reminded")
 _BOARD_LABELS = dict(selectors.BOARD_STATUSES)
 _BOARD_TAG = {"approved": "ok", "overdue": "err", "returned": "warn", "unclaimed": "warn"}
 
