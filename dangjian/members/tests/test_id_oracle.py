@@ -83,8 +83,8 @@ def run(world: World, rows: list[dict[str, Any]], mode: str = ImportMode.VALIDAT
 
 def test_import_validate_is_neutral_and_counted(world: World) -> None:
     theirs = make_member(world.other_branch, name="别支部的人")
-    r = row_for(world.branch.name, name="冒名")
-    r["身份证号"], r["出生日期"] = theirs.id_number, theirs.birth_date
+    # The row is built around their birth date, so its 入党日期 stays valid whatever the sequence.
+    r = row_for(world.branch.name, name="冒名", birth_date=theirs.birth_date, id_number=theirs.id_number)
     job = run(world, [r, row_for(world.branch.name, name="正常")])
     assert [e["message"] for e in job.errors] == [ID_CONFLICT_MESSAGE]
     assert conflicts(world.liaison) == [{"count": 1, "source": "import"}]
@@ -95,9 +95,9 @@ def test_import_probing_many_numbers_answers_no_row(world: World, settings: Any)
     rows = []
     for i in range(3):
         theirs = make_member(world.other_branch)
-        r = row_for(world.branch.name, name=f"试探{i}")
-        r["身份证号"], r["出生日期"] = theirs.id_number, theirs.birth_date
-        rows.append(r)
+        rows.append(
+            row_for(world.branch.name, name=f"试探{i}", birth_date=theirs.birth_date, id_number=theirs.id_number)
+        )
     rows.append(row_for(world.branch.name, name="未登记的号码"))
     job = run(world, rows)
     assert job.status == ImportStatus.FAILED and job.message == ID_CONFLICT_LIMIT_MESSAGE
