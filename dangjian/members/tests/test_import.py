@@ -81,9 +81,7 @@ def test_malformed_id_number(world: World) -> None:
 
 def test_duplicate_id_number_in_file_blames_the_later_row(world: World) -> None:
     a = row_for(world.branch.name, name="甲")
-    b = row_for(world.branch.name, name="乙")
-    b["身份证号"] = a["身份证号"]
-    b["出生日期"] = a["出生日期"]
+    b = row_for(world.branch.name, name="乙", birth_date=a["出生日期"], id_number=a["身份证号"])
     job = run(world, [a, b])
     assert errors_of(job) == [(3, "身份证号", "身份证号与第 2 行重复")]
     assert not Member.objects.filter(name__in=["甲", "乙"]).exists()
