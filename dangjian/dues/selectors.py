@@ -286,13 +286,14 @@ class _SheetMember(NamedTuple):
 
 
 @functools.cache
-def _sheet_sql() -> tuple[str, str, str]:
+def _sheet_sql(vendor: str) -> tuple[str, str, str]:
     """The collection sheet's three queries, written once per process (tables named by the models).
 
     members: the branch's roll for the month and anyone on its ledger for the month (a member who
     transferred out keeps the line), each with that line if any, the newest base not after the month
     (as `assess.bases_in_force`) and the newest approved relief covering it (as
-    `assess.reliefs_in_force`). history: the same members' ledger over a range of months.
+    `assess.reliefs_in_force`). history: the same members' ledger over a range of months (on
+    PostgreSQL the ids the first query returned, elsewhere by the same subquery).
     published: when and which version of the month's collection was disclosed.
     """
     member, line = Member._meta.db_table, DuesExpected._meta.db_table
@@ -320,7 +321,13 @@ def _sheet_sql() -> tuple[str, str, str]:
     history = (
         f"SELECT h.member_id, h.month, h.amount_fen, h.is_paid FROM {line} h"  # noqa: S608
         " WHERE h.month >= %(first)s AND h.month <= %(last)s"
-        f" AND h.member_id IN (SELECT m.id FROM {member} m WHERE {on_sheet})"
+        + (
+            # The members the first query returned, as an array: PostgreSQL plans it in ~0.05 ms
+            # (the sheet's subquery again cost ~0.7 ms of planning per page; issue 18).
+            " AND h.member_id = ANY(%(ids)s)"
+            if vendor == "postgresql"
+            else f" AND h.member_id IN (SELECT m.id FROM {member} m WHERE {on_sheet})"  # noqa: S608
+        )
     )
     published = f"SELECT published_at, version FROM {disclosure} WHERE org_id = %(org)s AND month = %(month)s"  # noqa: S608
     return members, history, published
@@ -330,7 +337,7 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
     """Who is due this month in the branch, who paid, who did not: three queries whatever the size
     (four while a member not on the month's ledger yet has a base to be assessed from)."""
     month = month_start(month)
-    members_sql, history_sql, published_sql = _sheet_sql()
+    members_sql, history_sql, published_sql = _sheet_sql(connection.vendor)
     adapt = connection.ops.adapt_datefield_value
     through = add_months(month, -1)
     params = {
@@ -344,7 +351,7 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
     with connection.cursor() as cur:
         cur.execute(members_sql, params)
         members = [_SheetMember._make(m) for m in cur.fetchall()]
-        cur.execute(history_sql, params)
+        cur.execute(history_sql, {**params, "ids": [m.id for m in members]} if "%(ids)s" in history_sql else params)
         months = cur.fetchall()
         cur.execute(published_sql, params)
         published = cur.fetchone()

@@ -183,3 +183,47 @@ def test_links_follow_the_script_prefix(as_liaison: Client, world: World) -> Non
     assert f'href="/sub{pay}?month={month:%Y-%m}"' in prefixed
     assert f'action="/sub{reverse("dues:compute", args=[world.branch.pk])}"' in prefixed
     assert f'href="{pay}?month={month:%Y-%m}"' not in prefixed
+
+
+def _line(member: Member, org: Any, month: dt.date, *, paid: bool) -> None:
+    from dangjian.dues.models import DuesExpected
+
+    DuesExpected.objects.create(
+        member=member,
+        org=org,
+        org_path=org.path,
+        month=month,
+        category=DuesCategory.IN_SERVICE,
+        rate_label="1%",
+        amount_fen=500,
+        paid_fen=500 if paid else 0,
+        is_paid=paid,
+    )
+
+
+def test_arrears_are_each_sheet_members_own_unpaid_months(world: World) -> None:
+    """The arrears read for the members on the sheet (on PostgreSQL by the ids the first query
+    returned): consecutive unpaid months before this one, wherever they were due; a member of
+    another branch with arrears changes nothing, and a member without lines has none."""
+    month = this_month()
+    late, prompt, fresh = (make_member(world.branch, name=n) for n in ("连欠三月", "上月已缴", "新党员"))
+    elsewhere = make_member(world.other_branch, name="外支部")
+    for i in (1, 2, 3):
+        _line(late, world.other_branch if i == 3 else world.branch, add_months(month, -i), paid=False)
+        _line(prompt, world.branch, add_months(month, -i), paid=i == 1)
+        _line(elsewhere, world.other_branch, add_months(month, -i), paid=False)
+    for m in (late, prompt, fresh, elsewhere):
+        _line(m, world.other_branch if m is elsewhere else world.branch, month, paid=False)
+    rows = {r.member_id: r for r in collection_sheet(world.branch, month).rows}
+    assert elsewhere.pk not in rows and {late.pk, prompt.pk, fresh.pk} <= set(rows)
+    assert rows[late.pk].streak == 3
+    expected = ",".join(f"{add_months(month, -i):%Y-%m}" for i in (3, 2, 1, 0))
+    assert rows[late.pk].arrears_months == expected
+    assert rows[prompt.pk].streak == 0 and rows[prompt.pk].arrears_months == ""
+    assert rows[fresh.pk].streak == 0
+    assert collection_sheet(world.other_branch, month).rows[0].streak == 3  # the same read for B
+
+
+def test_an_empty_sheet_reads_no_arrears(world: World) -> None:
+    empty = collection_sheet(world.other_branch, this_month())
+    assert empty.rows == []
