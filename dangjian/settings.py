@@ -143,6 +143,12 @@ DATABASES = {
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
     )
 }
+# PostgreSQL: psycopg may keep prepared statements on a connection. Django's own cursors bind
+# client-side and never prepare; a read that opens a server-binding cursor (`core.prepared`: the dues
+# collection sheet) is then planned once per connection instead of on every page (issue 18). Set
+# DANGJIAN_PG_PREPARED=0 behind a connection pooler in transaction mode (PgBouncer < 1.21).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DANGJIAN_PG_PREPARED", True):
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the task worker writes.
     DATABASES["default"]["OPTIONS"] = {

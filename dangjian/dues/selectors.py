@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dangjian.core.findings import Finding
 from dangjian.core.paths import parent_path, subtree_q
+from dangjian.core.prepared import prepared_cursor
 from dangjian.core.registry import TalkTriggerEvent
 from dangjian.core.scoping import Action, can, get_for_user, is_own, scope_prefixes, scope_q
 from dangjian.members.models import Member
@@ -348,7 +349,7 @@ def collection_sheet(org: Organization, month: dt.date) -> Sheet:
         "first": adapt(add_months(through, -ARREARS_FLAG_MONTHS - 1)),  # the arrears look-back
         "last": adapt(through),
     }
-    with connection.cursor() as cur:
+    with prepared_cursor(connection) as cur:  # planned once per connection on PostgreSQL
         cur.execute(members_sql, params)
         members = [_SheetMember._make(m) for m in cur.fetchall()]
         cur.execute(history_sql, {**params, "ids": [m.id for m in members]} if "%(ids)s" in history_sql else params)
