@@ -18,7 +18,10 @@ the supervision board (the city admin's assignment, page 1 of ≈10,000 branches
   statement per kind of data, parameters bound like the page's), executed and fetched through the
   same database connection, warm, median of `--repeat`. Every floor includes what any signed-in
   page must read: the session, the user, the user's roles and the unread-notice badge;
-- **ratio** page / floor, and the number of SQL statements of each.
+- **ratio** page / floor, and the number of SQL statements of each;
+- **prep. floor**: the floor's statements prepared once per connection (a server-binding cursor,
+  `core.prepared`), as the pages' fixed-shape reads are on PostgreSQL since issue 18's last round:
+  the stricter comparison, printed beside the plain one.
 
 The home page shows a snapshot of derived 待办 (cached, revalidated against the audit log): its
 floor computes those figures from the records, so the home may come out below its floor.
@@ -57,6 +60,7 @@ class Row:
     floor_cpu_ms: float
     floor_queries: int
     status: int
+    prepared_floor_cpu_ms: float
 
 
 def ensure_board(city: Any) -> Any:
@@ -313,12 +317,16 @@ def cpu_per_run(fn: Callable[[], Any], repeat: int) -> tuple[float, float, float
     return statistics.median(times), (app + db) * 1000 / repeat, db * 1000 / repeat
 
 
-def time_floor(statements: Floor, repeat: int) -> tuple[float, float, float]:
-    """Execute and fetch every statement once per run (warm: twice before timing)."""
+def time_floor(statements: Floor, repeat: int, *, prepared: bool = False) -> tuple[float, float, float]:
+    """Execute and fetch every statement once per run (warm: twice before timing); `prepared`: on a
+    server-binding cursor, each statement planned once per connection as the pages' fixed reads are
+    (`core.prepared`)."""
     from django.db import connection
 
+    from dangjian.core.prepared import prepared_cursor
+
     def once() -> None:
-        with connection.cursor() as cur:
+        with prepared_cursor(connection) if prepared else connection.cursor() as cur:
             for sql, params in statements:
                 cur.execute(sql, params)
                 cur.fetchall()
@@ -414,23 +422,27 @@ def main() -> None:
                     print(f"    {len(cur.fetchall()):>4}  {sql} {params}")
         ms, cpu, db, queries, status = time_page(client, urls[label], args.repeat)
         floor_ms, floor_cpu, _ = time_floor(statements, args.repeat)
-        rows.append(Row(label, ms, cpu, db, queries, floor_ms, floor_cpu, len(statements), status))
+        _, prepared_cpu, _ = time_floor(statements, args.repeat, prepared=True)
+        rows.append(Row(label, ms, cpu, db, queries, floor_ms, floor_cpu, len(statements), status, prepared_cpu))
 
     head = (
         f"{'page':<18} {'status':>6} {'ms':>7} {'floor ms':>8} {'ratio':>6} {'CPU ms':>7} {'floor CPU':>9} "
-        f"{'ratio':>6} {'DB CPU':>7} {'queries':>7} {'floor q':>7}"
+        f"{'ratio':>6} {'DB CPU':>7} {'queries':>7} {'floor q':>7} {'prep. floor CPU':>15} {'ratio':>6}"
     )
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
         ratio = r.ms / r.floor_ms if r.floor_ms else float("nan")
         cpu_ratio = r.cpu_ms / r.floor_cpu_ms if r.floor_cpu_ms else float("nan")
+        prepared_ratio = r.cpu_ms / r.prepared_floor_cpu_ms if r.prepared_floor_cpu_ms else float("nan")
         print(
             f"{r.page:<18} {r.status:>6} {r.ms:>7.2f} {r.floor_ms:>8.2f} {ratio:>6.1f} {r.cpu_ms:>7.2f} "
-            f"{r.floor_cpu_ms:>9.2f} {cpu_ratio:>6.1f} {r.db_cpu_ms:>7.2f} {r.queries:>7} {r.floor_queries:>7}"
+            f"{r.floor_cpu_ms:>9.2f} {cpu_ratio:>6.1f} {r.db_cpu_ms:>7.2f} {r.queries:>7} {r.floor_queries:>7} "
+            f"{r.prepared_floor_cpu_ms:>15.2f} {prepared_ratio:>6.1f}"
         )
     print(
         "ms: wall time, median; CPU ms: this process + its PostgreSQL backend per request (robust to load), "
-        "DB CPU: the backend's part of the page's; ratio: page / floor"
+        "DB CPU: the backend's part of the page's; ratio: page / floor; prep. floor: the same statements "
+        "prepared once per connection (as the pages' fixed reads are on PostgreSQL), and the page's CPU ratio to it"
     )
     load = os.getloadavg()
     print(f"load average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -143,12 +143,6 @@ DATABASES = {
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
     )
 }
-# PostgreSQL: psycopg may keep prepared statements on a connection. Django's own cursors bind
-# client-side and never prepare; a read that opens a server-binding cursor (`core.prepared`: the dues
-# collection sheet) is then planned once per connection instead of on every page (issue 18). Set
-# DANGJIAN_PG_PREPARED=0 behind a connection pooler in transaction mode (PgBouncer < 1.21).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DANGJIAN_PG_PREPARED", True):
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the task worker writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -165,6 +159,15 @@ _REPLICA_URL = env_str("DANGJIAN_REPLICA_URL", "")
 if _REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(_REPLICA_URL, conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL: psycopg may keep prepared statements on a connection. Django's own cursors bind
+# client-side and never prepare; the fixed-shape reads of every page (`core.hotquery`) and the dues
+# collection sheet open a server-binding cursor (`core.prepared`) and are planned once per connection
+# instead of on every page (issue 18). Set DANGJIAN_PG_PREPARED=0 behind a connection pooler in
+# transaction mode that does not track prepared statements (PgBouncer < 1.21, or max_prepared_statements = 0).
+if env_bool("DANGJIAN_PG_PREPARED", True):
+    for _db in DATABASES.values():
+        if _db["ENGINE"] == "django.db.backends.postgresql":
+            _db.setdefault("OPTIONS", {})["prepare_threshold"] = 0
 DATABASE_ROUTERS = ["dangjian.core.replicas.ReplicaRouter"]
 DANGJIAN_REPLICA_PIN_SECONDS = env_int("DANGJIAN_REPLICA_PIN_SECONDS", 30, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

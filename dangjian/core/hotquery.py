@@ -8,6 +8,9 @@ arguments; each call then binds the real values into the same SQL, runs it on th
 router picks, and converts the rows as the ORM would (the compiler's converters), so results are
 identical to running the queryset itself. Only `int` and `str` arguments compared by equality are
 supported -- a marker that the ORM transforms (a range, a datetime) is refused when compiling.
+
+On PostgreSQL the statement runs on a server-binding cursor (`core.prepared`): the server plans it
+once per connection as well, instead of on every page.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ValuesIterable, get_related_populators  # type: ignore[attr-defined]
+
+from dangjian.core.prepared import prepared_cursor
 
 M = TypeVar("M", bound=Model)
 
@@ -138,7 +143,7 @@ class HotQuery(Generic[M]):
             return alias, compiled, []
         params = [args[p] if isinstance(p, _Slot) else p for p in compiled.params]
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:  # planned once per connection on PostgreSQL
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         return alias, compiled, _convert(rows, compiled, connection) if rows else []

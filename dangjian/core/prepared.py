@@ -2,7 +2,8 @@
 
 Django's PostgreSQL cursors bind parameters client-side, so the server parses and plans every
 statement again: ~1.2 ms of database CPU per page for the dues collection sheet's member query
-(issue 18). `prepared_cursor()` opens a psycopg server-binding cursor on the same connection
+(issue 18). The fixed-shape reads of every page (`core.hotquery`) and the dues sheet therefore run
+here: `prepared_cursor()` opens a psycopg server-binding cursor on the same connection
 instead: psycopg prepares each statement on first use (settings: `prepare_threshold`), and once
 PostgreSQL settles on a generic plan it stops planning it. Queries run through Django's cursor
 wrapper, so they are logged and counted as any other. Elsewhere (SQLite, or prepared statements off

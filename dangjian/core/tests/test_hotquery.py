@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from django.urls import reverse
@@ -134,3 +135,17 @@ def test_dicts_equal_values_and_narrow_int_fields_are_refused(world: World) -> N
     # A 32-bit field drops a comparison with the (64-bit) marker: refused, not "matches nothing".
     with pytest.raises(ValueError, match="64-bit"):
         HotQuery(Meeting, lambda month: Meeting.objects.filter(month=month).values("pk"), int).dicts(202601)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_a_hot_query_is_planned_once_per_connection(world: World) -> None:
+    unread = HotQuery(Notification, lambda uid: Notification.objects.filter(user_id=uid).values_list("title"), int)
+    send([world.secretary], key="hq-prepared", title="甲")
+    assert unread.rows(world.secretary.pk) == [("甲",)]
+    assert unread.rows(world.admin.pk) == []  # another value: the same statement
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            [f'SELECT "{Notification._meta.db_table}"."title" AS "title" FROM %'],  # noqa: S608 (a LIKE pattern, bound)
+        )
+        assert cur.fetchone()[0] == 1
