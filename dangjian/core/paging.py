@@ -12,6 +12,7 @@ already tells how many rows there are, so the first page of a short list runs no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -55,3 +56,16 @@ class BoundedPaginator(Paginator):
             self.__dict__["_seen"] = len(rows)  # every row is on this page (`_seen` is a cached_property)
         # A full first page is rows[0:per_page] whatever the count (no orphans): no second fetch.
         return Page(rows[: self.per_page], 1, self)
+
+
+def page_of(
+    first: list[Any] | None, rows: Callable[[], Any], per_page: int, number: Any, *, cap: int = DEFAULT_CAP
+) -> Page:
+    """The page `number` of `rows()` (a queryset, built only when needed), where the usual first view
+    may come already read as `first`: its first `per_page + 1` rows from a query compiled once per
+    process (`core.hotquery`), or None. A first view that holds every row needs no other query; a
+    longer one counts on the queryset, its rows already read (as `get_page` takes them)."""
+    if first is not None and len(first) <= per_page:
+        return BoundedPaginator(first, per_page, cap=cap).get_page(1)
+    paginator = BoundedPaginator(rows(), per_page, cap=cap)
+    return paginator.get_page(number) if first is None else Page(first[:per_page], 1, paginator)

@@ -75,15 +75,16 @@ def nav_urls() -> dict[str, str]:
     """The navigation's URLs, each reversed once per process: every page shows the same ~20 links
     (issue 18). Kept per URLconf and script prefix (what `reverse` depends on besides the name), so a
     test overriding ROOT_URLCONF or a deployment under a prefix gets its own. Read it once per page."""
-    key = nav_urls_key()
+    key = reverse_key()
     urls = _NAV_URLS.get(key)
     if urls is None:
         urls = _NAV_URLS[key] = _NavUrls()
     return urls
 
 
-def nav_urls_key() -> tuple[Any, ...]:
-    """What `reverse` depends on besides the name: the URLconf and the script prefix."""
+def reverse_key() -> tuple[Any, ...]:
+    """What `reverse` depends on besides the name: the URLconf and the script prefix (the key of
+    every cache of reversed URLs)."""
     return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
 
 

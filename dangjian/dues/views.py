@@ -6,18 +6,18 @@ import datetime as dt
 import functools
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
+from dangjian.core.registry import reverse_key
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import PkUrl, error_messages, flash_errors, run_service
@@ -202,11 +202,6 @@ def sheet(request: HttpRequest, org_pk: int) -> HttpResponse:
     )
 
 
-def _urlconf_key() -> tuple[str, Any, str]:
-    """What `reverse` depends on besides the name (as `core.registry.nav_urls` keys its cache)."""
-    return (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
-
-
 @functools.lru_cache(maxsize=1024)
 def _org_urls(org_pk: int, _urlconf: tuple[str, Any, str]) -> dict[str, Any]:
     """The sheet's and the roll-up's links for an org, reversed once per process (not per page, not
@@ -230,7 +225,7 @@ def _org_urls(org_pk: int, _urlconf: tuple[str, Any, str]) -> dict[str, Any]:
 def _sheet_links(org: Organization, month: dt.date) -> dict[str, Any]:
     """The sheet's (and roll-up's) links and the month they carry (the page's and the htmx row's)."""
     return {
-        "urls": _org_urls(org.pk, _urlconf_key()),
+        "urls": _org_urls(org.pk, reverse_key()),
         "month_value": f"{month:%Y-%m}",
         "month_query": f"?month={month:%Y-%m}",
     }

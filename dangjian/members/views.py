@@ -11,18 +11,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from dangjian.core.paging import BoundedPaginator
+from dangjian.core.paging import page_of
+from dangjian.core.registry import reverse_key
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, FourEyesRefused, can
 from dangjian.core.versioning import VersionConflict
@@ -132,18 +132,18 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
     filters = form.cleaned_data if form is not None and form.is_valid() else {}
     # The usual first view (no filter, first page) reads its rows through a query compiled once per process.
     first = selectors.roster_first_rows(request.user, org) if form is None else None
-    if first is not None and len(first) <= PAGE_SIZE:  # every member on this page: no other query
-        page = BoundedPaginator(first, PAGE_SIZE, cap=ROSTER_CAP).get_page(1)
-    else:
-        qs = (
+    # Bounded count (see core/paging.py), and none when the first page holds every member.
+    page = page_of(
+        first,
+        lambda: (
             selectors.roster(request.user, org.path, filters=filters)
             .order_by(*selectors.ROSTER_ORDER)
             .values(*selectors.ROSTER_VALUES)
-        )
-        # Bounded count (see core/paging.py), and none when the first page holds every member; a longer
-        # first view counts on the queryset, its rows already read (as `get_page` takes them).
-        paginator = BoundedPaginator(qs, PAGE_SIZE, cap=ROSTER_CAP)
-        page = paginator.get_page(request.GET.get("page")) if first is None else Page(first[:PAGE_SIZE], 1, paginator)
+        ),
+        PAGE_SIZE,
+        request.GET.get("page"),
+        cap=ROSTER_CAP,
+    )
     rows_html = _roster_rows(page.object_list, is_branch=org.kind == OrgKind.BRANCH, limited=limited)
     query = urlencode([(k, str(v)) for k, v in request.GET.items() if k != "page" and v])
     return render(
@@ -157,7 +157,7 @@ def roster_view(request: HttpRequest, org_pk: int) -> HttpResponse:
                 org.pk,
                 can_manage,
                 org.kind == OrgKind.BRANCH,
-                (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()),
+                reverse_key(),
             ),
             "form": form,
             "filter_html": filter_html,

@@ -10,16 +10,15 @@ from html import escape
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -27,8 +26,8 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core.files import file_response
 from dangjian.core.masking import may_see_identity
-from dangjian.core.paging import BoundedPaginator
-from dangjian.core.registry import meeting_panels
+from dangjian.core.paging import page_of
+from dangjian.core.registry import meeting_panels, reverse_key
 from dangjian.core.replicas import replica_reads
 from dangjian.core.scoping import Action, can
 from dangjian.core.views_util import PkUrl, errors_to_form, flash_errors, run_service, safe_next
@@ -139,13 +138,9 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
     number = request.GET.get("page")
     # The usual first view (no type, first page) reads its rows through a query compiled once per process.
     first = selectors.list_first_rows(request.user, org) if not kind and number in (None, "", "1") else None
-    per_page = selectors.LIST_FIRST - 1
-    if first is not None and len(first) <= per_page:  # every meeting on this page: no other query
-        page = BoundedPaginator(first, per_page).get_page(1)
-    else:
-        paginator = BoundedPaginator(selectors.meeting_list(request.user, org, kind=kind), per_page)
-        # A longer first view counts on the queryset, its rows already read (as `get_page` takes them).
-        page = paginator.get_page(number) if first is None else Page(first[:per_page], 1, paginator)
+    page = page_of(
+        first, lambda: selectors.meeting_list(request.user, org, kind=kind), selectors.LIST_FIRST - 1, number
+    )
     can_manage = can(request.user, Action.MANAGE, org.path) and org.kind in (OrgKind.BRANCH, OrgKind.GROUP)
     streaks = selectors.absence_streak_members(org) if can_manage and org.kind == OrgKind.BRANCH else []
     rows: list[dict[str, Any]] = list(page.object_list)
@@ -182,7 +177,7 @@ def org_meetings(request: HttpRequest, org_pk: int) -> HttpResponse:
                 org.pk,
                 can_manage,
                 org.kind == OrgKind.BRANCH and can(request.user, Action.APPROVE, org.path),
-                (settings.ROOT_URLCONF, get_urlconf(), get_script_prefix()),
+                reverse_key(),
             ),
             "streaks": streaks,
             "query": f"kind={kind}" if kind else "",

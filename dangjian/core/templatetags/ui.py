@@ -20,7 +20,7 @@ from django.utils.autoreload import file_changed
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dangjian.core.registry import NavItem, nav_url, nav_urls, nav_urls_key
+from dangjian.core.registry import NavItem, nav_url, nav_urls, reverse_key
 from dangjian.core.views_util import PkUrl
 
 register = template.Library()
@@ -174,7 +174,7 @@ def _forget_chrome_on_edit(**kwargs: object) -> None:
 
 def _chrome(template_name: str, signed_in: bool) -> tuple[str, ...]:
     """The template's text split at its slots: (text, slot name, text, slot name, ..., text)."""
-    key = (template_name, signed_in, *nav_urls_key())
+    key = (template_name, signed_in, *reverse_key())
     parts = _CHROME.get(key)
     if parts is None:
         text = get_template(template_name).render({"signed_in": signed_in, "s": _Slots()})
